@@ -1,0 +1,77 @@
+using AgNewsLsp.Evaluation;
+
+namespace AgNewsLsp.Engine;
+
+/// <summary>
+/// The one code path for classify / train / evaluate. The CLI, the language server and the benchmarks
+/// are fronts over this; none of them knows how the others talk to the user.
+/// </summary>
+public interface ILabelingEngine
+{
+    /// <summary>What is loaded now: model, head, pooling, device, feature cache, last metrics.</summary>
+    EngineStatus Status { get; }
+
+    /// <summary>Classifies texts with the current head. Safe to call while training runs.</summary>
+    IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Trains a new head. On success the new head is saved atomically and swapped in; on failure or
+    /// cancellation the previous head stays loaded and on disk. Only one training run at a time:
+    /// a second call while one runs throws <see cref="EngineBusyException"/>.
+    /// </summary>
+    Task<TrainResult> TrainAsync(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>Evaluates the current head on a labelled file.</summary>
+    Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken);
+}
+
+/// <summary>One text's label. Probabilities are in the order of <see cref="LabelNames"/>.</summary>
+public sealed record Prediction(string Label, int LabelIndex, float[] Probabilities, IReadOnlyList<string> LabelNames, bool Truncated, int TokenCount);
+
+/// <summary>Progress of long work. Stage is a short word ("features", "training", "evaluating").</summary>
+public sealed record WorkProgress(string Stage, long Done, long Total, string? Message = null)
+{
+    public double Percent => Total <= 0 ? 0 : Math.Clamp(100.0 * Done / Total, 0, 100);
+}
+
+public enum HeadKind { Linear, Mlp }
+
+public sealed record TrainRequest(
+    string DataPath,
+    HeadKind? Head = null,
+    string? Pooling = null,
+    int? MaxEpochs = null,
+    int? Seed = null,
+    double? ValidationFraction = null,
+    bool SkipBadRows = false,
+    int? Limit = null,
+    string? OutputHeadPath = null);
+
+public sealed record TrainResult(
+    string HeadPath,
+    EvaluationReport Validation,
+    IReadOnlyList<EpochStats> History,
+    int TrainCount,
+    int ValidationCount,
+    int SkippedRows,
+    TimeSpan FeatureTime,
+    TimeSpan TrainTime);
+
+public sealed record EpochStats(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy);
+
+public sealed record EvaluateRequest(string DataPath, bool SkipBadRows = false, int? Limit = null);
+
+public sealed record EngineStatus(
+    string ModelName,
+    string ModelPath,
+    string? HeadPath,
+    string Pooling,
+    string Device,
+    string Precision,
+    int MaxTokens,
+    string CacheDirectory,
+    long CachedFeatureFiles,
+    bool Training,
+    EvaluationReport? LastMetrics);
+
+public sealed class EngineBusyException(string message) : InvalidOperationException(message);
