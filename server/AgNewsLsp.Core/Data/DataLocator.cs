@@ -1,0 +1,71 @@
+using System.Text;
+
+namespace AgNewsLsp.Data;
+
+/// <summary>Tells the form of a labelled file from its extension and its first bytes.</summary>
+public static class DataFormatDetector
+{
+    public static DataFormat Detect(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such data file: {path}", path);
+        var head = new byte[4096];
+        int n;
+        using (var s = File.OpenRead(path)) n = s.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+
+        bool parquetMagic = n >= 4 && head[0] == 'P' && head[1] == 'A' && head[2] == 'R' && head[3] == '1';
+        if (parquetMagic) return DataFormat.Parquet;
+        if (ext == ".parquet") throw new DataFormatException(path, null, "has a .parquet extension but does not start with the parquet magic bytes PAR1");
+        if (ext is ".jsonl" or ".ndjson" or ".json") return DataFormat.Jsonl;
+
+        var text = Encoding.UTF8.GetString(head, 0, n).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
+        if (text.StartsWith('{')) return DataFormat.Jsonl;
+        return LooksLikeHeader(text) ? DataFormat.HeaderCsv : DataFormat.AgNewsCsv;
+    }
+
+    /// <summary>True when the first line is a CSV header that names both a text and a label column.</summary>
+    private static bool LooksLikeHeader(string head)
+    {
+        var record = new CsvRecordReader(new StringReader(head)).Next();
+        if (record is null || record.Error is not null) return false;
+        var names = record.Fields.Select(f => f.Trim().ToLowerInvariant()).ToHashSet();
+        return names.Contains("text") && names.Contains("label");
+    }
+}
+
+/// <summary>
+/// Finds the file(s) of a split. A file is used as it is. In a folder it looks for {split}.csv, {split}.jsonl,
+/// {split}.parquet, then Hugging Face layouts: {split}-00000-of-0000N.parquet (all shards, in order) directly
+/// or under data/.
+/// </summary>
+public static class DataLocator
+{
+    public static IReadOnlyList<string> Resolve(string pathOrDirectory, string split)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pathOrDirectory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(split);
+        if (File.Exists(pathOrDirectory)) return [pathOrDirectory];
+        if (!Directory.Exists(pathOrDirectory))
+            throw new FileNotFoundException($"No such data file or folder: {pathOrDirectory}", pathOrDirectory);
+
+        var looked = new List<string>();
+        foreach (var folder in new[] { pathOrDirectory, Path.Combine(pathOrDirectory, "data") })
+        {
+            foreach (var ext in new[] { ".csv", ".jsonl", ".parquet" })
+            {
+                var candidate = Path.Combine(folder, split + ext);
+                looked.Add(candidate);
+                if (File.Exists(candidate)) return [candidate];
+            }
+            var pattern = split + "-*.parquet";
+            looked.Add(Path.Combine(folder, pattern));
+            if (Directory.Exists(folder))
+            {
+                var shards = Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal).ToList();
+                if (shards.Count > 0) return shards;
+            }
+        }
+        throw new FileNotFoundException(
+            $"No '{split}' data in {pathOrDirectory}; looked for: {string.Join(", ", looked)}", pathOrDirectory);
+    }
+}

@@ -1,0 +1,288 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Parquet;
+using Parquet.Schema;
+
+namespace AgNewsLsp.Data;
+
+/// <summary>
+/// Reads labelled texts from canonical AG News CSV, Hugging Face-style CSV with a header, JSONL or parquet.
+/// Labels come out 0-3 in the order of <see cref="AgNewsLabels.Names"/>. Texts are kept verbatim
+/// (backslash sequences are not unescaped); canonical rows become title + " " + description, as in
+/// Hugging Face's ag_news.
+/// </summary>
+public static class LabeledDataReader
+{
+    /// <summary>Reads a file, or a split found in a folder by <see cref="DataLocator"/> (split defaults to "train").</summary>
+    public static LabeledDataset Read(string path, DataReadOptions? options = null) => ReadSplit(path, "train", options);
+
+    /// <summary>Reads a file as it is, or the named split ("train"/"test") of a data folder.</summary>
+    public static LabeledDataset ReadSplit(string pathOrDirectory, string split, DataReadOptions? options = null)
+    {
+        options ??= DataReadOptions.Default;
+        var files = DataLocator.Resolve(pathOrDirectory, split);
+        if (files.Count == 1) return ReadFile(files[0], options);
+
+        // Several shards (train-00000-of-00002.parquet, ...): one dataset, read in order.
+        var rows = new List<LabeledText>();
+        var problems = new List<string>();
+        int skipped = 0;
+        DataFormat format = DataFormat.Parquet;
+        foreach (var file in files)
+        {
+            int? left = options.Limit is int l ? l - rows.Count : null;
+            if (left <= 0) break;
+            var part = ReadFile(file, options with { Limit = left });
+            rows.AddRange(part.Rows);
+            skipped += part.SkippedRows;
+            problems.AddRange(part.Problems.Take(LabeledDataset.MaxProblemsKept - problems.Count));
+            format = part.Format;
+        }
+        return new LabeledDataset(rows, skipped, format, pathOrDirectory) { Problems = problems };
+    }
+
+    /// <summary>Reads one file in the given (or detected) format.</summary>
+    public static LabeledDataset ReadFile(string path, DataReadOptions? options = null)
+    {
+        options ??= DataReadOptions.Default;
+        if (options.Limit is < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Limit, "Limit must not be negative.");
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such data file: {path}", path);
+        var format = options.Format ?? DataFormatDetector.Detect(path);
+        var sink = new RowSink(path, options);
+        switch (format)
+        {
+            case DataFormat.AgNewsCsv: ReadAgNewsCsv(path, sink); break;
+            case DataFormat.HeaderCsv: ReadHeaderCsv(path, sink); break;
+            case DataFormat.Jsonl: ReadJsonl(path, sink); break;
+            case DataFormat.Parquet: ReadParquet(path, sink); break;
+            default: throw new ArgumentOutOfRangeException(nameof(options), format, "Unknown data format.");
+        }
+        return new LabeledDataset(sink.Rows, sink.Skipped, format, path) { Problems = sink.Problems };
+    }
+
+    private static StreamReader OpenText(string path) =>
+        new(path, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+
+    private static void ReadAgNewsCsv(string path, RowSink sink)
+    {
+        using var reader = OpenText(path);
+        foreach (var record in new CsvRecordReader(reader).ReadAll())
+        {
+            if (sink.Full) return;
+            if (record.Error is { } error) { sink.Bad(record.Line, error); continue; }
+            var f = record.Fields;
+            if (f.Count != 3)
+            {
+                sink.Bad(record.Line, $"expected 3 columns (class, title, description), found {f.Count}");
+                continue;
+            }
+            var raw = f[0].Trim();
+            if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out int cls) || cls < 1 || cls > AgNewsLabels.Names.Count)
+            {
+                sink.Bad(record.Line, $"class must be 1-{AgNewsLabels.Names.Count}, found '{Shorten(f[0])}'");
+                continue;
+            }
+            sink.Add(record.Line, f[1] + " " + f[2], cls - 1);
+        }
+    }
+
+    private static void ReadHeaderCsv(string path, RowSink sink)
+    {
+        using var reader = OpenText(path);
+        var csv = new CsvRecordReader(reader);
+        var header = csv.Next() ?? throw new DataFormatException(path, null, "the file is empty (expected a header with text and label columns)");
+        if (header.Error is { } headerError) throw new DataFormatException(path, header.Line, $"bad header: {headerError}");
+        int textCol = IndexOf(header.Fields, "text");
+        int labelCol = IndexOf(header.Fields, "label");
+        if (textCol < 0 || labelCol < 0)
+            throw new DataFormatException(path, header.Line,
+                $"the header must name a 'text' and a 'label' column; it has: {string.Join(", ", header.Fields)}");
+        while (csv.Next() is { } record)
+        {
+            if (sink.Full) return;
+            if (record.Error is { } error) { sink.Bad(record.Line, error); continue; }
+            if (record.Fields.Count != header.Fields.Count)
+            {
+                sink.Bad(record.Line, $"expected {header.Fields.Count} columns as in the header, found {record.Fields.Count}");
+                continue;
+            }
+            if (!TryParseLabel(record.Fields[labelCol], out int label, out var why)) { sink.Bad(record.Line, why); continue; }
+            sink.Add(record.Line, record.Fields[textCol], label);
+        }
+    }
+
+    private static void ReadJsonl(string path, RowSink sink)
+    {
+        using var reader = OpenText(path);
+        long lineNo = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNo++;
+            if (sink.Full) return;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(line); }
+            catch (JsonException e) { sink.Bad(lineNo, $"not valid JSON: {e.Message}"); continue; }
+            using (doc)
+            {
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object) { sink.Bad(lineNo, "expected a JSON object with text and label"); continue; }
+                if (!TryGetProperty(root, "text", out var textEl) || textEl.ValueKind != JsonValueKind.String)
+                {
+                    sink.Bad(lineNo, "missing string property 'text'");
+                    continue;
+                }
+                if (!TryGetProperty(root, "label", out var labelEl)) { sink.Bad(lineNo, "missing property 'label'"); continue; }
+                string rawLabel = labelEl.ValueKind switch
+                {
+                    JsonValueKind.Number => labelEl.GetRawText(),
+                    JsonValueKind.String => labelEl.GetString()!,
+                    _ => labelEl.GetRawText(),
+                };
+                if (!TryParseLabel(rawLabel, out int label, out var why)) { sink.Bad(lineNo, why); continue; }
+                sink.Add(lineNo, textEl.GetString()!, label);
+            }
+        }
+    }
+
+    private static void ReadParquet(string path, RowSink sink) =>
+        ReadParquetAsync(path, sink).GetAwaiter().GetResult();
+
+    private static async Task ReadParquetAsync(string path, RowSink sink)
+    {
+        await using var stream = File.OpenRead(path);
+        ParquetReader reader;
+        try { reader = await ParquetReader.CreateAsync(stream); }
+        catch (Exception e) when (e is not IOException)
+        {
+            throw new DataFormatException(path, null, $"not a readable parquet file: {e.Message}", e);
+        }
+        await using (reader)
+        {
+            var fields = reader.Schema.GetDataFields();
+            var textField = fields.FirstOrDefault(f => string.Equals(f.Name, "text", StringComparison.OrdinalIgnoreCase));
+            var labelField = fields.FirstOrDefault(f => string.Equals(f.Name, "label", StringComparison.OrdinalIgnoreCase));
+            if (textField is null || labelField is null)
+                throw new DataFormatException(path, null,
+                    $"parquet needs 'text' and 'label' columns; it has: {string.Join(", ", fields.Select(f => f.Name))}");
+            if (textField.ClrType != typeof(string))
+                throw new DataFormatException(path, null, $"the 'text' column must hold strings, not {textField.ClrType.Name}");
+            long rowBase = 0;
+            for (int g = 0; g < reader.RowGroupCount && !sink.Full; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                int n = checked((int)group.RowCount);
+                var texts = new string?[n];
+                await group.ReadAsync(textField, texts.AsMemory());
+                var labels = await ReadLabelsAsync(group, labelField, n, path);
+                for (int i = 0; i < n && !sink.Full; i++)
+                {
+                    long row = rowBase + i + 1;
+                    if (!TryParseLabel(labels[i], out int label, out var why)) { sink.Bad(row, why, "row"); continue; }
+                    if (texts[i] is null) { sink.Bad(row, "text is null", "row"); continue; }
+                    sink.Add(row, texts[i]!, label, "row");
+                }
+                rowBase += n;
+            }
+        }
+    }
+
+    /// <summary>The label column as strings (numbers in invariant form, nulls as null), whatever its type.</summary>
+    private static async Task<string?[]> ReadLabelsAsync(ParquetRowGroupReader group, DataField field, int n, string path)
+    {
+        var t = field.ClrType;
+        if (t == typeof(string))
+        {
+            var s = new string?[n];
+            await group.ReadAsync(field, s.AsMemory());
+            return s;
+        }
+        if (t == typeof(long)) return await ReadNumbers<long>(group, field, n);
+        if (t == typeof(int)) return await ReadNumbers<int>(group, field, n);
+        if (t == typeof(short)) return await ReadNumbers<short>(group, field, n);
+        if (t == typeof(sbyte)) return await ReadNumbers<sbyte>(group, field, n);
+        if (t == typeof(byte)) return await ReadNumbers<byte>(group, field, n);
+        if (t == typeof(ushort)) return await ReadNumbers<ushort>(group, field, n);
+        if (t == typeof(uint)) return await ReadNumbers<uint>(group, field, n);
+        if (t == typeof(ulong)) return await ReadNumbers<ulong>(group, field, n);
+        throw new DataFormatException(path, null, $"the 'label' column must hold integers or class names, not {t.Name}");
+    }
+
+    private static async Task<string?[]> ReadNumbers<T>(ParquetRowGroupReader group, DataField field, int n)
+        where T : struct, IFormattable
+    {
+        var result = new string?[n];
+        if (field.IsNullable)
+        {
+            var values = new T?[n];
+            await group.ReadAsync(field, values.AsMemory());
+            for (int i = 0; i < n; i++) result[i] = values[i]?.ToString(null, CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            var values = new T[n];
+            await group.ReadAsync(field, values.AsMemory());
+            for (int i = 0; i < n; i++) result[i] = values[i].ToString(null, CultureInfo.InvariantCulture);
+        }
+        return result;
+    }
+
+    /// <summary>Hugging Face-style label: 0-3 or a class name (case-insensitive).</summary>
+    public static bool TryParseLabel(string? raw, out int label, out string why)
+    {
+        label = -1;
+        var s = raw?.Trim() ?? "";
+        if (s.Length == 0) { why = "label is empty"; return false; }
+        if (int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n))
+        {
+            if (n >= 0 && n < AgNewsLabels.Names.Count) { label = n; why = ""; return true; }
+            why = $"label must be 0-{AgNewsLabels.Names.Count - 1} or a class name, found '{Shorten(s)}'";
+            return false;
+        }
+        for (int i = 0; i < AgNewsLabels.Names.Count; i++)
+            if (string.Equals(AgNewsLabels.Names[i], s, StringComparison.OrdinalIgnoreCase)) { label = i; why = ""; return true; }
+        why = $"label must be 0-{AgNewsLabels.Names.Count - 1} or one of {string.Join(", ", AgNewsLabels.Names)}, found '{Shorten(s)}'";
+        return false;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> header, string name)
+    {
+        for (int i = 0; i < header.Count; i++)
+            if (string.Equals(header[i].Trim(), name, StringComparison.OrdinalIgnoreCase)) return i;
+        return -1;
+    }
+
+    private static bool TryGetProperty(JsonElement obj, string name, out JsonElement value)
+    {
+        if (obj.TryGetProperty(name, out value)) return true;
+        foreach (var p in obj.EnumerateObject())
+            if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) { value = p.Value; return true; }
+        return false;
+    }
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
+    /// <summary>Collects good rows up to the limit and handles bad ones (throw or skip and count).</summary>
+    private sealed class RowSink(string path, DataReadOptions options)
+    {
+        public List<LabeledText> Rows { get; } = [];
+        public List<string> Problems { get; } = [];
+        public int Skipped { get; private set; }
+        public bool Full => options.Limit is int l && Rows.Count >= l;
+
+        public void Add(long line, string text, int label, string unit = "line")
+        {
+            if (string.IsNullOrWhiteSpace(text)) { Bad(line, "text is empty", unit); return; }
+            Rows.Add(new LabeledText(text, label));
+        }
+
+        public void Bad(long line, string reason, string unit = "line")
+        {
+            if (!options.SkipBadRows)
+                throw new DataFormatException(path, line, reason, unit: unit);
+            Skipped++;
+            if (Problems.Count < LabeledDataset.MaxProblemsKept) Problems.Add($"{path}, {unit} {line}: {reason}");
+        }
+    }
+}
