@@ -1,10 +1,17 @@
+using AgNewsLsp.Server.Cli;
+
 namespace AgNewsLsp.Server;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("agnews: not built yet");
-        return 2;
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return await new CommandLine(Console.In, Console.Out, Console.Error).RunAsync(args, cancel.Token);
     }
 }

@@ -1,0 +1,42 @@
+using AgNewsLsp.Text;
+
+namespace AgNewsLsp.Engine;
+
+public enum LabelUnit { Document, Paragraph, Line }
+
+/// <summary>A labelled piece of a document: where it is and what it is.</summary>
+public sealed record LabeledBlock(TextBlock Block, Prediction Prediction);
+
+public sealed record DocumentLabels(Prediction? Document, IReadOnlyList<LabeledBlock> Blocks);
+
+/// <summary>Labels a whole document and, when asked, each paragraph or line of it, in one encoder call.</summary>
+public static class DocumentLabeler
+{
+    /// <summary>Blocks with fewer word characters than this carry too little signal to label.</summary>
+    public const int MinimumWordCharacters = 3;
+
+    public static bool HasEnoughText(string text) => text.Count(char.IsLetterOrDigit) >= MinimumWordCharacters;
+
+    public static DocumentLabels Label(ILabelingEngine engine, string document, LabelUnit unit, CancellationToken cancellationToken = default)
+    {
+        var blocks = unit switch
+        {
+            LabelUnit.Paragraph => Paragraphs.Split(document),
+            LabelUnit.Line => Paragraphs.Lines(document),
+            _ => [],
+        };
+        var labelled = blocks.Where(b => HasEnoughText(b.Text)).ToArray();
+        bool wholeDocument = HasEnoughText(document);
+        var texts = labelled.Select(b => b.Text).ToList();
+        if (wholeDocument) texts.Add(document);
+        var predictions = engine.Classify(texts, cancellationToken);
+        return new DocumentLabels(
+            wholeDocument ? predictions[^1] : null,
+            labelled.Select((b, i) => new LabeledBlock(b, predictions[i])).ToArray());
+    }
+
+    /// <summary>"Sports 97.1%, World 1.5%, ..." in descending probability.</summary>
+    public static string Describe(Prediction p) =>
+        string.Join(", ", p.LabelNames.Select((name, i) => (name, prob: p.Probabilities[i]))
+            .OrderByDescending(x => x.prob).Select(x => $"{x.name} {x.prob:P1}"));
+}

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using AgNewsLsp.Data;
+using AgNewsLsp.Evaluation;
+using AgNewsLsp.Features;
+using AgNewsLsp.Model;
+using AgNewsLsp.Native;
+using AgNewsLsp.Training;
+
+namespace AgNewsLsp.Engine;
+
+public sealed record EngineOptions
+{
+    /// <summary>A checkpoint folder, a hub name ("bert-base-uncased"), or null for the embedded default.</summary>
+    public string? Model { get; init; }
+    /// <summary>The head to load and to save training into; null: the last head trained for this model, else the shipped default.</summary>
+    public string? HeadPath { get; init; }
+    public string? Pooling { get; init; }
+    public int MaxTokens { get; init; } = 128;
+    public string? Precision { get; init; }
+    public string? CacheRoot { get; init; }
+    public int? Threads { get; init; }
+}
+
+/// <summary>
+/// The engine every front uses: a frozen encoder and the current head, kept in memory. Classify is
+/// safe while training runs (it uses the head in place at the time); a finished training run saves
+/// its head atomically and then swaps it in; a failed or cancelled one changes nothing.
+/// </summary>
+public sealed class LabelingEngine : ILabelingEngine, IDisposable
+{
+    /// <summary>Where the shipped default head for the embedded model sits beside the app.</summary>
+    public static string ShippedHeadPath => Path.Combine(AppContext.BaseDirectory, "heads", "minilm-default.head.json");
+
+    private sealed record LoadedHead(HeadFile File, ClassifierHead Head, string Path);
+
+    private readonly TextEncoder _encoder;
+    private readonly FeatureExtractor _features;
+    private readonly EngineOptions _options;
+    private readonly string _cacheRoot;
+    private volatile LoadedHead? _head;
+    private EvaluationReport? _lastMetrics;
+    private int _training;
+
+    public ResolvedModel ResolvedModel { get; }
+    public TextEncoder Encoder => _encoder;
+    public string? HeadPath => _head?.Path;
+    public HeadFile? Head => _head?.File;
+
+    private LabelingEngine(TextEncoder encoder, ResolvedModel model, EngineOptions options, string cacheRoot)
+    {
+        _encoder = encoder;
+        _options = options;
+        _cacheRoot = cacheRoot;
+        ResolvedModel = model;
+        _features = new FeatureExtractor(encoder, CacheFolders.Features(cacheRoot));
+    }
+
+    public static async Task<LabelingEngine> CreateAsync(EngineOptions options, IProgress<WorkProgress>? progress = null,
+        IProgress<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        TorchRuntime.EnsureInitialized(options.Threads);
+        var cacheRoot = options.CacheRoot ?? CacheFolders.Root;
+        var model = await new ModelResolver(cacheRoot, progress: progress, log: log).ResolveAsync(options.Model, cancellationToken);
+        var encoder = TextEncoder.Load(model.Folder, model.Name, options.Precision, options.MaxTokens);
+        var engine = new LabelingEngine(encoder, model, options, cacheRoot);
+        try
+        {
+            engine.LoadInitialHead(log);
+            return engine;
+        }
+        catch
+        {
+            engine.Dispose();
+            throw;
+        }
+    }
+
+    private string DefaultUserHeadPath => Path.Combine(_cacheRoot, "heads", $"{_encoder.Fingerprint}.head.json");
+
+    /// <summary>Where training saves: the configured head path, else the per-model head in the cache.</summary>
+    private string TrainingTarget(TrainRequest request) => request.OutputHeadPath ?? _options.HeadPath ?? DefaultUserHeadPath;
+
+    private void LoadInitialHead(IProgress<string>? log)
+    {
+        if (_options.HeadPath is { } configured)
+        {
+            // A configured head that does not exist yet is where training will save; refuse only bad files.
+            if (File.Exists(configured)) _head = LoadHead(configured);
+            else log?.Report($"Head {configured} does not exist yet; train one to create it.");
+            return;
+        }
+        foreach (var candidate in new[] { DefaultUserHeadPath, ShippedHeadPath })
+        {
+            if (!File.Exists(candidate)) continue;
+            var file = HeadFile.Load(candidate);
+            if (file.ModelFingerprint != _encoder.Fingerprint) continue; // the shipped head belongs to the embedded default only
+            _head = LoadHead(candidate);
+            return;
+        }
+        log?.Report($"No head for model {_encoder.ModelName} yet; train one with 'agnews train --data DIR'.");
+    }
+
+    private LoadedHead LoadHead(string path)
+    {
+        var file = HeadFile.Load(path);
+        file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, Features.Pooling.Dimension(Features.Pooling.Parse(file.Pooling), _encoder.Model.Config));
+        return new LoadedHead(file, file.CreateHead(), path);
+    }
+
+    /// <summary>Loads another head file (e.g. a user's choice), refusing one made for another model.</summary>
+    public void UseHead(string path) => _head = LoadHead(path);
+
+    public EngineStatus Status
+    {
+        get
+        {
+            var head = _head;
+            var featureDir = _features.CacheDirectory;
+            long cached = Directory.Exists(featureDir) ? Directory.GetFiles(featureDir, "*.features").Length : 0;
+            return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.File.Pooling ?? Features.Pooling.Parse(_options.Pooling),
+                "cpu", _encoder.Precision, _encoder.MaxTokens, featureDir, cached, Volatile.Read(ref _training) == 1,
+                _lastMetrics ?? head?.File.Validation);
+        }
+    }
+
+    private LoadedHead RequireHead() => _head ?? throw new InvalidOperationException(
+        $"No head is loaded for model {_encoder.ModelName}. Train one first: agnews train --data DIR (or the Train Head command).");
+
+    public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        var head = RequireHead();
+        if (texts.Count == 0) return [];
+        var encoded = _encoder.Encode(texts, [head.File.Pooling], null, cancellationToken);
+        var probabilities = head.Head.PredictProbabilities(encoded.ByPooling[head.File.Pooling]);
+        return probabilities.Select((p, i) => ToPrediction(p, head.File.LabelNames, encoded.Truncated[i], encoded.TokenCounts[i])).ToArray();
+    }
+
+    private static Prediction ToPrediction(float[] probabilities, string[] labels, bool truncated, int tokens)
+    {
+        int best = Metrics.ArgMax(probabilities);
+        return new Prediction(labels[best], best, probabilities, labels, truncated, tokens);
+    }
+
+    public async Task<TrainResult> TrainAsync(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _training, 1, 0) != 0)
+            throw new EngineBusyException("training already running");
+        try
+        {
+            return await Task.Run(() => Train(request, progress, cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _training, 0);
+        }
+    }
+
+    private TrainResult Train(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var pooling = Features.Pooling.Parse(request.Pooling ?? _options.Pooling);
+        progress?.Report(new WorkProgress("reading", 0, 1, request.DataPath));
+        var data = LabeledDataReader.ReadSplit(request.DataPath, "train", new DataReadOptions(request.SkipBadRows, request.Limit));
+        if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
+
+        var featureClock = Stopwatch.StartNew();
+        var features = _features.Extract(data.Rows.Select(r => r.Text).ToArray(), [pooling], progress, cancellationToken)[pooling];
+        featureClock.Stop();
+
+        var trainClock = Stopwatch.StartNew();
+        var options = new HeadTrainingOptions
+        {
+            Kind = request.Head ?? HeadKind.Linear,
+            MaxEpochs = request.MaxEpochs ?? 100,
+            Seed = request.Seed ?? 42,
+            ValidationFraction = request.ValidationFraction ?? 0.1,
+        };
+        var labelNames = AgNewsLabels.Names;
+        var trained = HeadTrainer.Train(features, data.Rows.Select(r => r.Label).ToArray(), labelNames, options, progress, cancellationToken);
+        trainClock.Stop();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var target = TrainingTarget(request);
+            var file = HeadFile.FromHead(trained.Head, new HeadFile
+            {
+                ModelName = _encoder.ModelName,
+                ModelFingerprint = _encoder.Fingerprint,
+                Pooling = pooling,
+                MaxTokens = _encoder.MaxTokens,
+                Precision = _encoder.Precision,
+                LabelNames = labelNames.ToArray(),
+                Validation = trained.Validation,
+                History = trained.History.ToArray(),
+                TrainedOn = Path.GetFileName(data.Path),
+                TrainCount = trained.TrainCount,
+                Seed = options.Seed,
+                CreatedUtc = DateTime.UtcNow,
+            });
+            progress?.Report(new WorkProgress("saving", 0, 1, target));
+            file.Save(target);
+            _head = new LoadedHead(file, trained.Head, target);
+            _lastMetrics = trained.Validation;
+            return new TrainResult(target, trained.Validation, trained.History, trained.TrainCount, trained.ValidationCount, data.SkippedRows,
+                featureClock.Elapsed, trainClock.Elapsed);
+        }
+        catch
+        {
+            trained.Head.Dispose();
+            throw;
+        }
+    }
+
+    public Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+        Task.Run(() =>
+        {
+            var head = RequireHead();
+            progress?.Report(new WorkProgress("reading", 0, 1, request.DataPath));
+            var data = LabeledDataReader.ReadSplit(request.DataPath, "test", new DataReadOptions(request.SkipBadRows, request.Limit));
+            if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
+            var features = _features.Extract(data.Rows.Select(r => r.Text).ToArray(), [head.File.Pooling], progress, cancellationToken)[head.File.Pooling];
+            var report = Metrics.Compute(data.Rows.Select(r => r.Label).ToArray(), head.Head.PredictProbabilities(features), head.File.LabelNames);
+            _lastMetrics = report;
+            return report;
+        }, cancellationToken);
+
+    /// <summary>Features for texts with a given pooling, through the cache (benchmarks compare poolings with it).</summary>
+    public IReadOnlyDictionary<string, float[][]> ExtractFeatures(IReadOnlyList<string> texts, IReadOnlyList<string> poolings,
+        IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _features.Extract(texts, poolings, progress, cancellationToken);
+
+    public void Dispose()
+    {
+        _head?.Head.Dispose();
+        _encoder.Dispose();
+    }
+}

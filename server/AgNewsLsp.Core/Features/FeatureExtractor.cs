@@ -1,0 +1,60 @@
+using AgNewsLsp.Engine;
+
+namespace AgNewsLsp.Features;
+
+/// <summary>Features for many texts: from the on-disk cache where present, the encoder for the rest.</summary>
+public sealed class FeatureExtractor(TextEncoder encoder, string cacheDirectory)
+{
+    private readonly Dictionary<string, FeatureCache> _caches = new();
+    private readonly Lock _gate = new();
+
+    public string CacheDirectory => cacheDirectory;
+
+    public FeatureCache CacheFor(string pooling)
+    {
+        lock (_gate)
+        {
+            if (!_caches.TryGetValue(pooling, out var cache))
+                _caches[pooling] = cache = new FeatureCache(cacheDirectory, encoder.Fingerprint, pooling, encoder.MaxTokens,
+                    encoder.Precision, Pooling.Dimension(pooling, encoder.Model.Config));
+            return cache;
+        }
+    }
+
+    /// <summary>Features of every text for every pooling asked for, computing only what no cache holds.</summary>
+    public IReadOnlyDictionary<string, float[][]> Extract(IReadOnlyList<string> texts, IReadOnlyList<string> poolings,
+        IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var result = poolings.ToDictionary(p => p, _ => new float[texts.Count][]);
+        var missing = new List<int>();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            bool all = true;
+            foreach (var pooling in poolings)
+                if (CacheFor(pooling).TryGet(texts[i], out var f)) result[pooling][i] = f;
+                else all = false;
+            if (!all) missing.Add(i);
+        }
+
+        // Encode the rest in chunks so a cancelled run keeps what it computed so far.
+        const int chunk = 512;
+        for (int start = 0; start < missing.Count; start += chunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var indexes = missing.Skip(start).Take(chunk).ToArray();
+            int offset = texts.Count - missing.Count + start;
+            var chunkProgress = progress is null ? null : new InlineProgress<WorkProgress>(p =>
+                progress.Report(new WorkProgress("features", offset + p.Done, texts.Count)));
+            var encoded = encoder.Encode(indexes.Select(i => texts[i]).ToArray(), poolings, chunkProgress, cancellationToken);
+            foreach (var pooling in poolings)
+            {
+                var features = encoded.ByPooling[pooling];
+                for (int k = 0; k < indexes.Length; k++) result[pooling][indexes[k]] = features[k];
+                CacheFor(pooling).AddRange(indexes.Select((i, k) => (texts[i], features[k])));
+            }
+        }
+        progress?.Report(new WorkProgress("features", texts.Count, texts.Count));
+        return result;
+    }
+
+}

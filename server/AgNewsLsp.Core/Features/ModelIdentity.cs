@@ -1,0 +1,26 @@
+using System.Security.Cryptography;
+using AgNewsLsp.Model;
+using static TorchSharp.torch;
+
+namespace AgNewsLsp.Features;
+
+/// <summary>
+/// A content fingerprint of a loaded model: SHA-256 over its config and every parameter's fp32 values,
+/// in name order. The same weights give the same fingerprint from safetensors, pytorch_model.bin or ONNX,
+/// so features and heads stay valid across formats and are refused across models.
+/// </summary>
+public static class ModelIdentity
+{
+    public static string Fingerprint(BertModel model)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(model.Config)));
+        foreach (var (name, parameter) in model.state_dict().OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(name));
+            using var values = parameter.to(ScalarType.Float32).contiguous();
+            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.data<float>().ToArray().AsSpan()));
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
+    }
+}
