@@ -21,6 +21,15 @@ public class LabeledDataReaderTests
     }
 
     [Fact]
+    public void Canonical_csv_accepts_unquoted_fields_and_spaces_after_quotes()
+    {
+        using var dir = new TempFolder();
+        var path = dir.File("a.csv", "2,Plain title,Plain description\n\"3\" ,\"Quoted\"\t,\"x\"  \r\n\n");
+        var data = LabeledDataReader.ReadFile(path);
+        Assert.Equal([new LabeledText("Plain title Plain description", 1), new LabeledText("Quoted x", 2)], data.Rows);
+    }
+
+    [Fact]
     public void Line_numbers_count_lines_inside_quoted_fields()
     {
         using var dir = new TempFolder();
