@@ -198,6 +198,18 @@ public class BertWordPieceTokenizerTests(VocabFixture fixture) : IClassFixture<V
     }
 
     [Fact]
+    public void Concurrent_encoding_gives_the_same_ids_as_sequential()
+    {
+        var t = Uncased();
+        var texts = AgNewsLsp.Data.LabeledDataReader.ReadFile(TestPaths.AgNewsTest, new AgNewsLsp.Data.DataReadOptions(Limit: 2000))
+            .Rows.Select(r => r.Text).ToArray();
+        var sequential = texts.Select(x => t.Encode(x, 64).Ids).ToArray();
+        var parallel = new int[texts.Length][];
+        Parallel.For(0, texts.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = t.Encode(texts[i], 64).Ids);
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(sequential[i], parallel[i]);
+    }
+
+    [Fact]
     public void Loads_from_a_vocab_file()
     {
         using var dir = new TempFolder();
