@@ -52,6 +52,8 @@ internal sealed class CsvRecordReader(TextReader reader)
                     _field.Append((char)c);
                 }
                 fields.Add(_field.ToString());
+                // Spaces or tabs between a closing quote and the delimiter are tolerated.
+                while (reader.Peek() is ' ' or '\t') reader.Read();
                 int after = reader.Peek();
                 if (after == ',') { reader.Read(); continue; }
                 if (after == -1 || EndOfLine()) return new CsvRecord(fields, startLine, null);

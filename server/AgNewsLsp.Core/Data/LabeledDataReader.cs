@@ -166,7 +166,7 @@ public static class LabeledDataReader
             if (textField is null || labelField is null)
                 throw new DataFormatException(path, null,
                     $"parquet needs 'text' and 'label' columns; it has: {string.Join(", ", fields.Select(f => f.Name))}");
-            if (textField.ClrType != typeof(string))
+            if (!IsStringLike(textField.ClrType))
                 throw new DataFormatException(path, null, $"the 'text' column must hold strings, not {textField.ClrType.Name}");
             long rowBase = 0;
             for (int g = 0; g < reader.RowGroupCount && !sink.Full; g++)
@@ -188,11 +188,15 @@ public static class LabeledDataReader
         }
     }
 
+    /// <summary>Parquet.Net reports UTF-8 columns as string or ReadOnlyMemory&lt;char&gt;; binary ones are read as UTF-8 too.</summary>
+    private static bool IsStringLike(Type t) =>
+        t == typeof(string) || t == typeof(ReadOnlyMemory<char>) || t == typeof(ReadOnlyMemory<byte>) || t == typeof(byte[]);
+
     /// <summary>The label column as strings (numbers in invariant form, nulls as null), whatever its type.</summary>
     private static async Task<string?[]> ReadLabelsAsync(ParquetRowGroupReader group, DataField field, int n, string path)
     {
         var t = field.ClrType;
-        if (t == typeof(string))
+        if (IsStringLike(t))
         {
             var s = new string?[n];
             await group.ReadAsync(field, s.AsMemory());

@@ -38,6 +38,7 @@ public sealed class BertWordPieceTokenizer
 {
     private readonly BertTokenizer _tokenizer;
     private readonly string[] _vocab;
+    private readonly (string Token, int Id)[] _specialTokens;
 
     public BertTokenizerSettings Settings { get; }
     public int VocabSize => _vocab.Length;
@@ -62,6 +63,8 @@ public sealed class BertWordPieceTokenizer
         PadId = Id(specials.Pad);
         UnkId = Id(specials.Unk);
         MaskId = index.TryGetValue(specials.Mask, out var mask) ? mask : -1;
+        _specialTokens = new[] { (specials.Unk, UnkId), (specials.Cls, ClsId), (specials.Sep, SepId), (specials.Pad, PadId), (specials.Mask, MaskId) }
+            .Where(t => t.Item2 >= 0).Distinct().ToArray();
 
         var options = new BertOptions
         {
@@ -69,12 +72,13 @@ public sealed class BertWordPieceTokenizer
             RemoveNonSpacingMarks = settings.EffectiveStripAccents,
             IndividuallyTokenizeCjk = settings.TokenizeChineseChars,
             ApplyBasicTokenization = true,
-            SplitOnSpecialTokens = true,
-            UnknownToken = specials.Unk,
-            ClassificationToken = specials.Cls,
-            SeparatorToken = specials.Sep,
-            PaddingToken = specials.Pad,
-            MaskingToken = specials.Mask,
+            // Special tokens written in the text are split out here, before normalisation, as Hugging Face does.
+            SplitOnSpecialTokens = false,
+            // Microsoft.ML.Tokenizers' own normalizer and pre-tokenizer differ from Hugging Face's on ASCII symbols
+            // ("$", "+", "^" are dropped instead of kept) and on format characters (U+00AD splits instead of
+            // vanishing); these two reproduce Hugging Face's BertNormalizer and BertPreTokenizer.
+            Normalizer = new HuggingFaceBertNormalizer(settings.LowerCase, settings.EffectiveStripAccents, settings.TokenizeChineseChars),
+            PreTokenizer = HuggingFaceBertPreTokenizer.Create(null),
         };
         // BertTokenizer reads a vocab file; hand it the tokens one a line from memory.
         var bytes = Encoding.UTF8.GetBytes(string.Join("\n", vocab) + "\n");
@@ -138,8 +142,40 @@ public sealed class BertWordPieceTokenizer
     public string? IdToToken(int id) => id >= 0 && id < _vocab.Length ? _vocab[id] : null;
 
     /// <summary>The wordpiece ids of a text, without [CLS]/[SEP] and without truncation.</summary>
-    public IReadOnlyList<int> WordPieceIds(string text) =>
-        _tokenizer.EncodeToIds(text ?? "", addSpecialTokens: false);
+    /// <remarks>Special tokens written literally in the text ("[SEP]", "[MASK]", case-sensitive) map to their ids, as in Hugging Face.</remarks>
+    public IReadOnlyList<int> WordPieceIds(string text)
+    {
+        text ??= "";
+        var ids = new List<int>(text.Length / 4 + 4);
+        int start = 0;
+        while (start < text.Length)
+        {
+            var (at, special) = NextSpecialToken(text, start);
+            var segment = text.AsSpan(start, (at < 0 ? text.Length : at) - start);
+            if (!segment.IsEmpty) ids.AddRange(_tokenizer.EncodeToIds(segment.ToString(), addSpecialTokens: false));
+            if (at < 0) break;
+            ids.Add(special.Id);
+            start = at + special.Token.Length;
+        }
+        return ids;
+    }
+
+    private (int At, (string Token, int Id) Special) NextSpecialToken(string text, int start)
+    {
+        int best = -1;
+        (string Token, int Id) found = ("", -1);
+        if (text.IndexOf('[', start) < 0) return (-1, found);
+        foreach (var special in _specialTokens)
+        {
+            int at = text.IndexOf(special.Token, start, StringComparison.Ordinal);
+            if (at >= 0 && (best < 0 || at < best || (at == best && special.Token.Length > found.Token.Length)))
+            {
+                best = at;
+                found = special;
+            }
+        }
+        return (best, found);
+    }
 
     /// <summary>The wordpiece strings of a text, without specials (e.g. "claw", "##s").</summary>
     public IReadOnlyList<string> Tokenize(string text) =>
