@@ -19,6 +19,9 @@ public static class TestPaths
     public static string AgNewsTrain => Path.Combine(AgNewsData, "train.csv");
     public static string AgNewsTest => Path.Combine(AgNewsData, "test.csv");
 
+    /// <summary>The cache tests share (the converted embedded default, features), beside the test binaries.</summary>
+    public static string TestCache { get; } = Path.Combine(AppContext.BaseDirectory, "test-cache");
+
     /// <summary>shared/fixtures.</summary>
     public static string Fixtures => Path.Combine(Shared, "fixtures");
 

@@ -13,7 +13,7 @@ public sealed class EmbeddedModelFixture : IDisposable
     public EmbeddedModelFixture()
     {
         TorchRuntime.EnsureInitialized();
-        Folder = EmbeddedDefaultModel.EnsureConverted(SharedPaths.TestCache);
+        Folder = EmbeddedDefaultModel.EnsureConverted(TestPaths.TestCache);
         Model = BertCheckpoint.Load(Folder);
     }
 

@@ -12,7 +12,7 @@ public class OnnxParityTests(EmbeddedModelFixture fixture)
     private sealed record ReferenceFile(string model, string reference, ReferenceCase[] cases);
 
     public static IEnumerable<object[]> Cases() =>
-        JsonSerializer.Deserialize<ReferenceFile>(File.ReadAllText(Path.Combine(SharedPaths.Fixtures, "minilm-onnxruntime-reference.json")))!
+        JsonSerializer.Deserialize<ReferenceFile>(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "minilm-onnxruntime-reference.json")))!
             .cases.Select(c => new object[] { c });
 
     internal static (float[] Cls, float[] Mean, float[] Pooler) Run(BertModel model, long[] ids)

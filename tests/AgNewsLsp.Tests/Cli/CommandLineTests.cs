@@ -1,0 +1,121 @@
+using System.Text.Json;
+using AgNewsLsp.Server.Cli;
+using AgNewsLsp.Tests.Engine;
+
+namespace AgNewsLsp.Tests.Cli;
+
+[Collection(TrainedEngineCollection.Name)]
+public class CommandLineTests(TrainedEngineFixture fixture)
+{
+    private (int Code, string Out, string Err) Run(string stdin, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var all = args.Concat(["--cache", TestPaths.TestCache, "--head", fixture.HeadPath, "--quiet"]).ToArray();
+        if (args.Length > 0 && args[0] is "--help") all = args;
+        int code = new CommandLine(new StringReader(stdin), stdout, stderr).RunAsync(all, CancellationToken.None).GetAwaiter().GetResult();
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Classify_prints_the_label_and_probabilities()
+    {
+        var (code, output, _) = Run("", "classify", "The", "Lakers", "won", "the", "NBA", "finals", "after", "a", "dramatic", "game", "seven.");
+        Assert.Equal(0, code);
+        Assert.StartsWith("Sports\t", output);
+        Assert.Contains("World", output);
+    }
+
+    [Fact]
+    public void Classify_reads_standard_input_and_writes_json()
+    {
+        var (code, output, _) = Run("Microsoft released a new version of Windows with better security for PCs.", "classify", "-", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("Sci/Tech", doc.RootElement.GetProperty("label").GetString());
+        Assert.Equal(1.0, doc.RootElement.GetProperty("probabilities").EnumerateObject().Sum(p => p.Value.GetDouble()), 3);
+    }
+
+    [Fact]
+    public void Empty_text_is_a_clear_error()
+    {
+        var (code, _, err) = Run("   ", "classify", "-");
+        Assert.Equal(1, code);
+        Assert.Contains("empty or too short", err);
+    }
+
+    [Fact]
+    public void Label_with_paragraphs_labels_each_paragraph_with_its_lines()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "news.txt");
+        File.WriteAllText(file, "The goalkeeper saved a penalty and the team won the cup final.\n\nShares of the bank fell after profits dropped and investors sold stock.\n");
+        var (code, output, err) = Run("", "label", file, "--paragraphs", "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        var paragraphs = doc.RootElement[0].GetProperty("paragraphs");
+        Assert.Equal(2, paragraphs.GetArrayLength());
+        Assert.Equal("Sports", paragraphs[0].GetProperty("prediction").GetProperty("label").GetString());
+        Assert.Equal("Business", paragraphs[1].GetProperty("prediction").GetProperty("label").GetString());
+        Assert.Equal(3, paragraphs[1].GetProperty("startLine").GetInt32());
+    }
+
+    [Fact]
+    public void Missing_file_is_a_clear_error()
+    {
+        var (code, _, err) = Run("", "label", "/definitely/not/here.txt");
+        Assert.Equal(1, code);
+        Assert.Contains("/definitely/not/here.txt", err);
+    }
+
+    [Fact]
+    public void Malformed_csv_row_names_file_and_line_and_can_be_skipped()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "bad.csv");
+        File.WriteAllText(file, "\"2\",\"Cup final\",\"The team won the cup.\"\n\"9\",\"Oops\",\"Label nine does not exist.\"\n\"3\",\"Stocks\",\"Shares rose on Wall Street.\"\n");
+        var (code, _, err) = Run("", "evaluate", "--data", file);
+        Assert.Equal(1, code);
+        Assert.Contains("bad.csv", err);
+        Assert.Contains("line 2", err);
+
+        var (skipCode, output, skipErr) = Run("", "evaluate", "--data", file, "--skip-bad-rows", "--json");
+        Assert.True(skipCode == 0, skipErr);
+        Assert.Equal(2, JsonDocument.Parse(output).RootElement.GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public void Usage_errors_exit_2()
+    {
+        Assert.Equal(2, Run("", "frobnicate").Code);
+        Assert.Equal(2, Run("", "train").Code); // no --data
+        Assert.Equal(2, Run("", "classify", "x", "--no-such-option").Code);
+        Assert.Equal(0, Run("", "--help").Code);
+    }
+
+    [Fact]
+    public void Model_info_names_the_embedded_default_and_the_head()
+    {
+        var (code, output, _) = Run("", "model", "info", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("sentence-transformers/all-MiniLM-L6-v2", doc.RootElement.GetProperty("model").GetString());
+        Assert.Equal("embedded", doc.RootElement.GetProperty("source").GetString());
+        Assert.Equal(384, doc.RootElement.GetProperty("hidden").GetInt32());
+        Assert.Equal(fixture.HeadPath, doc.RootElement.GetProperty("head").GetString());
+    }
+
+    [Fact]
+    public void A_wrong_model_head_is_refused_by_the_cli()
+    {
+        using var folder = new TempFolder();
+        var foreign = Path.Combine(folder.Path, "foreign.json");
+        File.WriteAllText(foreign, File.ReadAllText(fixture.HeadPath).Replace(fixture.Engine.Encoder.Fingerprint, "ffffffffffffffff"));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = new CommandLine(new StringReader(""), stdout, stderr).RunAsync(
+            ["classify", "some text about football", "--cache", TestPaths.TestCache, "--head", foreign, "--quiet"], CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(1, code);
+        Assert.Contains("trained for model", stderr.ToString());
+    }
+}
