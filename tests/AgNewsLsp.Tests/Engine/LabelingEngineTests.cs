@@ -74,13 +74,20 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
             release.Wait(TimeSpan.FromSeconds(30));
         });
         var first = Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain, Limit: 400, OutputHeadPath: Path.Combine(folder.Path, "x.json")), progress, CancellationToken.None);
-        Assert.True(started.Wait(TimeSpan.FromSeconds(60)));
-        Assert.True(Engine.Status.Training);
-        var busy = await Assert.ThrowsAsync<EngineBusyException>(() => Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain), null, CancellationToken.None));
-        Assert.Contains("already running", busy.Message);
-        Assert.Equal("Sports", Engine.Classify(["The striker scored twice as the club won the championship final."])[0].Label);
-        release.Set();
-        await first;
+        try
+        {
+            Assert.True(started.Wait(TimeSpan.FromSeconds(60)));
+            Assert.True(Engine.Status.Training);
+            var busy = await Assert.ThrowsAsync<EngineBusyException>(() => Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain), null, CancellationToken.None));
+            Assert.Contains("already running", busy.Message);
+            Assert.Equal("Sports", Engine.Classify(["The quarterback threw three touchdown passes as the Patriots won the NFL game."])[0].Label);
+        }
+        finally
+        {
+            release.Set();
+            await first;
+        }
+        Assert.False(Engine.Status.Training);
         Engine.UseHead(fixture.HeadPath);
     }
 
