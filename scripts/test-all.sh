@@ -13,8 +13,8 @@ failed=0
 
 count_dotnet() { # sums "Passed: N" / "Failed: N" from dotnet test's summary lines
   local p f
-  p=$(grep -oE 'Passed: +[0-9]+' "$1" | awk '{s+=$2} END {print s+0}')
-  f=$(grep -oE 'Failed: +[0-9]+' "$1" | awk '{s+=$2} END {print s+0}')
+  p=$(grep -oE 'Passed: +[0-9]+' "$1" | awk '{s+=$2} END {print s+0}' || true)
+  f=$(grep -oE 'Failed: +[0-9]+' "$1" | awk '{s+=$2} END {print s+0}' || true)
   passed=$((passed + p)); failed=$((failed + f))
 }
 
