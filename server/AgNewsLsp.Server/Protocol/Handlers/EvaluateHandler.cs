@@ -17,7 +17,7 @@ public sealed class EvaluateHandler : IRequestHandler<EvaluateParams, ReportDto>
         try
         {
             var report = await Task.Run(() => engine.EvaluateAsync(evaluateRequest, progress, progress.Token), progress.Token);
-            await progress.EndAsync($"accuracy {report.Accuracy:P1} on {report.Count} rows");
+            await progress.EndAsync($"accuracy {report.Accuracy * 100:0.0}% on {report.Count} rows");
             return ReportDto.From(report);
         }
         catch (Exception ex)

@@ -51,7 +51,7 @@ public sealed class LabelDocumentHandler : IRequestHandler<LabelDocumentParams, 
             var firstLine = new Range(p.Range.Start, p.Range.Start.Line == p.Range.End.Line
                 ? p.Range.End
                 : new Position(p.Range.Start.Line, document.LineContentEnd(p.Range.Start.Line) - document.LineStart(p.Range.Start.Line)));
-            return new Diagnostic(firstLine, DiagnosticSeverity.Information, "agnews", $"{p.Prediction.Label} ({top:P0})");
+            return new Diagnostic(firstLine, DiagnosticSeverity.Information, "agnews", $"{p.Prediction.Label} ({Math.Round(top * 100):0}%)");
         }).ToList();
         try
         {

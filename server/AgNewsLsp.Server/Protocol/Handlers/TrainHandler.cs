@@ -30,7 +30,7 @@ public sealed class TrainHandler : IRequestHandler<TrainParams, TrainResultDto>
         try
         {
             var result = await Task.Run(() => engine.TrainAsync(trainRequest, progress, progress.Token), progress.Token);
-            await progress.EndAsync($"trained: validation accuracy {result.Validation.Accuracy:P1}");
+            await progress.EndAsync($"trained: validation accuracy {result.Validation.Accuracy * 100:0.0}%");
             return TrainResultDto.From(result);
         }
         catch (Exception ex)
