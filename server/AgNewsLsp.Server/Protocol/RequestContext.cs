@@ -49,13 +49,26 @@ public sealed class RequestContext(
     }
 
     /// <summary>A data path from the client: a file: URI or a path, relative ones against dataFolder.</summary>
+    /// <remarks>A path that does not exist is -32003 here, before the engine is involved.</remarks>
     public string ResolveDataPath(string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw ProtocolErrors.InvalidParams("dataPath is required");
-        if (path.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(path, UriKind.Absolute, out var uri))
-            return uri.LocalPath;
-        if (!Path.IsPathRooted(path) && !string.IsNullOrEmpty(Options.DataFolder))
-            return Path.GetFullPath(Path.Combine(Options.DataFolder, path));
-        return Path.GetFullPath(path);
+        string full;
+        try
+        {
+            if (path.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(path, UriKind.Absolute, out var uri))
+                full = uri.LocalPath;
+            else if (!Path.IsPathRooted(path) && !string.IsNullOrEmpty(Options.DataFolder))
+                full = Path.GetFullPath(Path.Combine(Options.DataFolder, path));
+            else
+                full = Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw ProtocolErrors.BadInput($"invalid data path '{path}': {ex.Message}");
+        }
+        if (!File.Exists(full) && !Directory.Exists(full))
+            throw ProtocolErrors.BadInput($"data file not found: {full}");
+        return full;
     }
 }

@@ -28,8 +28,8 @@ public class ErrorTests
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/classify", new { texts = "not an array" })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("textDocument/hover", new { textDocument = 5, position = new { line = 0, character = 0 } })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("textDocument/hover", new { textDocument = new { uri = "file:///x" } })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath = "/d/t.csv", head = "forest" })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath = "/d/t.csv", maxEpochs = "many" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath = "t.csv", head = "forest" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath = "t.csv", maxEpochs = "many" })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { })));
         // a notification with bad params is dropped, not fatal
         await client.NotifyAsync("textDocument/didOpen", new { textDocument = 3 });
@@ -38,8 +38,8 @@ public class ErrorTests
     }
 
     [Theory]
-    [InlineData("/data/missing.csv", "not found")]
-    [InlineData("/data/malformed.csv", "expected 'label,text'")]
+    [InlineData("missing.csv", "not found")]
+    [InlineData("malformed.csv", "expected 'label,text'")]
     public async Task Bad_data_is_BadInput_with_a_clear_message(string dataPath, string expected)
     {
         await using var client = new LspTestClient();
@@ -57,7 +57,7 @@ public class ErrorTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync();
-        var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "/data/explode.csv" }));
+        var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "explode.csv" }));
         Assert.Equal(ErrorCodes.InternalError, code);
         Assert.Contains("boom", message);
         await client.RequestAsync("agnews/status", new { });
@@ -90,7 +90,7 @@ public class ErrorTests
     {
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
         var engines = new EngineProvider(_ => throw new NotImplementedException("engine arrives on main"), NullLogger.Instance);
-        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions(), NullLoggerFactory.Instance);
+        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance);
         var served = session.RunAsync();
         await using var raw = new RawConnection(clientStream);
         await raw.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}""");
@@ -110,7 +110,7 @@ public class ErrorTests
     {
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
         var engines = new EngineProvider(_ => new FakeLabelingEngine(), NullLogger.Instance);
-        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions(), NullLoggerFactory.Instance);
+        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance);
         var served = session.RunAsync();
         await using var raw = new RawConnection(clientStream);
 
@@ -144,13 +144,13 @@ public class ErrorTests
         var engine = new FakeLabelingEngine { HoldTraining = new() };
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
         var engines = new EngineProvider(_ => engine, NullLogger.Instance);
-        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions(), NullLoggerFactory.Instance);
+        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance);
         _ = session.RunAsync();
         await using var raw = new RawConnection(clientStream);
         await raw.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}""");
         await raw.ReadResponseAsync(1);
         var started = engine.TrainingStarted.Task;
-        await raw.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"agnews/train","params":{"dataPath":"/d/t.csv"}}""");
+        await raw.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"agnews/train","params":{"dataPath":"t.csv"}}""");
         await started.WaitAsync(TimeSpan.FromSeconds(10));
         await raw.SendAsync("""{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":2}}""");
         var error = (await raw.ReadResponseAsync(2)).GetProperty("error");

@@ -68,7 +68,7 @@ public class LifecycleTests
         await using var client = new LspTestClient(engine);
         await client.InitializedAsync();
         var started = engine.TrainingStarted.Task;
-        _ = client.RequestAsync("agnews/train", new { dataPath = "/data/train.csv" });
+        _ = client.RequestAsync("agnews/train", new { dataPath = "train.csv" });
         await started.WaitAsync(TimeSpan.FromSeconds(10));
         client.Vanish();
         Assert.Equal(0, await client.Served.WaitAsync(TimeSpan.FromSeconds(10)));

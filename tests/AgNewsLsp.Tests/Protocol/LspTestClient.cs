@@ -25,7 +25,7 @@ public sealed class LspTestClient : IAsyncDisposable
         var (serverStream, clientSide) = FullDuplexStream.CreatePair();
         clientStream = clientSide;
         var engines = new EngineProvider(_ => Engine, NullLogger.Instance);
-        Session = new LspSession(serverStream, serverStream, engines, options ?? new ServerOptions(), NullLoggerFactory.Instance, "test");
+        Session = new LspSession(serverStream, serverStream, engines, options ?? new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance, "test");
         Served = Session.RunAsync();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.Create() };
         Rpc = new JsonRpc(new HeaderDelimitedMessageHandler(clientSide, clientSide, formatter));
@@ -147,5 +147,20 @@ public sealed class ClientTarget
             foreach (var (t, v) in Progress) Handler(t, v);
         }
         return tcs.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
+
+/// <summary>Data files the fake engine recognises by name; relative dataPath values resolve here.</summary>
+public static class TestData
+{
+    public static string Folder { get; } = Create();
+
+    private static string Create()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "agnews-protocol-tests-" + Environment.ProcessId);
+        Directory.CreateDirectory(folder);
+        foreach (var name in new[] { "train.csv", "test.csv", "t.csv", "malformed.csv", "explode.csv" })
+            File.WriteAllText(Path.Combine(folder, name), "label,text\n2,A match report\n");
+        return folder;
     }
 }

@@ -28,7 +28,7 @@ public class ProgressAndCancellationTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync(workDoneProgress: true, initializationOptions: new { progressThrottleMs = 0 });
-        await client.RequestAsync("agnews/train", new { dataPath = "/d/train.csv" });
+        await client.RequestAsync("agnews/train", new { dataPath = "train.csv" });
         var token = Assert.Single(client.Target.CreatedTokens);
         var values = ProgressOf(client, token);
         AssertBeginReportsEnd(values, minReports: 5);
@@ -41,7 +41,7 @@ public class ProgressAndCancellationTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync(workDoneProgress: true, initializationOptions: new { progressThrottleMs = 0 });
-        await client.RequestAsync("agnews/evaluate", new { dataPath = "/d/test.csv", workDoneToken = "eval-1" });
+        await client.RequestAsync("agnews/evaluate", new { dataPath = "test.csv", workDoneToken = "eval-1" });
         Assert.Empty(client.Target.CreatedTokens);
         AssertBeginReportsEnd(ProgressOf(client, "eval-1"), minReports: 3);
     }
@@ -51,7 +51,7 @@ public class ProgressAndCancellationTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync(workDoneProgress: false);
-        await client.RequestAsync("agnews/train", new { dataPath = "/d/train.csv" });
+        await client.RequestAsync("agnews/train", new { dataPath = "train.csv" });
         Assert.Empty(client.Target.CreatedTokens);
         Assert.Empty(client.Target.Progress);
     }
@@ -62,7 +62,7 @@ public class ProgressAndCancellationTests
         var engine = new FakeLabelingEngine { TrainSteps = 50, StepDelay = TimeSpan.FromMilliseconds(1) };
         await using var client = new LspTestClient(engine);
         await client.InitializedAsync(initializationOptions: new { progressThrottleMs = 10_000 });
-        await client.RequestAsync("agnews/train", new { dataPath = "/d/train.csv", workDoneToken = 42 });
+        await client.RequestAsync("agnews/train", new { dataPath = "train.csv", workDoneToken = 42 });
         var values = ProgressOf(client, "42");
         // begin, the first report, the final one (always sent), end
         Assert.InRange(values.Count, 3, 4);
@@ -77,7 +77,7 @@ public class ProgressAndCancellationTests
         await client.InitializedAsync(workDoneProgress: true);
         using var cts = new CancellationTokenSource();
         var started = engine.TrainingStarted.Task;
-        var train = client.RequestAsync("agnews/train", new { dataPath = "/d/train.csv" }, cts.Token);
+        var train = client.RequestAsync("agnews/train", new { dataPath = "train.csv" }, cts.Token);
         await started.WaitAsync(TimeSpan.FromSeconds(10));
         cts.Cancel(); // StreamJsonRpc sends $/cancelRequest { id }
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => train);
@@ -88,7 +88,7 @@ public class ProgressAndCancellationTests
         Assert.Equal("cancelled", ProgressOf(client, token)[^1].GetProperty("message").GetString());
         // serving goes on, and a new training may start
         engine.HoldTraining = null;
-        await client.RequestAsync("agnews/train", new { dataPath = "/d/train.csv" });
+        await client.RequestAsync("agnews/train", new { dataPath = "train.csv" });
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public class ProgressAndCancellationTests
         await using var client = new LspTestClient(engine);
         await client.InitializedAsync();
         var started = engine.TrainingStarted.Task;
-        var train = client.RequestAsync("agnews/train", new { dataPath = "/d/train.csv", workDoneToken = "train-7" });
+        var train = client.RequestAsync("agnews/train", new { dataPath = "train.csv", workDoneToken = "train-7" });
         await started.WaitAsync(TimeSpan.FromSeconds(10));
         await client.Target.WaitForProgressAsync("begin");
         await client.NotifyAsync("window/workDoneProgress/cancel", new { token = "train-7" });
@@ -121,13 +121,13 @@ public class ProgressAndCancellationTests
         await using var client = new LspTestClient(engine);
         await client.InitializedAsync();
         var started = engine.TrainingStarted.Task;
-        var first = client.RequestAsync("agnews/train", new { dataPath = "/d/train.csv" });
+        var first = client.RequestAsync("agnews/train", new { dataPath = "train.csv" });
         await started.WaitAsync(TimeSpan.FromSeconds(10));
-        var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "/d/train.csv" }));
+        var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "train.csv" }));
         Assert.Equal(ErrorCodes.Busy, code);
         Assert.Equal("training already running", message);
         Assert.Equal(ErrorCodes.Busy, await LspTestClient.ErrorCodeOf(() =>
-            client.RequestAsync("workspace/executeCommand", new { command = "agnews.train", arguments = new object[] { new { dataPath = "/d/t.csv" } } })));
+            client.RequestAsync("workspace/executeCommand", new { command = "agnews.train", arguments = new object[] { new { dataPath = "t.csv" } } })));
         engine.HoldTraining!.SetResult();
         await first;
     }
@@ -140,7 +140,7 @@ public class ProgressAndCancellationTests
         await client.InitializedAsync();
         await client.OpenAsync("file:///h.txt", "A big match tonight.\n\nStock market news.");
         var started = engine.TrainingStarted.Task;
-        var train = client.RequestAsync("agnews/train", new { dataPath = "/d/train.csv" });
+        var train = client.RequestAsync("agnews/train", new { dataPath = "train.csv" });
         await started.WaitAsync(TimeSpan.FromSeconds(10));
 
         var hovers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.HoverAsync("file:///h.txt", i % 2 == 0 ? 0 : 2, 1)));

@@ -111,10 +111,10 @@ public class RequestTests
     public async Task Train_maps_params_and_result()
     {
         await using var client = new LspTestClient();
-        await client.InitializedAsync(initializationOptions: new { dataFolder = "/data" });
+        await client.InitializedAsync(initializationOptions: new { dataFolder = TestData.Folder });
         var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", head = "mlp", maxEpochs = 3, seed = 7, validationFraction = 0.2, skipBadRows = true, limit = 100 });
         var request = client.Engine.LastTrainRequest!;
-        Assert.Equal(Path.GetFullPath("/data/train.csv"), request.DataPath);
+        Assert.Equal(Path.Combine(TestData.Folder, "train.csv"), request.DataPath);
         Assert.Equal(HeadKind.Mlp, request.Head);
         Assert.Equal(3, request.MaxEpochs);
         Assert.Equal(7, request.Seed);
@@ -136,7 +136,7 @@ public class RequestTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync();
-        var report = await client.RequestAsync("agnews/evaluate", new { dataPath = "/data/test.csv", limit = 20 });
+        var report = await client.RequestAsync("agnews/evaluate", new { dataPath = "test.csv", limit = 20 });
         Assert.Equal(20, report.GetProperty("count").GetInt32());
         Assert.Equal(0.7, report.GetProperty("macroF1").GetDouble());
         Assert.Equal(["World", "Sports", "Business", "Sci/Tech"], report.GetProperty("labelNames").EnumerateArray().Select(x => x.GetString()));
@@ -156,13 +156,13 @@ public class RequestTests
         Assert.Equal("Sports", label.GetProperty("document").GetProperty("label").GetString());
         var status = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.status" });
         Assert.Equal("fake-minilm", status.GetProperty("modelName").GetString());
-        var train = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.train", arguments = new object[] { new { dataPath = "/d/train.csv" } } });
+        var train = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.train", arguments = new object[] { new { dataPath = "train.csv" } } });
         Assert.Equal("/heads/new.head", train.GetProperty("headPath").GetString());
-        var evaluate = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.evaluate", arguments = new object[] { new { dataPath = "/d/test.csv" } } });
+        var evaluate = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.evaluate", arguments = new object[] { new { dataPath = "test.csv" } } });
         Assert.Equal(40, evaluate.GetProperty("count").GetInt32());
 
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews.nope" })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews.classify", arguments = new object[] { new { text = 5 } } })));
-        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews.train", arguments = new object[] { new { dataPath = "/d/missing.csv" } } })));
+        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews.train", arguments = new object[] { new { dataPath = "missing.csv" } } })));
     }
 }
