@@ -43,6 +43,7 @@ public static class ServerConfiguration
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var property in init.EnumerateObject())
         {
+            if (!KnownInitializationOptions.Contains(property.Name)) continue; // clients may send more; not ours
             values[property.Name] = property.Value.ValueKind switch
             {
                 JsonValueKind.String => property.Value.GetString(),
@@ -74,6 +75,12 @@ public static class ServerConfiguration
             throw ProtocolErrors.InvalidParams("initializationOptions: " + ex.Message);
         }
     }
+
+    private static readonly HashSet<string> KnownInitializationOptions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "modelPath", "headPath", "dataFolder", "pooling", "maxTokens", "cacheFolder", "hoverUnit",
+        "maxTextBytes", "progressThrottleMs", "publishDiagnostics",
+    };
 
     private static string? Pick(Dictionary<string, string?> values, string key) => values.TryGetValue(key, out var v) ? v : null;
 
