@@ -55,6 +55,8 @@ public static class LspJson
     private static string FirstSentence(string message)
     {
         var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        message = cut > 0 ? message[..cut] : message;
+        // Wire names, not .NET ones: "could not be converted to TextDocumentIdentifier", "System.Int32" -> "Int32".
+        return message.Replace("AgNewsLsp.Server.Protocol.", "", StringComparison.Ordinal).Replace("System.", "", StringComparison.Ordinal);
     }
 }

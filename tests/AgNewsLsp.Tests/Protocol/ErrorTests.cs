@@ -127,6 +127,9 @@ public class ErrorTests
         await raw.SendAsync("""{"jsonrpc":"2.0","id":6,"method":"agnews/classify","params":"text"}""");
         Assert.Equal(ErrorCodes.InvalidParams, (await raw.ReadResponseAsync(6)).GetProperty("error").GetProperty("code").GetInt32());
 
+        // a notification with bad params is not answered: the next reply is for the next request
+        await raw.SendAsync("""{"jsonrpc":"2.0","method":"textDocument/didOpen","params":7}""");
+
         await raw.SendRawAsync(Encoding.ASCII.GetBytes("Content-Type: nothing\r\n\r\n"));
         Assert.Equal(ErrorCodes.ParseError, (await raw.ReadResponseAsync(null)).GetProperty("error").GetProperty("code").GetInt32());
 

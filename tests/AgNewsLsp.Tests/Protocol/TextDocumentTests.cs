@@ -66,7 +66,12 @@ public class TextDocumentTests
         var rejected = FrameGate.Validate(System.Text.Encoding.UTF8.GetBytes(json));
         Assert.NotNull(rejected);
         Assert.Equal(code, rejected.Code);
+        Assert.True(rejected.Reply);
     }
+
+    [Fact]
+    public void FrameGate_does_not_answer_a_notification() =>
+        Assert.False(FrameGate.Validate("""{"jsonrpc":"2.0","method":"x","params":3}"""u8.ToArray())!.Reply);
 
     [Theory]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"x","params":{}}""")]

@@ -5,8 +5,11 @@ using System.Text.Json;
 
 namespace AgNewsLsp.Server.Protocol.Transport;
 
-/// <summary>What the gate found wrong with one incoming frame: the reply to send (id may be null).</summary>
-public sealed record RejectedFrame(int Code, string Message, JsonElement? Id);
+/// <summary>
+/// What the gate found wrong with one incoming frame: the reply to send (id may be null). A notification
+/// (a method and no id) is never answered, so its rejection has <see cref="Reply"/> false and is only logged.
+/// </summary>
+public sealed record RejectedFrame(int Code, string Message, JsonElement? Id, bool Reply = true);
 
 /// <summary>
 /// Sits between the raw input and StreamJsonRpc. Reads Content-Length frames, lets through only frames that
@@ -124,7 +127,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                 if (method.ValueKind != JsonValueKind.String)
                     return new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: method must be a string", id);
                 if (root.TryGetProperty("params", out var p) && p.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null))
-                    return new RejectedFrame(ErrorCodes.InvalidParams, $"invalid params: params of {method.GetString()} must be an object or an array", id);
+                    return new RejectedFrame(ErrorCodes.InvalidParams, $"invalid params: params of {method.GetString()} must be an object or an array", id,
+                        Reply: root.TryGetProperty("id", out _));
                 return null;
             }
             if (id is not null && (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object))

@@ -96,6 +96,7 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
     private async Task RejectAsync(RejectedFrame frame)
     {
         logger.LogWarning("rejected message: {Message}", frame.Message);
+        if (!frame.Reply) return;
         RequestId id = frame.Id switch
         {
             { ValueKind: JsonValueKind.Number } n => new RequestId(n.GetInt64()),
