@@ -115,6 +115,9 @@ public sealed class LanguageServer
     {
         var p = LspJson.ReadParams<DidCloseTextDocumentParams>(@params, "textDocument/didClose");
         context.Documents.Close(p.TextDocument.Uri);
+        if (context.DiagnosticsPublished.TryRemove(p.TextDocument.Uri, out _))
+            _ = context.Client.NotifyAsync("textDocument/publishDiagnostics", new PublishDiagnosticsParams(p.TextDocument.Uri, null, []))
+                .ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
     });
 
     [JsonRpcMethod("window/workDoneProgress/cancel", UseSingleObjectParameterDeserialization = true)]

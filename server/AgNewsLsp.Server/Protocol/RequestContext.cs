@@ -19,6 +19,9 @@ public sealed class RequestContext(
     public IClientChannel Client { get; } = client;
     public ILogger Logger { get; } = logger;
 
+    /// <summary>URIs this session published diagnostics for; they are cleared when the document closes.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, byte> DiagnosticsPublished { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Host options merged with the client's initializationOptions at initialize.</summary>
     public ServerOptions Options { get; set; } = new();
 

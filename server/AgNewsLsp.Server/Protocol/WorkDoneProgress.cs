@@ -5,13 +5,6 @@ using Microsoft.Extensions.Logging;
 
 namespace AgNewsLsp.Server.Protocol;
 
-/// <summary>Sends messages to the client; the session implements it over StreamJsonRpc.</summary>
-public interface IClientChannel
-{
-    Task NotifyAsync(string method, object? args);
-    Task<JsonElement> RequestAsync(string method, object? args, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// Work-done progress of one session: tokens in flight and their cancellation (window/workDoneProgress/cancel).
 /// </summary>

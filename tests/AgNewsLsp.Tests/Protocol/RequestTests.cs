@@ -66,6 +66,14 @@ public class RequestTests
         Assert.Equal(2, diagnostics.Count);
         Assert.All(diagnostics, d => Assert.Equal(3, d.GetProperty("severity").GetInt32()));
         Assert.Equal("Sports (70%)", diagnostics[1].GetProperty("message").GetString());
+        Assert.Equal("agnews", diagnostics[1].GetProperty("source").GetString());
+
+        // closing the document clears them
+        await client.NotifyAsync("textDocument/didClose", new { textDocument = new { uri } });
+        await LifecycleTests.WaitUntil(() => client.Target.Diagnostics.Count == 2);
+        var cleared = client.Target.Diagnostics.Last();
+        Assert.Equal(uri, cleared.GetProperty("uri").GetString());
+        Assert.Equal(0, cleared.GetProperty("diagnostics").GetArrayLength());
     }
 
     [Fact]

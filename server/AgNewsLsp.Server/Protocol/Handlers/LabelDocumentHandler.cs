@@ -55,6 +55,7 @@ public sealed class LabelDocumentHandler : IRequestHandler<LabelDocumentParams, 
         }).ToList();
         try
         {
+            context.DiagnosticsPublished[document.Uri] = 0;
             await context.Client.NotifyAsync("textDocument/publishDiagnostics", new PublishDiagnosticsParams(document.Uri, document.Version, diagnostics));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
