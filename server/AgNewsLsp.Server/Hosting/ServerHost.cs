@@ -75,12 +75,7 @@ public static class ServerHost
         }
 
         // Nothing but the protocol may reach stdout: keep the real stdout for the session, send strays to stderr.
-        Stream? stdout = null;
-        if (options.Port is null)
-        {
-            stdout = Console.OpenStandardOutput();
-            Console.SetOut(Console.Error);
-        }
+        Stream? stdout = options.Port is null ? StdioStreams.ClaimStdout() : null;
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {

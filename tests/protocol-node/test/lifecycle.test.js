@@ -112,3 +112,17 @@ test('TCP: each connection is its own session', async () => {
     await withTimeout(server.exited, 15000, 'TCP server stop').catch(() => server.proc.kill('SIGKILL'));
   }
 });
+
+test('stray stdout writes of the engine (managed and native) stay off the protocol stream',
+  { skip: process.env.FAKE_STDOUT_NOISE !== '1' && 'runs against fake-server with FAKE_STDOUT_NOISE=1' }, async () => {
+    const s = startStdio();
+    try {
+      await s.connection.sendRequest('initialize', initializeParams());
+      const status = await withTimeout(s.connection.sendRequest('agnews/status', {}), 30000, 'status');
+      assert.equal(typeof status.modelName, 'string');
+      assert.match(s.stderr(), /managed noise on stdout/);
+      assert.match(s.stderr(), /native noise on fd 1/);
+    } finally {
+      await stop(s);
+    }
+  });
