@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Hosting;
 using AgNewsLsp.Server.Protocol;
 using AgNewsLsp.Server.Protocol.Transport;
@@ -50,6 +51,30 @@ public class ErrorTests
         (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/evaluate", new { dataPath }));
         Assert.Equal(ErrorCodes.BadInput, code);
         Assert.Contains(expected, message);
+    }
+
+    public static TheoryData<Exception, int> EngineExceptions => new()
+    {
+        { new EngineBusyException("another run holds the lock"), ErrorCodes.Busy },
+        { new ArgumentException("limit must be positive"), ErrorCodes.BadInput },
+        { new FormatException("row 7: label 'x' is not a number"), ErrorCodes.BadInput },
+        { new InvalidDataException("row 3: empty text"), ErrorCodes.BadInput },
+        { new FileNotFoundException("model not found", "/models/x.onnx"), ErrorCodes.BadInput },
+        { new NullReferenceException(), ErrorCodes.InternalError },
+    };
+
+    [Theory]
+    [MemberData(nameof(EngineExceptions))]
+    public async Task Engine_exceptions_map_to_error_codes(Exception failure, int code)
+    {
+        await using var client = new LspTestClient(new FakeLabelingEngine { TrainFailure = failure });
+        await client.InitializedAsync();
+        var (got, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "train.csv" }));
+        Assert.Equal(code, got);
+        if (code == ErrorCodes.Busy) Assert.Equal("training already running", message);
+        if (code == ErrorCodes.BadInput && failure is not FileNotFoundException) Assert.Contains(failure.Message, message);
+        if (failure is FileNotFoundException) Assert.Contains("/models/x.onnx", message);
+        await client.RequestAsync("agnews/status", new { });
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public sealed class FakeLabelingEngine : ILabelingEngine
     public volatile bool TrainCancelled;
     public int ClassifyCalls;
     public TrainRequest? LastTrainRequest { get; private set; }
+    /// <summary>When set, TrainAsync throws it at once (after the busy check).</summary>
+    public Exception? TrainFailure { get; set; }
     public EvaluateRequest? LastEvaluateRequest { get; private set; }
 
     public EngineStatus Status => new("fake-minilm", "/models/fake", "/heads/fake.head", "mean", "cpu", "fp32", 128, "/cache", 3,
@@ -51,6 +53,7 @@ public sealed class FakeLabelingEngine : ILabelingEngine
         try
         {
             LastTrainRequest = request;
+            if (TrainFailure is { } failure) throw failure;
             CheckData(request.DataPath);
             TrainingStarted.TrySetResult();
             for (var step = 1; step <= TrainSteps; step++)
