@@ -188,6 +188,7 @@ public sealed class LanguageServer
     {
         if (state == State.ShutDown) throw ProtocolErrors.ShutDown();
         if (state == State.Created && !allowBeforeInitialize) throw ProtocolErrors.NotInitialized();
+        Interlocked.Increment(ref inFlight);
         try
         {
             return await work();
@@ -196,6 +197,36 @@ public sealed class LanguageServer
         {
             throw Translate(method, ex, cancellationToken);
         }
+        finally
+        {
+            if (Interlocked.Decrement(ref inFlight) == 0) idle.Set();
+        }
+    }
+
+    private int inFlight;
+    private readonly AsyncAutoResetSignal idle = new();
+
+    /// <summary>
+    /// Waits (at most <paramref name="timeout"/>) until no request runs. The session calls it after the connection
+    /// closed and in-flight requests were cancelled, so that the engine is not disposed under a training run.
+    /// </summary>
+    public async Task<bool> WhenIdleAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Volatile.Read(ref inFlight) > 0)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return false;
+            await idle.WaitAsync(left < TimeSpan.FromMilliseconds(50) ? left : TimeSpan.FromMilliseconds(50));
+        }
+        return true;
+    }
+
+    private sealed class AsyncAutoResetSignal
+    {
+        private TaskCompletionSource tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public void Set() => Interlocked.Exchange(ref tcs, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        public Task WaitAsync(TimeSpan timeout) => Volatile.Read(ref tcs).Task.WaitAsync(timeout).ContinueWith(static _ => { }, TaskScheduler.Default);
     }
 
     private Exception Translate(string method, Exception ex, CancellationToken cancellationToken)

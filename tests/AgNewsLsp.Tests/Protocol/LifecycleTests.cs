@@ -72,7 +72,9 @@ public class LifecycleTests
         await started.WaitAsync(TimeSpan.FromSeconds(10));
         client.Vanish();
         Assert.Equal(0, await client.Served.WaitAsync(TimeSpan.FromSeconds(10)));
-        await WaitUntil(() => engine.TrainCancelled);
+        // disposing the session waits for the cancelled run to unwind, so the host may then dispose the engine
+        await client.Session.DisposeAsync();
+        Assert.True(engine.TrainCancelled);
         Assert.False(engine.Status.Training);
     }
 

@@ -8,6 +8,16 @@ public class ProgressAndCancellationTests
     private static List<JsonElement> ProgressOf(LspTestClient client, string token) =>
         client.Target.Progress.Where(p => p.Token == token).Select(p => p.Value).ToList();
 
+    /// <summary>
+    /// The server sends "end" before the response, but the client may dispatch the response before it has run
+    /// the notification handler: wait for "end" to be recorded.
+    /// </summary>
+    private static async Task<List<JsonElement>> CompletedProgressOf(LspTestClient client, string token)
+    {
+        await LifecycleTests.WaitUntil(() => ProgressOf(client, token).Any(v => v.GetProperty("kind").GetString() == "end"));
+        return ProgressOf(client, token);
+    }
+
     private static void AssertBeginReportsEnd(List<JsonElement> values, int minReports)
     {
         Assert.Equal("begin", values[0].GetProperty("kind").GetString());
@@ -30,7 +40,7 @@ public class ProgressAndCancellationTests
         await client.InitializedAsync(workDoneProgress: true, initializationOptions: new { progressThrottleMs = 0 });
         await client.RequestAsync("agnews/train", new { dataPath = "train.csv" });
         var token = Assert.Single(client.Target.CreatedTokens);
-        var values = ProgressOf(client, token);
+        var values = await CompletedProgressOf(client, token);
         AssertBeginReportsEnd(values, minReports: 5);
         Assert.Equal("features 5/5", values[^2].GetProperty("message").GetString());
         Assert.Equal(100, values[^2].GetProperty("percentage").GetInt32());
@@ -43,7 +53,7 @@ public class ProgressAndCancellationTests
         await client.InitializedAsync(workDoneProgress: true, initializationOptions: new { progressThrottleMs = 0 });
         await client.RequestAsync("agnews/evaluate", new { dataPath = "test.csv", workDoneToken = "eval-1" });
         Assert.Empty(client.Target.CreatedTokens);
-        AssertBeginReportsEnd(ProgressOf(client, "eval-1"), minReports: 3);
+        AssertBeginReportsEnd(await CompletedProgressOf(client, "eval-1"), minReports: 3);
     }
 
     [Fact]
@@ -63,7 +73,7 @@ public class ProgressAndCancellationTests
         await using var client = new LspTestClient(engine);
         await client.InitializedAsync(initializationOptions: new { progressThrottleMs = 10_000 });
         await client.RequestAsync("agnews/train", new { dataPath = "train.csv", workDoneToken = 42 });
-        var values = ProgressOf(client, "42");
+        var values = await CompletedProgressOf(client, "42");
         // begin, the first report, the final one (always sent), end
         Assert.InRange(values.Count, 3, 4);
         AssertBeginReportsEnd(values, minReports: 1);

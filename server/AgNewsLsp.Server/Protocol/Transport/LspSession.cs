@@ -73,11 +73,17 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         return code;
     }
 
+    private int disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
         stop.Cancel();
-        rpc.Dispose();
+        rpc.Dispose(); // cancels in-flight requests (CancelLocallyInvokedMethodsWhenConnectionIsClosed)
         try { await rpc.Completion; } catch { /* disconnected with an error: already logged */ }
+        // Let cancelled work (a training run) unwind before the host disposes the engine.
+        if (!await Server.WhenIdleAsync(TimeSpan.FromSeconds(30)))
+            logger.LogWarning("requests still running 30 s after the session ended");
         // A blocked read of stdin does not observe cancellation; do not wait for it past a moment.
         try { await gateTask.WaitAsync(TimeSpan.FromSeconds(1)); } catch { }
         if (gateTask.IsCompleted) stop.Dispose();
