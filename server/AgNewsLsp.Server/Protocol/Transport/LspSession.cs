@@ -53,14 +53,16 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
 
     public ILogger Logger => logger;
 
-    /// <summary>Starts reading. Completes (see <see cref="RunAsync"/>) on exit or disconnect.</summary>
-    public void Start()
+    private void Start()
     {
         rpc.StartListening();
         gateTask = Task.Run(() => gate.RunAsync(stop.Token));
     }
 
-    /// <summary>Serves until 'exit' (its code: 0 after shutdown, 1 without) or until the client goes away (0).</summary>
+    /// <summary>
+    /// Starts reading and serves until 'exit' (its code: 0 after shutdown, 1 without), until the client goes away (0)
+    /// or until <paramref name="cancellationToken"/> fires (0). Call once; then dispose.
+    /// </summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
         Start();
