@@ -1,4 +1,6 @@
+using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Cli;
+using AgNewsLsp.Server.Hosting;
 
 namespace AgNewsLsp.Server;
 
@@ -6,6 +8,10 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // The language server owns stdout from the first byte: nothing may be written before it starts.
+        if (args.Length > 0 && args[0] == "serve")
+            return await ServerHost.RunAsync(args[1..], CreateEngine);
+
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -14,4 +20,15 @@ public static class Program
         };
         return await new CommandLine(Console.In, Console.Out, Console.Error).RunAsync(args, cancel.Token);
     }
+
+    /// <summary>The real engine for the server, configured from its merged options.</summary>
+    internal static ILabelingEngine CreateEngine(ServerOptions options) =>
+        LabelingEngine.CreateAsync(new EngineOptions
+        {
+            Model = options.ModelPath,
+            HeadPath = options.HeadPath is { Length: > 0 } head ? Path.GetFullPath(head) : null,
+            Pooling = options.Pooling,
+            MaxTokens = options.MaxTokens ?? 128,
+            CacheRoot = options.CacheFolder is { Length: > 0 } cache ? Path.GetFullPath(cache) : null,
+        }, log: new InlineProgress<string>(Console.Error.WriteLine)).GetAwaiter().GetResult();
 }

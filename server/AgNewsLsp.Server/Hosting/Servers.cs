@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+using AgNewsLsp.Server.Protocol.Transport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgNewsLsp.Server.Hosting;
+
+/// <summary>One session over stdin/stdout; the process ends with it.</summary>
+internal sealed class StdioServer(Stream stdin, Stream stdout, IServiceProvider services) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        var exitCode = services.GetRequiredService<ExitCode>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("agnews.host");
+        try
+        {
+            await using var session = new LspSession(stdin, stdout, services.GetRequiredService<EngineProvider>(),
+                services.GetRequiredService<ServerOptions>(), services.GetRequiredService<ILoggerFactory>());
+            logger.LogInformation("agnews {Version} serving over stdio", Protocol.LanguageServer.Version);
+            exitCode.Value = await session.RunAsync(stoppingToken);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "stdio session failed");
+            exitCode.Value = 1;
+        }
+        finally
+        {
+            lifetime.StopApplication();
+        }
+    }
+}
+
+/// <summary>Listens on 127.0.0.1; each connection is its own session. Runs until the host stops.</summary>
+internal sealed class TcpServer(IServiceProvider services) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var options = services.GetRequiredService<ServerOptions>();
+        var loggerFactory = services.GetRequiredService<ILoggerFactory>();
+        var logger = loggerFactory.CreateLogger("agnews.host");
+        var engines = services.GetRequiredService<EngineProvider>();
+        var listener = new TcpListener(IPAddress.Loopback, options.Port ?? 0);
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException ex)
+        {
+            logger.LogError("cannot listen on 127.0.0.1:{Port}: {Message}", options.Port, ex.Message);
+            services.GetRequiredService<ExitCode>().Value = 1;
+            services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            return;
+        }
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        // Clients that asked for port 0 read the chosen port from this stderr line.
+        Console.Error.WriteLine($"agnews: listening on 127.0.0.1:{port}");
+        logger.LogInformation("agnews {Version} listening on 127.0.0.1:{Port}", Protocol.LanguageServer.Version, port);
+        var sessions = new List<Task>();
+        var n = 0;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var client = await listener.AcceptTcpClientAsync(stoppingToken);
+                var name = $"tcp#{++n}";
+                sessions.RemoveAll(t => t.IsCompleted);
+                sessions.Add(Task.Run(() => ServeAsync(client, name, engines, options, loggerFactory, logger, stoppingToken), CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException) { }
+        finally
+        {
+            listener.Stop();
+            await Task.WhenAll(sessions);
+        }
+    }
+
+    private static async Task ServeAsync(TcpClient client, string name, EngineProvider engines, ServerOptions options,
+        ILoggerFactory loggerFactory, ILogger logger, CancellationToken stoppingToken)
+    {
+        using (client)
+        {
+            try
+            {
+                client.NoDelay = true;
+                var stream = client.GetStream();
+                logger.LogInformation("{Name}: connected from {Remote}", name, client.Client.RemoteEndPoint);
+                await using var session = new LspSession(stream, stream, engines, options, loggerFactory, name);
+                var code = await session.RunAsync(stoppingToken);
+                logger.LogInformation("{Name}: session ended ({Code})", name, code);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("{Name}: session failed: {Message}", name, ex.Message);
+            }
+        }
+    }
+}

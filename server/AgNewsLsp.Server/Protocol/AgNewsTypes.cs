@@ -1,0 +1,122 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AgNewsLsp.Engine;
+using AgNewsLsp.Evaluation;
+
+namespace AgNewsLsp.Server.Protocol;
+
+// The agnews/* wire types (docs/protocol.md, "Custom requests") and their translation from the core's records.
+// The core never sees these; handlers translate on the way in and on the way out.
+
+public static class AgNewsMethods
+{
+    public const string Classify = "agnews/classify";
+    public const string LabelDocument = "agnews/labelDocument";
+    public const string Train = "agnews/train";
+    public const string Evaluate = "agnews/evaluate";
+    public const string Status = "agnews/status";
+
+    /// <summary>workspace/executeCommand names, in the order initialize advertises them.</summary>
+    public static readonly IReadOnlyList<string> Commands =
+        ["agnews.classify", "agnews.labelDocument", "agnews.train", "agnews.evaluate", "agnews.status"];
+
+    /// <summary>"agnews.train" -> "agnews/train"; null when the command is not ours.</summary>
+    public static string? MethodForCommand(string command) =>
+        Commands.Contains(command) ? "agnews/" + command["agnews.".Length..] : null;
+}
+
+public sealed record PredictionDto(
+    string Label,
+    int LabelIndex,
+    IReadOnlyDictionary<string, double> Probabilities,
+    bool Truncated,
+    int TokenCount)
+{
+    public static PredictionDto From(Prediction p)
+    {
+        var probabilities = new Dictionary<string, double>(p.LabelNames.Count);
+        for (var i = 0; i < p.LabelNames.Count && i < p.Probabilities.Length; i++)
+            probabilities[p.LabelNames[i]] = Math.Round(p.Probabilities[i], 6);
+        return new PredictionDto(p.Label, p.LabelIndex, probabilities, p.Truncated, p.TokenCount);
+    }
+}
+
+public sealed record ClassifyParams(string? Text = null, string[]? Texts = null);
+
+public sealed record ClassifyResult(IReadOnlyList<PredictionDto> Predictions);
+
+public sealed record LabelDocumentParams(string Uri, string? Unit = null);
+
+public sealed record ParagraphLabel(Range Range, string Text, PredictionDto Prediction);
+
+public sealed record LabelDocumentResult(string Uri, PredictionDto Document, IReadOnlyList<ParagraphLabel>? Paragraphs);
+
+public sealed record TrainParams(
+    string DataPath,
+    string? Head = null,
+    string? Pooling = null,
+    int? MaxEpochs = null,
+    int? Seed = null,
+    double? ValidationFraction = null,
+    bool? SkipBadRows = null,
+    int? Limit = null,
+    JsonElement? WorkDoneToken = null);
+
+public sealed record EvaluateParams(string DataPath, bool? SkipBadRows = null, int? Limit = null, JsonElement? WorkDoneToken = null);
+
+public sealed record ClassMetricsDto(string Label, double Precision, double Recall, double F1, int Support);
+
+public sealed record ReportDto(
+    int Count,
+    double Accuracy,
+    double MacroF1,
+    double LogLoss,
+    IReadOnlyList<string> LabelNames,
+    IReadOnlyList<ClassMetricsDto> PerClass,
+    int[][] ConfusionMatrix)
+{
+    public static ReportDto From(EvaluationReport r) => new(
+        r.Count, r.Accuracy, r.MacroF1, r.LogLoss, r.LabelNames,
+        r.PerClass.Select(c => new ClassMetricsDto(c.Label, c.Precision, c.Recall, c.F1, c.Support)).ToList(),
+        r.ConfusionMatrix);
+}
+
+public sealed record EpochDto(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy);
+
+public sealed record TrainResultDto(
+    string HeadPath,
+    int TrainCount,
+    int ValidationCount,
+    int SkippedRows,
+    double FeatureSeconds,
+    double TrainSeconds,
+    ReportDto Validation,
+    IReadOnlyList<EpochDto> History)
+{
+    public static TrainResultDto From(TrainResult r) => new(
+        r.HeadPath, r.TrainCount, r.ValidationCount, r.SkippedRows,
+        Math.Round(r.FeatureTime.TotalSeconds, 3), Math.Round(r.TrainTime.TotalSeconds, 3),
+        ReportDto.From(r.Validation),
+        r.History.Select(e => new EpochDto(e.Epoch, e.TrainLoss, e.TrainAccuracy, e.ValidationLoss, e.ValidationAccuracy)).ToList());
+}
+
+/// <summary>agnews/status params: none are read; an empty object or nothing at all.</summary>
+public sealed record StatusParams();
+
+public sealed record StatusResult(
+    string ModelName,
+    string ModelPath,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? HeadPath,
+    string Pooling,
+    string Device,
+    string Precision,
+    int MaxTokens,
+    string CacheDirectory,
+    long CachedFeatureFiles,
+    bool Training,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ReportDto? LastMetrics)
+{
+    public static StatusResult From(EngineStatus s) => new(
+        s.ModelName, s.ModelPath, s.HeadPath, s.Pooling, s.Device, s.Precision, s.MaxTokens,
+        s.CacheDirectory, s.CachedFeatureFiles, s.Training, s.LastMetrics is null ? null : ReportDto.From(s.LastMetrics));
+}

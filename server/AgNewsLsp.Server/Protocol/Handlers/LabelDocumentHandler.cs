@@ -1,0 +1,87 @@
+using AgNewsLsp.Server.Protocol.Documents;
+
+namespace AgNewsLsp.Server.Protocol.Handlers;
+
+/// <summary>
+/// agnews/labelDocument: the whole document, and with unit "paragraph" each paragraph with its range.
+/// The document is the open one, or a file: URI read from disk. After a paragraph labelling of an open
+/// document, Information diagnostics put the labels in place (option publishDiagnostics).
+/// </summary>
+public sealed class LabelDocumentHandler : IRequestHandler<LabelDocumentParams, LabelDocumentResult>
+{
+    public string Method => AgNewsMethods.LabelDocument;
+
+    public async Task<LabelDocumentResult> HandleAsync(LabelDocumentParams request, RequestContext context, CancellationToken cancellationToken)
+    {
+        var perParagraph = request.Unit?.ToLowerInvariant() switch
+        {
+            null or "document" => false,
+            "paragraph" => true,
+            _ => throw ProtocolErrors.InvalidParams($"agnews/labelDocument: unit must be \"document\" or \"paragraph\", not \"{request.Unit}\""),
+        };
+        var open = context.Documents.Get(request.Uri);
+        var document = open ?? await ReadFromDiskAsync(request.Uri, context, cancellationToken);
+        context.CheckText(document.Text, $"document {request.Uri}");
+        if (TextUnits.IsTiny(document.Text))
+            throw ProtocolErrors.BadInput($"document {request.Uri} has no text to label");
+
+        var paragraphs = perParagraph
+            ? TextUnits.Paragraphs(document).Where(p => !TextUnits.IsTiny(p.Text)).ToList()
+            : [];
+        var texts = new List<string>(paragraphs.Count + 1) { document.Text };
+        texts.AddRange(paragraphs.Select(p => p.Text));
+
+        var engine = await context.GetEngineAsync(cancellationToken);
+        var predictions = await Task.Run(() => engine.Classify(texts, cancellationToken), cancellationToken);
+
+        var labelled = perParagraph
+            ? paragraphs.Select((p, i) => new ParagraphLabel(document.RangeOf(p.Start, p.End), p.Text, PredictionDto.From(predictions[i + 1]))).ToList()
+            : null;
+        if (labelled is not null && open is not null && context.Options.PublishDiagnostics)
+            await PublishAsync(context, open, labelled);
+        return new LabelDocumentResult(request.Uri, PredictionDto.From(predictions[0]), labelled);
+    }
+
+    private static async Task PublishAsync(RequestContext context, TextDocument document, IReadOnlyList<ParagraphLabel> paragraphs)
+    {
+        var diagnostics = paragraphs.Select(p =>
+        {
+            var top = p.Prediction.Probabilities.TryGetValue(p.Prediction.Label, out var q) ? q : 0;
+            // One line is enough to carry the label; a whole-paragraph squiggle would be noise.
+            var firstLine = new Range(p.Range.Start, p.Range.Start.Line == p.Range.End.Line
+                ? p.Range.End
+                : new Position(p.Range.Start.Line, document.LineContentEnd(p.Range.Start.Line) - document.LineStart(p.Range.Start.Line)));
+            return new Diagnostic(firstLine, DiagnosticSeverity.Information, "agnews", $"{p.Prediction.Label} ({Math.Round(top * 100):0}%)");
+        }).ToList();
+        try
+        {
+            context.DiagnosticsPublished[document.Uri] = 0;
+            await context.Client.NotifyAsync("textDocument/publishDiagnostics", new PublishDiagnosticsParams(document.Uri, document.Version, diagnostics));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // best effort: the result still carries the labels
+        }
+    }
+
+    private static async Task<TextDocument> ReadFromDiskAsync(string uriText, RequestContext context, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(uriText, UriKind.Absolute, out var uri) || !uri.IsFile)
+            throw ProtocolErrors.BadInput($"document {uriText} is not open and is not a file: URI");
+        var path = uri.LocalPath;
+        var info = new FileInfo(path);
+        if (!info.Exists) throw ProtocolErrors.BadInput($"file not found: {path}");
+        if (info.Length > context.Options.MaxTextBytes)
+            throw ProtocolErrors.BadInput($"document {uriText} is too large ({info.Length} bytes; the limit is {context.Options.MaxTextBytes})");
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(path, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw ProtocolErrors.BadInput($"cannot read {path}: {ex.Message}");
+        }
+        return new TextDocument(uriText, 0, text);
+    }
+}

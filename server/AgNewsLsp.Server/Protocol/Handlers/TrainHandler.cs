@@ -1,0 +1,43 @@
+using AgNewsLsp.Engine;
+
+namespace AgNewsLsp.Server.Protocol.Handlers;
+
+/// <summary>agnews/train: long, reports work-done progress, cancellable both ways.</summary>
+public sealed class TrainHandler : IRequestHandler<TrainParams, TrainResultDto>
+{
+    public string Method => AgNewsMethods.Train;
+
+    public async Task<TrainResultDto> HandleAsync(TrainParams request, RequestContext context, CancellationToken cancellationToken)
+    {
+        HeadKind? head = request.Head?.ToLowerInvariant() switch
+        {
+            null => null,
+            "linear" => HeadKind.Linear,
+            "mlp" => HeadKind.Mlp,
+            _ => throw ProtocolErrors.InvalidParams($"agnews/train: head must be \"linear\" or \"mlp\", not \"{request.Head}\""),
+        };
+        if (request.MaxEpochs is <= 0) throw ProtocolErrors.InvalidParams("agnews/train: maxEpochs must be positive");
+        if (request.Limit is <= 0) throw ProtocolErrors.InvalidParams("agnews/train: limit must be positive");
+        if (request.ValidationFraction is < 0 or >= 1) throw ProtocolErrors.InvalidParams("agnews/train: validationFraction must be in [0, 1)");
+        var trainRequest = new TrainRequest(
+            context.ResolveDataPath(request.DataPath), head, request.Pooling, request.MaxEpochs, request.Seed,
+            request.ValidationFraction, request.SkipBadRows ?? false, request.Limit);
+
+        var engine = await context.GetEngineAsync(cancellationToken);
+        if (engine.Status.Training) throw ProtocolErrors.Busy();
+
+        await using var progress = await context.Progress.BeginAsync("Training AG News head", request.WorkDoneToken, cancellationToken);
+        try
+        {
+            var result = await Task.Run(() => engine.TrainAsync(trainRequest, progress, progress.Token), progress.Token);
+            await progress.EndAsync($"trained: validation accuracy {result.Validation.Accuracy * 100:0.0}%");
+            return TrainResultDto.From(result);
+        }
+        catch (Exception ex)
+        {
+            await progress.EndAsync(ex is OperationCanceledException ? "cancelled" : "failed: " + ex.Message);
+            if (ex is OperationCanceledException && progress.Token.IsCancellationRequested) throw ProtocolErrors.Cancelled();
+            throw;
+        }
+    }
+}

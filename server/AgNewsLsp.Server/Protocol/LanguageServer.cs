@@ -1,0 +1,276 @@
+using System.Reflection;
+using System.Text.Json;
+using AgNewsLsp.Engine;
+using AgNewsLsp.Server.Hosting;
+using AgNewsLsp.Server.Protocol.Documents;
+using AgNewsLsp.Server.Protocol.Handlers;
+using Microsoft.Extensions.Logging;
+using StreamJsonRpc;
+
+namespace AgNewsLsp.Server.Protocol;
+
+/// <summary>
+/// The RPC target of one session: LSP lifecycle, document sync, and dispatch of requests to the small
+/// handler classes. Every method takes the raw params object so that params that do not fit become
+/// -32602 here, not a dropped message; every failure is translated to an error code (see ErrorCodes).
+/// </summary>
+public sealed class LanguageServer
+{
+    private enum State { Created, Running, ShutDown }
+
+    private readonly RequestContext context;
+    private readonly ServerOptions hostOptions;
+    private readonly ILogger logger;
+    private readonly Dictionary<string, Func<JsonElement?, CancellationToken, Task<object?>>> requests = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource<int> exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile State state = State.Created;
+
+    public LanguageServer(RequestContext context, ServerOptions hostOptions)
+    {
+        this.context = context;
+        this.hostOptions = hostOptions;
+        context.Options = hostOptions;
+        logger = context.Logger;
+        Register(new HoverHandler());
+        Register(new ClassifyHandler());
+        Register(new LabelDocumentHandler());
+        Register(new TrainHandler());
+        Register(new EvaluateHandler());
+        Register(new StatusHandler());
+    }
+
+    /// <summary>Completes with the process exit code when the client sends 'exit': 0 after shutdown, 1 otherwise.</summary>
+    public Task<int> Exited => exited.Task;
+    public bool IsShutDown => state == State.ShutDown;
+
+    public static string Version { get; } =
+        typeof(LanguageServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(LanguageServer).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+
+    // ---- lifecycle -------------------------------------------------------------------------------------
+
+    [JsonRpcMethod("initialize", UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> InitializeAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Guard("initialize", cancellationToken, allowBeforeInitialize: true, async () =>
+        {
+            if (state != State.Created) throw ProtocolErrors.InvalidRequest("initialize may be sent only once");
+            var p = @params is null ? new InitializeParams() : LspJson.ReadParams<InitializeParams>(@params, "initialize");
+            context.Options = ServerConfiguration.WithInitializationOptions(hostOptions, p.InitializationOptions);
+            context.Progress.ClientSupportsCreate = p.Capabilities?.Window?.WorkDoneProgress == true;
+            context.Progress.ThrottleMs = context.Options.ProgressThrottleMs;
+            state = State.Running;
+            // Start loading the model now; requests wait for it, the handshake does not.
+            _ = context.GetEngineAsync(CancellationToken.None).ContinueWith(
+                t => logger.LogError("{Message}", t.Exception?.InnerException?.Message),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            await Task.CompletedTask;
+            return new InitializeResult(
+                new ServerCapabilities(
+                    HoverProvider: true,
+                    TextDocumentSync: new TextDocumentSyncOptions(OpenClose: true, Change: 2),
+                    ExecuteCommandProvider: new ExecuteCommandOptions(AgNewsMethods.Commands)),
+                new ServerInfo("agnews", Version));
+        });
+
+    [JsonRpcMethod("initialized", UseSingleObjectParameterDeserialization = true)]
+    public void Initialized(JsonElement? @params = null) =>
+        logger.LogInformation("client initialized; hover unit {Unit}", context.Options.HoverUnit.ToString().ToLowerInvariant());
+
+    [JsonRpcMethod("shutdown", UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> ShutdownAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Guard("shutdown", cancellationToken, allowBeforeInitialize: false, () =>
+        {
+            state = State.ShutDown;
+            logger.LogInformation("shutdown requested");
+            return Task.FromResult<object?>(null);
+        });
+
+    [JsonRpcMethod("exit", UseSingleObjectParameterDeserialization = true)]
+    public void Exit(JsonElement? @params = null)
+    {
+        var code = state == State.ShutDown ? 0 : 1;
+        logger.LogInformation("exit (code {Code})", code);
+        exited.TrySetResult(code);
+    }
+
+    // ---- document sync (notifications: failures are logged, never answered) ------------------------
+
+    [JsonRpcMethod("textDocument/didOpen", UseSingleObjectParameterDeserialization = true)]
+    public void DidOpen(JsonElement? @params = null) => Notification("textDocument/didOpen", () =>
+    {
+        var p = LspJson.ReadParams<DidOpenTextDocumentParams>(@params, "textDocument/didOpen");
+        context.Documents.Open(p.TextDocument.Uri, p.TextDocument.Version, p.TextDocument.Text);
+    });
+
+    [JsonRpcMethod("textDocument/didChange", UseSingleObjectParameterDeserialization = true)]
+    public void DidChange(JsonElement? @params = null) => Notification("textDocument/didChange", () =>
+    {
+        var p = LspJson.ReadParams<DidChangeTextDocumentParams>(@params, "textDocument/didChange");
+        if (!context.Documents.Change(p.TextDocument.Uri, p.TextDocument.Version, p.ContentChanges))
+            logger.LogWarning("didChange for {Uri}, which is not open", p.TextDocument.Uri);
+    });
+
+    [JsonRpcMethod("textDocument/didClose", UseSingleObjectParameterDeserialization = true)]
+    public void DidClose(JsonElement? @params = null) => Notification("textDocument/didClose", () =>
+    {
+        var p = LspJson.ReadParams<DidCloseTextDocumentParams>(@params, "textDocument/didClose");
+        context.Documents.Close(p.TextDocument.Uri);
+        if (context.DiagnosticsPublished.TryRemove(p.TextDocument.Uri, out _))
+            _ = context.Client.NotifyAsync("textDocument/publishDiagnostics", new PublishDiagnosticsParams(p.TextDocument.Uri, null, []))
+                .ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+    });
+
+    [JsonRpcMethod("window/workDoneProgress/cancel", UseSingleObjectParameterDeserialization = true)]
+    public void CancelProgress(JsonElement? @params = null) => Notification("window/workDoneProgress/cancel", () =>
+    {
+        var p = LspJson.ReadParams<WorkDoneProgressCancelParams>(@params, "window/workDoneProgress/cancel");
+        if (!context.Progress.Cancel(p.Token)) logger.LogDebug("progress cancel for unknown token {Token}", p.Token.GetRawText());
+    });
+
+    // ---- requests --------------------------------------------------------------------------------------
+
+    [JsonRpcMethod("textDocument/hover", UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> HoverAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Dispatch("textDocument/hover", @params, cancellationToken);
+
+    [JsonRpcMethod(AgNewsMethods.Classify, UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> ClassifyAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Dispatch(AgNewsMethods.Classify, @params, cancellationToken);
+
+    [JsonRpcMethod(AgNewsMethods.LabelDocument, UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> LabelDocumentAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Dispatch(AgNewsMethods.LabelDocument, @params, cancellationToken);
+
+    [JsonRpcMethod(AgNewsMethods.Train, UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> TrainAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Dispatch(AgNewsMethods.Train, @params, cancellationToken);
+
+    [JsonRpcMethod(AgNewsMethods.Evaluate, UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> EvaluateAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Dispatch(AgNewsMethods.Evaluate, @params, cancellationToken);
+
+    [JsonRpcMethod(AgNewsMethods.Status, UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> StatusAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Dispatch(AgNewsMethods.Status, @params ?? EmptyObject, cancellationToken);
+
+    /// <summary>workspace/executeCommand "agnews.&lt;name&gt;" with the params object as the single argument.</summary>
+    [JsonRpcMethod("workspace/executeCommand", UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> ExecuteCommandAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Guard("workspace/executeCommand", cancellationToken, allowBeforeInitialize: false, () =>
+        {
+            var p = LspJson.ReadParams<ExecuteCommandParams>(@params, "workspace/executeCommand");
+            var method = AgNewsMethods.MethodForCommand(p.Command)
+                ?? throw ProtocolErrors.InvalidParams($"unknown command '{p.Command}'; known: {string.Join(", ", AgNewsMethods.Commands)}");
+            if (p.Arguments is { Length: > 1 })
+                throw ProtocolErrors.InvalidParams($"{p.Command} takes one argument, the params object");
+            var argument = p.Arguments is [var first] ? first : EmptyObject;
+            if (p.WorkDoneToken is { } token && argument.ValueKind == JsonValueKind.Object && !argument.TryGetProperty("workDoneToken", out _))
+                argument = WithProperty(argument, "workDoneToken", token);
+            return requests[method](argument, cancellationToken);
+        });
+
+    // ---- plumbing --------------------------------------------------------------------------------------
+
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    private void Register<TParams, TResult>(IRequestHandler<TParams, TResult> handler) where TParams : class =>
+        requests[handler.Method] = async (element, ct) =>
+        {
+            var p = LspJson.ReadParams<TParams>(element, handler.Method);
+            return await handler.HandleAsync(p, context, ct);
+        };
+
+    private Task<object?> Dispatch(string method, JsonElement? @params, CancellationToken cancellationToken) =>
+        Guard(method, cancellationToken, allowBeforeInitialize: false, () => requests[method](@params, cancellationToken));
+
+    /// <summary>Lifecycle checks, then the work, then the translation of whatever it threw into an error code.</summary>
+    private async Task<object?> Guard(string method, CancellationToken cancellationToken, bool allowBeforeInitialize, Func<Task<object?>> work)
+    {
+        if (state == State.ShutDown) throw ProtocolErrors.ShutDown();
+        if (state == State.Created && !allowBeforeInitialize) throw ProtocolErrors.NotInitialized();
+        Interlocked.Increment(ref inFlight);
+        try
+        {
+            return await work();
+        }
+        catch (Exception ex)
+        {
+            throw Translate(method, ex, cancellationToken);
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref inFlight) == 0) idle.Set();
+        }
+    }
+
+    private int inFlight;
+    private readonly AsyncAutoResetSignal idle = new();
+
+    /// <summary>
+    /// Waits (at most <paramref name="timeout"/>) until no request runs. The session calls it after the connection
+    /// closed and in-flight requests were cancelled, so that the engine is not disposed under a training run.
+    /// </summary>
+    public async Task<bool> WhenIdleAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Volatile.Read(ref inFlight) > 0)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return false;
+            await idle.WaitAsync(left < TimeSpan.FromMilliseconds(50) ? left : TimeSpan.FromMilliseconds(50));
+        }
+        return true;
+    }
+
+    private sealed class AsyncAutoResetSignal
+    {
+        private TaskCompletionSource tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public void Set() => Interlocked.Exchange(ref tcs, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        public Task WaitAsync(TimeSpan timeout) => Volatile.Read(ref tcs).Task.WaitAsync(timeout).ContinueWith(static _ => { }, TaskScheduler.Default);
+    }
+
+    private Exception Translate(string method, Exception ex, CancellationToken cancellationToken)
+    {
+        while (ex is AggregateException { InnerExceptions.Count: 1 } agg) ex = agg.InnerException!;
+        switch (ex)
+        {
+            case LocalRpcException:
+                return ex;
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                return ProtocolErrors.Cancelled();
+            case EngineBusyException:
+                return ProtocolErrors.Busy();
+            case FileNotFoundException f:
+                return ProtocolErrors.BadInput($"file not found: {f.FileName ?? f.Message}");
+            case DirectoryNotFoundException:
+                return ProtocolErrors.BadInput($"folder not found: {ex.Message}");
+            case ArgumentException or FormatException or InvalidDataException or IOException or UnauthorizedAccessException
+                or JsonException:
+                return ProtocolErrors.BadInput(ex.Message);
+            default:
+                logger.LogError(ex, "{Method} failed", method);
+                return ProtocolErrors.Internal($"{method} failed: {ex.Message}");
+        }
+    }
+
+    private void Notification(string method, Action work)
+    {
+        if (state != State.Running) return; // LSP: notifications before initialize are dropped
+        try { work(); }
+        catch (Exception ex) { logger.LogWarning("{Method} ignored: {Message}", method, ex.Message); }
+    }
+
+    private static JsonElement WithProperty(JsonElement obj, string name, JsonElement value)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            foreach (var property in obj.EnumerateObject()) property.WriteTo(writer);
+            writer.WritePropertyName(name);
+            value.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+        return JsonDocument.Parse(stream.ToArray()).RootElement.Clone();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AgNewsLsp.Server.Protocol;
+
+// The slice of the Language Server Protocol this host speaks. Plain data, camelCase on the wire (see LspJson).
+
+public sealed record Position(int Line, int Character);
+
+public sealed record Range(Position Start, Position End);
+
+public sealed record TextDocumentIdentifier(string Uri);
+
+public sealed record VersionedTextDocumentIdentifier(string Uri, int? Version = null);
+
+public sealed record TextDocumentItem(string Uri, string Text, string? LanguageId = null, int Version = 0);
+
+public sealed record TextDocumentPositionParams(TextDocumentIdentifier TextDocument, Position Position);
+
+public sealed record DidOpenTextDocumentParams(TextDocumentItem TextDocument);
+
+public sealed record DidCloseTextDocumentParams(TextDocumentIdentifier TextDocument);
+
+/// <summary>One change: with a range it is incremental, without it replaces the whole text.</summary>
+public sealed record TextDocumentContentChangeEvent(string Text, Range? Range = null);
+
+public sealed record DidChangeTextDocumentParams(VersionedTextDocumentIdentifier TextDocument, TextDocumentContentChangeEvent[] ContentChanges);
+
+public sealed record MarkupContent(string Kind, string Value)
+{
+    public static MarkupContent Markdown(string value) => new("markdown", value);
+}
+
+public sealed record Hover(MarkupContent Contents, Range? Range = null);
+
+public sealed record InitializeParams(
+    int? ProcessId = null,
+    string? RootUri = null,
+    JsonElement? InitializationOptions = null,
+    ClientCapabilities? Capabilities = null,
+    JsonElement? ClientInfo = null);
+
+public sealed record ClientCapabilities(WindowClientCapabilities? Window = null);
+
+public sealed record WindowClientCapabilities(bool? WorkDoneProgress = null);
+
+public sealed record InitializeResult(ServerCapabilities Capabilities, ServerInfo ServerInfo);
+
+public sealed record ServerInfo(string Name, string Version);
+
+public sealed record ServerCapabilities(
+    bool HoverProvider,
+    TextDocumentSyncOptions TextDocumentSync,
+    ExecuteCommandOptions ExecuteCommandProvider);
+
+/// <summary>TextDocumentSyncKind: 1 full, 2 incremental.</summary>
+public sealed record TextDocumentSyncOptions(bool OpenClose, int Change);
+
+public sealed record ExecuteCommandOptions(IReadOnlyList<string> Commands);
+
+public sealed record ExecuteCommandParams(string Command, JsonElement[]? Arguments = null, JsonElement? WorkDoneToken = null);
+
+public sealed record WorkDoneProgressCreateParams(JsonElement Token);
+
+public sealed record WorkDoneProgressCancelParams(JsonElement Token);
+
+public sealed record ProgressParams(JsonElement Token, WorkDoneProgressValue Value);
+
+public sealed record WorkDoneProgressValue(
+    string Kind,
+    string? Title = null,
+    bool? Cancellable = null,
+    string? Message = null,
+    int? Percentage = null);
+
+public sealed record LogMessageParams(int Type, string Message);
+
+public static class MessageType
+{
+    public const int Error = 1, Warning = 2, Info = 3, Log = 4;
+}
+
+public sealed record Diagnostic(Range Range, int Severity, string Source, string Message);
+
+public static class DiagnosticSeverity
+{
+    public const int Error = 1, Warning = 2, Information = 3, Hint = 4;
+}
+
+public sealed record PublishDiagnosticsParams(string Uri, int? Version, IReadOnlyList<Diagnostic> Diagnostics);

@@ -1,0 +1,163 @@
+using System.IO.Pipelines;
+using System.Text.Json;
+using AgNewsLsp.Server.Hosting;
+using AgNewsLsp.Server.Protocol.Documents;
+using Microsoft.Extensions.Logging;
+using StreamJsonRpc;
+using StreamJsonRpc.Protocol;
+
+namespace AgNewsLsp.Server.Protocol.Transport;
+
+/// <summary>
+/// One client connection: Content-Length framing over a pair of streams, StreamJsonRpc with System.Text.Json
+/// (camelCase), the <see cref="LanguageServer"/> target and a <see cref="FrameGate"/> in front of it.
+/// Ends when the client sends 'exit' or the streams close; in-flight requests are cancelled then.
+/// </summary>
+public sealed class LspSession : IClientChannel, IAsyncDisposable
+{
+    private readonly JsonRpc rpc;
+    private readonly HeaderDelimitedMessageHandler handler;
+    private readonly FrameGate gate;
+    private readonly CancellationTokenSource stop = new();
+    private readonly ILogger logger;
+    private Task gateTask = Task.CompletedTask;
+
+    public LspSession(Stream input, Stream output, EngineProvider engines, ServerOptions options, ILoggerFactory loggerFactory, string name = "stdio")
+    {
+        var hostLogger = loggerFactory.CreateLogger("agnews." + name);
+        logger = new ClientLogger(hostLogger, this, ParseLevel(options.LogLevel));
+
+        var inbound = new Pipe();
+        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.Create() };
+        handler = new HeaderDelimitedMessageHandler(PipeWriter.Create(output), inbound.Reader, formatter);
+        gate = new FrameGate(PipeReader.Create(input), inbound.Writer, RejectAsync, maxFrameBytes: Math.Max(64L << 20, 8L * options.MaxTextBytes));
+        rpc = new JsonRpc(handler)
+        {
+            CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
+        };
+        // LSP's $/cancelRequest { id } is StreamJsonRpc's default cancellation strategy (StandardCancellationStrategy).
+        var progress = new WorkDoneProgressRegistry(this, logger);
+        var context = new RequestContext(engines, new DocumentStore(), progress, this, logger);
+        Server = new LanguageServer(context, options);
+        rpc.AddLocalRpcTarget(Server, new JsonRpcTargetOptions { DisposeOnDisconnect = false, AllowNonPublicInvocation = false });
+        rpc.Disconnected += (_, e) =>
+        {
+            if (e.Reason is not (DisconnectedReason.RemotePartyTerminated or DisconnectedReason.LocallyDisposed))
+                hostLogger.LogWarning("{Name}: connection ended: {Reason} {Description}", name, e.Reason, e.Description);
+            else
+                hostLogger.LogInformation("{Name}: connection closed", name);
+        };
+    }
+
+    public LanguageServer Server { get; }
+
+    public ILogger Logger => logger;
+
+    private void Start()
+    {
+        rpc.StartListening();
+        gateTask = Task.Run(() => gate.RunAsync(stop.Token));
+    }
+
+    /// <summary>
+    /// Starts reading and serves until 'exit' (its code: 0 after shutdown, 1 without), until the client goes away (0)
+    /// or until <paramref name="cancellationToken"/> fires (0). Call once; then dispose.
+    /// </summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken = default)
+    {
+        Start();
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = cancellationToken.Register(() => tcs.TrySetResult());
+        var finished = await Task.WhenAny(Server.Exited, rpc.Completion, tcs.Task);
+        var code = finished == Server.Exited ? await Server.Exited : 0;
+        if (finished != Server.Exited && !Server.IsShutDown)
+            logger.LogInformation("client went away without shutdown");
+        return code;
+    }
+
+    private int disposed;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        stop.Cancel();
+        rpc.Dispose(); // cancels in-flight requests (CancelLocallyInvokedMethodsWhenConnectionIsClosed)
+        try { await rpc.Completion; } catch { /* disconnected with an error: already logged */ }
+        // Let cancelled work (a training run) unwind before the host disposes the engine.
+        if (!await Server.WhenIdleAsync(TimeSpan.FromSeconds(30)))
+            logger.LogWarning("requests still running 30 s after the session ended");
+        // A blocked read of stdin does not observe cancellation; do not wait for it past a moment.
+        try { await gateTask.WaitAsync(TimeSpan.FromSeconds(1)); } catch { }
+        if (gateTask.IsCompleted) stop.Dispose();
+    }
+
+    // ---- IClientChannel ------------------------------------------------------------------------------
+
+    public Task NotifyAsync(string method, object? args) =>
+        rpc.IsDisposed ? Task.CompletedTask : rpc.NotifyWithParameterObjectAsync(method, args);
+
+    public Task<JsonElement> RequestAsync(string method, object? args, CancellationToken cancellationToken) =>
+        rpc.InvokeWithParameterObjectAsync<JsonElement>(method, args, cancellationToken);
+
+    // ---- rejected frames -----------------------------------------------------------------------------
+
+    private async Task RejectAsync(RejectedFrame frame)
+    {
+        logger.LogWarning("rejected message: {Message}", frame.Message);
+        if (!frame.Reply) return;
+        RequestId id = frame.Id switch
+        {
+            { ValueKind: JsonValueKind.Number } n => new RequestId(n.GetInt64()),
+            { ValueKind: JsonValueKind.String } s => new RequestId(s.GetString()),
+            _ => RequestId.Null,
+        };
+        var error = new JsonRpcError
+        {
+            RequestId = id,
+            Error = new JsonRpcError.ErrorDetail { Code = (JsonRpcErrorCode)frame.Code, Message = frame.Message },
+        };
+        try
+        {
+            await handler.WriteAsync(error, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
+    private static LogLevel ParseLevel(string level) =>
+        Enum.TryParse<LogLevel>(level, ignoreCase: true, out var l) ? l : LogLevel.Information;
+
+    /// <summary>Logs to the host's loggers (stderr) and to the client as window/logMessage.</summary>
+    private sealed class ClientLogger(ILogger inner, LspSession session, LogLevel minimum) : ILogger
+    {
+        [ThreadStatic] private static bool sending;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            inner.Log(logLevel, eventId, state, exception, formatter);
+            if (sending) return;
+            var type = logLevel switch
+            {
+                >= LogLevel.Error => MessageType.Error,
+                LogLevel.Warning => MessageType.Warning,
+                LogLevel.Information => MessageType.Info,
+                _ => MessageType.Log,
+            };
+            var message = formatter(state, exception) + (exception is null ? "" : $": {exception.Message}");
+            try
+            {
+                sending = true;
+                _ = session.NotifyAsync("window/logMessage", new LogMessageParams(type, message)).ContinueWith(
+                    static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            }
+            catch { /* the client is gone */ }
+            finally { sending = false; }
+        }
+    }
+}

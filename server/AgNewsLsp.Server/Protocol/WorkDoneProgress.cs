@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using AgNewsLsp.Engine;
+using Microsoft.Extensions.Logging;
+
+namespace AgNewsLsp.Server.Protocol;
+
+/// <summary>
+/// Work-done progress of one session: tokens in flight and their cancellation (window/workDoneProgress/cancel).
+/// </summary>
+public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logger)
+{
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> inFlight = new();
+    private long next;
+
+    /// <summary>Set from the client's capabilities at initialize.</summary>
+    public bool ClientSupportsCreate { get; set; }
+    public int ThrottleMs { get; set; } = 100;
+
+    /// <summary>
+    /// Starts progress for one request: uses the client's token, or creates one when the client supports it,
+    /// or reports nothing. The returned reporter's Token is cancelled by $/cancelRequest (via
+    /// <paramref name="requestCancelled"/>) and by window/workDoneProgress/cancel.
+    /// </summary>
+    public async Task<ProgressReporter> BeginAsync(string title, JsonElement? clientToken, CancellationToken requestCancelled)
+    {
+        JsonElement? token = clientToken is { ValueKind: JsonValueKind.String or JsonValueKind.Number } t ? t : null;
+        if (token is null && ClientSupportsCreate)
+        {
+            var created = JsonSerializer.SerializeToElement($"agnews-{Environment.ProcessId}-{Interlocked.Increment(ref next)}");
+            try
+            {
+                await client.RequestAsync("window/workDoneProgress/create", new WorkDoneProgressCreateParams(created), requestCancelled);
+                token = created;
+            }
+            catch (OperationCanceledException) { throw; }
+            catch (Exception ex)
+            {
+                logger.LogWarning("window/workDoneProgress/create failed, reporting no progress: {Message}", ex.Message);
+            }
+        }
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(requestCancelled);
+        var key = token is { } k ? k.GetRawText() : null;
+        if (key is not null) inFlight[key] = cts;
+        var reporter = new ProgressReporter(client, token, cts, ThrottleMs, () => { if (key is not null) inFlight.TryRemove(key, out _); });
+        await reporter.BeginAsync(title);
+        return reporter;
+    }
+
+    /// <summary>window/workDoneProgress/cancel: cancels the work behind the token, if any.</summary>
+    public bool Cancel(JsonElement token)
+    {
+        if (!inFlight.TryGetValue(token.GetRawText(), out var cts)) return false;
+        try { cts.Cancel(); } catch (ObjectDisposedException) { }
+        return true;
+    }
+}
+
+/// <summary>
+/// Maps the engine's <see cref="WorkProgress"/> onto $/progress begin/report/end, in order and throttled.
+/// Reports may come from any thread; they are sent one after another on a chain.
+/// </summary>
+public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
+{
+    private readonly IClientChannel client;
+    private readonly JsonElement? token;
+    private readonly CancellationTokenSource cts;
+    private readonly int throttleMs;
+    private readonly Action onDone;
+    private readonly object gate = new();
+    private Task chain = Task.CompletedTask;
+    private long lastSentTicks;
+    private int lastPercent = -1;
+    private string? lastMessage;
+    private bool ended;
+
+    internal ProgressReporter(IClientChannel client, JsonElement? token, CancellationTokenSource cts, int throttleMs, Action onDone)
+    {
+        this.client = client;
+        this.token = token;
+        this.cts = cts;
+        this.throttleMs = throttleMs;
+        this.onDone = onDone;
+    }
+
+    /// <summary>Cancelled by $/cancelRequest or window/workDoneProgress/cancel.</summary>
+    public CancellationToken Token => cts.Token;
+    public bool HasToken => token is not null;
+
+    internal Task BeginAsync(string title)
+    {
+        Enqueue(new WorkDoneProgressValue("begin", Title: title, Cancellable: true, Percentage: 0));
+        return chain;
+    }
+
+    public void Report(WorkProgress value)
+    {
+        if (token is null) return;
+        var percent = (int)Math.Floor(value.Percent);
+        var message = value.Message ?? (value.Total > 0 ? $"{value.Stage} {value.Done}/{value.Total}" : value.Stage);
+        lock (gate)
+        {
+            if (ended) return;
+            var now = Environment.TickCount64;
+            var final = value.Total > 0 && value.Done >= value.Total;
+            if (!final && now - lastSentTicks < throttleMs) return;
+            if (percent == lastPercent && message == lastMessage) return;
+            lastSentTicks = now;
+            lastPercent = percent;
+            lastMessage = message;
+            EnqueueLocked(new WorkDoneProgressValue("report", Message: message, Percentage: Math.Max(percent, 0)));
+        }
+    }
+
+    /// <summary>Sends "end" after every report already queued, once.</summary>
+    public Task EndAsync(string message)
+    {
+        lock (gate)
+        {
+            if (ended) return chain;
+            ended = true;
+            EnqueueLocked(new WorkDoneProgressValue("end", Message: message));
+            return chain;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await EndAsync("done");
+        onDone();
+        cts.Dispose();
+    }
+
+    private void Enqueue(WorkDoneProgressValue value)
+    {
+        lock (gate) EnqueueLocked(value);
+    }
+
+    private void EnqueueLocked(WorkDoneProgressValue value)
+    {
+        if (token is not { } t) return;
+        chain = chain.ContinueWith(
+            async _ =>
+            {
+                try { await client.NotifyAsync("$/progress", new ProgressParams(t, value)); }
+                catch { /* the client went away; progress is best effort */ }
+            },
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+    }
+}

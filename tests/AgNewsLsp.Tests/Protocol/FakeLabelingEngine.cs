@@ -1,0 +1,107 @@
+using AgNewsLsp.Data;
+using AgNewsLsp.Engine;
+using AgNewsLsp.Evaluation;
+
+namespace AgNewsLsp.Tests.Protocol;
+
+/// <summary>
+/// A deterministic stand-in for the real engine, for protocol behaviour tests only: labels by keyword,
+/// trains in controllable steps (delay per step, or held until released), fails on request.
+/// </summary>
+public sealed class FakeLabelingEngine : ILabelingEngine
+{
+    private int training;
+    private EvaluationReport? lastMetrics;
+
+    public int TrainSteps { get; set; } = 5;
+    public TimeSpan StepDelay { get; set; } = TimeSpan.FromMilliseconds(5);
+    /// <summary>When set, training waits on it after the first step (so tests can act while it runs).</summary>
+    public TaskCompletionSource? HoldTraining { get; set; }
+    public TaskCompletionSource TrainingStarted { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public volatile bool TrainCancelled;
+    public int ClassifyCalls;
+    public TrainRequest? LastTrainRequest { get; private set; }
+    /// <summary>When set, TrainAsync throws it at once (after the busy check).</summary>
+    public Exception? TrainFailure { get; set; }
+    public EvaluateRequest? LastEvaluateRequest { get; private set; }
+
+    public EngineStatus Status => new("fake-minilm", "/models/fake", "/heads/fake.head", "mean", "cpu", "fp32", 128, "/cache", 3,
+        Volatile.Read(ref training) == 1, lastMetrics);
+
+    public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref ClassifyCalls);
+        cancellationToken.ThrowIfCancellationRequested();
+        return texts.Select(LabelOf).ToList();
+    }
+
+    public static Prediction LabelOf(string text)
+    {
+        var t = text.ToLowerInvariant();
+        var index = t.Contains("match") || t.Contains("sport") || t.Contains("goal") ? 1
+            : t.Contains("stock") || t.Contains("market") ? 2
+            : t.Contains("software") || t.Contains("chip") ? 3
+            : 0;
+        var probabilities = new float[4];
+        for (var i = 0; i < 4; i++) probabilities[i] = i == index ? 0.7f : 0.1f;
+        return new Prediction(AgNewsLabels.Names[index], index, probabilities, AgNewsLabels.Names, text.Length > 2000, Math.Min(128, text.Length / 4 + 1));
+    }
+
+    public async Task<TrainResult> TrainAsync(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref training, 1, 0) != 0) throw new EngineBusyException("training already running");
+        try
+        {
+            LastTrainRequest = request;
+            if (TrainFailure is { } failure) throw failure;
+            CheckData(request.DataPath);
+            TrainingStarted.TrySetResult();
+            for (var step = 1; step <= TrainSteps; step++)
+            {
+                try
+                {
+                    await Task.Delay(StepDelay, cancellationToken);
+                    if (step == 1 && HoldTraining is { } hold) await hold.Task.WaitAsync(cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    TrainCancelled = true;
+                    throw;
+                }
+                progress?.Report(new WorkProgress("features", step, TrainSteps));
+            }
+            var report = Report(100);
+            lastMetrics = report;
+            return new TrainResult("/heads/new.head", report, [new EpochStats(1, 0.5, 0.8, 0.6, 0.75)], 90, 10, 0,
+                TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2.25));
+        }
+        finally
+        {
+            Volatile.Write(ref training, 0);
+            TrainingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public async Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        LastEvaluateRequest = request;
+        CheckData(request.DataPath);
+        for (var step = 1; step <= 3; step++)
+        {
+            await Task.Delay(StepDelay, cancellationToken);
+            progress?.Report(new WorkProgress("evaluating", step, 3));
+        }
+        return Report(request.Limit ?? 40);
+    }
+
+    private static void CheckData(string path)
+    {
+        if (path.Contains("missing", StringComparison.Ordinal)) throw new FileNotFoundException("data file not found", path);
+        if (path.Contains("malformed", StringComparison.Ordinal)) throw new InvalidDataException($"{path}:2: expected 'label,text', found 1 column");
+        if (path.Contains("explode", StringComparison.Ordinal)) throw new InvalidOperationException("boom");
+    }
+
+    private static EvaluationReport Report(int count) => new(count, 0.75, 0.7, 0.6, AgNewsLabels.Names,
+        AgNewsLabels.Names.Select(n => new ClassMetrics(n, 0.8, 0.7, 0.75, count / 4)).ToList(),
+        [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
+}
