@@ -26,7 +26,33 @@ status=0
 dotnet test AgNewsLsp.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log_dir/dotnet.log" || status=1
 count_dotnet "$log_dir/dotnet.log"
 
-echo
 echo "dotnet: ${passed} passed, ${failed} failed"
-if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
+
+echo "== Protocol tests: the real server process driven by vscode-jsonrpc"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+head -n 500 "$root/../shared/data/ag_news/test.csv" > "$work/eval.csv"
+head -n 1500 "$root/../shared/data/ag_news/train.csv" > "$work/train.csv"
+(cd tests/protocol-node && npm ci --no-audit --no-fund --silent)
+node_status=0
+(cd tests/protocol-node && \
+  AGNEWS_CACHE="$root/artifacts/test-cache" \
+  AGNEWS_SERVER_DLL="$root/server/AgNewsLsp.Server/bin/Release/net10.0/linux-x64/agnews.dll" \
+  AGNEWS_NODE_EXPECT_LABELS=1 AGNEWS_NODE_EVAL_DATA="$work/eval.csv" \
+  AGNEWS_NODE_TRAIN_DATA="$work/train.csv" AGNEWS_NODE_TRAIN_LIMIT=1500 \
+  npm test) 2>&1 | tee "$log_dir/protocol-node.log" || node_status=1
+count_node() { # node --test's "# pass N" / "# fail N"
+  local p f
+  p=$(grep -E '^# pass [0-9]+' "$1" | awk '{s+=$3} END {print s+0}' || true)
+  f=$(grep -E '^# fail [0-9]+' "$1" | awk '{s+=$3} END {print s+0}' || true)
+  passed=$((passed + p)); failed=$((failed + f))
+}
+count_node "$log_dir/protocol-node.log"
+[ "$node_status" -eq 0 ] || status=1
+
+echo
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+  echo "${passed} passed, ${failed} failed"
+  exit 1
+fi
 echo "${passed} passed, ${failed} failed"
