@@ -1,3 +1,4 @@
+using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Protocol.Documents;
 
 namespace AgNewsLsp.Server.Protocol.Handlers;
@@ -25,21 +26,16 @@ public sealed class LabelDocumentHandler : IRequestHandler<LabelDocumentParams, 
         if (TextUnits.IsTiny(document.Text))
             throw ProtocolErrors.BadInput($"document {request.Uri} has no text to label");
 
-        var paragraphs = perParagraph
-            ? TextUnits.Paragraphs(document).Where(p => !TextUnits.IsTiny(p.Text)).ToList()
-            : [];
-        var texts = new List<string>(paragraphs.Count + 1) { document.Text };
-        texts.AddRange(paragraphs.Select(p => p.Text));
-
         var engine = await context.GetEngineAsync(cancellationToken);
-        var predictions = await Task.Run(() => engine.Classify(texts, cancellationToken), cancellationToken);
+        var labels = await Task.Run(() => DocumentLabeler.Label(engine, document.Text,
+            perParagraph ? LabelUnit.Paragraph : LabelUnit.Document, cancellationToken), cancellationToken);
 
         var labelled = perParagraph
-            ? paragraphs.Select((p, i) => new ParagraphLabel(document.RangeOf(p.Start, p.End), p.Text, PredictionDto.From(predictions[i + 1]))).ToList()
+            ? labels.Blocks.Select(b => new ParagraphLabel(document.RangeOf(b.Block.Start, b.Block.End), b.Block.Text, PredictionDto.From(b.Prediction))).ToList()
             : null;
         if (labelled is not null && open is not null && context.Options.PublishDiagnostics)
             await PublishAsync(context, open, labelled);
-        return new LabelDocumentResult(request.Uri, PredictionDto.From(predictions[0]), labelled);
+        return new LabelDocumentResult(request.Uri, PredictionDto.From(labels.Document!), labelled);
     }
 
     private static async Task PublishAsync(RequestContext context, TextDocument document, IReadOnlyList<ParagraphLabel> paragraphs)
