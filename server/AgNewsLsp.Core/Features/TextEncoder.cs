@@ -15,11 +15,20 @@ public static class Precision
     /// <summary>bfloat16 runs on oneDNN's avx512_bf16 kernels: 3.5-4x fp32 on CPUs that have them.</summary>
     public const string Bf16 = "bf16";
 
-    public static string Parse(string? value) => (value ?? Fp32).Trim().ToLowerInvariant() switch
+    public const string Auto = "auto";
+
+    /// <summary>
+    /// bf16 where the CPU computes it in hardware, else fp32. Measured on the AG News test split:
+    /// bf16 features cost 0.05 accuracy points (cosine to fp32 >= 0.9998) for 1.5x throughput, 2x latency.
+    /// </summary>
+    public static string Default => Native.CpuInfo.HasBf16 ? Bf16 : Fp32;
+
+    public static string Parse(string? value) => (value ?? Auto).Trim().ToLowerInvariant() switch
     {
+        Auto or "" => Default,
         Fp32 or "float32" => Fp32,
         Bf16 or "bfloat16" => Bf16,
-        _ => throw new ArgumentException($"Unknown precision '{value}'. Choose fp32 or bf16."),
+        _ => throw new ArgumentException($"Unknown precision '{value}'. Choose auto, fp32 or bf16."),
     };
 }
 

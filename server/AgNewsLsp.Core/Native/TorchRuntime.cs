@@ -89,25 +89,13 @@ public static class TorchRuntime
     private static string LoadMklFastPath()
     {
         if (Environment.GetEnvironmentVariable("AGNEWS_MKL_FASTPATH") == "0") return "MKL fast path disabled by AGNEWS_MKL_FASTPATH=0";
-        if (!IsAmdCpu()) return "MKL fast path not needed (not an AMD CPU)";
+        if (!CpuInfo.IsAmd) return "MKL fast path not needed (not an AMD CPU)";
         var path = Path.Combine(AppContext.BaseDirectory, MklFastPathLibrary);
         if (!File.Exists(path)) return $"MKL fast path unavailable ({MklFastPathLibrary} was not built: no C compiler at build time)";
         const int RTLD_NOW = 0x2, RTLD_GLOBAL = 0x100;
         return dlopen(path, RTLD_NOW | RTLD_GLOBAL) == IntPtr.Zero
             ? $"MKL fast path failed to load: {Marshal.PtrToStringAnsi(dlerror())}"
             : "MKL fast path loaded (AVX-512 kernels on AMD)";
-    }
-
-    private static bool IsAmdCpu()
-    {
-        try
-        {
-            return File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("vendor_id", StringComparison.Ordinal) && l.Contains("AuthenticAMD"));
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     [DllImport("libc", EntryPoint = "dlopen")]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Evaluation;
+using AgNewsLsp.Native;
 using static TorchSharp.torch;
 
 namespace AgNewsLsp.Training;
@@ -52,6 +53,7 @@ public sealed record HeadFile
 
     public ClassifierHead CreateHead()
     {
+        TorchRuntime.EnsureInitialized();
         var head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1));
         var state = head.state_dict();
         var missing = state.Keys.Except(Tensors.Keys).ToList();

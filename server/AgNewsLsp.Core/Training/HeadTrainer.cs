@@ -1,5 +1,6 @@
 using AgNewsLsp.Engine;
 using AgNewsLsp.Evaluation;
+using AgNewsLsp.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -31,6 +32,7 @@ public static class HeadTrainer
     public static HeadTrainingResult Train(float[][] features, int[] labels, IReadOnlyList<string> labelNames, HeadTrainingOptions options,
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        TorchRuntime.EnsureInitialized();
         if (features.Length != labels.Length) throw new ArgumentException("features and labels differ in length.");
         if (options.ValidationFraction is <= 0 or >= 1) throw new ArgumentException("validationFraction must be between 0 and 1.");
         if (options.MaxEpochs < 1) throw new ArgumentException("maxEpochs must be at least 1.");

@@ -24,7 +24,7 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
         Usage:
           agnews classify TEXT... | -          label a text (- reads standard input)
           agnews label FILE... [--paragraphs]  label files, or each paragraph of them
-          agnews train --data DIR|FILE [--head linear|mlp] [--pooling P] [--epochs N] [--seed N]
+          agnews train --data DIR|FILE [--head-kind linear|mlp] [--pooling P] [--epochs N] [--seed N]
                        [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
           agnews evaluate --data FILE|DIR [--limit N] [--skip-bad-rows]
           agnews model info
@@ -33,9 +33,9 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
         Options for every command:
           --model PATH|NAME   BERT checkpoint folder or Hugging Face name (default: the embedded all-MiniLM-L6-v2)
           --head FILE         head file to use (and to save training into)
-          --pooling P         cls, pooler, mean, cls-last2, cls-last4, mean+cls (training; default mean)
+          --pooling P         cls, pooler, mean, cls-last2, cls-last4, mean+cls (training; default cls-last4)
           --max-tokens N      longer texts are truncated (default 128)
-          --precision P       fp32 (default) or bf16
+          --precision P       auto (default: bf16 where the CPU has bf16 instructions, else fp32), fp32, bf16
           --cache DIR         cache folder (default ~/.cache/agnews, or AGNEWS_CACHE)
           --threads N         libtorch threads
           --json              machine-readable output

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Text.Json;
+using AgNewsLsp.Native;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -35,6 +36,7 @@ public static class BertCheckpoint
     /// <summary>Builds a BertModel from the folder's config and loads its weights (frozen, eval mode).</summary>
     public static BertModel Load(string folder)
     {
+        TorchRuntime.EnsureInitialized();
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Model folder not found: {folder}");
         var configPath = Path.Combine(folder, ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"{folder} has no {ConfigFile}.", configPath);
