@@ -37,6 +37,7 @@ import {
   toInitializationOptions,
 } from './lib/settings';
 import {
+  accessibleText,
   basename,
   errorMessage,
   LabelledDocument,
@@ -106,8 +107,9 @@ class AgNewsExtension implements vscode.Disposable {
       provideTextDocumentContent: (uri) => this.summaries.get(uri.toString()) ?? '',
     }));
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (RESTART_KEYS.some((k) => e.affectsConfiguration(`agnews.${k}`))) {
-        this.output.appendLine('[client] settings changed; restarting the server');
+      const changed = RESTART_KEYS.filter((k) => e.affectsConfiguration(`agnews.${k}`));
+      if (changed.length) {
+        this.output.appendLine(`[client] settings changed (${changed.join(', ')}); restarting the server`);
         void this.restart();
       }
     }));
@@ -150,12 +152,14 @@ class AgNewsExtension implements vscode.Disposable {
     const cmd = this.serverCommand();
     this.setState('starting');
     const problem = this.preflight(cmd);
+    if (problem) this.output.appendLine(`[client] agnews.server.path = ${JSON.stringify(s.serverPath)}`);
     if (problem) {
       this.output.appendLine(`[client] ${problem}`);
       this.setState('failed');
       void this.showFailure(problem);
       return;
     }
+    this.output.appendLine(`[client] agnews.server.path = ${JSON.stringify(s.serverPath)} -> ${cmd.command} (${cmd.source})`);
     const initializationOptions = toInitializationOptions(s, this.pathContext());
     this.output.appendLine(`[client] starting: ${cmd.command} ${cmd.args.join(' ')}`);
     this.output.appendLine(`[client] initializationOptions: ${JSON.stringify(initializationOptions)}`);
@@ -236,6 +240,7 @@ class AgNewsExtension implements vscode.Disposable {
     const t = statusBarText(this.state, this.lastStatus, this.lastReport?.report ?? undefined);
     this.statusItem.text = t.text;
     this.statusItem.tooltip = t.tooltip;
+    this.statusItem.accessibilityInformation = { label: accessibleText(t) };
     this.statusItem.command = this.state === 'failed' ? 'agnews.showOutput' : 'agnews.showReport';
     this.statusItem.backgroundColor = this.state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { paragraphAt, paragraphCounts, pct, predictionSummary, sortedProbabilities, statusBarText, summaryMarkdown } from '../src/lib/format';
+import { accessibleText, paragraphAt, paragraphCounts, pct, predictionSummary, sortedProbabilities, statusBarText, summaryMarkdown } from '../src/lib/format';
 import { business, prediction, report, sports, status } from './fixtures';
 
 test('pct', () => {
@@ -47,6 +47,9 @@ test('statusBarText', () => {
   assert.match(t.tooltip, /macro F1 87.1% on 400/);
   const noHead = statusBarText('running', { ...status, headPath: null, lastMetrics: null, training: true });
   assert.equal(noHead.text, '$(loading~spin) all-MiniLM-L6-v2 · no head');
+  assert.equal(accessibleText(t), 'AgNews: all-MiniLM-L6-v2 · head.bin 87.5%');
+  assert.equal(accessibleText(statusBarText('failed')), 'AgNews');
+  assert.equal(statusBarText('running').text, '$(tag) AgNews');
   assert.equal(statusBarText('running', { ...status, lastMetrics: null }, report).text, '$(tag) all-MiniLM-L6-v2 · head.bin 87.5%');
 });
 

@@ -82,13 +82,20 @@ export function basename(p: string): string {
 
 export interface StatusBarText { text: string; tooltip: string }
 
+/** Status bar text without $(icon) codes, for screen readers (and UI tests). */
+export function accessibleText(t: StatusBarText): string {
+  const plain = t.text.replace(/\$\([^)]*\)\s*/g, '').trim();
+  return plain.startsWith('AgNews') ? plain : `AgNews: ${plain}`;
+}
+
 export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
 
 /** Status bar text: model, head and its accuracy. */
 export function statusBarText(state: ServerState, status?: StatusResult, lastReport?: Report): StatusBarText {
   if (state === 'starting') return { text: '$(sync~spin) AgNews', tooltip: 'AgNews: starting the server…' };
   if (state === 'failed') return { text: '$(error) AgNews', tooltip: 'AgNews: the server failed to start. Click to show its output.' };
-  if (state === 'stopped' || !status) return { text: '$(circle-slash) AgNews', tooltip: 'AgNews: server stopped' };
+  if (state === 'stopped') return { text: '$(circle-slash) AgNews', tooltip: 'AgNews: server stopped' };
+  if (!status) return { text: '$(tag) AgNews', tooltip: 'AgNews server: running' };
   const head = status.headPath ? basename(status.headPath) : 'no head';
   const metrics = status.lastMetrics ?? lastReport;
   const acc = metrics ? ` ${pct(metrics.accuracy)}` : '';
