@@ -64,30 +64,35 @@ async function toastTexts() {
   return page.$$eval('.notifications-toasts .notification-toast', (els) => els.map((e) => e.innerText.replace(/\s+/g, ' ')));
 }
 async function waitToast(re, timeoutMs, what = String(re)) {
-  return waitFor(`notification ${what}`, async () => (await toastTexts()).find((t) => re.test(t)), timeoutMs, 300);
+  try {
+    return await waitFor(`notification ${what}`, async () => (await toastTexts()).find((t) => re.test(t)), timeoutMs, 300);
+  } catch (e) {
+    throw new Error(`${e.message}; notifications: ${JSON.stringify(await toastTexts().catch(() => []))}`);
+  }
 }
 async function clearToasts() {
-  await page.keyboard.press('Escape');
-  // "Clear All Notifications"
   await runCommand('Notifications: Clear All Notifications').catch(() => undefined);
 }
+async function closeQuickInput() {
+  if (await page.locator('.quick-input-widget').isVisible().catch(() => false)) await page.keyboard.press('Escape');
+}
 async function runCommand(title) {
-  await page.keyboard.press('Escape');
+  await closeQuickInput(); // (not a bare Escape: in the editor it drops the selection)
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10000 });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout: 10000 });
   await page.keyboard.press('Enter');
 }
 async function openFile(name) {
-  await page.keyboard.press('Escape');
+  await closeQuickInput();
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10000 });
   await input.fill(name);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10000 });
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10000 });
   await page.keyboard.press('Enter');
   await page.locator(`.tab.active:has-text("${name}")`).waitFor({ state: 'visible', timeout: 10000 });
   await page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });
@@ -163,10 +168,11 @@ await step('hover', async () => {
 });
 
 await step('classify-selection', async () => {
-  await openFile('sports.txt');
-  await page.locator('.monaco-editor .view-line').first().click();
-  await page.keyboard.press('Control+A');
   await clearToasts();
+  await openFile('sports.txt');
+  await page.locator('.monaco-editor .view-line', { hasText: /championship/ }).first().click();
+  await page.keyboard.press('Control+A');
+  await waitFor('a selection', async () => /selected/.test(await page.locator('.statusbar').innerText()), 5000, 200);
   await runCommand('AgNews: Classify Selection');
   const toast = await waitToast(/AgNews: Sports \(/, 30000);
   log(`toast: ${toast}`);
