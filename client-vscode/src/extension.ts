@@ -265,9 +265,10 @@ class AgNewsExtension implements vscode.Disposable {
   }
 
   private reportError(what: string, e: unknown) {
-    if (e instanceof vscode.CancellationError) return;
-    if (e instanceof ResponseError && e.code === ErrorCodes.requestCancelled) {
-      void vscode.window.showInformationMessage('AgNews: cancelled.');
+    if (e instanceof vscode.CancellationError || (e instanceof ResponseError && e.code === ErrorCodes.requestCancelled)) {
+      this.output.appendLine(`[client] ${what}: cancelled`);
+      const extra = what === 'agnews.trainHead' ? ' The previous head stays loaded.' : '';
+      void vscode.window.showInformationMessage(`AgNews: cancelled.${extra}`);
       return;
     }
     const msg = e instanceof ResponseError && e.code === ErrorCodes.busy ? 'training is already running; wait for it or cancel it' : errorMessage(e);

@@ -34,6 +34,7 @@ async function waitFor(what, fn, timeoutMs, intervalMs = 500) {
 
 async function step(name, fn) {
   const scenario = name === 'activation-and-failure-message' ? 'failure' : 'main';
+  if (name === 'train-cancel' && process.env.E2E_SKIP_CANCEL === '1') return;
   if (scenario !== SCENARIO) return;
   if (ONLY.length && !ONLY.includes(name)) { log(`SKIP ${name}`); return; }
   const s = Date.now();
@@ -189,6 +190,18 @@ await step('label-open-documents', async () => {
   }, 60000);
   log(`summary:\n${text.split('\n').filter((l) => l.startsWith('|')).join('\n')}`);
   await page.screenshot({ path: path.join(ART, 'label-open-documents.png') });
+});
+
+await step('train-cancel', async () => {
+  await clearToasts();
+  await runCommand('AgNews: Train Head');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /training head/i }).first();
+  await toast.waitFor({ state: 'visible', timeout: 30000 });
+  await toast.hover();
+  await toast.getByRole('button', { name: 'Cancel' }).click({ timeout: 10000 });
+  const t = await waitToast(/AgNews: cancelled/, 30000);
+  log(`toast: ${t}`);
+  await waitFor('status bar without training', async () => { const s = await statusText(); return /·/.test(s) ? s : undefined; }, 15000);
 });
 
 await step('train-head', async () => {

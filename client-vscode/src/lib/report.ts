@@ -43,7 +43,7 @@ export function confusionMatrixSvg(labels: string[], matrix: number[][]): string
   const cell = 64;
   const left = 96;
   const top = 90;
-  const w = left + n * cell + 8;
+  const w = Math.max(left + n * cell + 8, left + 300);
   const h = top + n * cell + 34;
   const parts: string[] = [];
   parts.push(`<svg class="heatmap" role="img" aria-label="Confusion matrix" xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`);
@@ -69,7 +69,7 @@ export function confusionMatrixSvg(labels: string[], matrix: number[][]): string
       parts.push(`<text class="${tcls}" x="${x + (cell - 2) / 2}" y="${y + cell / 2 + 4}" text-anchor="middle">${v}</text>`);
     }
   }
-  parts.push(`<text class="muted small" x="${left}" y="${h - 8}">colour: share of the gold row (recall); numbers: counts</text>`);
+  parts.push(`<text class="muted small" x="${left}" y="${h - 8}">colour: share of the gold row; numbers: counts</text>`);
   parts.push('</svg>');
   return parts.join('');
 }
