@@ -9,6 +9,7 @@
 #   AGNEWS_E2E_TRAIN_TIMEOUT_S  bound for train and for evaluate (default 150)
 #   AGNEWS_E2E_HOME     toolchain folder (default ~/.cache/agnews-e2e); AGNEWS_E2E_SKIP_SETUP=1 skips setup.sh
 #   AGNEWS_E2E_MODEL, AGNEWS_E2E_HEAD  optional agnews.modelPath / agnews.headPath
+#   AGNEWS_E2E_CACHE    the server's cache folder (AGNEWS_CACHE; default: a fresh folder per run, removed after)
 #   E2E_ONLY            comma-separated step names to run (see e2e.mjs)
 # Artefacts (screenshots, results.json, VS Code logs): tests/e2e-vscode/artifacts/ (gitignored).
 set -euo pipefail
@@ -42,6 +43,10 @@ VSIX="$REPO/client-vscode/dist/agnews-vscode.vsix"
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/agnews-e2e.XXXXXX")"
 WS="$RUN/ws"
 mkdir -p "$WS" "$RUN/ud/User" "$RUN/ext"
+# The server's cache (converted model, features, trained heads) goes to a scratch folder: a head trained here
+# must not become the default head of the user's ~/.cache/agnews.
+export AGNEWS_CACHE="${AGNEWS_E2E_CACHE:-$RUN/agnews-cache}"
+mkdir -p "$AGNEWS_CACHE"
 cp "$HERE/workspace/"* "$WS/"
 rm -rf "$ART" && mkdir -p "$ART"
 printf 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n' > "$RUN/config.yaml"
