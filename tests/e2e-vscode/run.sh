@@ -46,7 +46,9 @@ mkdir -p "$WS" "$RUN/ud/User" "$RUN/ext"
 # The server's cache (converted model, features, trained heads) goes to a scratch folder: a head trained here
 # must not become the default head of the user's ~/.cache/agnews.
 export AGNEWS_CACHE="${AGNEWS_E2E_CACHE:-$RUN/agnews-cache}"
-mkdir -p "$AGNEWS_CACHE"
+# code-server (device id, coder-logs) and Chromium (dconf, crash reports) write under the XDG folders: keep them in the run.
+export XDG_CACHE_HOME="$RUN/xdg-cache" XDG_CONFIG_HOME="$RUN/xdg-config" XDG_DATA_HOME="$RUN/xdg-data"
+mkdir -p "$AGNEWS_CACHE" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME"
 cp "$HERE/workspace/"* "$WS/"
 rm -rf "$ART" && mkdir -p "$ART"
 printf 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n' > "$RUN/config.yaml"
