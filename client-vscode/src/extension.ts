@@ -59,22 +59,19 @@ class AgNewsExtension implements vscode.Disposable {
   private lastReport: ReportModel | undefined;
   private lastTrain: TrainResult | undefined;
   private readonly output: vscode.OutputChannel;
-  private readonly trace: vscode.OutputChannel;
   private readonly statusItem: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
   private reportPanel: vscode.WebviewPanel | undefined;
   private readonly summaries = new Map<string, string>();
-  private readonly summaryChanged = new vscode.EventEmitter<vscode.Uri>();
   private summaryCounter = 0;
   private starting: Promise<void> | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('AgNews Server');
-    this.trace = vscode.window.createOutputChannel('AgNews Server Trace');
     this.statusItem = vscode.window.createStatusBarItem('agnews.status', vscode.StatusBarAlignment.Right, 100);
     this.statusItem.name = 'AgNews';
     this.statusItem.command = 'agnews.showReport';
-    this.disposables.push(this.output, this.trace, this.statusItem, this.summaryChanged);
+    this.disposables.push(this.output, this.statusItem);
     this.updateStatusBar();
     this.statusItem.show();
   }
@@ -103,8 +100,10 @@ class AgNewsExtension implements vscode.Disposable {
     reg('agnews.restartServer', () => this.restart());
     reg('agnews.showOutput', () => this.output.show(true));
     this.disposables.push(vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, {
-      onDidChange: this.summaryChanged.event,
       provideTextDocumentContent: (uri) => this.summaries.get(uri.toString()) ?? '',
+    }));
+    this.disposables.push(vscode.workspace.onDidCloseTextDocument((d) => {
+      if (d.uri.scheme === SUMMARY_SCHEME) this.summaries.delete(d.uri.toString());
     }));
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       const changed = RESTART_KEYS.filter((k) => e.affectsConfiguration(`agnews.${k}`));
@@ -125,20 +124,18 @@ class AgNewsExtension implements vscode.Disposable {
   }
 
   /** Checks the start command before handing it to the language client, so the user gets a message with the fix. */
-  private preflight(cmd: ServerCommand): string | undefined {
+  private async preflight(cmd: ServerCommand): Promise<string | undefined> {
     if (cmd.needsDotnet) {
-      const r = cp.spawnSync('dotnet', ['--version'], { timeout: 15000, encoding: 'utf8' });
-      if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return DOTNET_MISSING_MESSAGE;
+      // Only a missing `dotnet` matters here (a runtime without an SDK exits non-zero and is fine).
+      if ((await run('dotnet', ['--version'], 15000)).code === 'ENOENT') return DOTNET_MISSING_MESSAGE;
       if (!fs.existsSync(cmd.args[0])) return serverNotFoundMessage(cmd);
       return undefined;
     }
     if (cmd.source === 'path') {
-      const r = cp.spawnSync(process.platform === 'win32' ? 'where' : 'sh', process.platform === 'win32' ? ['agnews'] : ['-c', 'command -v agnews'], { timeout: 5000 });
-      if (r.status !== 0) return serverNotFoundMessage(cmd);
-      return undefined;
+      const r = process.platform === 'win32' ? await run('where', ['agnews'], 5000) : await run('sh', ['-c', 'command -v agnews'], 5000);
+      return r.ok ? undefined : serverNotFoundMessage(cmd);
     }
-    if (!fs.existsSync(cmd.command)) return serverNotFoundMessage(cmd);
-    return undefined;
+    return fs.existsSync(cmd.command) ? undefined : serverNotFoundMessage(cmd);
   }
 
   async start(): Promise<void> {
@@ -151,15 +148,14 @@ class AgNewsExtension implements vscode.Disposable {
     const s = this.settings();
     const cmd = this.serverCommand();
     this.setState('starting');
-    const problem = this.preflight(cmd);
-    if (problem) this.output.appendLine(`[client] agnews.server.path = ${JSON.stringify(s.serverPath)}`);
+    this.output.appendLine(`[client] agnews.server.path = ${JSON.stringify(s.serverPath)} -> ${cmd.command} (${cmd.source})`);
+    const problem = await this.preflight(cmd);
     if (problem) {
       this.output.appendLine(`[client] ${problem}`);
       this.setState('failed');
       void this.showFailure(problem);
       return;
     }
-    this.output.appendLine(`[client] agnews.server.path = ${JSON.stringify(s.serverPath)} -> ${cmd.command} (${cmd.source})`);
     const initializationOptions = toInitializationOptions(s, this.pathContext());
     this.output.appendLine(`[client] starting: ${cmd.command} ${cmd.args.join(' ')}`);
     this.output.appendLine(`[client] initializationOptions: ${JSON.stringify(initializationOptions)}`);
@@ -173,7 +169,6 @@ class AgNewsExtension implements vscode.Disposable {
       documentSelector: documentSelector(s.languages),
       initializationOptions,
       outputChannel: this.output,
-      traceOutputChannel: this.trace,
       // We show our own message with the fix; the client's default would pop up its own.
       initializationFailedHandler: (error) => {
         this.output.appendLine(`[client] initialize failed: ${errorMessage(error)}`);
@@ -184,7 +179,7 @@ class AgNewsExtension implements vscode.Disposable {
     this.client = client;
     client.onDidChangeState((e) => {
       if (this.client !== client) return;
-      if (e.newState === State.Running) this.setState('running');
+      if (e.newState === State.Running) { this.setState('running'); void this.refreshStatus(); }
       else if (e.newState === State.Stopped && this.state === 'running') this.setState('stopped');
     });
     try {
@@ -200,8 +195,7 @@ class AgNewsExtension implements vscode.Disposable {
       return;
     }
     this.output.appendLine(`[client] server running: ${JSON.stringify(client.initializeResult?.serverInfo ?? {})}`);
-    this.setState('running');
-    await this.refreshStatus();
+    if (this.client === client && this.state !== 'running') { this.setState('running'); void this.refreshStatus(); }
   }
 
   private async showFailure(message: string): Promise<void> {
@@ -225,6 +219,8 @@ class AgNewsExtension implements vscode.Disposable {
     if (this.starting) { try { await this.starting; } catch { /* ignore */ } }
     this.output.appendLine('[client] restarting the server');
     await this.stop();
+    this.lastReport = undefined;
+    this.lastTrain = undefined;
     await this.start();
     if (this.state === 'running') void vscode.window.setStatusBarMessage('AgNews: server restarted', 4000);
   }
@@ -475,6 +471,16 @@ class AgNewsExtension implements vscode.Disposable {
     await this.stop();
     this.dispose();
   }
+}
+
+/** Runs a program; never throws. `code` is the spawn error code (e.g. ENOENT) when it could not start. */
+function run(command: string, args: string[], timeoutMs: number): Promise<{ ok: boolean; code?: string }> {
+  return new Promise((resolve) => {
+    cp.execFile(command, args, { timeout: timeoutMs }, (err) => {
+      if (!err) resolve({ ok: true });
+      else resolve({ ok: false, code: typeof (err as NodeJS.ErrnoException).code === 'string' ? (err as NodeJS.ErrnoException).code : undefined });
+    });
+  });
 }
 
 let ext: AgNewsExtension | undefined;
