@@ -130,6 +130,7 @@ await step('activation-and-failure-message', async () => {
   const toast = await waitToast(/AgNews: .*(not found|failed to start|dotnet)/i, 60000);
   log(`error toast: ${toast}`);
   await waitFor('status bar item in error state', async () => /AgNews/.test(await statusText()), 10000);
+  await sleep(1000); // let the toast finish its entrance animation
   await page.screenshot({ path: path.join(ART, 'server-missing.png') });
   checkActivation();
   // Show Server Output: the channel exists and has the client's explanation.
