@@ -409,7 +409,10 @@ class AgNewsExtension implements vscode.Disposable {
         void client.sendNotification('window/workDoneProgress/cancel', { token: workDoneToken }).catch(() => undefined);
       });
       try {
-        return await client.sendRequest<R>(method, { ...params, workDoneToken }, token);
+        const result = client.sendRequest<R>(method, { ...params, workDoneToken }, token);
+        // The status bar shows "training" while it runs (agnews/status.training).
+        if (method === Methods.train) setTimeout(() => void this.refreshStatus(), 500);
+        return await result;
       } catch (e) {
         if (token.isCancellationRequested) throw new vscode.CancellationError();
         throw e;
