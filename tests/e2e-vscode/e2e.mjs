@@ -233,9 +233,16 @@ await step('evaluate-report', async () => {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10000 });
   const file = path.join(DATA_DIR, 'test.csv');
-  await input.fill(file);
-  await sleep(700);
-  await page.keyboard.press('Enter');
+  // The dialog fills in its start folder asynchronously; wait for it, so it cannot overwrite the typed path.
+  await waitFor('the file dialog to show its folder', async () => (await input.inputValue()).endsWith('/'), 10000, 200);
+  await waitFor('the dialog to accept the typed path', async () => {
+    if (!(await input.isVisible())) return true;
+    if ((await input.inputValue()) !== file) { await input.fill(file); await sleep(700); }
+    if ((await input.inputValue()) !== file) return false;
+    await page.keyboard.press('Enter');
+    await sleep(1500);
+    return !(await input.isVisible());
+  }, 20000, 200);
   const frame = await waitFor('report webview with a confusion matrix', async () => {
     for (const f of page.frames()) {
       try { if (await f.locator('text=Confusion matrix').count()) return f; } catch { /* detached */ }
