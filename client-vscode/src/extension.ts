@@ -2,7 +2,6 @@
 import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 import * as vscode from 'vscode';
 import {
   LanguageClient,
