@@ -1,0 +1,100 @@
+// Wire types of the AgNewsLsp server (docs/protocol.md). No `vscode` import: shared by pure modules and tests.
+
+export interface Prediction {
+  label: string;
+  labelIndex: number;
+  probabilities: { [label: string]: number };
+  truncated: boolean;
+  tokenCount: number;
+}
+
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
+
+export interface ClassifyParams { text?: string; texts?: string[] }
+export interface ClassifyResult { predictions: Prediction[] }
+
+export interface LabelDocumentParams { uri: string; unit?: 'document' | 'paragraph' }
+export interface LabelDocumentResult {
+  uri: string;
+  document: Prediction;
+  paragraphs?: { range: Range; text: string; prediction: Prediction }[];
+}
+
+export interface PerClass { label: string; precision: number; recall: number; f1: number; support: number }
+export interface Report {
+  count: number;
+  accuracy: number;
+  macroF1: number;
+  logLoss: number;
+  labelNames: string[];
+  perClass: PerClass[];
+  /** [gold][predicted] */
+  confusionMatrix: number[][];
+}
+
+export interface HistoryEntry {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  validationLoss: number;
+  validationAccuracy: number;
+}
+
+export interface TrainParams {
+  dataPath: string;
+  head?: 'linear' | 'mlp';
+  pooling?: string;
+  maxEpochs?: number;
+  seed?: number;
+  validationFraction?: number;
+  skipBadRows?: boolean;
+  limit?: number;
+  workDoneToken?: string | number;
+}
+export interface TrainResult {
+  headPath: string;
+  trainCount: number;
+  validationCount: number;
+  skippedRows: number;
+  featureSeconds: number;
+  trainSeconds: number;
+  validation: Report;
+  history: HistoryEntry[];
+}
+
+export interface EvaluateParams {
+  dataPath: string;
+  skipBadRows?: boolean;
+  limit?: number;
+  workDoneToken?: string | number;
+}
+
+export interface StatusResult {
+  modelName: string;
+  modelPath: string;
+  headPath: string | null;
+  pooling: string;
+  device: string;
+  precision: string;
+  maxTokens: number;
+  cacheDirectory: string;
+  cachedFeatureFiles: number;
+  training: boolean;
+  lastMetrics: Report | null;
+}
+
+export const Methods = {
+  classify: 'agnews/classify',
+  labelDocument: 'agnews/labelDocument',
+  train: 'agnews/train',
+  evaluate: 'agnews/evaluate',
+  status: 'agnews/status',
+} as const;
+
+export const ErrorCodes = {
+  busy: -32001,
+  notInitialized: -32002,
+  badInput: -32003,
+  requestCancelled: -32800,
+} as const;

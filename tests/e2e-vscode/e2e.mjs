@@ -1,0 +1,275 @@
+// UI tests of the AgNews extension in a real VS Code (code-server) driven by headless Chromium (playwright-core).
+// Started by run.sh, which provides: E2E_URL, E2E_WS, E2E_SETTINGS, E2E_SERVER_PATH, E2E_DATA_DIR, E2E_ARTIFACTS,
+// E2E_LOGS, E2E_PLAYWRIGHT (path to playwright-core), E2E_TRAIN_TIMEOUT_S.
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require(process.env.E2E_PLAYWRIGHT);
+
+const URL_ = process.env.E2E_URL;
+const WS = process.env.E2E_WS;
+const ART = process.env.E2E_ARTIFACTS;
+const SCENARIO = process.env.E2E_SCENARIO || 'main';
+const SERVER_PATH = process.env.E2E_SERVER_PATH;
+const DATA_DIR = process.env.E2E_DATA_DIR;
+const TRAIN_TIMEOUT = Number(process.env.E2E_TRAIN_TIMEOUT_S || 150) * 1000;
+const ONLY = (process.env.E2E_ONLY || '').split(',').filter(Boolean);
+
+const results = [];
+const t0 = Date.now();
+const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, fn, timeoutMs, intervalMs = 500) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
+}
+
+async function step(name, fn) {
+  const scenario = name === 'activation-and-failure-message' ? 'failure' : 'main';
+  if (name === 'train-cancel' && process.env.E2E_SKIP_CANCEL === '1') return;
+  if (scenario !== SCENARIO) return;
+  if (ONLY.length && !ONLY.includes(name)) { log(`SKIP ${name}`); return; }
+  const s = Date.now();
+  log(`START ${name}`);
+  try {
+    await fn();
+    results.push({ scenario, name, ok: true, seconds: (Date.now() - s) / 1000 });
+    log(`PASS ${name}`);
+  } catch (e) {
+    results.push({ scenario, name, ok: false, seconds: (Date.now() - s) / 1000, error: e.message });
+    log(`FAIL ${name}: ${e.message}`);
+    try { await page.screenshot({ path: path.join(ART, `fail-${name}.png`) }); } catch { /* ignore */ }
+  }
+}
+
+
+// ---- workbench helpers ----------------------------------------------------------------------------------------------
+
+const browser = await chromium.launch({
+  executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+const page = await context.newPage();
+page.setDefaultTimeout(15000);
+
+async function toastTexts() {
+  return page.$$eval('.notifications-toasts .notification-toast', (els) => els.map((e) => e.innerText.replace(/\s+/g, ' ')));
+}
+async function waitToast(re, timeoutMs, what = String(re)) {
+  try {
+    return await waitFor(`notification ${what}`, async () => (await toastTexts()).find((t) => re.test(t)), timeoutMs, 300);
+  } catch (e) {
+    throw new Error(`${e.message}; notifications: ${JSON.stringify(await toastTexts().catch(() => []))}`);
+  }
+}
+async function clearToasts() {
+  await runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+}
+async function closeQuickInput() {
+  if (await page.locator('.quick-input-widget').isVisible().catch(() => false)) await page.keyboard.press('Escape');
+}
+async function runCommand(title) {
+  await closeQuickInput(); // (not a bare Escape: in the editor it drops the selection)
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 10000 });
+  await page.keyboard.press('Enter');
+}
+async function openFile(name) {
+  await closeQuickInput();
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10000 });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab.active:has-text("${name}")`).waitFor({ state: 'visible', timeout: 10000 });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });
+}
+/** The AgNews status bar item's accessible label: "AgNews: <model> · <head> <accuracy>" (or "AgNews" while starting/failed). */
+async function statusText() {
+  return page.$$eval('.statusbar-item [aria-label^="AgNews"], .statusbar-item[aria-label^="AgNews"]', (els) => els.map((e) => e.getAttribute('aria-label')).join(' ')).catch(() => '');
+}
+function newestHostLog() {
+  const logs = process.env.E2E_LOGS;
+  return logs ? findFiles(logs, (f) => f.endsWith('remoteexthost.log')).sort().pop() : undefined;
+}
+function checkActivation() {
+  const hostLog = newestHostLog();
+  if (!hostLog) throw new Error('no remoteexthost.log');
+  const text = fs.readFileSync(hostLog, 'utf8');
+  if (!/_doActivateExtension agnewslsp\.agnews-vscode/.test(text)) throw new Error(`activation not found in ${hostLog}`);
+  log(`activation logged in ${hostLog}`);
+}
+async function activeEditorText() {
+  return page.$$eval('.editor-group-container.active .monaco-editor .view-line', (els) => els.map((e) => e.textContent.replace(/\u00a0/g, ' ')).join('\n'));
+}
+
+// ---- tests ------------------------------------------------------------------------------------------------------------
+
+log(`open ${URL_}`);
+await page.goto(`${URL_}/?folder=${encodeURIComponent(WS)}`, { waitUntil: 'domcontentloaded', timeout: 60000 });
+await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60000 });
+await page.locator('.statusbar').waitFor({ state: 'visible', timeout: 60000 });
+log('workbench ready');
+
+await step('activation-and-failure-message', async () => {
+  // settings.json has a server path that does not exist: the extension must activate, show a clear error and keep working.
+  const toast = await waitToast(/AgNews: .*(not found|failed to start|dotnet)/i, 60000);
+  log(`error toast: ${toast}`);
+  await waitFor('status bar item in error state', async () => /AgNews/.test(await statusText()), 10000);
+  await sleep(1000); // let the toast finish its entrance animation
+  await page.screenshot({ path: path.join(ART, 'server-missing.png') });
+  checkActivation();
+  // Show Server Output: the channel exists and has the client's explanation.
+  await runCommand('AgNews: Show Server Output');
+  await waitFor('output channel text', async () => {
+    const t = await page.$$eval('.part.panel .view-line', (els) => els.map((e) => e.textContent).join('\n')).catch(() => '');
+    return /\[client\]/.test(t);
+  }, 15000);
+  await runCommand('View: Close Panel').catch(() => undefined);
+  await clearToasts();
+});
+
+await step('activation-and-server-start', async () => {
+  log(`agnews.server.path = ${SERVER_PATH}`);
+  const st = await waitFor('status bar shows the loaded model', async () => { const t = await statusText(); return /·/.test(t) ? t : undefined; }, 120000, 1000);
+  checkActivation();
+  log(`status bar: ${st}`);
+});
+
+await step('hover', async () => {
+  await openFile('sports.txt');
+  const line = page.locator('.monaco-editor .view-line', { hasText: /championship/ }).first();
+  await line.waitFor({ state: 'visible' });
+  const box = await line.boundingBox();
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: /Sports/ });
+  let text = '';
+  await waitFor('a hover that says Sports', async () => {
+    await page.mouse.move(box.x + 5, box.y + box.height * 3);
+    await page.mouse.move(box.x + 60, box.y + box.height / 2, { steps: 3 });
+    await page.mouse.move(box.x + 64, box.y + box.height / 2);
+    try { await hover.first().waitFor({ state: 'visible', timeout: 3000 }); text = await hover.first().innerText(); return true; } catch { return false; }
+  }, 90000, 1000);
+  log(`hover: ${text.replace(/\s+/g, ' ')}`);
+  if (!/\bSports\b/.test(text)) throw new Error(`hover text: ${text}`);
+  await page.screenshot({ path: path.join(ART, 'hover.png') });
+  await page.mouse.move(5, 5);
+});
+
+await step('classify-selection', async () => {
+  await clearToasts();
+  await openFile('sports.txt');
+  await page.locator('.monaco-editor .view-line', { hasText: /championship/ }).first().click();
+  await page.keyboard.press('Control+A');
+  await waitFor('a selection', async () => /selected/.test(await page.locator('.statusbar').innerText()), 5000, 200);
+  await runCommand('AgNews: Classify Selection');
+  const toast = await waitToast(/AgNews: Sports \(/, 30000);
+  log(`toast: ${toast}`);
+});
+
+await step('label-open-documents', async () => {
+  await openFile('business.md');
+  await openFile('sports.txt');
+  await clearToasts();
+  await runCommand('AgNews: Label Open Documents');
+  const text = await waitFor('summary document with both files', async () => {
+    const t = await activeEditorText();
+    return /sports\.txt.*\*\*Sports\*\*/.test(t) && /business\.md.*\*\*Business\*\*/.test(t) ? t : undefined;
+  }, 60000);
+  log(`summary:\n${text.split('\n').filter((l) => l.startsWith('|')).join('\n')}`);
+  await page.screenshot({ path: path.join(ART, 'label-open-documents.png') });
+});
+
+await step('train-cancel', async () => {
+  await clearToasts();
+  await runCommand('AgNews: Train Head');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /training head/i }).first();
+  await toast.waitFor({ state: 'visible', timeout: 30000 });
+  await toast.hover();
+  await toast.getByRole('button', { name: 'Cancel' }).click({ timeout: 10000 });
+  const t = await waitToast(/AgNews: cancelled/, 30000);
+  log(`toast: ${t}`);
+  await waitFor('status bar without training', async () => { const s = await statusText(); return /·/.test(s) ? s : undefined; }, 15000);
+});
+
+await step('train-head', async () => {
+  // agnews.dataFolder and agnews.train.limit come from the initial settings (run.sh): no folder dialog.
+  await clearToasts();
+  await runCommand('AgNews: Train Head');
+  const progress = await waitToast(/training head/i, 30000);
+  log(`progress: ${progress}`);
+  let sawPercent = '';
+  const done = await waitFor('training to finish with a new head', async () => {
+    const ts = await toastTexts();
+    const p = ts.find((t) => /training head/i.test(t) && /\d/.test(t));
+    if (p && !sawPercent) { sawPercent = p; await page.screenshot({ path: path.join(ART, 'train-progress.png') }); }
+    const err = ts.find((t) => /AgNews: (?!training)/.test(t) && /error|failed|not /i.test(t));
+    if (err) throw new Error(err);
+    return ts.find((t) => /new head .* trained/i.test(t));
+  }, TRAIN_TIMEOUT, 500);
+  log(`progress seen: ${sawPercent}`);
+  log(`done: ${done}`);
+  const st = await waitFor('status bar with accuracy', async () => { const t = await statusText(); return /%/.test(t) ? t : undefined; }, 15000);
+  log(`status bar: ${st}`);
+});
+
+await step('evaluate-report', async () => {
+  await clearToasts();
+  await runCommand('AgNews: Evaluate');
+  // code-server uses VS Code's simple file dialog (a quick input): type the file's path.
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  const file = path.join(DATA_DIR, 'test.csv');
+  // The dialog fills in its start folder asynchronously; wait for it, so it cannot overwrite the typed path.
+  await waitFor('the file dialog to show its folder', async () => (await input.inputValue()).endsWith('/'), 10000, 200);
+  await waitFor('the dialog to accept the typed path', async () => {
+    if (!(await input.isVisible())) return true;
+    if ((await input.inputValue()) !== file) { await input.fill(file); await sleep(700); }
+    if ((await input.inputValue()) !== file) return false;
+    await page.keyboard.press('Enter');
+    await sleep(1500);
+    return !(await input.isVisible());
+  }, 20000, 200);
+  const frame = await waitFor('report webview with a confusion matrix', async () => {
+    for (const f of page.frames()) {
+      try { if (await f.locator('text=Confusion matrix').count()) return f; } catch { /* detached */ }
+    }
+    return undefined;
+  }, TRAIN_TIMEOUT, 1000);
+  const acc = await frame.locator('#accuracy').innerText();
+  const cells = await frame.locator('rect.cell').count();
+  log(`report: accuracy ${acc}, ${cells} heat-map cells`);
+  if (cells < 4) throw new Error(`heat map has ${cells} cells`);
+  await sleep(500);
+  await page.screenshot({ path: path.join(ART, 'report.png') });
+});
+
+function findFiles(dir, pred, out = []) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) findFiles(p, pred, out); else if (pred(p)) out.push(p);
+  }
+  return out;
+}
+
+await page.screenshot({ path: path.join(ART, `final-${SCENARIO}.png`) });
+await browser.close();
+const resultsFile = path.join(ART, 'results.json');
+const previous = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')).filter((r) => r.scenario !== SCENARIO) : [];
+fs.writeFileSync(resultsFile, JSON.stringify([...previous, ...results], null, 2));
+const failed = results.filter((r) => !r.ok);
+log(`${results.length - failed.length}/${results.length} passed${failed.length ? `; failed: ${failed.map((f) => f.name).join(', ')}` : ''}`);
+process.exit(failed.length ? 1 : 0);
