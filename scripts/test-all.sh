@@ -31,14 +31,13 @@ echo "dotnet: ${passed} passed, ${failed} failed"
 echo "== Protocol tests: the real server process driven by vscode-jsonrpc"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-head -n 500 "$root/../shared/data/ag_news/test.csv" > "$work/eval.csv"
 head -n 1500 "$root/../shared/data/ag_news/train.csv" > "$work/train.csv"
 (cd tests/protocol-node && npm ci --no-audit --no-fund --silent)
 node_status=0
 (cd tests/protocol-node && \
-  AGNEWS_CACHE="$root/artifacts/test-cache" \
+  AGNEWS_CACHE="$work/cache" \
   AGNEWS_SERVER_DLL="$root/server/AgNewsLsp.Server/bin/Release/net10.0/linux-x64/agnews.dll" \
-  AGNEWS_NODE_EXPECT_LABELS=1 AGNEWS_NODE_EVAL_DATA="$work/eval.csv" \
+  AGNEWS_NODE_EXPECT_LABELS=1 AGNEWS_NODE_EVAL_DATA="$root/../shared/data/ag_news/test.csv" \
   AGNEWS_NODE_TRAIN_DATA="$work/train.csv" AGNEWS_NODE_TRAIN_LIMIT=1500 \
   npm test) 2>&1 | tee "$log_dir/protocol-node.log" || node_status=1
 count_node() { # node --test's "# pass N" / "# fail N"
