@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: .NET unit/integration tests (including the full AG News test-split
 # accuracy check), the protocol tests against the real server process, the extension's unit tests and
-# its end-to-end tests in a real VS Code. Needs ../shared beside the checkout. Installs what it needs.
+# its end-to-end tests in a real VS Code. Needs ../shared beside the checkout. Installs what it needs
+# (NuGet and npm packages; Debian chromium and libkrb5-dev for the VS Code run, via tests/e2e-vscode/setup.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -48,6 +49,22 @@ count_node() { # node --test's "# pass N" / "# fail N"
 }
 count_node "$log_dir/protocol-node.log"
 [ "$node_status" -eq 0 ] || status=1
+
+echo "== Extension unit tests"
+npm ci --no-audit --no-fund --silent
+ext_status=0
+npm test 2>&1 | tee "$log_dir/extension-unit.log" || ext_status=1
+count_node "$log_dir/extension-unit.log"
+[ "$ext_status" -eq 0 ] || status=1
+
+echo "== Extension end-to-end in a real VS Code (code-server + headless Chromium) against the real server"
+e2e_status=0
+AGNEWS_SERVER_DLL="$root/server/AgNewsLsp.Server/bin/Release/net10.0/linux-x64/agnews.dll" \
+  bash tests/e2e-vscode/run.sh 2>&1 | tee "$log_dir/e2e-vscode.log" || e2e_status=1
+e2e_pass=$(grep -cE '^PASS ' "$log_dir/e2e-vscode.log" || true)
+e2e_fail=$(grep -cE '^FAIL ' "$log_dir/e2e-vscode.log" || true)
+passed=$((passed + e2e_pass)); failed=$((failed + e2e_fail))
+if [ "$e2e_status" -ne 0 ]; then status=1; [ "$e2e_fail" -gt 0 ] || failed=$((failed + 1)); fi
 
 echo
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
