@@ -54,6 +54,12 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
             log?.Report($"Could not download {repo} ({e.Message}); using the embedded copy.");
             return Embedded();
         }
+        catch (HttpRequestException e)
+        {
+            throw new HttpRequestException(
+                $"Model '{repo}' is not a folder here, not in the Hugging Face cache ({CacheFolders.HuggingFaceHub}), " +
+                $"and could not be downloaded from {HubEndpoint}: {e.Message}", e, e.StatusCode);
+        }
     }
 
     private ResolvedModel Embedded() =>
