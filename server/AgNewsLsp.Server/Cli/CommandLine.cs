@@ -86,6 +86,13 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
             stderr.WriteLine($"agnews: {e.Message}");
             return Failed;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Anything else is our bug, not the user's: still a message and an exit code, not a crash dump.
+            stderr.WriteLine($"agnews: unexpected error ({e.GetType().Name}): {e.Message}");
+            if (Environment.GetEnvironmentVariable("AGNEWS_DEBUG") == "1") stderr.WriteLine(e);
+            return Failed;
+        }
     }
 
     private static CliArguments Parse(string[] args, string[]? values = null, string[]? flags = null, string[]? extra = null) =>
