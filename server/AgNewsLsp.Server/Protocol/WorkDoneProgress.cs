@@ -48,6 +48,29 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
     }
 
     /// <summary>window/workDoneProgress/cancel: cancels the work behind the token, if any.</summary>
+    /// <summary>
+    /// Runs long engine work under a progress token: begin, the engine's reports, then end with the
+    /// message <paramref name="ended"/> gives (or "cancelled" / "failed: ..."). Cancellation by either route
+    /// becomes the standard RequestCancelled error.
+    /// </summary>
+    public async Task<T> RunAsync<T>(string title, JsonElement? clientToken, CancellationToken requestCancelled,
+        Func<IProgress<AgNewsLsp.Engine.WorkProgress>, CancellationToken, Task<T>> work, Func<T, string> ended)
+    {
+        await using var progress = await BeginAsync(title, clientToken, requestCancelled);
+        try
+        {
+            var result = await Task.Run(() => work(progress, progress.Token), progress.Token);
+            await progress.EndAsync(ended(result));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            await progress.EndAsync(ex is OperationCanceledException ? "cancelled" : "failed: " + ex.Message);
+            if (ex is OperationCanceledException && progress.Token.IsCancellationRequested) throw ProtocolErrors.Cancelled();
+            throw;
+        }
+    }
+
     public bool Cancel(JsonElement token)
     {
         if (!inFlight.TryGetValue(token.GetRawText(), out var cts)) return false;

@@ -13,18 +13,9 @@ public sealed class EvaluateHandler : IRequestHandler<EvaluateParams, ReportDto>
         var evaluateRequest = new EvaluateRequest(context.ResolveDataPath(request.DataPath), request.SkipBadRows ?? false, request.Limit);
         var engine = await context.GetEngineAsync(cancellationToken);
 
-        await using var progress = await context.Progress.BeginAsync("Evaluating AG News head", request.WorkDoneToken, cancellationToken);
-        try
-        {
-            var report = await Task.Run(() => engine.EvaluateAsync(evaluateRequest, progress, progress.Token), progress.Token);
-            await progress.EndAsync($"accuracy {report.Accuracy * 100:0.0}% on {report.Count} rows");
-            return ReportDto.From(report);
-        }
-        catch (Exception ex)
-        {
-            await progress.EndAsync(ex is OperationCanceledException ? "cancelled" : "failed: " + ex.Message);
-            if (ex is OperationCanceledException && progress.Token.IsCancellationRequested) throw ProtocolErrors.Cancelled();
-            throw;
-        }
+        var report = await context.Progress.RunAsync("Evaluating AG News head", request.WorkDoneToken, cancellationToken,
+            (progress, token) => engine.EvaluateAsync(evaluateRequest, progress, token),
+            r => $"accuracy {r.Accuracy * 100:0.0}% on {r.Count} rows");
+        return ReportDto.From(report);
     }
 }

@@ -26,18 +26,9 @@ public sealed class TrainHandler : IRequestHandler<TrainParams, TrainResultDto>
         var engine = await context.GetEngineAsync(cancellationToken);
         if (engine.Status.Training) throw ProtocolErrors.Busy();
 
-        await using var progress = await context.Progress.BeginAsync("Training AG News head", request.WorkDoneToken, cancellationToken);
-        try
-        {
-            var result = await Task.Run(() => engine.TrainAsync(trainRequest, progress, progress.Token), progress.Token);
-            await progress.EndAsync($"trained: validation accuracy {result.Validation.Accuracy * 100:0.0}%");
-            return TrainResultDto.From(result);
-        }
-        catch (Exception ex)
-        {
-            await progress.EndAsync(ex is OperationCanceledException ? "cancelled" : "failed: " + ex.Message);
-            if (ex is OperationCanceledException && progress.Token.IsCancellationRequested) throw ProtocolErrors.Cancelled();
-            throw;
-        }
+        var result = await context.Progress.RunAsync("Training AG News head", request.WorkDoneToken, cancellationToken,
+            (progress, token) => engine.TrainAsync(trainRequest, progress, token),
+            r => $"trained: validation accuracy {r.Validation.Accuracy * 100:0.0}%");
+        return TrainResultDto.From(result);
     }
 }
