@@ -20,6 +20,50 @@ public static class Speed
         return (texts.Count / clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Throughput of one configuration over interleaved rounds.</summary>
+    public sealed record Rate(string Name, double Median, double Min, double Max, double[] Rounds)
+    {
+        /// <summary>The best round: the least disturbed by other processes on a shared machine.</summary>
+        public double Best => Max;
+        public string Spread => $"best of {Rounds.Length} rounds; median {Median:F1}, worst {Min:F1}";
+    }
+
+    /// <summary>
+    /// Texts per second of several configurations, measured in interleaved rounds (A B C, A B C, ...) so that
+    /// load from other processes and warm-up effects hit every configuration alike. The first round is an
+    /// untimed warm-up (it creates every batch shape's kernels); the best timed round is the headline.
+    /// </summary>
+    public static Dictionary<string, Rate> Interleaved(IReadOnlyList<string> texts, IReadOnlyList<(string Name, Action<IReadOnlyList<string>> Encode)> configs, int rounds)
+    {
+        var samples = configs.ToDictionary(c => c.Name, _ => new List<double>());
+        for (int round = 0; round <= rounds; round++)
+            foreach (var (name, encode) in configs)
+            {
+                GC.Collect();
+                var clock = Stopwatch.StartNew();
+                encode(texts);
+                clock.Stop();
+                if (round > 0) samples[name].Add(texts.Count / clock.Elapsed.TotalSeconds);
+            }
+        return samples.ToDictionary(kv => kv.Key, kv => new Rate(kv.Key, Stats.Median(kv.Value), kv.Value.Min(), kv.Value.Max(), kv.Value.ToArray()));
+    }
+
+    /// <summary>Milliseconds per call for several configurations, calls interleaved round-robin after warm-up calls.</summary>
+    public static Dictionary<string, List<double>> InterleavedLatencies(IReadOnlyList<(string Name, Action Call)> configs, int warmup, int runs)
+    {
+        foreach (var (_, call) in configs)
+            for (int i = 0; i < warmup; i++) call();
+        var result = configs.ToDictionary(c => c.Name, _ => new List<double>(runs));
+        for (int i = 0; i < runs; i++)
+            foreach (var (name, call) in configs)
+            {
+                var clock = Stopwatch.StartNew();
+                call();
+                result[name].Add(clock.Elapsed.TotalMilliseconds);
+            }
+        return result;
+    }
+
     /// <summary>Milliseconds per call, after warm-up calls.</summary>
     public static List<double> Latencies(Action call, int warmup, int runs)
     {
