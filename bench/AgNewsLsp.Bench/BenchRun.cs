@@ -74,8 +74,11 @@ public sealed class BenchRun(BenchOptions options, Report report)
 
         using var fp32 = await AccuracyAsync();
         using var bf16 = await Bf16AccuracyAsync();
-        ThroughputMiniLm(fp32.Engine, bf16.Engine);
-        Latency(fp32.Engine, bf16.Engine);
+        // The fp32 encoder as it was before Core kept Linear weights column-major, to measure that change.
+        using var rowMajor = TextEncoder.Load(fp32.Engine.Encoder.ModelFolder, fp32.Engine.Encoder.ModelName, Precision.Fp32, fp32.Engine.Encoder.MaxTokens);
+        Speed.UseRowMajorLinearWeights(rowMajor.Model);
+        ThroughputMiniLm(fp32.Engine, bf16.Engine, rowMajor);
+        Latency(fp32.Engine, bf16.Engine, rowMajor);
         BertBase();
         if (!options.SkipProcess) ChildProcesses(fp32.MeanLinearHead);
         else report.Notes.Add("Child-process cold start and peak memory were skipped (--skip-process).");
@@ -231,7 +234,7 @@ public sealed class BenchRun(BenchOptions options, Report report)
         return _testTexts.OrderBy(_ => random.Next()).Take(Math.Min(count, _testTexts.Length)).ToArray();
     }
 
-    private void ThroughputMiniLm(LabelingEngine fp32, LabelingEngine bf16)
+    private void ThroughputMiniLm(LabelingEngine fp32, LabelingEngine bf16, TextEncoder rowMajor)
     {
         const string section = "2 throughput MiniLM-L6";
         int n = Quick ? 200 : 1000;
@@ -266,6 +269,7 @@ public sealed class BenchRun(BenchOptions options, Report report)
             ("fp32", Ours(fp32.Encoder)),
             ("bf16", Ours(bf16.Encoder)),
             ("peer", t => peer.EncodeMean(t)),
+            ("fp32 row-major", Ours(rowMajor)),
         };
         foreach (var (budget, maxBatch) in budgets)
         {
@@ -306,6 +310,9 @@ public sealed class BenchRun(BenchOptions options, Report report)
         report.Details["peerVsOursMaxAbsDiff"] = peerVectors.Zip(ourVectors, Stats.MaxAbsDiff).Max();
         report.Details["peerVsOursMinCosine"] = peerVectors.Zip(ourVectors, Stats.Cosine).Min();
 
+        var before = r["fp32 row-major"];
+        report.Add(section, "ours fp32, Linear weights row-major (before the Core change)", what, before.Best, "texts/s",
+            note: $"column-major (now) gives {ours.Best / before.Best:F2}x; {before.Spread}");
         foreach (var (budget, maxBatch) in budgets)
         {
             var f = r[$"fp32 {budget}"];
@@ -324,7 +331,7 @@ public sealed class BenchRun(BenchOptions options, Report report)
     }
 
     // ---------------------------------------------------------------- 3. single-text latency
-    private void Latency(LabelingEngine fp32, LabelingEngine bf16)
+    private void Latency(LabelingEngine fp32, LabelingEngine bf16, TextEncoder rowMajor)
     {
         const string section = "3 latency, one ~60-token text";
         int tokens = fp32.Encoder.Tokenizer.Encode(Paragraph, fp32.Encoder.MaxTokens).Length;
@@ -339,7 +346,9 @@ public sealed class BenchRun(BenchOptions options, Report report)
             ("fp32", () => fp32.Classify([Paragraph])),
             ("bf16", () => bf16.Classify([Paragraph])),
             ("fp32 encoder", () => fp32.Encoder.Encode([Paragraph], [Pooling.Mean])),
+            ("bf16 encoder", () => bf16.Encoder.Encode([Paragraph], [Pooling.Mean])),
             ("peer", () => peer.EncodeMean([Paragraph])),
+            ("fp32 encoder row-major", () => rowMajor.Encode([Paragraph], [Pooling.Mean])),
         ], warmup, runs);
         report.Details["latencyMs"] = ms;
 
@@ -348,6 +357,9 @@ public sealed class BenchRun(BenchOptions options, Report report)
         Add("ours: engine.Classify (tokenize, encode, head), fp32", ms["fp32"]);
         Add("ours: engine.Classify, bf16", ms["bf16"]);
         Add("ours: TextEncoder.Encode only, fp32", ms["fp32 encoder"]);
+        Add("ours: TextEncoder.Encode only, fp32, Linear weights row-major (before the Core change)", ms["fp32 encoder row-major"],
+            note: $"column-major (now) p50 is {Stats.Median(ms["fp32 encoder row-major"]) / Stats.Median(ms["fp32 encoder"]):F2}x faster");
+        Add("ours: TextEncoder.Encode only, bf16", ms["bf16 encoder"]);
         Add("peer: ONNX Runtime (tokenize, run, mean), fp32", ms["peer"],
             note: $"ours encoder-only fp32 p50 is {Stats.Median(ms["fp32 encoder"]) / Stats.Median(ms["peer"]):F2}x the peer's");
     }
@@ -383,9 +395,17 @@ public sealed class BenchRun(BenchOptions options, Report report)
             note: $"{oursBf.Best / ours.Best:F2}x fp32, {oursBf.Best / naive.TextsPerSecond:F1}x naive; {oursBf.Spread}");
 
         int runs = Quick ? 10 : 40;
-        var ms = Speed.InterleavedLatencies([("fp32", () => fp32.Encode([Paragraph], [Pooling.Mean])), ("bf16", () => bf16.Encode([Paragraph], [Pooling.Mean]))], 3, runs);
+        using var rowMajor = TextEncoder.Load(folder, "bert-base-uncased (random weights)", Precision.Fp32, 128);
+        Speed.UseRowMajorLinearWeights(rowMajor.Model);
+        var ms = Speed.InterleavedLatencies(
+        [
+            ("fp32", () => fp32.Encode([Paragraph], [Pooling.Mean])),
+            ("bf16", () => bf16.Encode([Paragraph], [Pooling.Mean])),
+            ("fp32 row-major", () => rowMajor.Encode([Paragraph], [Pooling.Mean])),
+        ], 3, runs);
         report.Add(section, "latency, one ~60-token text, encoder only", "fp32 / bf16", Stats.Median(ms["fp32"]), "ms",
-            shown: $"p50 {Stats.Median(ms["fp32"]):F1} / {Stats.Median(ms["bf16"]):F1} ms, p95 {Stats.Percentile(ms["fp32"], 95):F1} / {Stats.Percentile(ms["bf16"], 95):F1} ms");
+            shown: $"p50 {Stats.Median(ms["fp32"]):F1} / {Stats.Median(ms["bf16"]):F1} ms, p95 {Stats.Percentile(ms["fp32"], 95):F1} / {Stats.Percentile(ms["bf16"], 95):F1} ms",
+            note: $"fp32 with row-major Linear weights (before the Core change): p50 {Stats.Median(ms["fp32 row-major"]):F1} ms");
     }
 
     private string[] BertWordPieceTokenizerVocab() =>

@@ -48,18 +48,28 @@ public static class Speed
         return samples.ToDictionary(kv => kv.Key, kv => new Rate(kv.Key, Stats.Median(kv.Value), kv.Value.Min(), kv.Value.Max(), kv.Value.ToArray()));
     }
 
-    /// <summary>Milliseconds per call for several configurations, calls interleaved round-robin after warm-up calls.</summary>
-    public static Dictionary<string, List<double>> InterleavedLatencies(IReadOnlyList<(string Name, Action Call)> configs, int warmup, int runs)
+    /// <summary>
+    /// Milliseconds per call for several configurations, in interleaved blocks (A x k, B x k, ..., repeated) so
+    /// that load from other processes hits every configuration alike. Each block starts with untimed calls:
+    /// the previous configuration's threads may still be spinning (ONNX Runtime's pool spins after a run),
+    /// and its weights have just left the caches.
+    /// </summary>
+    public static Dictionary<string, List<double>> InterleavedLatencies(IReadOnlyList<(string Name, Action Call)> configs, int warmup, int runs, int blocks = 5)
     {
         foreach (var (_, call) in configs)
             for (int i = 0; i < warmup; i++) call();
         var result = configs.ToDictionary(c => c.Name, _ => new List<double>(runs));
-        for (int i = 0; i < runs; i++)
+        int perBlock = Math.Max(1, runs / blocks);
+        for (int block = 0; block < blocks; block++)
             foreach (var (name, call) in configs)
             {
-                var clock = Stopwatch.StartNew();
-                call();
-                result[name].Add(clock.Elapsed.TotalMilliseconds);
+                for (int i = 0; i < 3; i++) call();
+                for (int i = 0; i < perBlock; i++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    call();
+                    result[name].Add(clock.Elapsed.TotalMilliseconds);
+                }
             }
         return result;
     }
@@ -112,6 +122,18 @@ public static class Speed
             for (int r = 0; r < n; r++) result[start + r] = flat.AsSpan(r * dim, dim).ToArray();
         }
         return result;
+    }
+
+    /// <summary>
+    /// Undoes BertModel.UseColumnMajorLinearWeights (plain row-major [out, in] weights, as loaded): the layout
+    /// the encoder had before that change, kept to measure what it bought.
+    /// </summary>
+    public static void UseRowMajorLinearWeights(BertModel model)
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, module) in model.named_modules())
+            if (module is TorchSharp.Modules.Linear linear && linear.weight is { } weight && !weight.is_contiguous())
+                linear.weight = new TorchSharp.Modules.Parameter(weight.contiguous(), requires_grad: false);
     }
 
     /// <summary>
