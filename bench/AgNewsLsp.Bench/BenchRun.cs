@@ -72,16 +72,18 @@ public sealed class BenchRun(BenchOptions options, Report report)
         int? testLimit = Quick ? 800 : null;
         _testTexts = LabeledDataReader.ReadSplit(_dataDir, "test", new DataReadOptions(false, testLimit)).Rows.Select(r => r.Text).ToArray();
 
-        using var fp32 = await AccuracyAsync();
-        using var bf16 = await Bf16AccuracyAsync();
+        bool Want(string section) => options.Sections is null || options.Sections.Contains(section);
+        using var fp32 = Want("accuracy") ? await AccuracyAsync() : await OpenEngineAsync(Precision.Fp32);
+        using var bf16 = Want("bf16") ? await Bf16AccuracyAsync() : await OpenEngineAsync(Precision.Bf16);
         // The fp32 encoder as it was before Core kept Linear weights column-major, to measure that change.
         using var rowMajor = TextEncoder.Load(fp32.Engine.Encoder.ModelFolder, fp32.Engine.Encoder.ModelName, Precision.Fp32, fp32.Engine.Encoder.MaxTokens);
         Speed.UseRowMajorLinearWeights(rowMajor.Model);
-        ThroughputMiniLm(fp32.Engine, bf16.Engine, rowMajor);
-        Latency(fp32.Engine, bf16.Engine, rowMajor);
-        BertBase();
-        if (!options.SkipProcess) ChildProcesses(fp32.MeanLinearHead);
-        else report.Notes.Add("Child-process cold start and peak memory were skipped (--skip-process).");
+        if (Want("latency") && options.LatencyFirst) Latency(fp32.Engine, bf16.Engine, rowMajor);
+        if (Want("throughput")) ThroughputMiniLm(fp32.Engine, bf16.Engine, rowMajor);
+        if (Want("latency") && !options.LatencyFirst) Latency(fp32.Engine, bf16.Engine, rowMajor);
+        if (Want("bertbase")) BertBase();
+        if (Want("process") && !options.SkipProcess) ChildProcesses(fp32.MeanLinearHead);
+        else report.Notes.Add("Child-process cold start and peak memory were skipped.");
         Stage("done");
         var loads = _stages.Select(o => (string?)o.GetType().GetProperty("load")!.GetValue(o))
             .Select(l => double.TryParse(l?.Split(' ')[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0).ToArray();
@@ -93,6 +95,25 @@ public sealed class BenchRun(BenchOptions options, Report report)
     private sealed record EngineHandle(LabelingEngine Engine, string MeanLinearHead) : IDisposable
     {
         public void Dispose() => Engine.Dispose();
+    }
+
+    /// <summary>An engine with a mean/linear head from the bench cache (trained there if missing), for runs that skip the accuracy sections.</summary>
+    private async Task<EngineHandle> OpenEngineAsync(string precision)
+    {
+        Stage($"{precision} engine (accuracy skipped)");
+        var head = Path.Combine(_headsDir, $"{precision}-mean-linear.head.json");
+        var engine = await LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = options.CacheRoot, HeadPath = head, Precision = precision, Threads = options.Threads });
+        try
+        {
+            if (engine.Head is null)
+                await engine.TrainAsync(new TrainRequest(_dataDir, HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: Quick ? 1000 : null, OutputHeadPath: head), null, default);
+            return new EngineHandle(engine, head);
+        }
+        catch
+        {
+            engine.Dispose();
+            throw;
+        }
     }
 
     // ---------------------------------------------------------------- 1. accuracy per pooling and head

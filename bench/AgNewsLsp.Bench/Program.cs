@@ -56,6 +56,10 @@ public sealed record BenchOptions
     public string? DataDir { get; init; }
     public int? Threads { get; init; }
     public bool SkipProcess { get; init; }
+    /// <summary>Null: every section.</summary>
+    public IReadOnlySet<string>? Sections { get; init; }
+    public bool LatencyFirst { get; init; }
+    public static readonly string[] AllSections = ["accuracy", "bf16", "throughput", "latency", "bertbase", "process"];
 
     public const string Usage = """
         Usage: dotnet run --project bench/AgNewsLsp.Bench -c Release -- [options]
@@ -65,6 +69,9 @@ public sealed record BenchOptions
           --data DIR       AG News folder with train.csv and test.csv (default ../shared/data/ag_news from the repo root)
           --threads N      libtorch and ONNX Runtime threads (default: libtorch's default)
           --skip-process   skip the child-process cold start and peak memory measurements
+          --sections LIST  only these, comma-separated: accuracy, bf16, throughput, latency, bertbase, process
+                           (skipped accuracy sections reuse, or train, a mean/linear head in the bench cache)
+          --latency-first  measure single-text latency before throughput instead of after it
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -81,11 +88,22 @@ public sealed record BenchOptions
                 "--data" => o with { DataDir = Path.GetFullPath(Next()) },
                 "--threads" => o with { Threads = int.TryParse(Next(), out var t) && t > 0 ? t : throw new ArgumentException("--threads needs a positive number.") },
                 "--skip-process" => o with { SkipProcess = true },
+                "--latency-first" => o with { LatencyFirst = true },
+                "--sections" => o with { Sections = ParseSections(Next()) },
                 "-h" or "--help" => o with { Help = true },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }
         return o;
+    }
+
+    private static HashSet<string> ParseSections(string list)
+    {
+        var set = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => x.ToLowerInvariant()).ToHashSet();
+        var unknown = set.Except(AllSections).ToArray();
+        if (unknown.Length > 0 || set.Count == 0)
+            throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; choose from {string.Join(", ", AllSections)}.");
+        return set;
     }
 }
 
