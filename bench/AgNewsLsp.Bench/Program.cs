@@ -51,7 +51,9 @@ public sealed record BenchOptions
 {
     public bool Quick { get; init; }
     public bool Help { get; init; }
-    public string Out { get; init; } = Path.Combine("artifacts", "bench.json");
+    private string? _out;
+    /// <summary>Default artifacts/bench.json, or artifacts/bench-quick.json with --quick (a smoke test never overwrites a full run).</summary>
+    public string Out { get => _out ?? Path.Combine("artifacts", Quick ? "bench-quick.json" : "bench.json"); init => _out = value; }
     public string CacheRoot { get; init; } = Path.Combine(Path.GetTempPath(), "agnews-bench");
     public string? DataDir { get; init; }
     public int? Threads { get; init; }
@@ -63,9 +65,9 @@ public sealed record BenchOptions
 
     public const string Usage = """
         Usage: dotnet run --project bench/AgNewsLsp.Bench -c Release -- [options]
-          --quick          small samples, for smoke tests (about 3 minutes)
-          --out FILE       where the JSON goes (default artifacts/bench.json)
-          --cache DIR      the bench's own cache (default $TMPDIR/agnews-bench; its features/ folder is wiped each run)
+          --quick          small samples, for smoke tests (about 1.5 minutes)
+          --out FILE       where the JSON goes (default artifacts/bench.json; artifacts/bench-quick.json with --quick)
+          --cache DIR      the bench's own cache (default $TMPDIR/agnews-bench; the accuracy section wipes its features/)
           --data DIR       AG News folder with train.csv and test.csv (default ../shared/data/ag_news from the repo root)
           --threads N      libtorch and ONNX Runtime threads (default: libtorch's default)
           --skip-process   skip the child-process cold start and peak memory measurements
