@@ -44,6 +44,7 @@ public sealed class FeatureCache
     public void AddRange(IEnumerable<(string Text, float[] Features)> items)
     {
         var buffer = new MemoryStream();
+        Span<byte> keyBytes = stackalloc byte[16]; // once: a stackalloc inside the loop grows the stack with every item
         lock (_gate)
         {
             foreach (var (text, features) in items)
@@ -51,7 +52,6 @@ public sealed class FeatureCache
                 if (features.Length != _dimension) throw new ArgumentException($"Feature length {features.Length} != {_dimension}.");
                 var key = Key(text);
                 if (!_entries.TryAdd(key, features)) continue;
-                Span<byte> keyBytes = stackalloc byte[16];
                 MemoryMarshal.Write(keyBytes, in key);
                 buffer.Write(keyBytes);
                 buffer.Write(MemoryMarshal.AsBytes(features.AsSpan()));

@@ -63,6 +63,7 @@ public sealed class TextEncoder : IDisposable
         Fingerprint = ModelIdentity.Fingerprint(model);
         Precision = precision;
         if (precision == Features.Precision.Bf16) model.to(ScalarType.BFloat16);
+        else model.UseColumnMajorLinearWeights(); // fp32 only: bf16 runs on oneDNN, which gains nothing from it
         MaxTokens = Math.Min(maxTokens, model.Config.MaxPositionEmbeddings);
     }
 

@@ -37,6 +37,24 @@ public class CheckpointTests(EmbeddedModelFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void Column_major_linear_weights_keep_outputs_names_shapes_and_fingerprint()
+    {
+        using var model = BertCheckpoint.Load(fixture.Folder);
+        var before = OnnxParityTests.Run(model, Ids);
+        var shapes = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        var fingerprint = AgNewsLsp.Features.ModelIdentity.Fingerprint(model);
+        model.UseColumnMajorLinearWeights();
+        var after = OnnxParityTests.Run(model, Ids);
+        OnnxParityTests.AssertClose(before.Cls, after.Cls, 1e-5);
+        OnnxParityTests.AssertClose(before.Mean, after.Mean, 1e-5);
+        OnnxParityTests.AssertClose(before.Pooler, after.Pooler, 1e-5);
+        Assert.Equal(shapes.Keys.Order(), model.state_dict().Keys.Order());
+        foreach (var (name, tensor) in model.state_dict()) Assert.Equal(shapes[name], tensor.shape);
+        Assert.False(model.state_dict()["encoder.layer.0.attention.self.query.weight"].is_contiguous());
+        Assert.Equal(fingerprint, AgNewsLsp.Features.ModelIdentity.Fingerprint(model));
+    }
+
+    [Fact]
     public void Loads_pytorch_bin_with_bert_prefix_and_legacy_layernorm_names()
     {
         // bert-base-uncased's pytorch_model.bin: "bert."-prefixed keys and LayerNorm.gamma/beta.

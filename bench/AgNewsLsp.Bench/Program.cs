@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using AgNewsLsp.Bench;
+
+// dotnet run --project bench/AgNewsLsp.Bench -c Release -- [--quick] [--out artifacts/bench.json] [--cache DIR] [--data DIR] [--threads N]
+// Measures accuracy, encoder throughput, latency, cold start and memory in one run; prints one table; writes it as JSON.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"bench: {e.Message}");
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+if (options.Help)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+var clock = Stopwatch.StartNew();
+var report = new Report { Quick = options.Quick };
+try
+{
+    await new BenchRun(options, report).RunAsync();
+}
+finally
+{
+    report.TotalSeconds = clock.Elapsed.TotalSeconds;
+    report.Machine["loadAverageAtEnd"] = Machine.LoadAverage();
+    report.Save(options.Out);
+    Console.WriteLine();
+    Console.WriteLine($"AgNewsLsp benchmarks{(options.Quick ? " (quick)" : "")}, {report.Date}, {report.Machine.GetValueOrDefault("cpu")}, " +
+                      $"{report.Machine.GetValueOrDefault("logicalCpus")} CPUs, load average at start {report.Machine.GetValueOrDefault("loadAverageAtStart")}, " +
+                      $"at end {report.Machine.GetValueOrDefault("loadAverageAtEnd")}, total {report.TotalSeconds:F0} s");
+    Console.WriteLine();
+    Console.Write(report.ToMarkdown());
+    foreach (var note in report.Notes) Console.WriteLine($"- {note}");
+    Console.WriteLine();
+    Console.WriteLine($"JSON: {Path.GetFullPath(options.Out)}");
+}
+return 0;
+
+public sealed record BenchOptions
+{
+    public bool Quick { get; init; }
+    public bool Help { get; init; }
+    private string? _out;
+    /// <summary>Default artifacts/bench.json, or artifacts/bench-quick.json with --quick (a smoke test never overwrites a full run).</summary>
+    public string Out { get => _out ?? Path.Combine("artifacts", Quick ? "bench-quick.json" : "bench.json"); init => _out = value; }
+    public string CacheRoot { get; init; } = Path.Combine(Path.GetTempPath(), "agnews-bench");
+    public string? DataDir { get; init; }
+    public int? Threads { get; init; }
+    public bool SkipProcess { get; init; }
+    /// <summary>Null: every section.</summary>
+    public IReadOnlySet<string>? Sections { get; init; }
+    public bool LatencyFirst { get; init; }
+    public static readonly string[] AllSections = ["accuracy", "bf16", "throughput", "latency", "bertbase", "process"];
+
+    public const string Usage = """
+        Usage: dotnet run --project bench/AgNewsLsp.Bench -c Release -- [options]
+          --quick          small samples, for smoke tests (about 1.5 minutes)
+          --out FILE       where the JSON goes (default artifacts/bench.json; artifacts/bench-quick.json with --quick)
+          --cache DIR      the bench's own cache (default $TMPDIR/agnews-bench; the accuracy section wipes its features/)
+          --data DIR       AG News folder with train.csv and test.csv (default ../shared/data/ag_news from the repo root)
+          --threads N      libtorch and ONNX Runtime threads (default: libtorch's default)
+          --skip-process   skip the child-process cold start and peak memory measurements
+          --sections LIST  only these, comma-separated: accuracy, bf16, throughput, latency, bertbase, process
+                           (skipped accuracy sections reuse, or train, a mean/linear head in the bench cache)
+          --latency-first  measure single-text latency before throughput instead of after it
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            o = args[i] switch
+            {
+                "--quick" => o with { Quick = true },
+                "--out" => o with { Out = Next() },
+                "--cache" => o with { CacheRoot = Path.GetFullPath(Next()) },
+                "--data" => o with { DataDir = Path.GetFullPath(Next()) },
+                "--threads" => o with { Threads = int.TryParse(Next(), out var t) && t > 0 ? t : throw new ArgumentException("--threads needs a positive number.") },
+                "--skip-process" => o with { SkipProcess = true },
+                "--latency-first" => o with { LatencyFirst = true },
+                "--sections" => o with { Sections = ParseSections(Next()) },
+                "-h" or "--help" => o with { Help = true },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
+            };
+        }
+        return o;
+    }
+
+    private static HashSet<string> ParseSections(string list)
+    {
+        var set = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => x.ToLowerInvariant()).ToHashSet();
+        var unknown = set.Except(AllSections).ToArray();
+        if (unknown.Length > 0 || set.Count == 0)
+            throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; choose from {string.Join(", ", AllSections)}.");
+        return set;
+    }
+}
+
+public static class Machine
+{
+    public static string? LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return null; }
+    }
+
+    public static string CpuModel()
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("lscpu") { RedirectStandardOutput = true, UseShellExecute = false };
+            using var p = Process.Start(psi)!;
+            var text = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("Model name:", StringComparison.Ordinal));
+            var model = line?["Model name:".Length..].Trim() ?? "unknown";
+            var family = text.Split('\n').FirstOrDefault(l => l.StartsWith("CPU family:", StringComparison.Ordinal))?["CPU family:".Length..].Trim();
+            var flags = text.Split('\n').FirstOrDefault(l => l.StartsWith("Flags:", StringComparison.Ordinal)) ?? "";
+            var features = new[] { "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16" }.Where(f => flags.Contains(' ' + f)).ToArray();
+            return $"{model} (family {family}{(family == "26" ? ", Zen 5" : "")}; {string.Join(", ", features)})";
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    public static long? MemTotalMiB()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Finds the repository root (the folder with AgNewsLsp.sln) above the working directory or the app.</summary>
+    public static string? RepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "AgNewsLsp.sln")))
+                    return dir.FullName;
+        return null;
+    }
+}

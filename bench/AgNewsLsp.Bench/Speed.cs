@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Reflection;
+using AgNewsLsp.Features;
+using AgNewsLsp.Model;
+using AgNewsLsp.Text;
+using static TorchSharp.torch;
+
+namespace AgNewsLsp.Bench;
+
+public static class Speed
+{
+    /// <summary>Texts per second of one call over all texts, after a short untimed warm-up on the first few.</summary>
+    public static (double TextsPerSecond, double Seconds) Throughput(IReadOnlyList<string> texts, Action<IReadOnlyList<string>> encode, int warmup = 16)
+    {
+        encode(texts.Take(Math.Min(warmup, texts.Count)).ToArray());
+        GC.Collect();
+        var clock = Stopwatch.StartNew();
+        encode(texts);
+        clock.Stop();
+        return (texts.Count / clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Throughput of one configuration over interleaved rounds.</summary>
+    public sealed record Rate(string Name, double Median, double Min, double Max, double[] Rounds)
+    {
+        /// <summary>The best round: the least disturbed by other processes on a shared machine.</summary>
+        public double Best => Max;
+        public string Spread => $"best of {Rounds.Length} rounds; median {Median:F1}, worst {Min:F1}";
+    }
+
+    /// <summary>
+    /// Texts per second of several configurations, measured in interleaved rounds (A B C, A B C, ...) so that
+    /// load from other processes and warm-up effects hit every configuration alike. The first round is an
+    /// untimed warm-up (it creates every batch shape's kernels); the best timed round is the headline.
+    /// </summary>
+    public static Dictionary<string, Rate> Interleaved(IReadOnlyList<string> texts, IReadOnlyList<(string Name, Action<IReadOnlyList<string>> Encode)> configs, int rounds)
+    {
+        var samples = configs.ToDictionary(c => c.Name, _ => new List<double>());
+        for (int round = 0; round <= rounds; round++)
+            foreach (var (name, encode) in configs)
+            {
+                GC.Collect();
+                var clock = Stopwatch.StartNew();
+                encode(texts);
+                clock.Stop();
+                if (round > 0) samples[name].Add(texts.Count / clock.Elapsed.TotalSeconds);
+            }
+        return samples.ToDictionary(kv => kv.Key, kv => new Rate(kv.Key, Stats.Median(kv.Value), kv.Value.Min(), kv.Value.Max(), kv.Value.ToArray()));
+    }
+
+    /// <summary>
+    /// Milliseconds per call for several configurations, in interleaved blocks (A x k, B x k, ..., repeated) so
+    /// that load from other processes hits every configuration alike. Each block starts with untimed calls:
+    /// the previous configuration's threads may still be spinning (ONNX Runtime's pool spins after a run),
+    /// and its weights have just left the caches.
+    /// </summary>
+    public static Dictionary<string, List<double>> InterleavedLatencies(IReadOnlyList<(string Name, Action Call)> configs, int warmup, int runs, int blocks = 5)
+    {
+        foreach (var (_, call) in configs)
+            for (int i = 0; i < warmup; i++) call();
+        var result = configs.ToDictionary(c => c.Name, _ => new List<double>(runs));
+        int perBlock = Math.Max(1, runs / blocks);
+        for (int block = 0; block < blocks; block++)
+            foreach (var (name, call) in configs)
+            {
+                for (int i = 0; i < 3; i++) call();
+                for (int i = 0; i < perBlock; i++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    call();
+                    result[name].Add(clock.Elapsed.TotalMilliseconds);
+                }
+            }
+        return result;
+    }
+
+    /// <summary>Milliseconds per call, after warm-up calls.</summary>
+    public static List<double> Latencies(Action call, int warmup, int runs)
+    {
+        for (int i = 0; i < warmup; i++) call();
+        var result = new List<double>(runs);
+        for (int i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            call();
+            result.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The original notebook's path: every text truncated/padded to a fixed 500 tokens, batches of 16 in
+    /// input order, through the same BertModel.Forward, mean-pooled. Returns the pooled vectors.
+    /// </summary>
+    public static float[][] NaiveEncode(BertModel model, BertWordPieceTokenizer tokenizer, IReadOnlyList<string> texts, int padTo = 500, int batchSize = 16)
+    {
+        var encoded = tokenizer.EncodeBatch(texts, padTo);
+        var result = new float[texts.Count][];
+        for (int start = 0; start < texts.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, texts.Count - start);
+            var ids = new long[n * padTo];
+            var mask = new long[n * padTo];
+            for (int r = 0; r < n; r++)
+            {
+                var e = encoded[start + r];
+                for (int c = 0; c < padTo; c++)
+                {
+                    bool real = c < e.Length;
+                    ids[r * padTo + c] = real ? e.Ids[c] : tokenizer.PadId;
+                    mask[r * padTo + c] = real ? 1 : 0;
+                }
+            }
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var idTensor = tensor(ids, [n, padTo]);
+            var maskTensor = tensor(mask, [n, padTo]);
+            using var output = model.Forward(idTensor, maskTensor, 0);
+            var pooled = Pooling.Apply(Pooling.Mean, output, maskTensor);
+            int dim = (int)pooled.shape[1];
+            var flat = pooled.data<float>().ToArray();
+            for (int r = 0; r < n; r++) result[start + r] = flat.AsSpan(r * dim, dim).ToArray();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Undoes BertModel.UseColumnMajorLinearWeights (plain row-major [out, in] weights, as loaded): the layout
+    /// the encoder had before that change, kept to measure what it bought.
+    /// </summary>
+    public static void UseRowMajorLinearWeights(BertModel model)
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, module) in model.named_modules())
+            if (module is TorchSharp.Modules.Linear linear && linear.weight is { } weight && !weight.is_contiguous())
+                linear.weight = new TorchSharp.Modules.Parameter(weight.contiguous(), requires_grad: false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with the encoder's batch shape changed (the properties are init-only:
+    /// the bench sets them through reflection to sweep them without touching Core), then restores them.
+    /// </summary>
+    public static T WithBatchShape<T>(TextEncoder encoder, int tokenBudget, int maxBatch, Func<T> body)
+    {
+        var budget = typeof(TextEncoder).GetProperty(nameof(TextEncoder.BatchTokenBudget), BindingFlags.Public | BindingFlags.Instance)!;
+        var size = typeof(TextEncoder).GetProperty(nameof(TextEncoder.MaxBatchSize), BindingFlags.Public | BindingFlags.Instance)!;
+        var (oldBudget, oldSize) = (encoder.BatchTokenBudget, encoder.MaxBatchSize);
+        budget.SetValue(encoder, tokenBudget);
+        size.SetValue(encoder, maxBatch);
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            budget.SetValue(encoder, oldBudget);
+            size.SetValue(encoder, oldSize);
+        }
+    }
+}
