@@ -8,7 +8,8 @@ namespace AgNewsLsp.Features;
 /// Pooled features on disk, keyed by model fingerprint + pooling + max tokens + precision (one file
 /// each) and, inside a file, by the SHA-256 of the text. Re-training a head on the same texts then costs
 /// seconds instead of an encoder pass. The file is append-only fixed-size records (16-byte key, floats);
-/// a torn last record from a crash is ignored on load, so nothing already cached is ever lost.
+/// a torn last record from a crash is ignored on load and overwritten by the next append, so it never
+/// misaligns what follows. Writers hold an exclusive lock on the file while they append.
 /// </summary>
 public sealed class FeatureCache
 {
@@ -57,18 +58,55 @@ public sealed class FeatureCache
                 buffer.Write(MemoryMarshal.AsBytes(features.AsSpan()));
             }
             if (buffer.Length == 0) return;
-            // One write of whole records in append mode: a concurrent reader sees whole records or a torn tail it skips.
-            using var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            using var file = OpenExclusive();
+            // Write at the last whole record: a torn tail (a crash mid-write) is overwritten, never built upon.
+            file.SetLength(file.Length - file.Length % RecordSize);
+            file.Seek(0, SeekOrigin.End);
             file.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
             file.Flush(flushToDisk: true);
+        }
+    }
+
+    private int RecordSize => 16 + 4 * _dimension;
+
+    /// <summary>
+    /// Opens the file for writing with FileShare.None, which .NET turns into an exclusive advisory lock on Unix:
+    /// another process (the CLI next to the editor's server) waits its turn instead of writing at the same offset.
+    /// </summary>
+    private FileStream OpenExclusive()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 200 && File.Exists(_path))
+            {
+                Thread.Sleep(50);
+            }
         }
     }
 
     private void Load()
     {
         if (!File.Exists(_path)) return;
-        int recordSize = 16 + 4 * _dimension;
-        var bytes = File.ReadAllBytes(_path);
+        int recordSize = RecordSize;
+        byte[] bytes;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                bytes = new byte[file.Length];
+                file.ReadExactly(bytes);
+                break;
+            }
+            catch (IOException) when (attempt < 200) // a writer holds the lock for one append
+            {
+                Thread.Sleep(50);
+            }
+        }
         for (int at = 0; at + recordSize <= bytes.Length; at += recordSize)
         {
             var key = MemoryMarshal.Read<UInt128>(bytes.AsSpan(at, 16));
