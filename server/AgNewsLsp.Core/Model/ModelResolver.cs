@@ -95,8 +95,7 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
             foreach (var file in OptionalFiles) await FetchAsync(client, repo, file, staging, required: false, cancellationToken);
             if (!await FetchAsync(client, repo, BertCheckpoint.SafetensorsFile, staging, required: false, cancellationToken))
                 await FetchAsync(client, repo, BertCheckpoint.PytorchFile, staging, required: true, cancellationToken);
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-            Directory.Move(staging, folder);
+            BertCheckpoint.InstallFolder(staging, folder);
         }
         finally
         {

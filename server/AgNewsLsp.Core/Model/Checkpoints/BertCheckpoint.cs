@@ -148,12 +148,30 @@ public static class BertCheckpoint
             File.WriteAllText(Path.Combine(staging, TokenizerConfigFile),
                 JsonSerializer.Serialize(new Dictionary<string, object?> { ["do_lower_case"] = lowerCase, ["strip_accents"] = null, ["model_max_length"] = config.MaxPositionEmbeddings }));
             Safetensors.SaveStateDict(Path.Combine(staging, SafetensorsFile), stateDict.ToDictionary(kv => kv.Key, kv => kv.Value));
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-            Directory.Move(staging, folder);
+            InstallFolder(staging, folder);
         }
         finally
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Moves a fully written staging folder into place. A complete checkpoint already there (another process
+    /// converted or downloaded it meanwhile) wins and is never deleted under its readers; only an incomplete
+    /// leftover is replaced.
+    /// </summary>
+    public static void InstallFolder(string staging, string folder)
+    {
+        if (IsCheckpointFolder(folder)) return;
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        try
+        {
+            Directory.Move(staging, folder);
+        }
+        catch (IOException) when (IsCheckpointFolder(folder))
+        {
+            // Lost the race to an equal copy: fine.
         }
     }
 }

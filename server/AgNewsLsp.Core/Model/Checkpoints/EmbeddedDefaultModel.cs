@@ -11,6 +11,8 @@ public static class EmbeddedDefaultModel
 {
     public const string FolderName = "all-MiniLM-L6-v2-from-onnx";
 
+    private static readonly Lock ConvertGate = new();
+
     public static string CheckpointFolder(string? cacheRoot = null) => Path.Combine(CacheFolders.Models(cacheRoot), FolderName);
 
     /// <summary>Returns the converted checkpoint folder, converting on first use.</summary>
@@ -18,9 +20,13 @@ public static class EmbeddedDefaultModel
     {
         var folder = CheckpointFolder(cacheRoot);
         if (BertCheckpoint.IsCheckpointFolder(folder)) return folder;
-        log?.Report($"Converting the embedded default model into {folder} (first use only)...");
-        Convert(EmbeddedDefaultPackage.Locate(), folder);
-        return folder;
+        lock (ConvertGate) // one conversion per process; other processes converge through InstallFolder
+        {
+            if (BertCheckpoint.IsCheckpointFolder(folder)) return folder;
+            log?.Report($"Converting the embedded default model into {folder} (first use only)...");
+            Convert(EmbeddedDefaultPackage.Locate(), folder);
+            return folder;
+        }
     }
 
     public static void Convert(EmbeddedDefaultPackage package, string folder)
