@@ -12,7 +12,7 @@ test('pct', () => {
 test('predictionSummary sorts and marks truncation', () => {
   assert.equal(predictionSummary(sports), 'Sports (93.0%) · Business 3.0% · Sci/Tech 2.0% · World 2.0%');
   assert.deepEqual(sortedProbabilities(business).map(([l]) => l), ['Business', 'Sci/Tech', 'World', 'Sports']);
-  assert.match(predictionSummary(prediction('World', { World: 1 }, true)), /truncated at 42 tokens/);
+  assert.match(predictionSummary(prediction('World', { World: 1 }, true)), /long text \(42 tokens\): only the first part was read/);
 });
 
 test('summaryMarkdown: a table row per document, errors and totals', () => {

@@ -43,7 +43,7 @@ function classify(text) {
   let best = 0;
   for (let i = 1; i < 4; i++) if (scores[i] > scores[best]) best = i;
   const tokenCount = (String(text).match(/\S+/g) || []).length;
-  return { label: LABELS[best], labelIndex: best, probabilities, truncated: tokenCount > 256, tokenCount: Math.min(tokenCount, 256) };
+  return { label: LABELS[best], labelIndex: best, probabilities, truncated: tokenCount > 256, tokenCount } /* like the real server: the length before truncation */;
 }
 
 function paragraphs(text) {

@@ -17,7 +17,7 @@ export function predictionSummary(p: Prediction): string {
   const own = p.probabilities?.[p.label];
   const head = own === undefined ? p.label : `${p.label} (${pct(own)})`;
   const rest = probs.filter(([l]) => l !== p.label).map(([l, v]) => `${l} ${pct(v)}`);
-  const tail = p.truncated ? ` · truncated at ${p.tokenCount} tokens` : '';
+  const tail = p.truncated ? ` · long text (${p.tokenCount} tokens): only the first part was read` : '';
   return [head, ...rest].join(' · ') + tail;
 }
 

@@ -44,7 +44,7 @@ public sealed class FakeLabelingEngine : ILabelingEngine
             : 0;
         var probabilities = new float[4];
         for (var i = 0; i < 4; i++) probabilities[i] = i == index ? 0.7f : 0.1f;
-        return new Prediction(AgNewsLabels.Names[index], index, probabilities, AgNewsLabels.Names, text.Length > 2000, Math.Min(128, text.Length / 4 + 1));
+        return new Prediction(AgNewsLabels.Names[index], index, probabilities, AgNewsLabels.Names, text.Length > 2000, text.Length / 4 + 1); // like the real engine: the count before truncation
     }
 
     public async Task<TrainResult> TrainAsync(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)

@@ -29,6 +29,17 @@ public class HoverTests
     }
 
     [Fact]
+    public async Task Hover_on_a_long_paragraph_says_only_the_first_part_was_read()
+    {
+        await using var client = new LspTestClient();
+        await client.InitializedAsync();
+        var longText = string.Join(' ', Enumerable.Repeat("The striker scored again in the final.", 80));
+        await client.OpenAsync(Uri, longText);
+        var md = (await client.HoverAsync(Uri, 0, 5)).GetProperty("contents").GetProperty("value").GetString()!;
+        Assert.Contains($"*long text: {longText.Length / 4 + 1} tokens, only the first part was read*", md);
+    }
+
+    [Fact]
     public async Task Hover_on_another_paragraph_gets_its_label()
     {
         await using var client = new LspTestClient();

@@ -42,7 +42,7 @@ public sealed class HoverHandler : IRequestHandler<TextDocumentPositionParams, H
             if (i + 1 < prediction.LabelNames.Count) sb.Append("  \n");
         }
         if (prediction.Truncated)
-            sb.Append("\n\n*text truncated to ").Append(prediction.TokenCount.ToString(CultureInfo.InvariantCulture)).Append(" tokens*");
+            sb.Append("\n\n*long text: ").Append(prediction.TokenCount.ToString(CultureInfo.InvariantCulture)).Append(" tokens, only the first part was read*");
         return sb.ToString();
     }
 
