@@ -75,3 +75,6 @@ public sealed record EngineStatus(
     EvaluationReport? LastMetrics);
 
 public sealed class EngineBusyException(string message) : InvalidOperationException(message);
+
+/// <summary>No head is loaded for the current model yet: the user has to train (or choose) one.</summary>
+public sealed class NoHeadException(string message) : InvalidOperationException(message);

@@ -123,7 +123,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         }
     }
 
-    private LoadedHead RequireHead() => _head ?? throw new InvalidOperationException(
+    private LoadedHead RequireHead() => _head ?? throw new NoHeadException(
         $"No head is loaded for model {_encoder.ModelName}. Train one first: agnews train --data DIR (or the Train Head command).");
 
     public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)

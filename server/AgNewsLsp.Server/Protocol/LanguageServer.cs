@@ -240,6 +240,8 @@ public sealed class LanguageServer
                 return ProtocolErrors.Cancelled();
             case EngineBusyException:
                 return ProtocolErrors.Busy();
+            case NoHeadException:
+                return ProtocolErrors.BadInput(ex.Message); // the user's next step, not a server fault: no stack trace
             case FileNotFoundException f:
                 return ProtocolErrors.BadInput($"file not found: {f.FileName ?? f.Message}");
             case DirectoryNotFoundException:

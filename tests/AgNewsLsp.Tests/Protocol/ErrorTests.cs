@@ -60,6 +60,7 @@ public class ErrorTests
         { new FormatException("row 7: label 'x' is not a number"), ErrorCodes.BadInput },
         { new InvalidDataException("row 3: empty text"), ErrorCodes.BadInput },
         { new FileNotFoundException("model not found", "/models/x.onnx"), ErrorCodes.BadInput },
+        { new NoHeadException("No head is loaded for model m. Train one first."), ErrorCodes.BadInput },
         { new NullReferenceException(), ErrorCodes.InternalError },
     };
 
