@@ -31,15 +31,22 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     /// <summary>Where the shipped default head for the embedded model sits beside the app.</summary>
     public static string ShippedHeadPath => Path.Combine(AppContext.BaseDirectory, "heads", "minilm-default.head.json");
 
-    private sealed record LoadedHead(HeadFile File, ClassifierHead Head, string Path);
+    /// <summary>A head in use, with the latest metrics measured for it (its validation report until evaluated).</summary>
+    private sealed class LoadedHead(HeadFile file, ClassifierHead head, string path)
+    {
+        public HeadFile File { get; } = file;
+        public ClassifierHead Head { get; } = head;
+        public string Path { get; } = path;
+        public volatile EvaluationReport? Metrics = file.Validation;
+    }
 
     private readonly TextEncoder _encoder;
     private readonly FeatureExtractor _features;
     private readonly EngineOptions _options;
     private readonly string _cacheRoot;
     private volatile LoadedHead? _head;
-    private EvaluationReport? _lastMetrics;
     private int _training;
+    private Task _trainingRun = Task.CompletedTask;
 
     public ResolvedModel ResolvedModel { get; }
     public TextEncoder Encoder => _encoder;
@@ -59,6 +66,10 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         IProgress<string>? log = null, CancellationToken cancellationToken = default)
     {
         TorchRuntime.EnsureInitialized(options.Threads);
+        // Bad settings fail here, with their names, not later inside a status or hover request.
+        Features.Pooling.Parse(options.Pooling);
+        Features.Precision.Parse(options.Precision);
+        if (options.MaxTokens < 3) throw new ArgumentException($"maxTokens must be at least 3 ([CLS] x [SEP]), not {options.MaxTokens}.");
         var cacheRoot = options.CacheRoot ?? CacheFolders.Root;
         var model = await new ModelResolver(cacheRoot, progress: progress, log: log).ResolveAsync(options.Model, cancellationToken);
         var encoder = TextEncoder.Load(model.Folder, model.Name, options.Precision, options.MaxTokens);
@@ -92,17 +103,27 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         foreach (var candidate in new[] { DefaultUserHeadPath, ShippedHeadPath })
         {
             if (!File.Exists(candidate)) continue;
-            var file = HeadFile.Load(candidate);
+            HeadFile file;
+            try
+            {
+                file = HeadFile.Load(candidate);
+            }
+            catch (InvalidDataException e)
+            {
+                // A damaged cached head must not lock the user out: fall back, and training will replace it.
+                log?.Report($"Ignoring {candidate}: {e.Message}");
+                continue;
+            }
             if (file.ModelFingerprint != _encoder.Fingerprint) continue; // the shipped head belongs to the embedded default only
-            _head = LoadHead(candidate);
+            _head = LoadHead(candidate, file);
             return;
         }
         log?.Report($"No head for model {_encoder.ModelName} yet; train one with 'agnews train --data DIR'.");
     }
 
-    private LoadedHead LoadHead(string path)
+    private LoadedHead LoadHead(string path, HeadFile? alreadyRead = null)
     {
-        var file = HeadFile.Load(path);
+        var file = alreadyRead ?? HeadFile.Load(path);
         file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, Features.Pooling.Dimension(Features.Pooling.Parse(file.Pooling), _encoder.Model.Config));
         return new LoadedHead(file, file.CreateHead(), path);
     }
@@ -119,7 +140,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             long cached = Directory.Exists(featureDir) ? Directory.GetFiles(featureDir, "*.features").Length : 0;
             return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.File.Pooling ?? Features.Pooling.Parse(_options.Pooling),
                 "cpu", _encoder.Precision, _encoder.MaxTokens, featureDir, cached, Volatile.Read(ref _training) == 1,
-                _lastMetrics ?? head?.File.Validation);
+                head?.Metrics);
         }
     }
 
@@ -147,7 +168,9 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             throw new EngineBusyException("training already running");
         try
         {
-            return await Task.Run(() => Train(request, progress, cancellationToken), cancellationToken);
+            var run = Task.Run(() => Train(request, progress, cancellationToken), cancellationToken);
+            _trainingRun = run;
+            return await run;
         }
         finally
         {
@@ -199,7 +222,6 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             progress?.Report(new WorkProgress("saving", 0, 1, target));
             file.Save(target);
             _head = new LoadedHead(file, trained.Head, target);
-            _lastMetrics = trained.Validation;
             return new TrainResult(target, trained.Validation, trained.History, trained.TrainCount, trained.ValidationCount, data.SkippedRows,
                 featureClock.Elapsed, trainClock.Elapsed);
         }
@@ -219,7 +241,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
             var features = _features.Extract(data.Rows.Select(r => r.Text).ToArray(), [head.File.Pooling], progress, cancellationToken)[head.File.Pooling];
             var report = Metrics.Compute(data.Rows.Select(r => r.Label).ToArray(), head.Head.PredictProbabilities(features), head.File.LabelNames);
-            _lastMetrics = report;
+            head.Metrics = report; // the head it measured, even if training swapped in another meanwhile
             return report;
         }, cancellationToken);
 
@@ -228,8 +250,17 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _features.Extract(texts, poolings, progress, cancellationToken);
 
+    /// <summary>Waits for a training run to wind down (it uses the model) before freeing native memory.</summary>
     public void Dispose()
     {
+        try
+        {
+            _trainingRun.Wait();
+        }
+        catch (AggregateException)
+        {
+            // its caller saw the failure or cancellation
+        }
         _head?.Head.Dispose();
         _encoder.Dispose();
     }
