@@ -28,7 +28,7 @@ public static class Program
             Model = options.ModelPath,
             HeadPath = options.HeadPath is { Length: > 0 } head ? Path.GetFullPath(head) : null,
             Pooling = options.Pooling,
-            MaxTokens = options.MaxTokens ?? 128,
+            MaxTokens = options.MaxTokens is > 0 and var maxTokens ? maxTokens : new EngineOptions().MaxTokens, // 0: the default
             CacheRoot = options.CacheFolder is { Length: > 0 } cache ? Path.GetFullPath(cache) : null,
         }, log: new InlineProgress<string>(Console.Error.WriteLine)).GetAwaiter().GetResult();
 }

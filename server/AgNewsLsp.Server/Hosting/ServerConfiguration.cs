@@ -12,12 +12,13 @@ public static class ServerConfiguration
     public static ServerOptions FromConfiguration(IConfiguration configuration)
     {
         var o = new ServerOptions();
-        var port = configuration["port"];
-        var stdioFlag = configuration["stdio"];
+        // An explicit --stdio wins over a port from the environment (AGNEWS_PORT): the editor always asks for stdio.
+        var stdioAsked = string.Equals(configuration["stdio"], "true", StringComparison.OrdinalIgnoreCase);
+        var port = stdioAsked ? null : configuration["port"];
         return o with
         {
             Port = port is null ? null : ParseInt("port", port),
-            Stdio = port is null || string.Equals(stdioFlag, "true", StringComparison.OrdinalIgnoreCase),
+            Stdio = port is null,
             ModelPath = configuration["modelPath"] ?? o.ModelPath,
             HeadPath = configuration["headPath"] ?? o.HeadPath,
             DataFolder = configuration["dataFolder"] ?? o.DataFolder,

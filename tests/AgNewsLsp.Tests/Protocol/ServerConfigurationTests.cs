@@ -22,6 +22,17 @@ public class ServerConfigurationTests
     }
 
     [Fact]
+    public void An_explicit_stdio_wins_over_a_port_from_the_environment()
+    {
+        var o = ServerConfiguration.FromConfiguration(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["port"] = "5007" }) // as AGNEWS_PORT would
+            .AddCommandLine(ServerHost.NormalizeArguments(["--stdio"]))
+            .Build());
+        Assert.Null(o.Port);
+        Assert.True(o.Stdio);
+    }
+
+    [Fact]
     public void Command_line_options_bind_case_insensitively()
     {
         var o = FromArgs("--modelPath", "/m", "--headpath=/h.bin", "--hoverUnit", "line", "--maxTextBytes", "2048", "--publishDiagnostics", "false");
