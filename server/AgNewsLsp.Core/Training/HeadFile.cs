@@ -91,7 +91,7 @@ public sealed record HeadFile
         return head;
     }
 
-    /// <summary>Refuses a head made for another model, pooling or token limit, naming both sides.</summary>
+    /// <summary>Refuses a head made for another model (by content fingerprint) or another feature size, naming both sides.</summary>
     public void EnsureFits(string path, string modelName, string fingerprint, int featureSize)
     {
         if (ModelFingerprint != fingerprint)

@@ -47,7 +47,6 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
         return reporter;
     }
 
-    /// <summary>window/workDoneProgress/cancel: cancels the work behind the token, if any.</summary>
     /// <summary>
     /// Runs long engine work under a progress token: begin, the engine's reports, then end with the
     /// message <paramref name="ended"/> gives (or "cancelled" / "failed: ..."). Cancellation by either route
@@ -71,6 +70,7 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
         }
     }
 
+    /// <summary>window/workDoneProgress/cancel: cancels the work behind the token, if any.</summary>
     public bool Cancel(JsonElement token)
     {
         if (!inFlight.TryGetValue(token.GetRawText(), out var cts)) return false;

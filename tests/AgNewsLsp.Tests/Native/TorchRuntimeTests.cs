@@ -29,7 +29,7 @@ public class TorchRuntimeTests
         Assert.Equal(before.Count, after.Count);
         foreach (var (b, a) in before.Zip(after))
             Assert.Equal(b.Version == "GLIBCXX_3.4.32" ? (ushort)(b.Flags | ElfVersionNeedPatcher.VerFlagWeak) : b.Flags, a.Flags);
-        // Exactly the two flag bytes differ.
+        // One byte differs: the low byte of the little-endian vna_flags (0x0 -> 0x2).
         Assert.Equal(1, original.Zip(patched).Count(p => p.First != p.Second));
     }
 

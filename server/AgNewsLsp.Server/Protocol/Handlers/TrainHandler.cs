@@ -18,13 +18,12 @@ public sealed class TrainHandler : IRequestHandler<TrainParams, TrainResultDto>
         };
         if (request.MaxEpochs is <= 0) throw ProtocolErrors.InvalidParams("agnews/train: maxEpochs must be positive");
         if (request.Limit is <= 0) throw ProtocolErrors.InvalidParams("agnews/train: limit must be positive");
-        if (request.ValidationFraction is < 0 or >= 1) throw ProtocolErrors.InvalidParams("agnews/train: validationFraction must be in [0, 1)");
+        if (request.ValidationFraction is <= 0 or >= 1) throw ProtocolErrors.InvalidParams("agnews/train: validationFraction must be between 0 and 1 (exclusive)");
         var trainRequest = new TrainRequest(
             context.ResolveDataPath(request.DataPath), head, request.Pooling, request.MaxEpochs, request.Seed,
             request.ValidationFraction, request.SkipBadRows ?? false, request.Limit);
 
-        var engine = await context.GetEngineAsync(cancellationToken);
-        if (engine.Status.Training) throw ProtocolErrors.Busy();
+        var engine = await context.GetEngineAsync(cancellationToken); // a second run is refused by the engine (-32001)
 
         var result = await context.Progress.RunAsync("Training AG News head", request.WorkDoneToken, cancellationToken,
             (progress, token) => engine.TrainAsync(trainRequest, progress, token),
