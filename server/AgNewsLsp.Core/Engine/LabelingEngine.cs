@@ -186,7 +186,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
 
         var featureClock = Stopwatch.StartNew();
-        var features = _features.Extract(data.Rows.Select(r => r.Text).ToArray(), [pooling], progress, cancellationToken)[pooling];
+        // Features take nearly all of a cold run; epochs the rest (early stopping may end before 100%).
+        var features = _features.Extract(data.Rows.Select(r => r.Text).ToArray(), [pooling], WorkProgress.Scaled(progress, 0, 90), cancellationToken)[pooling];
         featureClock.Stop();
 
         var trainClock = Stopwatch.StartNew();
@@ -198,7 +199,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             ValidationFraction = request.ValidationFraction ?? 0.1,
         };
         var labelNames = AgNewsLabels.Names;
-        var trained = HeadTrainer.Train(features, data.Rows.Select(r => r.Label).ToArray(), labelNames, options, progress, cancellationToken);
+        var trained = HeadTrainer.Train(features, data.Rows.Select(r => r.Label).ToArray(), labelNames, options, WorkProgress.Scaled(progress, 90, 100), cancellationToken);
         trainClock.Stop();
         try
         {

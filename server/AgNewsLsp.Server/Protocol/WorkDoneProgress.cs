@@ -119,7 +119,7 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
     public void Report(WorkProgress value)
     {
         if (token is null) return;
-        var percent = (int)Math.Floor(value.Percent);
+        var percent = (int)Math.Floor(value.OverallPercent ?? value.Percent);
         var message = value.Message ?? (value.Total > 0 ? $"{value.Stage} {value.Done}/{value.Total}" : value.Stage);
         lock (gate)
         {

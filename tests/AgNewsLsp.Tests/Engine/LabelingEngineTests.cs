@@ -46,6 +46,19 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
     }
 
     [Fact]
+    public async Task Training_progress_rises_across_its_stages()
+    {
+        using var folder = new TempFolder();
+        var overall = new List<double>();
+        var progress = new InlineProgress<WorkProgress>(p => { if (p.OverallPercent is { } o) overall.Add(o); });
+        await Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain, Limit: 700, OutputHeadPath: Path.Combine(folder.Path, "p.json")), progress, CancellationToken.None);
+        Engine.UseHead(fixture.HeadPath);
+        Assert.NotEmpty(overall);
+        Assert.Equal(overall.OrderBy(x => x), overall); // never goes back when a new stage starts
+        Assert.True(overall[^1] > 90, $"ends at {overall[^1]}");
+    }
+
+    [Fact]
     public async Task Cancelled_training_leaves_the_previous_head_loaded_and_on_disk()
     {
         Engine.UseHead(fixture.HeadPath);
