@@ -44,6 +44,18 @@ public sealed record WorkProgress(string Stage, long Done, long Total, string? M
 
 public enum HeadKind { Linear, Mlp }
 
+public static class HeadKinds
+{
+    /// <summary>"linear" or "mlp" (any case); null or empty means the default (linear).</summary>
+    public static HeadKind? Parse(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "linear" => HeadKind.Linear,
+        "mlp" => HeadKind.Mlp,
+        _ => throw new ArgumentException($"head must be linear or mlp, not '{name}'."),
+    };
+}
+
 public sealed record TrainRequest(
     string DataPath,
     HeadKind? Head = null,

@@ -188,13 +188,15 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
     private async Task<int> TrainAsync(CliArguments a, CancellationToken ct)
     {
         var data = a.Value("data") ?? throw new UsageException("train needs --data DIR|FILE.");
-        HeadKind? kind = a.Value("head-kind") switch
+        HeadKind? kind;
+        try
         {
-            null => null,
-            "linear" => HeadKind.Linear,
-            "mlp" => HeadKind.Mlp,
-            var other => throw new UsageException($"--head-kind must be linear or mlp, not '{other}'."),
-        };
+            kind = HeadKinds.Parse(a.Value("head-kind"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException("--head-kind: " + e.Message);
+        }
         var fraction = a.Double("validation-fraction");
         using var engine = await OpenEngineAsync(a, ct);
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);

@@ -9,13 +9,15 @@ public sealed class TrainHandler : IRequestHandler<TrainParams, TrainResultDto>
 
     public async Task<TrainResultDto> HandleAsync(TrainParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        HeadKind? head = request.Head?.ToLowerInvariant() switch
+        HeadKind? head;
+        try
         {
-            null => null,
-            "linear" => HeadKind.Linear,
-            "mlp" => HeadKind.Mlp,
-            _ => throw ProtocolErrors.InvalidParams($"agnews/train: head must be \"linear\" or \"mlp\", not \"{request.Head}\""),
-        };
+            head = HeadKinds.Parse(request.Head);
+        }
+        catch (ArgumentException e)
+        {
+            throw ProtocolErrors.InvalidParams("agnews/train: " + e.Message);
+        }
         if (request.MaxEpochs is <= 0) throw ProtocolErrors.InvalidParams("agnews/train: maxEpochs must be positive");
         if (request.Limit is <= 0) throw ProtocolErrors.InvalidParams("agnews/train: limit must be positive");
         if (request.ValidationFraction is <= 0 or >= 1) throw ProtocolErrors.InvalidParams("agnews/train: validationFraction must be between 0 and 1 (exclusive)");
