@@ -48,26 +48,41 @@ public sealed record HeadFile
         Kind = head.Kind,
         InputSize = head.InputSize,
         HiddenSize = head.HiddenSize,
-        Tensors = head.state_dict().ToDictionary(kv => kv.Key, kv => new HeadTensor(kv.Value.shape, kv.Value.to(ScalarType.Float32).data<float>().ToArray())),
+        Tensors = head.state_dict().ToDictionary(kv => kv.Key, kv =>
+        {
+            using var values = kv.Value.to(ScalarType.Float32);
+            return new HeadTensor(kv.Value.shape, values.data<float>().ToArray());
+        }),
     };
 
     public ClassifierHead CreateHead()
     {
         TorchRuntime.EnsureInitialized();
         var head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1));
-        var state = head.state_dict();
-        var missing = state.Keys.Except(Tensors.Keys).ToList();
-        if (missing.Count > 0) throw new InvalidDataException($"Head file lacks tensors: {string.Join(", ", missing)}.");
-        using var _ = no_grad();
-        foreach (var (name, parameter) in state)
+        try
         {
-            var stored = Tensors[name];
-            if (!stored.Shape.SequenceEqual(parameter.shape))
-                throw new InvalidDataException($"Head tensor {name} has shape [{string.Join(",", stored.Shape)}], expected [{string.Join(",", parameter.shape)}].");
-            parameter.copy_(tensor(stored.Data, stored.Shape));
+            var state = head.state_dict();
+            var missing = state.Keys.Except(Tensors.Keys).ToList();
+            if (missing.Count > 0) throw new InvalidDataException($"Head file lacks tensors: {string.Join(", ", missing)}.");
+            using var _ = no_grad();
+            foreach (var (name, parameter) in state)
+            {
+                var stored = Tensors[name];
+                if (!stored.Shape.SequenceEqual(parameter.shape))
+                    throw new InvalidDataException($"Head tensor {name} has shape [{string.Join(",", stored.Shape)}], expected [{string.Join(",", parameter.shape)}].");
+                if (stored.Data.Length != stored.Shape.Aggregate(1L, (a, b) => a * b))
+                    throw new InvalidDataException($"Head tensor {name} holds {stored.Data.Length} values for shape [{string.Join(",", stored.Shape)}].");
+                using var values = tensor(stored.Data, stored.Shape);
+                parameter.copy_(values);
+            }
+            head.eval();
+            return head;
         }
-        head.eval();
-        return head;
+        catch
+        {
+            head.Dispose();
+            throw;
+        }
     }
 
     public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
