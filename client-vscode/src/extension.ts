@@ -40,7 +40,6 @@ import {
   basename,
   errorMessage,
   LabelledDocument,
-  paragraphAt,
   pct,
   predictionSummary,
   ServerState,
@@ -278,14 +277,12 @@ class AgNewsExtension implements vscode.Disposable {
     if (!editor) { void vscode.window.showWarningMessage('AgNews: open an editor and select some text.'); return; }
     const client = await this.requireClient();
     const texts = editor.selections.filter((s) => !s.isEmpty).map((s) => editor.document.getText(s));
-    if (texts.length === 0) {
-      const lines = editor.document.getText().split(/\r?\n/);
-      const unit = this.settings().hoverUnit === 'line' ? 'line' : 'paragraph';
-      const para = paragraphAt(lines, editor.selection.active.line, unit).text;
-      if (para.trim()) texts.push(para);
-    }
-    if (texts.length === 0) { void vscode.window.showWarningMessage('AgNews: nothing to classify: select some text.'); return; }
-    const r = await client.sendRequest<ClassifyResult>(Methods.classify, texts.length === 1 ? { text: texts[0] } : { texts });
+    // No selection: the server classifies the unit a hover at the cursor would (paragraph or line), by the same rule.
+    const params = texts.length === 0
+      ? { textDocument: { uri: editor.document.uri.toString() }, position: { line: editor.selection.active.line, character: editor.selection.active.character } }
+      : texts.length === 1 ? { text: texts[0] } : { texts };
+    const r = await client.sendRequest<ClassifyResult>(Methods.classify, params);
+    if (r.predictions.length === 0) { void vscode.window.showWarningMessage('AgNews: nothing to classify here: select some text.'); return; }
     const lines = r.predictions.map((p, i) => (texts.length > 1 ? `#${i + 1}: ` : '') + predictionSummary(p));
     for (const l of lines) this.output.appendLine(`[classify] ${l}`);
     void vscode.window.showInformationMessage(`AgNews: ${lines.join('  |  ')}`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { accessibleText, paragraphAt, paragraphCounts, pct, predictionSummary, sortedProbabilities, statusBarText, summaryMarkdown } from '../src/lib/format';
+import { accessibleText, paragraphCounts, pct, predictionSummary, sortedProbabilities, statusBarText, summaryMarkdown } from '../src/lib/format';
 import { business, prediction, report, sports, status } from './fixtures';
 
 test('pct', () => {
@@ -53,11 +53,3 @@ test('statusBarText', () => {
   assert.equal(statusBarText('running', { ...status, lastMetrics: null }, report).text, '$(tag) all-MiniLM-L6-v2 · head.bin 87.5%');
 });
 
-test('paragraphAt', () => {
-  const lines = ['a', 'b', '', 'c', 'd', 'e', '', ''];
-  assert.deepEqual(paragraphAt(lines, 4), { start: 3, end: 5, text: 'c\nd\ne' });
-  assert.deepEqual(paragraphAt(lines, 0), { start: 0, end: 1, text: 'a\nb' });
-  assert.equal(paragraphAt(lines, 2).text, '');
-  assert.equal(paragraphAt(lines, 4, 'line').text, 'd');
-  assert.equal(paragraphAt(lines, 99).text, '');
-});

@@ -112,19 +112,6 @@ export function statusBarText(state: ServerState, status?: StatusResult, lastRep
   return { text, tooltip: tip };
 }
 
-/** The text a hover/classify command acts on: the selection, else the paragraph (blank-line separated) or line at `line`. */
-export function paragraphAt(lines: string[], line: number, unit: 'paragraph' | 'line' = 'paragraph'): { start: number; end: number; text: string } {
-  if (line < 0 || line >= lines.length) return { start: line, end: line, text: '' };
-  if (unit === 'line') return { start: line, end: line, text: lines[line] };
-  const blank = (s: string) => s.trim() === '';
-  if (blank(lines[line])) return { start: line, end: line, text: '' };
-  let s = line;
-  while (s > 0 && !blank(lines[s - 1])) s--;
-  let e = line;
-  while (e < lines.length - 1 && !blank(lines[e + 1])) e++;
-  return { start: s, end: e, text: lines.slice(s, e + 1).join('\n') };
-}
-
 export function errorMessage(e: unknown): string {
   if (e && typeof e === 'object' && 'message' in e && typeof (e as { message: unknown }).message === 'string') return (e as { message: string }).message;
   return String(e);

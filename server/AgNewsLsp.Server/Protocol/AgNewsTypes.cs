@@ -41,7 +41,8 @@ public sealed record PredictionDto(
     }
 }
 
-public sealed record ClassifyParams(string? Text = null, string[]? Texts = null);
+/// <summary>{ text } or { texts }, or { textDocument, position }: the hover unit (paragraph or line) at the position.</summary>
+public sealed record ClassifyParams(string? Text = null, string[]? Texts = null, TextDocumentIdentifier? TextDocument = null, Position? Position = null);
 
 public sealed record ClassifyResult(IReadOnlyList<PredictionDto> Predictions);
 

@@ -28,6 +28,26 @@ public class RequestTests
     }
 
     [Fact]
+    public async Task Classify_at_a_position_uses_the_hover_unit_of_the_open_document()
+    {
+        await using var client = new LspTestClient();
+        await client.InitializedAsync();
+        const string uri = "file:///doc.txt";
+        await client.OpenAsync(uri, "The match ended late\nwith a goal.\n\nStock markets fell.\n\nok\n");
+        object At(int line) => new { textDocument = new { uri }, position = new { line, character = 1 } };
+        var sports = await client.RequestAsync("agnews/classify", At(1));
+        Assert.Equal("Sports", sports.GetProperty("predictions")[0].GetProperty("label").GetString());
+        var business = await client.RequestAsync("agnews/classify", At(3));
+        Assert.Equal("Business", business.GetProperty("predictions")[0].GetProperty("label").GetString());
+        Assert.Empty((await client.RequestAsync("agnews/classify", At(2))).GetProperty("predictions").EnumerateArray()); // blank
+        Assert.Empty((await client.RequestAsync("agnews/classify", At(5))).GetProperty("predictions").EnumerateArray()); // tiny
+        var (code, _) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/classify", new { textDocument = new { uri = "file:///closed.txt" }, position = new { line = 0, character = 0 } }));
+        Assert.Equal(ErrorCodes.BadInput, code);
+        var (missing, _) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/classify", new { textDocument = new { uri } }));
+        Assert.Equal(ErrorCodes.InvalidParams, missing);
+    }
+
+    [Fact]
     public async Task Classify_needs_exactly_one_of_text_and_texts()
     {
         await using var client = new LspTestClient();

@@ -1,3 +1,5 @@
+using AgNewsLsp.Server.Protocol.Documents;
+
 namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>agnews/classify: { text } or { texts } -> predictions in the same order.</summary>
@@ -7,12 +9,13 @@ public sealed class ClassifyHandler : IRequestHandler<ClassifyParams, ClassifyRe
 
     public async Task<ClassifyResult> HandleAsync(ClassifyParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        string[] texts = (request.Text, request.Texts) switch
+        string[] texts = (request.Text, request.Texts, request.TextDocument) switch
         {
-            ({ } one, null) => [one],
-            (null, { } many) => many,
-            (null, null) => throw ProtocolErrors.InvalidParams("agnews/classify: give 'text' or 'texts'"),
-            _ => throw ProtocolErrors.InvalidParams("agnews/classify: give 'text' or 'texts', not both"),
+            ({ } one, null, null) => [one],
+            (null, { } many, null) => many,
+            (null, null, { } doc) => UnitAt(doc, request.Position, context),
+            (null, null, null) => throw ProtocolErrors.InvalidParams("agnews/classify: give 'text', 'texts' or 'textDocument' with 'position'"),
+            _ => throw ProtocolErrors.InvalidParams("agnews/classify: give one of 'text', 'texts', 'textDocument'"),
         };
         for (var i = 0; i < texts.Length; i++)
         {
@@ -24,5 +27,13 @@ public sealed class ClassifyHandler : IRequestHandler<ClassifyParams, ClassifyRe
         var engine = await context.GetEngineAsync(cancellationToken);
         var predictions = await Task.Run(() => engine.Classify(texts, cancellationToken), cancellationToken);
         return new ClassifyResult(predictions.Select(PredictionDto.From).ToList());
+    }
+
+    /// <summary>The unit a hover at the position would label (the same rule); none for blank or tiny text.</summary>
+    private static string[] UnitAt(TextDocumentIdentifier document, Position? position, RequestContext context)
+    {
+        if (position is null) throw ProtocolErrors.InvalidParams("agnews/classify: 'textDocument' needs a 'position'");
+        var open = context.Documents.Get(document.Uri) ?? throw ProtocolErrors.BadInput($"document {document.Uri} is not open");
+        return TextUnits.At(open, position, context.Options.HoverUnit) is { } span && !TextUnits.IsTiny(span.Text) ? [span.Text] : [];
     }
 }
