@@ -19,7 +19,7 @@ public static class ModelIdentity
         {
             sha.AppendData(System.Text.Encoding.UTF8.GetBytes(name));
             using var values = parameter.to(ScalarType.Float32).contiguous();
-            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.data<float>().ToArray().AsSpan()));
+            sha.AppendData(values.bytes); // the tensor's own memory: no managed copy of the weights
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
     }
