@@ -41,7 +41,12 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
         }
         var cts = CancellationTokenSource.CreateLinkedTokenSource(requestCancelled);
         var key = token is { } k ? k.GetRawText() : null;
-        if (key is not null) inFlight[key] = cts;
+        if (key is not null && !inFlight.TryAdd(key, cts))
+        {
+            cts.Dispose();
+            // Two pieces of work on one token: a cancel could not tell them apart.
+            throw ProtocolErrors.InvalidParams($"workDoneToken {key} is already in use by running work");
+        }
         var reporter = new ProgressReporter(client, token, cts, ThrottleMs, () => { if (key is not null) inFlight.TryRemove(key, out _); });
         await reporter.BeginAsync(title);
         return reporter;

@@ -102,6 +102,22 @@ public class ProgressAndCancellationTests
     }
 
     [Fact]
+    public async Task A_work_done_token_already_in_use_is_refused()
+    {
+        var engine = new FakeLabelingEngine { HoldTraining = new() };
+        await using var client = new LspTestClient(engine);
+        await client.InitializedAsync();
+        var started = engine.TrainingStarted.Task;
+        var train = client.RequestAsync("agnews/train", new { dataPath = "train.csv", workDoneToken = "shared" });
+        await started.WaitAsync(TimeSpan.FromSeconds(10));
+        var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/evaluate", new { dataPath = "test.csv", workDoneToken = "shared" }));
+        Assert.Equal(ErrorCodes.InvalidParams, code);
+        Assert.Contains("already in use", message);
+        engine.HoldTraining!.SetResult();
+        await train;
+    }
+
+    [Fact]
     public async Task WorkDoneProgress_cancel_cancels_training_with_RequestCancelled()
     {
         var engine = new FakeLabelingEngine { HoldTraining = new() };
