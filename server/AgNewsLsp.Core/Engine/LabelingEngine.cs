@@ -72,18 +72,22 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         if (options.MaxTokens < 3) throw new ArgumentException($"maxTokens must be at least 3 ([CLS] x [SEP]), not {options.MaxTokens}.");
         var cacheRoot = options.CacheRoot ?? CacheFolders.Root;
         var model = await new ModelResolver(cacheRoot, progress: progress, log: log).ResolveAsync(options.Model, cancellationToken);
-        var encoder = TextEncoder.Load(model.Folder, model.Name, options.Precision, options.MaxTokens);
-        var engine = new LabelingEngine(encoder, model, options, cacheRoot);
-        try
+        // Load on the torch thread too: every thread that touches libtorch gets an OpenMP team of its own.
+        return TorchThread.Shared.Run(() =>
         {
-            engine.LoadInitialHead(log);
-            return engine;
-        }
-        catch
-        {
-            engine.Dispose();
-            throw;
-        }
+            var encoder = TextEncoder.Load(model.Folder, model.Name, options.Precision, options.MaxTokens);
+            var engine = new LabelingEngine(encoder, model, options, cacheRoot);
+            try
+            {
+                engine.LoadInitialHead(log);
+                return engine;
+            }
+            catch
+            {
+                engine.Dispose();
+                throw;
+            }
+        }, TorchPriority.Interactive, cancellationToken);
     }
 
     private string DefaultUserHeadPath => Path.Combine(_cacheRoot, "heads", $"{_encoder.Fingerprint}.head.json");
@@ -125,7 +129,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     {
         var file = alreadyRead ?? HeadFile.Load(path);
         file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, Features.Pooling.Dimension(Features.Pooling.Parse(file.Pooling), _encoder.Model.Config));
-        return new LoadedHead(file, file.CreateHead(), path);
+        return new LoadedHead(file, TorchThread.Shared.Run(file.CreateHead, TorchPriority.Interactive), path);
     }
 
     /// <summary>Loads another head file (e.g. a user's choice), refusing one made for another model.</summary>
@@ -152,7 +156,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         var head = RequireHead();
         if (texts.Count == 0) return [];
         var encoded = _encoder.Encode(texts, [head.File.Pooling], null, cancellationToken);
-        var probabilities = head.Head.PredictProbabilities(encoded.ByPooling[head.File.Pooling]);
+        var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(encoded.ByPooling[head.File.Pooling]), TorchPriority.Interactive);
         return probabilities.Select((p, i) => ToPrediction(p, head.File.LabelNames, encoded.Truncated[i], encoded.TokenCounts[i])).ToArray();
     }
 
@@ -205,7 +209,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             var target = TrainingTarget(request);
-            var file = HeadFile.FromHead(trained.Head, new HeadFile
+            var file = TorchThread.Shared.Run(() => HeadFile.FromHead(trained.Head, new HeadFile
             {
                 ModelName = _encoder.ModelName,
                 ModelFingerprint = _encoder.Fingerprint,
@@ -219,7 +223,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
                 TrainCount = trained.TrainCount,
                 Seed = options.Seed,
                 CreatedUtc = DateTime.UtcNow,
-            });
+            }), TorchPriority.Background);
             progress?.Report(new WorkProgress("saving", 0, 1, target));
             file.Save(target);
             _head = new LoadedHead(file, trained.Head, target);
@@ -241,7 +245,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             var data = LabeledDataReader.ReadSplit(request.DataPath, "test", new DataReadOptions(request.SkipBadRows, request.Limit));
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
             var features = _features.Extract(data.Rows.Select(r => r.Text).ToArray(), [head.File.Pooling], progress, cancellationToken)[head.File.Pooling];
-            var report = Metrics.Compute(data.Rows.Select(r => r.Label).ToArray(), head.Head.PredictProbabilities(features), head.File.LabelNames);
+            var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features), TorchPriority.Background, cancellationToken);
+            var report = Metrics.Compute(data.Rows.Select(r => r.Label).ToArray(), probabilities, head.File.LabelNames);
             head.Metrics = report; // the head it measured, even if training swapped in another meanwhile
             return report;
         }, cancellationToken);

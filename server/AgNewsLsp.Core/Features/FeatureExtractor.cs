@@ -1,4 +1,5 @@
 using AgNewsLsp.Engine;
+using AgNewsLsp.Native;
 
 namespace AgNewsLsp.Features;
 
@@ -45,7 +46,8 @@ public sealed class FeatureExtractor(TextEncoder encoder, string cacheDirectory)
             int offset = texts.Count - missing.Count + start;
             var chunkProgress = progress is null ? null : new InlineProgress<WorkProgress>(p =>
                 progress.Report(new WorkProgress("features", offset + p.Done, texts.Count)));
-            var encoded = encoder.Encode(indexes.Select(i => texts[i]).ToArray(), poolings, chunkProgress, cancellationToken);
+            var encoded = encoder.Encode(indexes.Select(i => texts[i]).ToArray(), poolings, chunkProgress, cancellationToken,
+                priority: TorchPriority.Background);
             foreach (var pooling in poolings)
             {
                 var features = encoded.ByPooling[pooling];

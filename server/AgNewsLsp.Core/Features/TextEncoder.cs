@@ -78,8 +78,13 @@ public sealed class TextEncoder : IDisposable
 
     public int HiddenSize => Model.Config.HiddenSize;
 
+    /// <summary>
+    /// Pooled features of <paramref name="texts"/>. Each batch runs on the <see cref="TorchThread"/>; with
+    /// <see cref="TorchPriority.Background"/> (long work) a hover's interactive batch goes in between.
+    /// </summary>
     public EncodedFeatures Encode(IReadOnlyList<string> texts, IReadOnlyList<string> poolings,
-        IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "features")
+        IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "features",
+        TorchPriority priority = TorchPriority.Interactive)
     {
         var encoded = Tokenizer.EncodeBatch(texts, MaxTokens);
         var byPooling = poolings.ToDictionary(p => p, _ => new float[texts.Count][]);
@@ -96,7 +101,7 @@ public sealed class TextEncoder : IDisposable
             int size = Math.Clamp(BatchTokenBudget / Math.Max(width, 1), 1, MaxBatchSize);
             var batchIndexes = order.Skip(done).Take(size).ToArray();
             var batch = batchIndexes.Select(i => encoded[i]).ToArray();
-            var results = Forward(batch, poolings, clsLayers);
+            var results = TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers), priority, cancellationToken);
             foreach (var pooling in poolings)
                 for (int r = 0; r < batchIndexes.Length; r++)
                     byPooling[pooling][batchIndexes[r]] = results[pooling][r];

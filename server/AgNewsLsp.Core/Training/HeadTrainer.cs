@@ -40,81 +40,120 @@ public static class HeadTrainer
         if (trainIdx.Length < labelNames.Count || valIdx.Length == 0)
             throw new ArgumentException($"Too little data to train: {features.Length} rows give {trainIdx.Length} for training and {valIdx.Length} for validation.");
 
-        int dim = features[0].Length;
-        torch.random.manual_seed(options.Seed);
-        var head = new ClassifierHead(options.Kind, dim, labelNames.Count);
-        var (mean, std) = Standardization(features, trainIdx, dim);
-        head.SetStandardization(mean, std);
-
-        using var xTrain = Rows(features, trainIdx, dim);
-        using var yTrain = tensor(trainIdx.Select(i => (long)labels[i]).ToArray());
-        using var xVal = Rows(features, valIdx, dim);
-        using var yVal = tensor(valIdx.Select(i => (long)labels[i]).ToArray());
-
-        var optimizer = optim.AdamW(head.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
-        var shuffle = new Random(options.Seed);
+        // Torch work runs on the torch thread an epoch at a time (a hover may go in between); progress is
+        // reported from this thread, so a slow progress listener never holds the torch thread.
+        var torchThread = TorchThread.Shared;
+        var session = torchThread.Run(() => new Session(features, labels, trainIdx, valIdx, labelNames.Count, options), TorchPriority.Background, cancellationToken);
         var history = new List<EpochStats>();
-        double bestLoss = double.PositiveInfinity;
-        Dictionary<string, Tensor>? best = null;
-        int sinceBest = 0;
         try
         {
+            double bestLoss = double.PositiveInfinity;
+            int sinceBest = 0;
             for (int epoch = 1; epoch <= options.MaxEpochs; epoch++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                head.train();
-                var order = Enumerable.Range(0, trainIdx.Length).OrderBy(_ => shuffle.Next()).Select(i => (long)i).ToArray();
-                double lossSum = 0;
-                long correct = 0;
-                for (int start = 0; start < order.Length; start += options.BatchSize)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    var batch = tensor(order.AsSpan(start, Math.Min(options.BatchSize, order.Length - start)).ToArray());
-                    var x = xTrain.index_select(0, batch);
-                    var y = yTrain.index_select(0, batch);
-                    optimizer.zero_grad();
-                    var logits = head.forward(x);
-                    var loss = F.cross_entropy(logits, y);
-                    loss.backward();
-                    optimizer.step();
-                    lossSum += loss.item<float>() * batch.shape[0];
-                    correct += logits.argmax(1).eq(y).sum().item<long>();
-                }
-                var (valLoss, valAcc) = Score(head, xVal, yVal);
-                history.Add(new EpochStats(epoch, lossSum / order.Length, (double)correct / order.Length, valLoss, valAcc));
+                int current = epoch;
+                var stats = torchThread.Run(() => session.Epoch(current, cancellationToken), TorchPriority.Background, cancellationToken);
+                history.Add(stats);
                 progress?.Report(new WorkProgress("training", epoch, options.MaxEpochs,
-                    $"epoch {epoch}: loss {lossSum / order.Length:F4}, validation loss {valLoss:F4}, accuracy {valAcc:P2}"));
-
-                if (valLoss < bestLoss - 1e-5)
+                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {stats.ValidationLoss:F4}, accuracy {stats.ValidationAccuracy:P2}"));
+                if (stats.ValidationLoss < bestLoss - 1e-5)
                 {
-                    bestLoss = valLoss;
+                    bestLoss = stats.ValidationLoss;
                     sinceBest = 0;
-                    DisposeAll(best);
-                    best = head.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                    torchThread.Run(session.KeepBest, TorchPriority.Background);
                 }
                 else if (++sinceBest >= options.Patience) break;
             }
-            if (best is not null)
-                using (no_grad())
-                    foreach (var (name, parameter) in head.state_dict())
-                        parameter.copy_(best[name]);
-        }
-        catch
-        {
-            head.Dispose();
-            throw;
+            var (head, report) = torchThread.Run(() => session.Finish(features, labels, valIdx, labelNames), TorchPriority.Background);
+            return new HeadTrainingResult(head, report, history, trainIdx.Length, valIdx.Length);
         }
         finally
         {
-            DisposeAll(best);
-            optimizer.Dispose();
+            torchThread.Run(session.Dispose, TorchPriority.Background);
+        }
+    }
+
+    /// <summary>The tensors, head and optimizer of one training run; every method runs on the torch thread.</summary>
+    private sealed class Session : IDisposable
+    {
+        private readonly HeadTrainingOptions _options;
+        private readonly ClassifierHead _head;
+        private readonly Tensor _xTrain, _yTrain, _xVal, _yVal;
+        private readonly optim.Optimizer _optimizer;
+        private readonly Random _shuffle;
+        private Dictionary<string, Tensor>? _best;
+        private bool _headHandedOut;
+
+        public Session(float[][] features, int[] labels, int[] trainIdx, int[] valIdx, int classCount, HeadTrainingOptions options)
+        {
+            _options = options;
+            int dim = features[0].Length;
+            torch.random.manual_seed(options.Seed);
+            _head = new ClassifierHead(options.Kind, dim, classCount);
+            var (mean, std) = Standardization(features, trainIdx, dim);
+            _head.SetStandardization(mean, std);
+            _xTrain = Rows(features, trainIdx, dim);
+            _yTrain = tensor(trainIdx.Select(i => (long)labels[i]).ToArray());
+            _xVal = Rows(features, valIdx, dim);
+            _yVal = tensor(valIdx.Select(i => (long)labels[i]).ToArray());
+            _optimizer = optim.AdamW(_head.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+            _shuffle = new Random(options.Seed);
         }
 
-        head.eval();
-        var valFeatures = valIdx.Select(i => features[i]).ToArray();
-        var report = Metrics.Compute(valIdx.Select(i => labels[i]).ToArray(), head.PredictProbabilities(valFeatures), labelNames);
-        return new HeadTrainingResult(head, report, history, trainIdx.Length, valIdx.Length);
+        public EpochStats Epoch(int epoch, CancellationToken cancellationToken)
+        {
+            _head.train();
+            long count = _xTrain.shape[0];
+            var order = Enumerable.Range(0, (int)count).OrderBy(_ => _shuffle.Next()).Select(i => (long)i).ToArray();
+            double lossSum = 0;
+            long correct = 0;
+            for (int start = 0; start < order.Length; start += _options.BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var batch = tensor(order.AsSpan(start, Math.Min(_options.BatchSize, order.Length - start)).ToArray());
+                var x = _xTrain.index_select(0, batch);
+                var y = _yTrain.index_select(0, batch);
+                _optimizer.zero_grad();
+                var logits = _head.forward(x);
+                var loss = F.cross_entropy(logits, y);
+                loss.backward();
+                _optimizer.step();
+                lossSum += loss.item<float>() * batch.shape[0];
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+            }
+            var (valLoss, valAcc) = Score(_head, _xVal, _yVal);
+            return new EpochStats(epoch, lossSum / order.Length, (double)correct / order.Length, valLoss, valAcc);
+        }
+
+        public void KeepBest()
+        {
+            DisposeAll(_best);
+            _best = _head.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        }
+
+        /// <summary>The best epoch's weights in eval mode, and its validation report; the caller owns the head.</summary>
+        public (ClassifierHead Head, EvaluationReport Report) Finish(float[][] features, int[] labels, int[] valIdx, IReadOnlyList<string> labelNames)
+        {
+            if (_best is not null)
+                using (no_grad())
+                    foreach (var (name, parameter) in _head.state_dict())
+                        parameter.copy_(_best[name]);
+            _head.eval();
+            var valFeatures = valIdx.Select(i => features[i]).ToArray();
+            var report = Metrics.Compute(valIdx.Select(i => labels[i]).ToArray(), _head.PredictProbabilities(valFeatures), labelNames);
+            _headHandedOut = true;
+            return (_head, report);
+        }
+
+        public void Dispose()
+        {
+            DisposeAll(_best);
+            _optimizer.Dispose();
+            foreach (var t in new[] { _xTrain, _yTrain, _xVal, _yVal }) t.Dispose();
+            if (!_headHandedOut) _head.Dispose();
+        }
     }
 
     private static (double Loss, double Accuracy) Score(ClassifierHead head, Tensor x, Tensor y)

@@ -1,0 +1,52 @@
+using AgNewsLsp.Native;
+
+namespace AgNewsLsp.Tests.Native;
+
+public class TorchThreadTests
+{
+    [Fact]
+    public void Work_runs_on_one_thread_and_nested_work_runs_inline()
+    {
+        var t = TorchThread.Shared;
+        var id = t.Run(() => Environment.CurrentManagedThreadId, TorchPriority.Interactive);
+        Assert.NotEqual(Environment.CurrentManagedThreadId, id);
+        Assert.Equal(id, t.Run(() => Environment.CurrentManagedThreadId, TorchPriority.Background));
+        // From the torch thread itself, work runs at once (no deadlock waiting on its own queue).
+        Assert.Equal(id, t.Run(() => t.Run(() => Environment.CurrentManagedThreadId, TorchPriority.Background), TorchPriority.Interactive));
+    }
+
+    [Fact]
+    public void Exceptions_reach_the_caller_as_they_were()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => TorchThread.Shared.Run<int>(() => throw new InvalidDataException("bad"), TorchPriority.Interactive));
+        Assert.Equal("bad", e.Message);
+        Assert.Equal(3, TorchThread.Shared.Run(() => 3, TorchPriority.Interactive)); // still serving
+    }
+
+    [Fact]
+    public async Task Interactive_work_overtakes_queued_background_work()
+    {
+        var t = TorchThread.Shared;
+        using var gate = new ManualResetEventSlim();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var blocker = Task.Run(() => t.Run(() => gate.Wait(TimeSpan.FromSeconds(10)), TorchPriority.Background));
+        await Task.Delay(100); // the torch thread is now busy with the blocker
+        var background = Enumerable.Range(0, 3).Select(i => Task.Run(() => t.Run(() => order.Enqueue($"b{i}"), TorchPriority.Background))).ToArray();
+        await Task.Delay(100);
+        var interactive = Task.Run(() => t.Run(() => order.Enqueue("hover"), TorchPriority.Interactive));
+        await Task.Delay(100);
+        gate.Set();
+        await Task.WhenAll(background.Append(interactive).Append(blocker));
+        Assert.Equal("hover", order.First());
+    }
+
+    [Fact]
+    public void Cancelled_work_that_has_not_started_does_not_run()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        bool ran = false;
+        Assert.ThrowsAny<OperationCanceledException>(() => TorchThread.Shared.Run(() => ran = true, TorchPriority.Background, cts.Token));
+        Assert.False(ran);
+    }
+}
