@@ -38,7 +38,7 @@ public sealed record EncodedFeatures(IReadOnlyDictionary<string, float[][]> ByPo
 /// <summary>
 /// The frozen encoder: tokenizer + BERT. Encodes texts in length-sorted batches with dynamic padding
 /// (each batch padded to its own longest text, never to a fixed 500), within a token budget per batch.
-/// Thread-safe for concurrent inference: no state changes after load, gradients off per call.
+/// Callable from any thread: the batches themselves run on the <see cref="TorchThread"/>, interactive before background.
 /// </summary>
 public sealed class TextEncoder : IDisposable
 {
