@@ -33,6 +33,15 @@ public sealed class TorchThread
 
     public bool IsCurrent => Thread.CurrentThread == _thread;
 
+    /// <summary>Work items waiting (not the one running).</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_gate) return _interactive.Count + _background.Count;
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> on the torch thread and waits for its result (exceptions rethrown as they were).</summary>
     public T Run<T>(Func<T> work, TorchPriority priority, CancellationToken cancellationToken = default)
     {

@@ -2,6 +2,11 @@ using AgNewsLsp.Native;
 
 namespace AgNewsLsp.Tests.Native;
 
+/// <summary>Alone, not beside other tests: they share the torch thread, and these count its queue.</summary>
+[CollectionDefinition(nameof(TorchThreadTests), DisableParallelization = true)]
+public sealed class TorchThreadCollection;
+
+[Collection(nameof(TorchThreadTests))]
 public class TorchThreadTests
 {
     [Fact]
@@ -29,12 +34,13 @@ public class TorchThreadTests
         var t = TorchThread.Shared;
         using var gate = new ManualResetEventSlim();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var blocker = Task.Run(() => t.Run(() => gate.Wait(TimeSpan.FromSeconds(10)), TorchPriority.Background));
-        await Task.Delay(100); // the torch thread is now busy with the blocker
+        using var running = new ManualResetEventSlim();
+        var blocker = Task.Run(() => t.Run(() => { running.Set(); gate.Wait(TimeSpan.FromSeconds(30)); }, TorchPriority.Background));
+        Assert.True(running.Wait(TimeSpan.FromSeconds(30))); // the torch thread is now busy with the blocker
         var background = Enumerable.Range(0, 3).Select(i => Task.Run(() => t.Run(() => order.Enqueue($"b{i}"), TorchPriority.Background))).ToArray();
-        await Task.Delay(100);
+        await WaitUntil(() => t.Queued == 3);
         var interactive = Task.Run(() => t.Run(() => order.Enqueue("hover"), TorchPriority.Interactive));
-        await Task.Delay(100);
+        await WaitUntil(() => t.Queued == 4);
         gate.Set();
         await Task.WhenAll(background.Append(interactive).Append(blocker));
         Assert.Equal("hover", order.First());
@@ -48,5 +54,15 @@ public class TorchThreadTests
         bool ran = false;
         Assert.ThrowsAny<OperationCanceledException>(() => TorchThread.Shared.Run(() => ran = true, TorchPriority.Background, cts.Token));
         Assert.False(ran);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(10);
+        }
     }
 }
