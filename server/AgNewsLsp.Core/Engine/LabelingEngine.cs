@@ -69,7 +69,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         // Bad settings fail here, with their names, not later inside a status or hover request.
         Features.Pooling.Parse(options.Pooling);
         Features.Precision.Parse(options.Precision);
-        if (options.MaxTokens < 3) throw new ArgumentException($"maxTokens must be at least 3 ([CLS] x [SEP]), not {options.MaxTokens}.");
+        TextEncoder.ValidateMaxTokens(options.MaxTokens);
         var cacheRoot = options.CacheRoot ?? CacheFolders.Root;
         var model = await new ModelResolver(cacheRoot, progress: progress, log: log).ResolveAsync(options.Model, cancellationToken);
         // Load on the torch thread too: every thread that touches libtorch gets an OpenMP team of its own.

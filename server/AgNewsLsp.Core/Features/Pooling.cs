@@ -42,7 +42,7 @@ public static class Pooling
 
     /// <summary>How many layers' [CLS] rows the pooling needs from the forward pass.</summary>
     public static int ClsLayersNeeded(IEnumerable<string> poolings) =>
-        poolings.Max(p => p switch { ClsLast2 => 2, ClsLast4 => 4, _ => 0 });
+        poolings.Select(p => p switch { ClsLast2 => 2, ClsLast4 => 4, _ => 0 }).DefaultIfEmpty(0).Max();
 
     /// <summary>[batch, dim] float32 features; mask is [batch, seq] with 1 for real tokens.</summary>
     public static Tensor Apply(string pooling, BertOutput output, Tensor mask)

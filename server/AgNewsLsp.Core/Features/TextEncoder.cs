@@ -70,10 +70,15 @@ public sealed class TextEncoder : IDisposable
     public static TextEncoder Load(string checkpointFolder, string modelName, string? precision = null, int maxTokens = 128)
     {
         TorchRuntime.EnsureInitialized();
-        if (maxTokens < 3) throw new ArgumentException($"maxTokens must be at least 3 ([CLS] x [SEP]), not {maxTokens}.");
+        ValidateMaxTokens(maxTokens);
         var tokenizer = BertWordPieceTokenizer.FromCheckpoint(checkpointFolder);
         var model = BertCheckpoint.Load(checkpointFolder);
         return new TextEncoder(model, tokenizer, modelName, checkpointFolder, Features.Precision.Parse(precision), maxTokens);
+    }
+
+    public static void ValidateMaxTokens(int maxTokens)
+    {
+        if (maxTokens < 3) throw new ArgumentException($"maxTokens must be at least 3 ([CLS] x [SEP]), not {maxTokens}.");
     }
 
     public int HiddenSize => Model.Config.HiddenSize;
@@ -88,7 +93,7 @@ public sealed class TextEncoder : IDisposable
     {
         var encoded = Tokenizer.EncodeBatch(texts, MaxTokens);
         var byPooling = poolings.ToDictionary(p => p, _ => new float[texts.Count][]);
-        int clsLayers = Pooling.ClsLayersNeeded(poolings.Append(Pooling.Mean));
+        int clsLayers = Pooling.ClsLayersNeeded(poolings);
 
         // Longest first: the first batch shows the peak memory, and similar lengths share a batch.
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encoded[i].Length).ToArray();

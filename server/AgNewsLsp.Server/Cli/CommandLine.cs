@@ -274,7 +274,7 @@ internal sealed class ProgressPrinter(TextWriter stderr) : IProgress<WorkProgres
         {
             if (_terminal)
             {
-                stderr.Write("\r" + line.PadRight(Math.Min(Console.WindowWidth > 0 ? Console.WindowWidth - 1 : 100, 160))[..Math.Min(line.Length, 159)] + "\u001b[K");
+                stderr.Write("\r" + (line.Length > 159 ? line[..159] : line) + "\u001b[K"); // \e[K clears the rest of the line
                 _open = true;
                 return;
             }
