@@ -64,8 +64,8 @@ public sealed class BenchRun(BenchOptions options, Report report)
         report.Machine["threads"] = _threads;
 
         var convertClock = Stopwatch.StartNew();
-        bool wasConverted = BertCheckpoint.IsCheckpointFolder(EmbeddedDefaultModel.CheckpointFolder(options.CacheRoot));
-        EmbeddedDefaultModel.EnsureConverted(options.CacheRoot);
+        bool wasConverted = BertCheckpoint.IsCheckpointFolder(EmbeddedModel.CheckpointFolder(options.CacheRoot));
+        EmbeddedModel.EnsureConverted(options.CacheRoot);
         if (!wasConverted)
             report.Notes.Add($"First use: converting the embedded ONNX into a checkpoint took {convertClock.Elapsed.TotalSeconds:F1} s (once per cache).");
 
@@ -106,7 +106,7 @@ public sealed class BenchRun(BenchOptions options, Report report)
         try
         {
             if (engine.Head is null)
-                await engine.TrainAsync(new TrainRequest(_dataDir, HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: Quick ? 1000 : null, OutputHeadPath: head), null, default);
+                await engine.TrainAsync(new TrainRequest([_dataDir], HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: Quick ? 1000 : null, OutputHeadPath: head), null, default);
             return new EngineHandle(engine, head);
         }
         catch
@@ -138,14 +138,14 @@ public sealed class BenchRun(BenchOptions options, Report report)
         {
             Stage("cold-cache training (mean, linear)");
             var coldClock = Stopwatch.StartNew();
-            var cold = await engine.TrainAsync(new TrainRequest(_dataDir, HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: trainLimit, OutputHeadPath: meanLinear), null, default);
+            var cold = await engine.TrainAsync(new TrainRequest([_dataDir], HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: trainLimit, OutputHeadPath: meanLinear), null, default);
             coldClock.Stop();
             report.Add(section, "head training, cold cache (fresh feature folder)", "mean, linear", coldClock.Elapsed.TotalSeconds, "s",
                 note: $"features {cold.FeatureTime.TotalSeconds:F1} s ({trainRows.Count / cold.FeatureTime.TotalSeconds:F0} texts/s) + training {cold.TrainTime.TotalSeconds:F1} s");
 
             Stage("warm-cache training (mean, linear)");
             var warmClock = Stopwatch.StartNew();
-            var warm = await engine.TrainAsync(new TrainRequest(_dataDir, HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: trainLimit, OutputHeadPath: meanLinear), null, default);
+            var warm = await engine.TrainAsync(new TrainRequest([_dataDir], HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: trainLimit, OutputHeadPath: meanLinear), null, default);
             warmClock.Stop();
             report.Add(section, "head training, warm cache", "mean, linear", warmClock.Elapsed.TotalSeconds, "s",
                 note: $"features from cache {warm.FeatureTime.TotalSeconds:F2} s + training {warm.TrainTime.TotalSeconds:F1} s ({warm.History.Count} epochs); " +
@@ -172,9 +172,9 @@ public sealed class BenchRun(BenchOptions options, Report report)
                     Stage($"train + evaluate {pooling} {kind}");
                     var head = Path.Combine(_headsDir, $"fp32-{pooling.Replace('+', '_')}-{kind.ToString().ToLowerInvariant()}.head.json");
                     var clock = Stopwatch.StartNew();
-                    var trained = await engine.TrainAsync(new TrainRequest(_dataDir, kind, pooling, Seed: 42, Limit: trainLimit, OutputHeadPath: head), null, default);
+                    var trained = await engine.TrainAsync(new TrainRequest([_dataDir], kind, pooling, Seed: 42, Limit: trainLimit, OutputHeadPath: head), null, default);
                     clock.Stop();
-                    var eval = await engine.EvaluateAsync(new EvaluateRequest(_dataDir, Limit: testLimit), null, default);
+                    var eval = await engine.EvaluateAsync(new EvaluateRequest([_dataDir], Limit: testLimit), null, default);
                     report.Add(section, "test accuracy / macro-F1", $"{pooling}, {kind.ToString().ToLowerInvariant()}", eval.Accuracy, "%",
                         shown: $"{eval.Accuracy * 100:F2} % / {eval.MacroF1 * 100:F2} %",
                         note: $"warm training {clock.Elapsed.TotalSeconds:F1} s, {trained.History.Count} epochs");
@@ -219,8 +219,8 @@ public sealed class BenchRun(BenchOptions options, Report report)
                 (train.Length + test.Length) / (trainClock.Elapsed + testClock.Elapsed).TotalSeconds, "texts/s",
                 note: $"{(trainClock.Elapsed + testClock.Elapsed).TotalSeconds:F1} s");
 
-            var trained = await engine.TrainAsync(new TrainRequest(_dataDir, HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: trainLimit, OutputHeadPath: head), null, default);
-            var eval = await engine.EvaluateAsync(new EvaluateRequest(_dataDir, Limit: testLimit), null, default);
+            var trained = await engine.TrainAsync(new TrainRequest([_dataDir], HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: trainLimit, OutputHeadPath: head), null, default);
+            var eval = await engine.EvaluateAsync(new EvaluateRequest([_dataDir], Limit: testLimit), null, default);
             double fp32Acc = _fp32MeanLinearAccuracy;
             report.Add(section, "test accuracy / macro-F1, head trained on bf16 features", "mean, linear, bf16", eval.Accuracy, "%",
                 shown: $"{eval.Accuracy * 100:F2} % / {eval.MacroF1 * 100:F2} %",
@@ -228,7 +228,7 @@ public sealed class BenchRun(BenchOptions options, Report report)
 
             // The fp32-trained head on bf16 features: could bf16 become the default without retraining heads?
             engine.UseHead(Path.Combine(_headsDir, "fp32-mean-linear.head.json"));
-            var cross = await engine.EvaluateAsync(new EvaluateRequest(_dataDir, Limit: testLimit), null, default);
+            var cross = await engine.EvaluateAsync(new EvaluateRequest([_dataDir], Limit: testLimit), null, default);
             report.Add(section, "test accuracy, fp32-trained head on bf16 features", "mean, linear", cross.Accuracy, "%",
                 note: $"{(cross.Accuracy - fp32Acc) * 100:+0.00;-0.00} points vs fp32 end to end");
             engine.UseHead(head);
@@ -267,7 +267,7 @@ public sealed class BenchRun(BenchOptions options, Report report)
         report.Details["throughputSample"] = new { texts = n, naiveTexts = naiveN, meanTokens = tokens.Average(), maxTokens = tokens.Max(), seed = 1234, rounds };
         string what = $"{n} test texts (mean {tokens.Average():F0} tokens)";
 
-        var onnxBytes = EmbeddedDefaultPackage.Locate().ReadModelOnnx();
+        var onnxBytes = EmbeddedPackage.Locate().ReadModelOnnx();
         using var peer = new OnnxPeer(onnxBytes, fp32.Encoder.Tokenizer, _threads) { MaxTokens = fp32.Encoder.MaxTokens };
         using var peer1 = new OnnxPeer(onnxBytes, fp32.Encoder.Tokenizer, 1) { MaxTokens = fp32.Encoder.MaxTokens };
         report.Details["onnxGraph"] = peer.Describe();
@@ -359,7 +359,7 @@ public sealed class BenchRun(BenchOptions options, Report report)
         report.Details["latencyParagraph"] = new { text = Paragraph, tokens };
         int warmup = Quick ? 5 : 20, runs = Quick ? 30 : 200;
         string setting = $"{tokens} tokens, {runs} runs";
-        using var peer = new OnnxPeer(EmbeddedDefaultPackage.Locate().ReadModelOnnx(), fp32.Encoder.Tokenizer, _threads) { MaxTokens = fp32.Encoder.MaxTokens };
+        using var peer = new OnnxPeer(EmbeddedPackage.Locate().ReadModelOnnx(), fp32.Encoder.Tokenizer, _threads) { MaxTokens = fp32.Encoder.MaxTokens };
 
         Stage("latency (calls interleaved)");
         var ms = Speed.InterleavedLatencies(
@@ -430,7 +430,7 @@ public sealed class BenchRun(BenchOptions options, Report report)
     }
 
     private string[] BertWordPieceTokenizerVocab() =>
-        Text.BertWordPieceTokenizer.ReadVocabFile(Path.Combine(EmbeddedDefaultModel.CheckpointFolder(options.CacheRoot), BertCheckpoint.VocabFile));
+        Text.BertWordPieceTokenizer.ReadVocabFile(Path.Combine(EmbeddedModel.CheckpointFolder(options.CacheRoot), BertCheckpoint.VocabFile));
 
     // ---------------------------------------------------------------- 4/5. cold start and peak memory of the CLI
     private void ChildProcesses(string headPath)

@@ -91,7 +91,7 @@ class AgNewsExtension implements vscode.Disposable {
     reg('agnews.classifySelection', () => this.classifySelection());
     reg('agnews.classifyFile', (uri?: vscode.Uri) => this.classifyFile(uri));
     reg('agnews.labelOpenDocuments', () => this.labelOpenDocuments());
-    reg('agnews.trainHead', (folder?: vscode.Uri | string) => this.trainHead(folder));
+    reg('agnews.trainHead', (data?: vscode.Uri | string | (vscode.Uri | string)[]) => this.trainHead(data));
     reg('agnews.evaluateFile', (file?: vscode.Uri | string) => this.evaluate(file));
     reg('agnews.showReport', () => this.showReport());
     reg('agnews.selectModel', () => this.selectModel());
@@ -333,25 +333,29 @@ class AgNewsExtension implements vscode.Disposable {
     await vscode.window.showTextDocument(doc, { preview: false });
   }
 
-  private async pickFolder(title: string, preset: string): Promise<string | undefined> {
-    if (preset) return resolvePath(preset, this.pathContext());
-    const r = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: true, canSelectMany: false, title, openLabel: 'Use' });
-    return r?.[0]?.fsPath;
+  /** The preset folder, or the files and folders the user picks (several allowed). */
+  private async pickData(title: string, preset: string): Promise<string[]> {
+    if (preset) return [resolvePath(preset, this.pathContext())];
+    const r = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: true, canSelectMany: true, title, openLabel: 'Use' });
+    return (r ?? []).map((u) => u.fsPath);
   }
 
-  private async trainHead(folder?: vscode.Uri | string): Promise<void> {
+  private async trainHead(data?: vscode.Uri | string | (vscode.Uri | string)[]): Promise<void> {
     const s = this.settings();
-    const dataPath = folder instanceof vscode.Uri ? folder.fsPath
-      : typeof folder === 'string' && folder ? resolvePath(folder, this.pathContext())
-      : await this.pickFolder('AgNews: training data (folder or file)', s.dataFolder);
-    if (!dataPath) return;
+    const given = (Array.isArray(data) ? data : data ? [data] : [])
+      .map((d) => (d instanceof vscode.Uri ? d.fsPath : resolvePath(d, this.pathContext())))
+      .filter((d) => d !== '');
+    const dataPaths = given.length > 0 ? given : await this.pickData('AgNews: training data (folders or files)', s.dataFolder);
+    if (dataPaths.length === 0) return;
+    const dataPath = dataPaths.join(', ');
     const client = await this.requireClient();
-    const params: TrainParams = { dataPath, head: s.trainHead === 'mlp' ? 'mlp' : 'linear', skipBadRows: true };
+    const params: TrainParams = { dataPaths, skipBadRows: true };
+    if (s.trainHead) params.head = s.trainHead;
     if (s.pooling) params.pooling = s.pooling;
     if (s.trainMaxEpochs) params.maxEpochs = s.trainMaxEpochs;
     if (s.trainLimit) params.limit = s.trainLimit;
     this.output.appendLine(`[train] ${JSON.stringify(params)}`);
-    const result = await this.withServerProgress<TrainResult>(`AgNews: training head on ${basename(dataPath)}`, client, Methods.train, params);
+    const result = await this.withServerProgress<TrainResult>(`AgNews: training head on ${dataPaths.map((p) => basename(p)).join(' + ')}`, client, Methods.train, params);
     this.lastTrain = result;
     this.lastReport = { title: 'AgNews training report', subtitle: `Validation after training on ${dataPath}`, report: result.validation, train: result, generatedAt: new Date() };
     this.output.appendLine(`[train] new head ${result.headPath}: validation accuracy ${pct(result.validation.accuracy)}, macro F1 ${result.validation.macroF1.toFixed(3)}`);

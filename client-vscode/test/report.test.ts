@@ -33,6 +33,7 @@ test('renderReportHtml: full report with history', () => {
   assert.match(html, new RegExp(`<style nonce="${nonce}">`));
   assert.match(html, /Report &lt;1&gt;/);
   assert.match(html, /87\.5%/);
+  assert.match(html, /ECE<b id="ece">0\.031<\/b>/);
   assert.match(html, /<th scope="row">Sports<\/th><td>0\.950<\/td><td>0\.970<\/td><td>0\.960<\/td><td>100<\/td>/);
   assert.match(html, /aria-label="Loss"/);
   assert.match(html, /aria-label="Accuracy"/);

@@ -12,7 +12,9 @@ test('readSettings: defaults and normalisation', () => {
   assert.deepEqual(s.languages, ['plaintext', 'markdown']);
   assert.equal(s.hoverUnit, 'paragraph');
   assert.equal(s.maxTokens, 0);
-  assert.equal(s.trainHead, 'linear');
+  assert.equal(s.trainHead, ''); // the server's default kind
+  assert.equal(readSettings(getter({ 'train.head': 'hybrid' })).trainHead, 'hybrid');
+  assert.equal(readSettings(getter({ 'train.head': 'forest' })).trainHead, '');
   const t = readSettings(getter({ languages: [' latex ', 'latex', '', 3, 'markdown'], hoverUnit: 'line', maxTokens: 128.7, 'train.limit': -5, 'train.head': 'mlp', modelPath: '  /m  ' }));
   assert.deepEqual(t.languages, ['latex', 'markdown']);
   assert.equal(t.hoverUnit, 'line');

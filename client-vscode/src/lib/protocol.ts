@@ -27,6 +27,8 @@ export interface Report {
   accuracy: number;
   macroF1: number;
   logLoss: number;
+  /** Expected calibration error of the top-class probability (0: calibrated). */
+  expectedCalibrationError?: number;
   labelNames: string[];
   perClass: PerClass[];
   /** [gold][predicted] */
@@ -41,9 +43,14 @@ export interface HistoryEntry {
   validationAccuracy: number;
 }
 
+export type HeadKind = 'hybrid' | 'linear' | 'mlp';
+export const HEAD_KINDS: readonly HeadKind[] = ['hybrid', 'linear', 'mlp'];
+
 export interface TrainParams {
-  dataPath: string;
-  head?: 'linear' | 'mlp';
+  /** One file or folder; dataPaths gives several (a text in several files counts once). */
+  dataPath?: string;
+  dataPaths?: string[];
+  head?: HeadKind;
   pooling?: string;
   maxEpochs?: number;
   seed?: number;
@@ -54,9 +61,13 @@ export interface TrainParams {
 }
 export interface TrainResult {
   headPath: string;
+  headKind?: HeadKind;
   trainCount: number;
   validationCount: number;
   skippedRows: number;
+  duplicateRows?: number;
+  files?: string[];
+  temperature?: number;
   featureSeconds: number;
   trainSeconds: number;
   validation: Report;
@@ -64,7 +75,8 @@ export interface TrainResult {
 }
 
 export interface EvaluateParams {
-  dataPath: string;
+  dataPath?: string;
+  dataPaths?: string[];
   skipBadRows?: boolean;
   limit?: number;
   workDoneToken?: string | number;

@@ -168,6 +168,7 @@ export function renderReportHtml(model: ReportModel, opts: RenderOptions): strin
       `<div class="kpi">accuracy<b id="accuracy">${pct(r.accuracy)}</b></div>` +
       `<div class="kpi">macro F1<b>${num(r.macroF1)}</b></div>` +
       `<div class="kpi">log loss<b>${num(r.logLoss)}</b></div>` +
+      (typeof r.expectedCalibrationError === 'number' ? `<div class="kpi" title="expected calibration error: how far the shown probabilities are from the accuracy they claim">ECE<b id="ece">${num(r.expectedCalibrationError)}</b></div>` : '') +
       `<div class="kpi">examples<b>${escapeHtml(r.count)}</b></div>` +
       '</div>');
     body.push('<div class="grid2">');
@@ -179,7 +180,11 @@ export function renderReportHtml(model: ReportModel, opts: RenderOptions): strin
     const t = model.train;
     body.push('<h2>Training</h2>');
     body.push(`<p>Head <code>${escapeHtml(t.headPath)}</code> · ${escapeHtml(t.trainCount)} training / ${escapeHtml(t.validationCount)} validation examples` +
-      `${t.skippedRows ? ` · ${escapeHtml(t.skippedRows)} rows skipped` : ''} · features ${num(t.featureSeconds, 1)} s · training ${num(t.trainSeconds, 1)} s</p>`);
+      `${t.skippedRows ? ` · ${escapeHtml(t.skippedRows)} rows skipped` : ''}` +
+      `${t.duplicateRows ? ` · ${escapeHtml(t.duplicateRows)} texts already in an earlier file left out` : ''}` +
+      `${t.headKind ? ` · ${escapeHtml(t.headKind)} head` : ''}` +
+      `${typeof t.temperature === 'number' ? ` · temperature ${num(t.temperature, 2)}` : ''}` +
+      ` · features ${num(t.featureSeconds, 1)} s · training ${num(t.trainSeconds, 1)} s</p>`);
     body.push(historyCharts(t.history ?? []));
   }
   if (model.generatedAt) body.push(`<p class="muted small">${escapeHtml(model.generatedAt.toISOString())}</p>`);

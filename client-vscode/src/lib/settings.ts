@@ -1,5 +1,6 @@
 // Settings -> server start command and initializationOptions. No `vscode` import.
 import * as path from 'path';
+import { HEAD_KINDS, type HeadKind } from './protocol';
 
 export interface AgNewsSettings {
   serverPath: string;
@@ -10,7 +11,8 @@ export interface AgNewsSettings {
   maxTokens: number;
   hoverUnit: string;
   languages: string[];
-  trainHead: string;
+  /** Empty: the server's default kind. */
+  trainHead: HeadKind | '';
   trainMaxEpochs: number;
   trainLimit: number;
 }
@@ -35,7 +37,7 @@ export function readSettings(get: (key: string) => unknown): AgNewsSettings {
     maxTokens: num('maxTokens'),
     hoverUnit: hoverUnit === 'line' ? 'line' : 'paragraph',
     languages,
-    trainHead: str('train.head', 'linear') === 'mlp' ? 'mlp' : 'linear',
+    trainHead: (HEAD_KINDS as readonly string[]).includes(str('train.head')) ? str('train.head') as HeadKind : '',
     trainMaxEpochs: num('train.maxEpochs'),
     trainLimit: num('train.limit'),
   };

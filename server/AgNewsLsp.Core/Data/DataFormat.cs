@@ -11,6 +11,8 @@ public enum DataFormat
     Jsonl,
     /// <summary>Parquet with text and label columns (Hugging Face's ag_news export).</summary>
     Parquet,
+    /// <summary>Several files of different forms read as one dataset.</summary>
+    Mixed,
 }
 
 /// <summary>How to read a labelled file.</summary>
@@ -23,7 +25,7 @@ public sealed record DataReadOptions(bool SkipBadRows = false, int? Limit = null
 }
 
 /// <summary>
-/// Rows read from a labelled file. <see cref="SkippedRows"/> counts bad rows skipped under
+/// Rows read from one labelled file or several (then <see cref="Path"/> names them all). <see cref="SkippedRows"/> counts bad rows skipped under
 /// <see cref="DataReadOptions.SkipBadRows"/>; <see cref="Problems"/> describes the first of them.
 /// </summary>
 public sealed record LabeledDataset(IReadOnlyList<LabeledText> Rows, int SkippedRows, DataFormat Format, string Path)
@@ -31,6 +33,12 @@ public sealed record LabeledDataset(IReadOnlyList<LabeledText> Rows, int Skipped
     public const int MaxProblemsKept = 20;
 
     public IReadOnlyList<string> Problems { get; init; } = [];
+
+    /// <summary>Rows left out because an earlier file of the same dataset held the same text.</summary>
+    public int DuplicateRows { get; init; }
+
+    /// <summary>The files read, in order.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
 
     public int Count => Rows.Count;
 

@@ -34,12 +34,16 @@ public static class DataFormatDetector
 }
 
 /// <summary>
-/// Finds the file(s) of a split. A file is used as it is. In a folder it looks for {split}.csv, {split}.jsonl,
-/// {split}.parquet, then Hugging Face layouts: {split}-00000-of-0000N.parquet (all shards, in order) directly
-/// or under data/.
+/// Finds the file(s) of a split. A file is used as it is. In a folder (or, when it holds none, its data/
+/// subfolder) every data file whose name is the split or starts with it and a separator is used:
+/// train.csv and train-more.csv, or train-00000-of-00002.parquet and its other shards. The file named
+/// exactly for the split comes first, then the others in ordinal order.
 /// </summary>
 public static class DataLocator
 {
+    /// <summary>Extensions of the forms <see cref="LabeledDataReader"/> reads.</summary>
+    public static IReadOnlyList<string> DataExtensions { get; } = [".csv", ".jsonl", ".parquet"];
+
     public static IReadOnlyList<string> Resolve(string pathOrDirectory, string split)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrDirectory);
@@ -51,21 +55,25 @@ public static class DataLocator
         var looked = new List<string>();
         foreach (var folder in new[] { pathOrDirectory, Path.Combine(pathOrDirectory, "data") })
         {
-            foreach (var ext in new[] { ".csv", ".jsonl", ".parquet" })
-            {
-                var candidate = Path.Combine(folder, split + ext);
-                looked.Add(candidate);
-                if (File.Exists(candidate)) return [candidate];
-            }
-            var pattern = split + "-*.parquet";
-            looked.Add(Path.Combine(folder, pattern));
-            if (Directory.Exists(folder))
-            {
-                var shards = Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal).ToList();
-                if (shards.Count > 0) return shards;
-            }
+            looked.Add(Path.Combine(folder, $"{split}*{{{string.Join(",", DataExtensions)}}}"));
+            if (!Directory.Exists(folder)) continue;
+            var files = Directory.EnumerateFiles(folder)
+                .Where(f => IsSplitFile(Path.GetFileName(f), split))
+                .OrderBy(f => Path.GetFileNameWithoutExtension(f) == split ? 0 : 1)
+                .ThenBy(f => Path.GetFileName(f), StringComparer.Ordinal)
+                .ToList();
+            if (files.Count > 0) return files;
         }
         throw new FileNotFoundException(
             $"No '{split}' data in {pathOrDirectory}; looked for: {string.Join(", ", looked)}", pathOrDirectory);
+    }
+
+    /// <summary>"train.csv", "train-more.csv", "train_2.jsonl": yes; "training.csv", "train.txt": no.</summary>
+    private static bool IsSplitFile(string name, string split)
+    {
+        var ext = Path.GetExtension(name).ToLowerInvariant();
+        if (!DataExtensions.Contains(ext)) return false;
+        var stem = Path.GetFileNameWithoutExtension(name);
+        return stem == split || (stem.Length > split.Length && stem.StartsWith(split, StringComparison.Ordinal) && stem[split.Length] is '-' or '_' or '.');
     }
 }

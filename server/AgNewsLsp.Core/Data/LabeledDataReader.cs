@@ -18,29 +18,51 @@ public static class LabeledDataReader
     public static LabeledDataset Read(string path, DataReadOptions? options = null) => ReadSplit(path, "train", options);
 
     /// <summary>Reads a file as it is, or the named split ("train"/"test") of a data folder.</summary>
-    public static LabeledDataset ReadSplit(string pathOrDirectory, string split, DataReadOptions? options = null)
+    public static LabeledDataset ReadSplit(string pathOrDirectory, string split, DataReadOptions? options = null) =>
+        ReadSplit([pathOrDirectory], split, options);
+
+    /// <summary>
+    /// Reads several files and folders (each folder's split files, see <see cref="DataLocator"/>) as one dataset,
+    /// in order. A text that an earlier file already held (whitespace runs collapsed) is counted once: later
+    /// copies are left out and counted in <see cref="LabeledDataset.DuplicateRows"/>. Duplicates inside one file
+    /// are kept, as the file has them.
+    /// </summary>
+    public static LabeledDataset ReadSplit(IReadOnlyList<string> paths, string split, DataReadOptions? options = null)
     {
         options ??= DataReadOptions.Default;
-        var files = DataLocator.Resolve(pathOrDirectory, split);
+        if (paths.Count == 0) throw new ArgumentException("No data path given.", nameof(paths));
+        var files = paths.SelectMany(p => DataLocator.Resolve(p, split)).Distinct(StringComparer.Ordinal).ToList();
         if (files.Count == 1) return ReadFile(files[0], options);
 
-        // Several shards (train-00000-of-00002.parquet, ...): one dataset, read in order.
         var rows = new List<LabeledText>();
         var problems = new List<string>();
-        int skipped = 0;
-        DataFormat format = DataFormat.Parquet;
+        var seenInEarlierFiles = new HashSet<string>(StringComparer.Ordinal);
+        int skipped = 0, duplicates = 0;
+        DataFormat? format = null;
         foreach (var file in files)
         {
             int? left = options.Limit is int l ? l - rows.Count : null;
             if (left <= 0) break;
             var part = ReadFile(file, options with { Limit = left });
-            rows.AddRange(part.Rows);
+            var keys = new List<string>(part.Rows.Count);
+            foreach (var row in part.Rows)
+            {
+                var key = DuplicateKey(row.Text);
+                if (seenInEarlierFiles.Contains(key)) { duplicates++; continue; }
+                keys.Add(key);
+                rows.Add(row);
+            }
+            seenInEarlierFiles.UnionWith(keys);
             skipped += part.SkippedRows;
             problems.AddRange(part.Problems.Take(LabeledDataset.MaxProblemsKept - problems.Count));
-            format = part.Format;
+            format = format is null || format == part.Format ? part.Format : DataFormat.Mixed;
         }
-        return new LabeledDataset(rows, skipped, format, pathOrDirectory) { Problems = problems };
+        var description = string.Join(" + ", files.Select(Path.GetFileName));
+        return new LabeledDataset(rows, skipped, format ?? DataFormat.Mixed, description) { Problems = problems, DuplicateRows = duplicates, Files = files };
     }
+
+    /// <summary>Two texts that differ only in runs of whitespace are the same text.</summary>
+    private static string DuplicateKey(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Reads one file in the given (or detected) format.</summary>
     public static LabeledDataset ReadFile(string path, DataReadOptions? options = null)
@@ -58,7 +80,7 @@ public static class LabeledDataReader
             case DataFormat.Parquet: ReadParquet(path, sink); break;
             default: throw new ArgumentOutOfRangeException(nameof(options), format, "Unknown data format.");
         }
-        return new LabeledDataset(sink.Rows, sink.Skipped, format, path) { Problems = sink.Problems };
+        return new LabeledDataset(sink.Rows, sink.Skipped, format, path) { Problems = sink.Problems, Files = [path] };
     }
 
     private static StreamReader OpenText(string path) =>

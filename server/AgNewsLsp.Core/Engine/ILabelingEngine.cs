@@ -42,22 +42,34 @@ public sealed record WorkProgress(string Stage, long Done, long Total, string? M
         inner is null ? null : new InlineProgress<WorkProgress>(p => inner.Report(p with { OverallPercent = from + (to - from) * p.Percent / 100 }));
 }
 
-public enum HeadKind { Linear, Mlp }
+/// <summary>
+/// What a head computes on the frozen features: a linear layer, a small MLP, or a linear layer over the
+/// encoder features joined with the text's hashed word and character n-grams (hybrid).
+/// </summary>
+public enum HeadKind { Linear, Mlp, Hybrid }
 
 public static class HeadKinds
 {
-    /// <summary>"linear" or "mlp" (any case); null or empty means the default (linear).</summary>
-    public static HeadKind? Parse(string? name) => name?.Trim().ToLowerInvariant() switch
+    /// <summary>The kind a training run uses when none is asked for.</summary>
+    public const HeadKind Default = HeadKind.Hybrid;
+
+    public static IReadOnlyList<string> Names { get; } = Enum.GetValues<HeadKind>().Select(Name).ToArray();
+
+    public static string Name(HeadKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>"linear", "mlp" or "hybrid" (any case); null or empty means the default.</summary>
+    public static HeadKind? Parse(string? name)
     {
-        null or "" => null,
-        "linear" => HeadKind.Linear,
-        "mlp" => HeadKind.Mlp,
-        _ => throw new ArgumentException($"head must be linear or mlp, not '{name}'."),
-    };
+        if (string.IsNullOrWhiteSpace(name)) return null;
+        foreach (var kind in Enum.GetValues<HeadKind>())
+            if (Name(kind) == name.Trim().ToLowerInvariant()) return kind;
+        throw new ArgumentException($"head must be one of {string.Join(", ", Names)}, not '{name}'.");
+    }
 }
 
+/// <param name="DataPaths">Files and folders (each folder's train* files); a text in several files is counted once.</param>
 public sealed record TrainRequest(
-    string DataPath,
+    IReadOnlyList<string> DataPaths,
     HeadKind? Head = null,
     string? Pooling = null,
     int? MaxEpochs = null,
@@ -75,11 +87,20 @@ public sealed record TrainResult(
     int ValidationCount,
     int SkippedRows,
     TimeSpan FeatureTime,
-    TimeSpan TrainTime);
+    TimeSpan TrainTime)
+{
+    public HeadKind Kind { get; init; }
+    /// <summary>Rows left out because an earlier file held the same text.</summary>
+    public int DuplicateRows { get; init; }
+    public IReadOnlyList<string> Files { get; init; } = [];
+    /// <summary>The temperature fitted on the validation rows (1: none).</summary>
+    public double Temperature { get; init; } = 1;
+}
 
 public sealed record EpochStats(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy);
 
-public sealed record EvaluateRequest(string DataPath, bool SkipBadRows = false, int? Limit = null);
+/// <param name="DataPaths">Files and folders (each folder's test* files), read as one set.</param>
+public sealed record EvaluateRequest(IReadOnlyList<string> DataPaths, bool SkipBadRows = false, int? Limit = null);
 
 public sealed record EngineStatus(
     string ModelName,

@@ -156,7 +156,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         var head = RequireHead();
         if (texts.Count == 0) return [];
         var encoded = _encoder.Encode(texts, [head.File.Pooling], null, cancellationToken);
-        var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(encoded.ByPooling[head.File.Pooling]), TorchPriority.Interactive);
+        var lexical = head.Head.LexicalRows(texts); // n-grams are counted here, not on the torch thread
+        var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(encoded.ByPooling[head.File.Pooling], lexical), TorchPriority.Interactive);
         return probabilities.Select((p, i) => ToPrediction(p, head.File.LabelNames, encoded.Truncated[i], encoded.TokenCounts[i])).ToArray();
     }
 
@@ -185,25 +186,27 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     private TrainResult Train(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var pooling = Features.Pooling.Parse(request.Pooling ?? _options.Pooling);
-        progress?.Report(new WorkProgress("reading", 0, 1, request.DataPath));
-        var data = LabeledDataReader.ReadSplit(request.DataPath, "train", new DataReadOptions(request.SkipBadRows, request.Limit));
+        progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
+        var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit));
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
 
         var featureClock = Stopwatch.StartNew();
         // Features take nearly all of a cold run; epochs the rest (early stopping may end before 100%).
-        var features = _features.Extract(data.Rows.Select(r => r.Text).ToArray(), [pooling], WorkProgress.Scaled(progress, 0, 90), cancellationToken)[pooling];
+        var texts = data.Rows.Select(r => r.Text).ToArray();
+        var features = _features.Extract(texts, [pooling], WorkProgress.Scaled(progress, 0, 90), cancellationToken)[pooling];
         featureClock.Stop();
 
         var trainClock = Stopwatch.StartNew();
-        var options = new HeadTrainingOptions
+        var defaults = new HeadTrainingOptions();
+        var options = defaults with
         {
-            Kind = request.Head ?? HeadKind.Linear,
-            MaxEpochs = request.MaxEpochs ?? 100,
-            Seed = request.Seed ?? 42,
-            ValidationFraction = request.ValidationFraction ?? 0.1,
+            Kind = request.Head ?? HeadKinds.Default,
+            MaxEpochs = request.MaxEpochs ?? defaults.MaxEpochs,
+            Seed = request.Seed ?? defaults.Seed,
+            ValidationFraction = request.ValidationFraction ?? defaults.ValidationFraction,
         };
         var labelNames = AgNewsLabels.Names;
-        var trained = HeadTrainer.Train(features, data.Rows.Select(r => r.Label).ToArray(), labelNames, options, WorkProgress.Scaled(progress, 90, 100), cancellationToken);
+        var trained = HeadTrainer.Train(features, texts, data.Rows.Select(r => r.Label).ToArray(), labelNames, options, WorkProgress.Scaled(progress, 90, 100), cancellationToken);
         trainClock.Stop();
         try
         {
@@ -218,8 +221,9 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
                 Precision = _encoder.Precision,
                 LabelNames = labelNames.ToArray(),
                 Validation = trained.Validation,
+                ValidationUncalibrated = trained.UncalibratedValidation,
                 History = trained.History.ToArray(),
-                TrainedOn = Path.GetFileName(data.Path),
+                TrainedOn = data.Path,
                 TrainCount = trained.TrainCount,
                 Seed = options.Seed,
                 CreatedUtc = DateTime.UtcNow,
@@ -228,7 +232,13 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             file.Save(target);
             _head = new LoadedHead(file, trained.Head, target);
             return new TrainResult(target, trained.Validation, trained.History, trained.TrainCount, trained.ValidationCount, data.SkippedRows,
-                featureClock.Elapsed, trainClock.Elapsed);
+                featureClock.Elapsed, trainClock.Elapsed)
+            {
+                Kind = options.Kind,
+                DuplicateRows = data.DuplicateRows,
+                Files = data.Files,
+                Temperature = trained.Head.Temperature,
+            };
         }
         catch
         {
@@ -241,11 +251,13 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         Task.Run(() =>
         {
             var head = RequireHead();
-            progress?.Report(new WorkProgress("reading", 0, 1, request.DataPath));
-            var data = LabeledDataReader.ReadSplit(request.DataPath, "test", new DataReadOptions(request.SkipBadRows, request.Limit));
+            progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
+            var data = LabeledDataReader.ReadSplit(request.DataPaths, "test", new DataReadOptions(request.SkipBadRows, request.Limit));
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
-            var features = _features.Extract(data.Rows.Select(r => r.Text).ToArray(), [head.File.Pooling], progress, cancellationToken)[head.File.Pooling];
-            var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features), TorchPriority.Background, cancellationToken);
+            var texts = data.Rows.Select(r => r.Text).ToArray();
+            var features = _features.Extract(texts, [head.File.Pooling], progress, cancellationToken)[head.File.Pooling];
+            var lexical = head.Head.LexicalRows(texts);
+            var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features, lexical), TorchPriority.Background, cancellationToken);
             var report = Metrics.Compute(data.Rows.Select(r => r.Label).ToArray(), probabilities, head.File.LabelNames);
             head.Metrics = report; // the head it measured, even if training swapped in another meanwhile
             return report;

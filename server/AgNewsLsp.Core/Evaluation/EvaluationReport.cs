@@ -5,12 +5,14 @@ public sealed record ClassMetrics(string Label, double Precision, double Recall,
 
 /// <summary>
 /// What evaluation on a labelled set says. ConfusionMatrix[gold][predicted] counts rows.
+/// ExpectedCalibrationError: how far the top-class probability is from the accuracy it claims (see <see cref="Calibration"/>).
 /// </summary>
 public sealed record EvaluationReport(
     int Count,
     double Accuracy,
     double MacroF1,
     double LogLoss,
+    double ExpectedCalibrationError,
     IReadOnlyList<string> LabelNames,
     IReadOnlyList<ClassMetrics> PerClass,
     int[][] ConfusionMatrix);

@@ -8,7 +8,7 @@ public static class Metrics
 
     /// <summary>
     /// Accuracy, per-class precision/recall/F1 with support, macro-F1, confusion matrix [gold][predicted] and
-    /// mean log-loss. The prediction is the arg-max of each probability row (the first class on ties).
+    /// mean log-loss, expected calibration error. The prediction is the arg-max of each probability row (the first class on ties).
     /// A class that is never predicted (or never gold) gets 0 where its ratio would divide by zero.
     /// </summary>
     public static EvaluationReport Compute(IReadOnlyList<int> gold, IReadOnlyList<float[]> probabilities, IReadOnlyList<string> labelNames)
@@ -63,6 +63,7 @@ public static class Metrics
             Accuracy: (double)correct / n,
             MacroF1: perClass.Average(m => m.F1),
             LogLoss: logLossSum / n,
+            ExpectedCalibrationError: Calibration.ExpectedCalibrationError(gold, probabilities),
             LabelNames: labelNames.ToArray(),
             PerClass: perClass,
             ConfusionMatrix: confusion);

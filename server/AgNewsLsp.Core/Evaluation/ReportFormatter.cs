@@ -30,6 +30,8 @@ public static class ReportFormatter
           .Append("  (").Append(report.Count.ToString(inv)).AppendLine(" rows)");
         sb.Append("macro-F1".PadRight(nameWidth)).Append("  ").AppendLine(report.MacroF1.ToString("F4", inv));
         sb.Append("log-loss".PadRight(nameWidth)).Append("  ").AppendLine(report.LogLoss.ToString("F4", inv));
+        sb.Append("ECE".PadRight(nameWidth)).Append("  ").Append(report.ExpectedCalibrationError.ToString("F4", inv))
+          .AppendLine($"  (expected calibration error, {Calibration.EceBins} bins)");
         sb.AppendLine();
 
         sb.AppendLine("confusion matrix (rows: gold, columns: predicted)");

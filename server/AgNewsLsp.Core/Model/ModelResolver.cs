@@ -22,8 +22,16 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
 
     public async Task<ResolvedModel> ResolveAsync(string? setting, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(setting) || setting is EmbeddedName or "default")
-            return Embedded();
+        if (string.IsNullOrWhiteSpace(setting)) return Embedded(EmbeddedEncoder.MiniLm);
+        if (EmbeddedEncoder.Find(setting) is { } embedded)
+        {
+            // An alias ("embedded", "arctic-xs") means our copy. The hub name of an encoder we carry means the user's copy
+            // from the Hugging Face cache when they have one (it may differ), else ours: never a download.
+            bool byHubName = string.Equals(setting.Trim(), embedded.ModelName, StringComparison.OrdinalIgnoreCase);
+            return byHubName && FindInHubCache(embedded.ModelName) is { } inHubCache
+                ? new ResolvedModel(embedded.ModelName, inHubCache, "hf-cache")
+                : Embedded(embedded);
+        }
 
         if (Directory.Exists(setting))
         {
@@ -41,18 +49,12 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
         if (BertCheckpoint.IsCheckpointFolder(downloaded)) return new ResolvedModel(repo, downloaded, "hub");
         if (Environment.GetEnvironmentVariable("HF_HUB_OFFLINE") == "1")
         {
-            if (repo == EmbeddedDefaultPackage.ModelName) return Embedded();
             throw new InvalidOperationException($"Model '{repo}' is not in the Hugging Face cache ({CacheFolders.HuggingFaceHub}) and HF_HUB_OFFLINE=1 forbids downloading it.");
         }
         try
         {
             await DownloadAsync(repo, downloaded, cancellationToken);
             return new ResolvedModel(repo, downloaded, "hub");
-        }
-        catch (HttpRequestException e) when (repo == EmbeddedDefaultPackage.ModelName)
-        {
-            log?.Report($"Could not download {repo} ({e.Message}); using the embedded copy.");
-            return Embedded();
         }
         catch (HttpRequestException e)
         {
@@ -62,8 +64,8 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
         }
     }
 
-    private ResolvedModel Embedded() =>
-        new(EmbeddedDefaultPackage.ModelName, EmbeddedDefaultModel.EnsureConverted(cacheRoot, log), EmbeddedName);
+    private ResolvedModel Embedded(EmbeddedEncoder encoder) =>
+        new(encoder.ModelName, EmbeddedModel.EnsureConverted(cacheRoot, log, encoder), EmbeddedName);
 
     private static bool LooksLikePath(string s) =>
         s.StartsWith('.') || s.StartsWith('/') || s.StartsWith('~') || s.Contains('\\') || s.Count(c => c == '/') > 1;

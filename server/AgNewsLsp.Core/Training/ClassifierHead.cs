@@ -1,4 +1,5 @@
 using AgNewsLsp.Engine;
+using AgNewsLsp.Features;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,22 +8,38 @@ using static TorchSharp.torch.nn;
 namespace AgNewsLsp.Training;
 
 /// <summary>
-/// The trained part: standardise the frozen features, then a linear layer (default) or a small MLP,
-/// producing logits. Softmax only at prediction time; the loss takes logits.
+/// The trained part, producing logits. Every kind standardises the frozen encoder features first; then
+/// <list type="bullet">
+/// <item>linear: one linear layer;</item>
+/// <item>mlp: linear, GELU, dropout, linear;</item>
+/// <item>hybrid: a linear layer over the encoder features joined with the text's hashed word and character
+/// n-grams (tf-idf, each part L2-normalised): an EmbeddingBag with one weight row per bucket adds the
+/// lexical logits, so a row costs its non-zero n-grams, not the size of the hashed space.</item>
+/// </list>
+/// Logits are divided by a temperature fitted on the validation rows (1 until fitted), so the probabilities
+/// are calibrated; the arg-max, and so the label, does not depend on it. Softmax only at prediction time.
 /// </summary>
-public sealed class ClassifierHead : Module<Tensor, Tensor>
+public sealed class ClassifierHead : Module
 {
     public HeadKind Kind { get; }
     public int InputSize { get; }
     public int ClassCount { get; }
     public int HiddenSize { get; }
 
-    // Feature standardisation learnt from the training split (buffers: saved, not trained).
+    /// <summary>The n-gram features a hybrid head reads; null for the other kinds.</summary>
+    public LexicalFeaturizer? Lexical { get; }
+
+    // Feature standardisation learnt from the training split, the lexical idf and the temperature: buffers, saved, not trained.
     private readonly Tensor feature_mean;
     private readonly Tensor feature_std;
+    private readonly Tensor temperature;
+    private readonly Tensor? lexical_idf;
     private readonly Sequential layers;
+    private readonly EmbeddingBag? lexical;
+    private float[]? _idf; // managed copy: the lexical weights of a row are computed on the CPU before the bag
 
-    public ClassifierHead(HeadKind kind, int inputSize, int classCount, int hiddenSize = 256, double dropout = 0.1) : base(nameof(ClassifierHead))
+    public ClassifierHead(HeadKind kind, int inputSize, int classCount, int hiddenSize = 256, double dropout = 0.1, LexicalFeaturizer? lexicalFeatures = null)
+        : base(nameof(ClassifierHead))
     {
         Kind = kind;
         InputSize = inputSize;
@@ -30,11 +47,21 @@ public sealed class ClassifierHead : Module<Tensor, Tensor>
         HiddenSize = kind == HeadKind.Mlp ? hiddenSize : 0;
         feature_mean = zeros(inputSize);
         feature_std = ones(inputSize);
-        layers = kind == HeadKind.Linear
-            ? Sequential(("0", Linear(inputSize, classCount)))
-            : Sequential(("0", Linear(inputSize, hiddenSize)), ("1", GELU()), ("2", Dropout(dropout)), ("3", Linear(hiddenSize, classCount)));
+        temperature = ones(1);
+        layers = kind == HeadKind.Mlp
+            ? Sequential(("0", Linear(inputSize, hiddenSize)), ("1", GELU()), ("2", Dropout(dropout)), ("3", Linear(hiddenSize, classCount)))
+            : Sequential(("0", Linear(inputSize, classCount)));
         register_buffer(nameof(feature_mean), feature_mean);
         register_buffer(nameof(feature_std), feature_std);
+        register_buffer(nameof(temperature), temperature);
+        if (kind == HeadKind.Hybrid)
+        {
+            Lexical = lexicalFeatures ?? new LexicalFeaturizer();
+            lexical = EmbeddingBag(Lexical.Buckets, classCount, mode: EmbeddingBagMode.Sum);
+            using (no_grad()) lexical.weight!.zero_(); // an n-gram says nothing until training sees it
+            lexical_idf = ones(Lexical.Buckets);
+            register_buffer(nameof(lexical_idf), lexical_idf);
+        }
         RegisterComponents();
     }
 
@@ -45,21 +72,147 @@ public sealed class ClassifierHead : Module<Tensor, Tensor>
         feature_std.copy_(tensor(std));
     }
 
-    public override Tensor forward(Tensor features)
+    public float Temperature => temperature.item<float>();
+
+    public void SetTemperature(double value)
+    {
+        using var _ = no_grad();
+        temperature.fill_(value);
+    }
+
+    /// <summary>Inverse document frequencies per bucket (hybrid heads), learnt from the training split.</summary>
+    public void SetIdf(float[] idf)
+    {
+        if (lexical_idf is null) throw new InvalidOperationException($"A {Kind} head has no lexical features.");
+        using var _ = no_grad();
+        lexical_idf.copy_(tensor(idf));
+        _idf = idf;
+    }
+
+    private float[] Idf => _idf ??= lexical_idf!.data<float>().ToArray();
+
+    /// <summary>The parameters of the encoder-feature part (every kind has one); trained by AdamW.</summary>
+    public IEnumerable<Parameter> EncoderPartParameters() => layers.parameters();
+
+    /// <summary>A hybrid head's [buckets, classes] n-gram weights; null for the other kinds.</summary>
+    public Parameter? LexicalWeight => lexical?.weight;
+
+    /// <summary>The encoder-feature part's logits.</summary>
+    public Tensor EncoderLogits(Tensor features)
     {
         using var standardized = (features - feature_mean) / feature_std;
         return layers.forward(standardized);
     }
 
-    /// <summary>Class probabilities for each row of features.</summary>
-    public float[][] PredictProbabilities(float[][] features)
+    /// <summary>Logits before the temperature. Lexical rows are needed by hybrid heads only.</summary>
+    public Tensor Logits(Tensor features, IReadOnlyList<LexicalRow>? lexicalRows = null)
+    {
+        using var scope = NewDisposeScope();
+        var logits = EncoderLogits(features);
+        if (lexical is not null)
+        {
+            if (lexicalRows is null || lexicalRows.Count != features.shape[0])
+                throw new ArgumentException("A hybrid head needs the lexical features of every row.");
+            var bag = LexicalBag.Build(lexicalRows, Idf);
+            logits = logits + lexical.forward(tensor(bag.Indexes), tensor(bag.Offsets), tensor(bag.Weights));
+        }
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The n-gram bag of rows, weighted with this head's idf.</summary>
+    public LexicalBag Bag(IReadOnlyList<LexicalRow> rows) => LexicalBag.Build(rows, Idf);
+
+    /// <summary>Calibrated logits: divided by the fitted temperature.</summary>
+    public Tensor CalibratedLogits(Tensor features, IReadOnlyList<LexicalRow>? lexicalRows = null)
+    {
+        using var logits = Logits(features, lexicalRows);
+        return logits / temperature;
+    }
+
+    /// <summary>A hybrid head's n-gram rows for texts (empty for the other kinds).</summary>
+    public IReadOnlyList<LexicalRow>? LexicalRows(IReadOnlyList<string> texts) =>
+        Lexical is null ? null : LexicalRow.Featurize(Lexical, texts);
+
+    /// <summary>Class probabilities for each row: softmax of the calibrated logits. Texts are needed by hybrid heads only.</summary>
+    public float[][] PredictProbabilities(float[][] features, IReadOnlyList<string>? texts = null)
+    {
+        if (features.Length == 0) return [];
+        var lexicalRows = Lexical is null ? null
+            : LexicalRows(texts ?? throw new ArgumentException("A hybrid head needs the texts as well as their encoder features."));
+        return PredictProbabilities(features, lexicalRows);
+    }
+
+    public float[][] PredictProbabilities(float[][] features, IReadOnlyList<LexicalRow>? lexicalRows)
     {
         if (features.Length == 0) return [];
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         eval();
         var input = tensor(features.SelectMany(f => f).ToArray(), [features.Length, InputSize]);
-        var probabilities = functional.softmax(forward(input), 1).data<float>().ToArray();
+        var probabilities = functional.softmax(CalibratedLogits(input, lexicalRows), 1).data<float>().ToArray();
         return Enumerable.Range(0, features.Length).Select(r => probabilities.AsSpan(r * ClassCount, ClassCount).ToArray()).ToArray();
+    }
+}
+
+/// <summary>
+/// EmbeddingBag input for rows of n-grams: every row's buckets one after another, where each row starts, and
+/// tf-idf weights L2-normalised per part, each part to norm 1/sqrt(2): together a unit vector, neither part
+/// dominating. A batch whose rows are all empty holds one entry: bucket 0 with weight 0, which adds nothing.
+/// </summary>
+public sealed record LexicalBag(long[] Indexes, long[] Offsets, float[] Weights)
+{
+    public static LexicalBag Build(IReadOnlyList<LexicalRow> rows, float[] idf)
+    {
+        int total = 0;
+        foreach (var r in rows) total += r.Words.Count + r.Chars.Count;
+        var indexes = new long[Math.Max(total, 1)];
+        var weights = new float[Math.Max(total, 1)];
+        var offsets = new long[rows.Count];
+        int at = 0;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            offsets[i] = at;
+            at = Weigh(rows[i].Words, idf, indexes, weights, at);
+            at = Weigh(rows[i].Chars, idf, indexes, weights, at);
+        }
+        return new LexicalBag(indexes, offsets, weights);
+    }
+
+    private static int Weigh(SparseRow part, float[] idf, long[] indexes, float[] weights, int at)
+    {
+        double norm = 0;
+        for (int k = 0; k < part.Count; k++)
+        {
+            double v = part.Values[k] * idf[part.Indexes[k]];
+            norm += v * v;
+        }
+        float scale = norm > 0 ? (float)(1 / Math.Sqrt(2 * norm)) : 0;
+        for (int k = 0; k < part.Count; k++)
+        {
+            indexes[at] = part.Indexes[k];
+            weights[at] = part.Values[k] * idf[part.Indexes[k]] * scale;
+            at++;
+        }
+        return at;
+    }
+}
+
+/// <summary>The hashed n-grams of one text, word part and character part.</summary>
+public sealed record LexicalRow(SparseRow Words, SparseRow Chars)
+{
+    public static LexicalRow[] Featurize(LexicalFeaturizer featurizer, IReadOnlyList<string> texts)
+    {
+        var rows = new LexicalRow[texts.Count];
+        if (texts.Count < 64)
+            for (int i = 0; i < texts.Count; i++) rows[i] = One(featurizer, texts[i]);
+        else
+            Parallel.For(0, texts.Count, i => rows[i] = One(featurizer, texts[i]));
+        return rows;
+    }
+
+    private static LexicalRow One(LexicalFeaturizer featurizer, string text)
+    {
+        var (words, chars) = featurizer.Featurize(text);
+        return new LexicalRow(words, chars);
     }
 }

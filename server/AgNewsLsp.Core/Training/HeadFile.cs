@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Evaluation;
+using AgNewsLsp.Features;
 using AgNewsLsp.Native;
 using static TorchSharp.torch;
 
@@ -9,8 +10,10 @@ namespace AgNewsLsp.Training;
 
 /// <summary>
 /// A trained head on disk: its weights and everything needed to use it correctly: which model (by
-/// content fingerprint) and pooling it belongs to, label names, max tokens, and its metrics.
-/// JSON, small (a few hundred KB), written atomically.
+/// content fingerprint) and pooling it belongs to, label names, max tokens, n-gram settings, and its metrics.
+/// One JSON file, written atomically. Small tensors are JSON arrays; large ones (a hybrid head's per-bucket
+/// weights) are little-endian float32 in base64, which keeps the file a third of the size and loads
+/// without parsing millions of numbers.
 /// </summary>
 public sealed record HeadFile
 {
@@ -26,15 +29,48 @@ public sealed record HeadFile
     [JsonPropertyName("labelNames")] public string[] LabelNames { get; init; } = [];
     [JsonPropertyName("inputSize")] public int InputSize { get; init; }
     [JsonPropertyName("hiddenSize")] public int HiddenSize { get; init; }
+    /// <summary>The n-gram features of a hybrid head; null for the other kinds.</summary>
+    [JsonPropertyName("lexical")] public LexicalFeaturizer? Lexical { get; init; }
     [JsonPropertyName("tensors")] public Dictionary<string, HeadTensor> Tensors { get; init; } = new();
     [JsonPropertyName("validation")] public EvaluationReport? Validation { get; init; }
+    /// <summary>The validation report before temperature scaling (same accuracy; log-loss and ECE of the raw softmax).</summary>
+    [JsonPropertyName("validationUncalibrated")] public EvaluationReport? ValidationUncalibrated { get; init; }
     [JsonPropertyName("history")] public EpochStats[] History { get; init; } = [];
     [JsonPropertyName("trainedOn")] public string? TrainedOn { get; init; }
     [JsonPropertyName("trainCount")] public int TrainCount { get; init; }
     [JsonPropertyName("seed")] public int Seed { get; init; }
     [JsonPropertyName("createdUtc")] public DateTime CreatedUtc { get; init; }
 
-    public sealed record HeadTensor([property: JsonPropertyName("shape")] long[] Shape, [property: JsonPropertyName("data")] float[] Data);
+    public sealed record HeadTensor
+    {
+        /// <summary>Tensors with more values than this are stored in base64.</summary>
+        public const int InlineLimit = 4096;
+
+        [JsonPropertyName("shape")] public long[] Shape { get; init; } = [];
+        [JsonPropertyName("data")] public float[]? Data { get; init; }
+        /// <summary>Little-endian float32 values in base64 (large tensors).</summary>
+        [JsonPropertyName("base64")] public string? Base64 { get; init; }
+
+        public static HeadTensor From(long[] shape, float[] values) => values.Length <= InlineLimit
+            ? new HeadTensor { Shape = shape, Data = values }
+            : new HeadTensor { Shape = shape, Base64 = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())) };
+
+        /// <summary>The values, whichever way they were stored; null when neither or both are present or the bytes are not whole floats.</summary>
+        public float[]? Values()
+        {
+            if ((Data is null) == (Base64 is null)) return null;
+            if (Data is not null) return Data;
+            byte[] bytes;
+            try { bytes = Convert.FromBase64String(Base64!); }
+            catch (FormatException) { return null; }
+            if (bytes.Length % sizeof(float) != 0) return null;
+            if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Head files store little-endian floats.");
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        }
+    }
+
+    /// <summary>Buffers that heads written before them lack, and the value they meant.</summary>
+    private static readonly Dictionary<string, float> AddedLater = new() { ["temperature"] = 1f };
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -47,34 +83,43 @@ public sealed record HeadFile
     {
         Kind = head.Kind,
         InputSize = head.InputSize,
+        Lexical = head.Lexical,
         HiddenSize = head.HiddenSize,
         Tensors = head.state_dict().ToDictionary(kv => kv.Key, kv =>
         {
             using var values = kv.Value.to(ScalarType.Float32);
-            return new HeadTensor(kv.Value.shape, values.data<float>().ToArray());
+            return HeadTensor.From(kv.Value.shape, values.data<float>().ToArray());
         }),
     };
 
     public ClassifierHead CreateHead()
     {
         TorchRuntime.EnsureInitialized();
-        var head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1));
+        if (Kind == HeadKind.Hybrid && Lexical is null) throw new InvalidDataException("A hybrid head file lacks its n-gram settings ('lexical').");
+        Lexical?.Validate();
+        var head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1), lexicalFeatures: Lexical);
         try
         {
             var state = head.state_dict();
-            var missing = state.Keys.Except(Tensors.Keys).ToList();
+            var missing = state.Keys.Except(Tensors.Keys).Except(AddedLater.Keys).ToList();
             if (missing.Count > 0) throw new InvalidDataException($"Head file lacks tensors: {string.Join(", ", missing)}.");
             using var _ = no_grad();
             foreach (var (name, parameter) in state)
             {
-                var stored = Tensors[name];
+                if (!Tensors.TryGetValue(name, out var stored))
+                {
+                    parameter.fill_(AddedLater[name]);
+                    continue;
+                }
                 if (!stored.Shape.SequenceEqual(parameter.shape))
                     throw new InvalidDataException($"Head tensor {name} has shape [{string.Join(",", stored.Shape)}], expected [{string.Join(",", parameter.shape)}].");
-                if (stored.Data.Length != stored.Shape.Aggregate(1L, (a, b) => a * b))
-                    throw new InvalidDataException($"Head tensor {name} holds {stored.Data.Length} values for shape [{string.Join(",", stored.Shape)}].");
-                using var values = tensor(stored.Data, stored.Shape);
+                var data = stored.Values() ?? throw new InvalidDataException($"Head tensor {name} needs its values in exactly one of 'data' or 'base64'.");
+                if (data.Length != stored.Shape.Aggregate(1L, (a, b) => a * b))
+                    throw new InvalidDataException($"Head tensor {name} holds {data.Length} values for shape [{string.Join(",", stored.Shape)}].");
+                using var values = tensor(data, stored.Shape);
                 parameter.copy_(values);
             }
+            if (Kind == HeadKind.Hybrid) head.SetIdf(Tensors["lexical_idf"].Values()!);
             head.eval();
             return head;
         }

@@ -9,7 +9,7 @@ public sealed class UsageException(string message) : Exception(message);
 /// </summary>
 public sealed class CliArguments
 {
-    private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     public IReadOnlyList<string> Positionals { get; }
 
     private CliArguments(List<string> positionals) => Positionals = positionals;
@@ -44,7 +44,7 @@ public sealed class CliArguments
             if (flagOptions.Contains(name))
             {
                 if (value is not null) throw new UsageException($"--{name} takes no value.");
-                result._options[name] = "true";
+                result.Set(name, "true");
             }
             else if (valueOptions.Contains(name))
             {
@@ -53,15 +53,26 @@ public sealed class CliArguments
                     if (!e.MoveNext()) throw new UsageException($"--{name} needs a value.");
                     value = e.Current;
                 }
-                result._options[name] = value;
+                result.Set(name, value);
             }
             else throw new UsageException($"Unknown option --{name}.");
         }
         return result;
     }
 
+    private void Set(string name, string value)
+    {
+        if (!_options.TryGetValue(name, out var values)) _options[name] = values = [];
+        values.Add(value);
+    }
+
     public bool Flag(string name) => _options.ContainsKey(name);
-    public string? Value(string name) => _options.GetValueOrDefault(name);
+
+    /// <summary>The option's value; when it was given more than once, the last one.</summary>
+    public string? Value(string name) => _options.GetValueOrDefault(name)?[^1];
+
+    /// <summary>Every value the option was given, in order (for options that may repeat, such as --data).</summary>
+    public IReadOnlyList<string> Values(string name) => _options.GetValueOrDefault(name) ?? [];
 
     public int? Int(string name, int min = int.MinValue)
     {

@@ -24,9 +24,11 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
         Usage:
           agnews classify TEXT... | -          label a text (- reads standard input)
           agnews label FILE... [--paragraphs]  label files, or each paragraph of them
-          agnews train --data DIR|FILE [--head-kind linear|mlp] [--pooling P] [--epochs N] [--seed N]
+          agnews train --data DIR|FILE... [--head-kind hybrid|linear|mlp] [--pooling P] [--epochs N] [--seed N]
                        [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
-          agnews evaluate --data FILE|DIR [--limit N] [--skip-bad-rows]
+                                               --data may repeat; a folder means its train* files; a text in
+                                               several files counts once. Default head kind: hybrid
+          agnews evaluate --data FILE|DIR... [--limit N] [--skip-bad-rows]
           agnews model info
           agnews serve [--stdio | --port N]    the language server (JSON-RPC, LSP framing)
 
@@ -187,7 +189,7 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
 
     private async Task<int> TrainAsync(CliArguments a, CancellationToken ct)
     {
-        var data = a.Value("data") ?? throw new UsageException("train needs --data DIR|FILE.");
+        var data = DataPaths(a, "train");
         HeadKind? kind;
         try
         {
@@ -206,8 +208,9 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
         if (a.Flag("json")) WriteJson(result);
         else
         {
-            stdout.WriteLine($"Trained a {kind?.ToString().ToLowerInvariant() ?? "linear"} head on {result.TrainCount} texts " +
-                             $"({result.ValidationCount} held out{(result.SkippedRows > 0 ? $", {result.SkippedRows} bad rows skipped" : "")}) " +
+            stdout.WriteLine($"Trained a {HeadKinds.Name(result.Kind)} head on {result.TrainCount} texts " +
+                             $"({result.ValidationCount} held out{(result.SkippedRows > 0 ? $", {result.SkippedRows} bad rows skipped" : "")}" +
+                             $"{(result.DuplicateRows > 0 ? $", {result.DuplicateRows} texts already in an earlier file left out" : "")}) " +
                              $"in {result.History.Count} epochs: features {result.FeatureTime.TotalSeconds:F1} s, training {result.TrainTime.TotalSeconds:F1} s.");
             stdout.WriteLine($"Saved {result.HeadPath}");
             stdout.WriteLine("Validation:");
@@ -216,9 +219,16 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
         return Ok;
     }
 
+    /// <summary>Every --data value, then any positional arguments: all are data files or folders.</summary>
+    private static IReadOnlyList<string> DataPaths(CliArguments a, string command)
+    {
+        var paths = a.Values("data").Concat(a.Positionals).ToList();
+        return paths.Count > 0 ? paths : throw new UsageException($"{command} needs --data FILE|DIR (one or more).");
+    }
+
     private async Task<int> EvaluateAsync(CliArguments a, CancellationToken ct)
     {
-        var data = a.Value("data") ?? throw new UsageException("evaluate needs --data FILE|DIR.");
+        var data = DataPaths(a, "evaluate");
         using var engine = await OpenEngineAsync(a, ct);
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var report = await engine.EvaluateAsync(new EvaluateRequest(data, a.Flag("skip-bad-rows"), a.Int("limit", 1)), progress, ct);

@@ -52,8 +52,9 @@ public sealed record ParagraphLabel(Range Range, string Text, PredictionDto Pred
 
 public sealed record LabelDocumentResult(string Uri, PredictionDto Document, IReadOnlyList<ParagraphLabel>? Paragraphs);
 
+/// <summary>Data is dataPath (one file or folder), dataPaths (several), or both.</summary>
 public sealed record TrainParams(
-    string DataPath,
+    string? DataPath = null,
     string? Head = null,
     string? Pooling = null,
     int? MaxEpochs = null,
@@ -61,9 +62,11 @@ public sealed record TrainParams(
     double? ValidationFraction = null,
     bool? SkipBadRows = null,
     int? Limit = null,
-    JsonElement? WorkDoneToken = null);
+    JsonElement? WorkDoneToken = null,
+    string[]? DataPaths = null);
 
-public sealed record EvaluateParams(string DataPath, bool? SkipBadRows = null, int? Limit = null, JsonElement? WorkDoneToken = null);
+public sealed record EvaluateParams(string? DataPath = null, bool? SkipBadRows = null, int? Limit = null, JsonElement? WorkDoneToken = null,
+    string[]? DataPaths = null);
 
 public sealed record ClassMetricsDto(string Label, double Precision, double Recall, double F1, int Support);
 
@@ -72,12 +75,13 @@ public sealed record ReportDto(
     double Accuracy,
     double MacroF1,
     double LogLoss,
+    double ExpectedCalibrationError,
     IReadOnlyList<string> LabelNames,
     IReadOnlyList<ClassMetricsDto> PerClass,
     int[][] ConfusionMatrix)
 {
     public static ReportDto From(EvaluationReport r) => new(
-        r.Count, r.Accuracy, r.MacroF1, r.LogLoss, r.LabelNames,
+        r.Count, r.Accuracy, r.MacroF1, r.LogLoss, r.ExpectedCalibrationError, r.LabelNames,
         r.PerClass.Select(c => new ClassMetricsDto(c.Label, c.Precision, c.Recall, c.F1, c.Support)).ToList(),
         r.ConfusionMatrix);
 }
@@ -86,17 +90,21 @@ public sealed record EpochDto(int Epoch, double TrainLoss, double TrainAccuracy,
 
 public sealed record TrainResultDto(
     string HeadPath,
+    string HeadKind,
     int TrainCount,
     int ValidationCount,
     int SkippedRows,
+    int DuplicateRows,
+    IReadOnlyList<string> Files,
     double FeatureSeconds,
     double TrainSeconds,
+    double Temperature,
     ReportDto Validation,
     IReadOnlyList<EpochDto> History)
 {
     public static TrainResultDto From(TrainResult r) => new(
-        r.HeadPath, r.TrainCount, r.ValidationCount, r.SkippedRows,
-        Math.Round(r.FeatureTime.TotalSeconds, 3), Math.Round(r.TrainTime.TotalSeconds, 3),
+        r.HeadPath, HeadKinds.Name(r.Kind), r.TrainCount, r.ValidationCount, r.SkippedRows, r.DuplicateRows, r.Files,
+        Math.Round(r.FeatureTime.TotalSeconds, 3), Math.Round(r.TrainTime.TotalSeconds, 3), Math.Round(r.Temperature, 4),
         ReportDto.From(r.Validation),
         r.History.Select(e => new EpochDto(e.Epoch, e.TrainLoss, e.TrainAccuracy, e.ValidationLoss, e.ValidationAccuracy)).ToList());
 }

@@ -53,6 +53,14 @@ public sealed class RequestContext(
 
     /// <summary>A data path from the client: a file: URI or a path, relative ones against dataFolder.</summary>
     /// <remarks>A path that does not exist is -32003 here, before the engine is involved.</remarks>
+    /// <summary>dataPath and dataPaths of a request, each resolved; at least one is required.</summary>
+    public IReadOnlyList<string> ResolveDataPaths(string? dataPath, IReadOnlyList<string>? dataPaths)
+    {
+        var given = (dataPath is null ? [] : new[] { dataPath }).Concat(dataPaths ?? []).ToList();
+        if (given.Count == 0) throw ProtocolErrors.InvalidParams("dataPath (or dataPaths) is required");
+        return given.Select(ResolveDataPath).ToList();
+    }
+
     public string ResolveDataPath(string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw ProtocolErrors.InvalidParams("dataPath is required");

@@ -18,7 +18,7 @@ public sealed class TrainedEngineFixture : IDisposable
     {
         HeadPath = Path.Combine(Folder.Path, "head.json");
         Engine = LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = TestPaths.TestCache, HeadPath = HeadPath }).GetAwaiter().GetResult();
-        FirstTraining = Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain, Limit: TrainRows), null, CancellationToken.None).GetAwaiter().GetResult();
+        FirstTraining = Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: TrainRows), null, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     public void Dispose()

@@ -16,8 +16,8 @@ public class FullDataTests(ITestOutputHelper output)
     {
         using var folder = new TempFolder();
         using var engine = await LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = TestPaths.TestCache, HeadPath = Path.Combine(folder.Path, "head.json") });
-        var trained = await engine.TrainAsync(new TrainRequest(TestPaths.AgNewsData), null, CancellationToken.None);
-        var report = await engine.EvaluateAsync(new EvaluateRequest(TestPaths.AgNewsTest), null, CancellationToken.None);
+        var trained = await engine.TrainAsync(new TrainRequest([TestPaths.AgNewsData]), null, CancellationToken.None);
+        var report = await engine.EvaluateAsync(new EvaluateRequest([TestPaths.AgNewsTest]), null, CancellationToken.None);
         output.WriteLine($"trained on {trained.TrainCount} (+{trained.ValidationCount} validation) rows");
         output.WriteLine(ReportFormatter.ToText(report));
         Assert.Equal(7600, report.Count);

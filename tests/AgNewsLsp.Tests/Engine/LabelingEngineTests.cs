@@ -34,8 +34,8 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         using var folder = new TempFolder();
         var a = Path.Combine(folder.Path, "a.json");
         var b = Path.Combine(folder.Path, "b.json");
-        Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain, Limit: 600, Seed: 7, OutputHeadPath: a), null, CancellationToken.None).GetAwaiter().GetResult();
-        Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain, Limit: 600, Seed: 7, OutputHeadPath: b), null, CancellationToken.None).GetAwaiter().GetResult();
+        Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: a), null, CancellationToken.None).GetAwaiter().GetResult();
+        Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: b), null, CancellationToken.None).GetAwaiter().GetResult();
         var ha = HeadFile.Load(a);
         var hb = HeadFile.Load(b);
         Assert.Equal(ha.History.Length, hb.History.Length);
@@ -51,7 +51,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         using var folder = new TempFolder();
         var overall = new List<double>();
         var progress = new InlineProgress<WorkProgress>(p => { if (p.OverallPercent is { } o) overall.Add(o); });
-        await Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain, Limit: 700, OutputHeadPath: Path.Combine(folder.Path, "p.json")), progress, CancellationToken.None);
+        await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 700, OutputHeadPath: Path.Combine(folder.Path, "p.json")), progress, CancellationToken.None);
         Engine.UseHead(fixture.HeadPath);
         Assert.NotEmpty(overall);
         Assert.Equal(overall.OrderBy(x => x), overall); // never goes back when a new stage starts
@@ -67,7 +67,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         using var cancel = new CancellationTokenSource();
         var progress = new InlineProgress<WorkProgress>(p => { if (p.Stage == "training") cancel.Cancel(); });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain, Limit: 800, Seed: 99), progress, cancel.Token));
+            Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 800, Seed: 99), progress, cancel.Token));
         Assert.Equal(before, File.ReadAllBytes(fixture.HeadPath));
         Assert.Equal(fixture.HeadPath, Engine.HeadPath);
         Assert.Equal(probe, Engine.Classify(["Stocks rallied after the central bank cut interest rates."])[0].Probabilities);
@@ -86,12 +86,12 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
             started.Set();
             release.Wait(TimeSpan.FromSeconds(30));
         });
-        var first = Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain, Limit: 400, OutputHeadPath: Path.Combine(folder.Path, "x.json")), progress, CancellationToken.None);
+        var first = Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 400, OutputHeadPath: Path.Combine(folder.Path, "x.json")), progress, CancellationToken.None);
         try
         {
             Assert.True(started.Wait(TimeSpan.FromSeconds(60)));
             Assert.True(Engine.Status.Training);
-            var busy = await Assert.ThrowsAsync<EngineBusyException>(() => Engine.TrainAsync(new TrainRequest(TestPaths.AgNewsTrain), null, CancellationToken.None));
+            var busy = await Assert.ThrowsAsync<EngineBusyException>(() => Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain]), null, CancellationToken.None));
             Assert.Contains("already running", busy.Message);
             Assert.Equal("Sports", Engine.Classify(["The quarterback threw three touchdown passes as the Patriots won the NFL game."])[0].Label);
         }
@@ -139,7 +139,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
     [Fact]
     public async Task Evaluate_reports_metrics_on_a_labelled_file()
     {
-        var report = await Engine.EvaluateAsync(new EvaluateRequest(TestPaths.AgNewsTest, Limit: 400), null, CancellationToken.None);
+        var report = await Engine.EvaluateAsync(new EvaluateRequest([TestPaths.AgNewsTest], Limit: 400), null, CancellationToken.None);
         Assert.Equal(400, report.Count);
         Assert.True(report.Accuracy > 0.75, $"accuracy {report.Accuracy}");
         Assert.Equal(400, report.ConfusionMatrix.Sum(r => r.Sum()));

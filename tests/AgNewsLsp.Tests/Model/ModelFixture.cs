@@ -13,7 +13,7 @@ public sealed class EmbeddedModelFixture : IDisposable
     public EmbeddedModelFixture()
     {
         TorchRuntime.EnsureInitialized();
-        Folder = EmbeddedDefaultModel.EnsureConverted(TestPaths.TestCache);
+        Folder = EmbeddedModel.EnsureConverted(TestPaths.TestCache);
         Model = BertCheckpoint.Load(Folder);
     }
 

@@ -46,7 +46,7 @@ public class OnnxParityTests(EmbeddedModelFixture fixture)
     [Fact]
     public void Every_parameter_was_imported_and_named_from_the_graph()
     {
-        var graph = OnnxGraph.Parse(EmbeddedDefaultPackage.Locate().ReadModelOnnx());
+        var graph = OnnxGraph.Parse(EmbeddedPackage.Locate().ReadModelOnnx());
         var weights = OnnxBertImporter.ReadWeights(graph);
         using var model = new BertModel(BertConfig.MiniLmL6);
         Assert.Equal(model.state_dict().Keys.OrderBy(k => k), weights.Keys.OrderBy(k => k));

@@ -54,7 +54,7 @@ public sealed class FakeLabelingEngine : ILabelingEngine
         {
             LastTrainRequest = request;
             if (TrainFailure is { } failure) throw failure;
-            CheckData(request.DataPath);
+            foreach (var path in request.DataPaths) CheckData(path);
             TrainingStarted.TrySetResult();
             for (var step = 1; step <= TrainSteps; step++)
             {
@@ -85,7 +85,7 @@ public sealed class FakeLabelingEngine : ILabelingEngine
     public async Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         LastEvaluateRequest = request;
-        CheckData(request.DataPath);
+        foreach (var path in request.DataPaths) CheckData(path);
         for (var step = 1; step <= 3; step++)
         {
             await Task.Delay(StepDelay, cancellationToken);
@@ -101,7 +101,7 @@ public sealed class FakeLabelingEngine : ILabelingEngine
         if (path.Contains("explode", StringComparison.Ordinal)) throw new InvalidOperationException("boom");
     }
 
-    private static EvaluationReport Report(int count) => new(count, 0.75, 0.7, 0.6, AgNewsLabels.Names,
+    private static EvaluationReport Report(int count) => new(count, 0.75, 0.7, 0.6, 0.05, AgNewsLabels.Names,
         AgNewsLabels.Names.Select(n => new ClassMetrics(n, 0.8, 0.7, 0.75, count / 4)).ToList(),
         [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
 }

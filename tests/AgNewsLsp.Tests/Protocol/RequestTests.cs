@@ -142,7 +142,7 @@ public class RequestTests
         await client.InitializedAsync(initializationOptions: new { dataFolder = TestData.Folder });
         var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", head = "mlp", maxEpochs = 3, seed = 7, validationFraction = 0.2, skipBadRows = true, limit = 100 });
         var request = client.Engine.LastTrainRequest!;
-        Assert.Equal(Path.Combine(TestData.Folder, "train.csv"), request.DataPath);
+        Assert.Equal([Path.Combine(TestData.Folder, "train.csv")], request.DataPaths);
         Assert.Equal(HeadKind.Mlp, request.Head);
         Assert.Equal(3, request.MaxEpochs);
         Assert.Equal(7, request.Seed);

@@ -5,7 +5,7 @@ namespace AgNewsLsp.Tests.Text;
 
 public sealed class VocabFixture
 {
-    public string[] Vocab { get; } = EmbeddedDefaultPackage.Locate().ReadVocab();
+    public string[] Vocab { get; } = EmbeddedPackage.Locate().ReadVocab();
 }
 
 public class BertWordPieceTokenizerTests(VocabFixture fixture) : IClassFixture<VocabFixture>

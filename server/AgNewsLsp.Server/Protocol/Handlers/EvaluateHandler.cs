@@ -10,7 +10,7 @@ public sealed class EvaluateHandler : IRequestHandler<EvaluateParams, ReportDto>
     public async Task<ReportDto> HandleAsync(EvaluateParams request, RequestContext context, CancellationToken cancellationToken)
     {
         if (request.Limit is <= 0) throw ProtocolErrors.InvalidParams("agnews/evaluate: limit must be positive");
-        var evaluateRequest = new EvaluateRequest(context.ResolveDataPath(request.DataPath), request.SkipBadRows ?? false, request.Limit);
+        var evaluateRequest = new EvaluateRequest(context.ResolveDataPaths(request.DataPath, request.DataPaths), request.SkipBadRows ?? false, request.Limit);
         var engine = await context.GetEngineAsync(cancellationToken);
 
         var report = await context.Progress.RunAsync("Evaluating AG News head", request.WorkDoneToken, cancellationToken,

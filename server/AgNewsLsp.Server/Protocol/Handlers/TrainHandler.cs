@@ -22,7 +22,7 @@ public sealed class TrainHandler : IRequestHandler<TrainParams, TrainResultDto>
         if (request.Limit is <= 0) throw ProtocolErrors.InvalidParams("agnews/train: limit must be positive");
         if (request.ValidationFraction is <= 0 or >= 1) throw ProtocolErrors.InvalidParams("agnews/train: validationFraction must be between 0 and 1 (exclusive)");
         var trainRequest = new TrainRequest(
-            context.ResolveDataPath(request.DataPath), head, request.Pooling, request.MaxEpochs, request.Seed,
+            context.ResolveDataPaths(request.DataPath, request.DataPaths), head, request.Pooling, request.MaxEpochs, request.Seed,
             request.ValidationFraction, request.SkipBadRows ?? false, request.Limit);
 
         var engine = await context.GetEngineAsync(cancellationToken); // a second run is refused by the engine (-32001)

