@@ -118,4 +118,29 @@ public class CommandLineTests(TrainedEngineFixture fixture)
         Assert.Equal(1, code);
         Assert.Contains("trained for model", stderr.ToString());
     }
+
+    [Fact]
+    public void Train_reads_every_data_file_given_and_reports_the_hybrid_head_with_its_calibration()
+    {
+        using var folder = new TempFolder();
+        var a = Path.Combine(folder.Path, "a.csv");
+        var b = Path.Combine(folder.Path, "b.csv");
+        var lines = File.ReadLines(TestPaths.AgNewsTrain).Take(500).ToArray();
+        File.WriteAllLines(a, lines[..300]);
+        File.WriteAllLines(b, lines[250..]); // 50 rows in both files
+        var head = Path.Combine(folder.Path, "h.head.json");
+        var (code, output, err) = Run("", "train", "--data", a, "--data", b, "--head-kind", "hybrid", "--epochs", "3", "--out", head, "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.Equal(500, root.GetProperty("trainCount").GetInt32() + root.GetProperty("validationCount").GetInt32());
+        Assert.Equal(50, root.GetProperty("duplicateRows").GetInt32());
+        Assert.Equal("hybrid", root.GetProperty("kind").GetString());
+        Assert.InRange(root.GetProperty("temperature").GetDouble(), 0.05, 20);
+        Assert.True(root.GetProperty("validation").TryGetProperty("expectedCalibrationError", out _));
+        Assert.Equal(global::AgNewsLsp.Engine.HeadKind.Hybrid, global::AgNewsLsp.Training.HeadFile.Load(head).Kind);
+        // The same data as positional arguments after --data.
+        Assert.Equal(0, Run("", "train", "--data", a, b, "--epochs", "1", "--out", head, "--quiet").Code);
+        Assert.Equal(2, Run("", "train", "--data", a, "--head-kind", "forest").Code);
+    }
 }

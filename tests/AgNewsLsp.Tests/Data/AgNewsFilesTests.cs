@@ -44,12 +44,21 @@ public class AgNewsFilesTests
     }
 
     [Fact]
-    public void Folder_resolves_to_the_split_file()
+    public void Folder_resolves_to_the_split_files()
     {
         Assert.Equal([TestPaths.AgNewsTest], DataLocator.Resolve(TestPaths.AgNewsData, "test"));
-        Assert.Equal([TestPaths.AgNewsTrain], DataLocator.Resolve(TestPaths.AgNewsData, "train"));
+        Assert.Equal([TestPaths.AgNewsTrain, Path.Combine(TestPaths.AgNewsData, "train-more.csv")], DataLocator.Resolve(TestPaths.AgNewsData, "train"));
         var data = LabeledDataReader.ReadSplit(TestPaths.AgNewsData, "test", new DataReadOptions(Limit: 3));
         Assert.Equal(3, data.Count);
         Assert.Equal(TestPaths.AgNewsTest, data.Path);
+    }
+
+    [Fact]
+    public void The_shared_train_files_hold_45578_distinct_training_rows()
+    {
+        var data = LabeledDataReader.ReadSplit(TestPaths.AgNewsData, "train");
+        Assert.Equal(45578, data.Count);
+        Assert.Equal(0, data.DuplicateRows); // train-more.csv was deduplicated against train.csv (its README)
+        Assert.Equal([2630 + 7583, 2452 + 9386, 2594 + 9527, 2753 + 8653], data.ClassCounts());
     }
 }

@@ -279,4 +279,40 @@ public class LabeledDataReaderTests
         Assert.Contains("validation", ex.Message);
         Assert.Throws<FileNotFoundException>(() => DataLocator.Resolve(dir.Combine("nowhere"), "train"));
     }
+
+    [Fact]
+    public void A_folder_means_every_file_of_the_split_the_exact_name_first()
+    {
+        using var dir = new TempFolder();
+        var train = dir.File("d/train.csv", "\"1\",\"a\",\"x\"\n\"2\",\"b\",\"y\"\n");
+        var more = dir.File("d/train-more.csv", "text,label\nb  y,1\nc z,2\n");
+        var extra = dir.File("d/train_2.jsonl", "{\"text\":\"d w\",\"label\":3}\n");
+        dir.File("d/training-notes.csv", "not data");
+        dir.File("d/train.txt", "not data");
+        dir.File("d/test.csv", "\"1\",\"t\",\"u\"\n");
+        Assert.Equal([train, more, extra], DataLocator.Resolve(dir.Combine("d"), "train"));
+
+        var data = LabeledDataReader.ReadSplit(dir.Combine("d"), "train");
+        // "b  y" in train-more.csv is "b y" of train.csv up to whitespace: counted once.
+        Assert.Equal(["a x", "b y", "c z", "d w"], data.Rows.Select(r => r.Text));
+        Assert.Equal(1, data.DuplicateRows);
+        Assert.Equal([train, more, extra], data.Files);
+        Assert.Equal(DataFormat.Mixed, data.Format);
+        Assert.Contains("train-more.csv", data.Path);
+    }
+
+    [Fact]
+    public void Several_paths_read_as_one_dataset_keeping_duplicates_inside_a_file()
+    {
+        using var dir = new TempFolder();
+        var a = dir.File("a.jsonl", "{\"text\":\"same\",\"label\":0}\n{\"text\":\"same\",\"label\":0}\n");
+        var b = dir.File("b.jsonl", "{\"text\":\"same\",\"label\":1}\n{\"text\":\"other\",\"label\":2}\n");
+        var data = LabeledDataReader.ReadSplit([a, b], "train");
+        Assert.Equal([new LabeledText("same", 0), new LabeledText("same", 0), new LabeledText("other", 2)], data.Rows);
+        Assert.Equal(1, data.DuplicateRows);
+        // The same file named twice is read once; a limit counts kept rows.
+        Assert.Equal(2, LabeledDataReader.ReadSplit([a, a], "train").Count);
+        Assert.Equal(["same", "same"], LabeledDataReader.ReadSplit([a, b], "train", new DataReadOptions(Limit: 2)).Rows.Select(r => r.Text));
+        Assert.Throws<FileNotFoundException>(() => LabeledDataReader.ReadSplit([a, dir.Combine("missing.csv")], "train"));
+    }
 }

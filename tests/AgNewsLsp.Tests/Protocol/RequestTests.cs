@@ -160,6 +160,21 @@ public class RequestTests
     }
 
     [Fact]
+    public async Task Train_takes_several_data_paths_and_the_hybrid_kind()
+    {
+        await using var client = new LspTestClient();
+        await client.InitializedAsync(initializationOptions: new { dataFolder = TestData.Folder });
+        var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", dataPaths = new[] { "test.csv" }, head = "hybrid" });
+        var request = client.Engine.LastTrainRequest!;
+        Assert.Equal([Path.Combine(TestData.Folder, "train.csv"), Path.Combine(TestData.Folder, "test.csv")], request.DataPaths);
+        Assert.Equal(HeadKind.Hybrid, request.Head);
+        Assert.True(result.GetProperty("validation").TryGetProperty("expectedCalibrationError", out _));
+        Assert.True(result.TryGetProperty("temperature", out _));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { head = "hybrid" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPaths = new[] { "train.csv", "" } })));
+    }
+
+    [Fact]
     public async Task Evaluate_maps_the_report()
     {
         await using var client = new LspTestClient();

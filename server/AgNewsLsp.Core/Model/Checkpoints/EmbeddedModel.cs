@@ -37,6 +37,13 @@ public static class EmbeddedModel
         var weights = OnnxBertImporter.ReadWeights(graph);
         var config = BertConfig.MiniLmL6;
         var tensors = weights.ToDictionary(kv => kv.Key, kv => tensor(kv.Value.Data, kv.Value.Shape));
+        if (!tensors.ContainsKey("pooler.dense.weight") && !tensors.ContainsKey("pooler.dense.bias"))
+        {
+            // arctic-embed-xs was exported without BERT's pooler (it pools by [CLS]). An identity dense layer keeps
+            // the architecture whole and makes its "pooler" pooling tanh([CLS]) instead of random weights.
+            tensors["pooler.dense.weight"] = eye(config.HiddenSize);
+            tensors["pooler.dense.bias"] = zeros(config.HiddenSize);
+        }
         try
         {
             // Check the import fits the architecture before anything is written.
