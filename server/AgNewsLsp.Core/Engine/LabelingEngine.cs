@@ -186,7 +186,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     {
         var pooling = Features.Pooling.Parse(request.Pooling ?? _options.Pooling);
         progress?.Report(new WorkProgress("reading", 0, 1, request.DataPath));
-        var data = LabeledDataReader.ReadSplit(request.DataPath, "train", new DataReadOptions(request.SkipBadRows, request.Limit));
+        var data = LabeledDataReader.ReadSplit(request.DataPath, "train", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
 
         var featureClock = Stopwatch.StartNew();
@@ -242,7 +242,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         {
             var head = RequireHead();
             progress?.Report(new WorkProgress("reading", 0, 1, request.DataPath));
-            var data = LabeledDataReader.ReadSplit(request.DataPath, "test", new DataReadOptions(request.SkipBadRows, request.Limit));
+            var data = LabeledDataReader.ReadSplit(request.DataPath, "test", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
             var features = _features.Extract(data.Rows.Select(r => r.Text).ToArray(), [head.File.Pooling], progress, cancellationToken)[head.File.Pooling];
             var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features), TorchPriority.Background, cancellationToken);

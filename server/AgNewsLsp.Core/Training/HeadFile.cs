@@ -85,7 +85,11 @@ public sealed record HeadFile
         }
     }
 
-    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    public void Save(string path)
+    {
+        EnsureFinite(path); // a diverged head must not replace a working one
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    }
 
     public static HeadFile Load(string path)
     {
@@ -103,7 +107,20 @@ public sealed record HeadFile
             throw new InvalidDataException($"{path} is not a head file (expected format '{FormatName}').");
         if (head.LabelNames.Length < 2 || head.InputSize <= 0)
             throw new InvalidDataException($"{path}: head file has no label names or input size.");
+        head.EnsureFinite(path);
         return head;
+    }
+
+    /// <summary>Refuses weights that are NaN or infinite: every prediction of such a head would be NaN.</summary>
+    public void EnsureFinite(string path)
+    {
+        foreach (var (name, stored) in Tensors)
+        {
+            var data = stored?.Data ?? throw new InvalidDataException($"{path}: head tensor {name} has no data.");
+            var bad = Array.FindIndex(data, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw new InvalidDataException($"{path}: head tensor {name} holds {data[bad]} at index {bad}; a head needs finite weights (retrain it).");
+        }
     }
 
     /// <summary>Refuses a head made for another model (by content fingerprint) or another feature size, naming both sides.</summary>
