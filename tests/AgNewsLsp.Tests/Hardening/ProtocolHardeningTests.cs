@@ -81,6 +81,19 @@ public class ProtocolHardeningTests
         Assert.Contains(problem, error);
     }
 
+    [Theory]
+    [InlineData("junkContent-Length: 5", 5L, 4)]
+    [InlineData("{\"jsonrpc\":\"2.0\"}\r\nContent-Length: 7\r\nContent-Type: x", 7L, 19)]
+    [InlineData("Content-Length: 5\r\nContent-Length: 9", null, 0)]
+    [InlineData("Content-Length: abc", null, 0)]
+    [InlineData("xContent-Length: -1", null, 0)]
+    public void A_good_header_after_junk_is_recovered_but_two_lengths_never_are(string header, long? length, int skipped)
+    {
+        var recovered = FrameGate.RecoverHeader(header);
+        Assert.Equal(length, recovered?.Length);
+        if (length is not null) Assert.Equal(skipped, recovered!.Value.Skipped);
+    }
+
     [Fact]
     public void Header_lengths_parse_and_huge_ones_are_over_any_limit()
     {

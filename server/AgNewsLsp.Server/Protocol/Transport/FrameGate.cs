@@ -20,7 +20,8 @@ public enum FrameKind { Request, Notification, Response }
 /// Sits between the raw input and StreamJsonRpc. Reads Content-Length frames, lets through only frames that
 /// are well-formed JSON-RPC objects, and reports the others so the session can answer them (-32700 parse
 /// error, -32600 invalid request) and keep serving: a stray byte from a client must not end the session.
-/// After a broken header the gate resynchronises on the next "Content-Length:" in the stream. Responses that
+/// A good header with junk before it is read after the junk is reported; after any other broken header the gate
+/// resynchronises on the next "Content-Length:" in the stream. Responses that
 /// answer no request of ours and requests whose id is still in flight never reach StreamJsonRpc.
 /// </summary>
 public sealed class FrameGate(PipeReader input, PipeWriter output, Func<RejectedFrame, Task> reject, long maxFrameBytes, InFlightIds? ids = null)
@@ -72,6 +73,13 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                     input.AdvanceTo(buffer.Start, buffer.End);
                 }
                 var (contentLength, headerError) = ParseHeader(header, maxFrameBytes);
+                if (headerError is not null && RecoverHeader(header) is { } recovered)
+                {
+                    // Junk glued before a good header (a previous body shorter than its length, a stray write):
+                    // report the junk, read the frame.
+                    await reject(new RejectedFrame(ErrorCodes.ParseError, $"malformed header: skipped {recovered.Skipped} bytes of junk before a header", null));
+                    (contentLength, headerError) = (recovered.Length, null);
+                }
                 if (headerError is not null)
                 {
                     await reject(new RejectedFrame(ErrorCodes.ParseError, headerError, null));
@@ -221,6 +229,18 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
             length = long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue;
         }
         return length is { } l ? (l, null) : (-1, "malformed header: missing Content-Length");
+    }
+
+    /// <summary>
+    /// A good header at the end of a bad block: the last "Content-Length:" whose rest parses, with no other
+    /// Content-Length before it (two lengths are ambiguous, never guessed). Null when there is none.
+    /// </summary>
+    public static (long Length, int Skipped)? RecoverHeader(string header)
+    {
+        var at = header.LastIndexOf("Content-Length:", StringComparison.OrdinalIgnoreCase);
+        if (at <= 0 || header.AsSpan(0, at).Contains("Content-Length", StringComparison.OrdinalIgnoreCase)) return null;
+        var (length, error) = ParseHeader(header[at..], long.MaxValue);
+        return error is null ? (length, at) : null;
     }
 
     private static string Printable(string s)
