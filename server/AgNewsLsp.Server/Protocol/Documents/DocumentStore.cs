@@ -7,7 +7,7 @@ namespace AgNewsLsp.Server.Protocol.Documents;
 /// over <c>maxChars</c> or past <c>maxDocuments</c> open ones is not kept (the caller logs why), and the memory
 /// of closed large documents is handed back to the system.
 /// </summary>
-public sealed class DocumentStore(int maxChars = 32 << 20, int maxDocuments = 1000)
+public sealed class DocumentStore(int maxChars, int maxDocuments)
 {
     private readonly ConcurrentDictionary<string, TextDocument> documents = new(StringComparer.Ordinal);
 

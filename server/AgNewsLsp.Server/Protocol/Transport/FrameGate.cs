@@ -26,7 +26,7 @@ public enum FrameKind { Request, Notification, Response }
 /// </summary>
 public sealed class FrameGate(PipeReader input, PipeWriter output, Func<RejectedFrame, Task> reject, long maxFrameBytes, InFlightIds? ids = null)
 {
-    /// <summary>The most header bytes before the blank line that ends them; real headers are under a hundred.</summary>
+    /// <summary>The most header bytes before the blank line that ends them; real headers are a line or two.</summary>
     public const int MaxHeaderBytes = 8 * 1024;
 
     private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
