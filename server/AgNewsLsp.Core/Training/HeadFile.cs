@@ -97,7 +97,8 @@ public sealed record HeadFile
         HeadFile? head;
         try
         {
-            head = JsonSerializer.Deserialize<HeadFile>(File.ReadAllText(path), Json);
+            using var stream = InputFiles.OpenRegular(path, InputLimits.MaxHeadFileBytes); // never a device or FIFO
+            head = JsonSerializer.Deserialize<HeadFile>(stream, Json);
         }
         catch (JsonException e)
         {

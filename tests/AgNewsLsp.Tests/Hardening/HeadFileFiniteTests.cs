@@ -42,6 +42,14 @@ public class HeadFileFiniteTests : IDisposable
     }
 
     [Fact]
+    public async Task A_device_as_head_file_is_refused_at_once()
+    {
+        var load = Task.Run(() => HeadFile.Load("/dev/zero"));
+        Assert.Same(load, await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(10))));
+        Assert.IsType<NotARegularFileException>(load.Exception!.InnerException);
+    }
+
+    [Fact]
     public void A_non_finite_head_is_not_saved_over_a_good_one()
     {
         var path = Path.Combine(folder, "head.json");
