@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: .NET unit/integration tests (including the full AG News test-split
-# accuracy check), the protocol tests against the real server process, the extension's unit tests and
+# accuracy check), the protocol tests against the real server process, the fuzz and fault suite
+# (tests/protocol-node/fault), the extension's unit tests and
 # its end-to-end tests in a real VS Code. Needs ../shared beside the checkout. Installs what it needs
 # (NuGet and npm packages; Debian chromium and libkrb5-dev for the VS Code run, via tests/e2e-vscode/setup.sh).
 set -euo pipefail
@@ -49,6 +50,18 @@ count_node() { # node --test's "# pass N" / "# fail N"
 }
 count_node "$log_dir/protocol-node.log"
 [ "$node_status" -eq 0 ] || status=1
+
+echo "== Fuzz and fault suite: seeded frames, special files, kill -9 during training, a 10,000-request soak"
+fault_status=0
+fault_start=$(date +%s)
+(cd tests/protocol-node && \
+  AGNEWS_CACHE="$work/cache" \
+  AGNEWS_SERVER_DLL="$root/server/AgNewsLsp.Server/bin/Release/net10.0/linux-x64/agnews.dll" \
+  AGNEWS_NODE_TRAIN_DATA="$work/train.csv" \
+  npm run test:fault) 2>&1 | tee "$log_dir/fault.log" || fault_status=1
+echo "fuzz and fault suite: $(( $(date +%s) - fault_start )) s"
+count_node "$log_dir/fault.log"
+[ "$fault_status" -eq 0 ] || status=1
 
 echo "== Extension unit tests"
 npm ci --no-audit --no-fund --silent

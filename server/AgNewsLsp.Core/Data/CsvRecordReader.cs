@@ -9,8 +9,17 @@ internal sealed record CsvRecord(IReadOnlyList<string> Fields, long Line, string
 /// RFC 4180 CSV: comma separated, fields optionally double-quoted, "" inside quotes is one quote, quoted fields
 /// may span lines. Nothing else is unescaped (backslashes stay as they are). Empty lines are skipped.
 /// </summary>
-internal sealed class CsvRecordReader(TextReader reader)
+/// A record longer than <see cref="InputLimits.MaxRecordChars"/> stops the read: its end cannot be trusted.
+internal sealed class CsvRecordReader(TextReader reader, string path = "")
 {
+    private int _recordChars;
+
+    private void Count(long startLine)
+    {
+        if (++_recordChars > InputLimits.MaxRecordChars)
+            throw new DataFormatException(path, startLine, $"the record is longer than {InputLimits.MaxRecordChars} characters");
+    }
+
     private long _line = 1;
     private readonly StringBuilder _field = new();
 
@@ -31,6 +40,7 @@ internal sealed class CsvRecordReader(TextReader reader)
             break;
         }
         long startLine = _line;
+        _recordChars = 0;
         var fields = new List<string>();
         while (true)
         {
@@ -49,6 +59,7 @@ internal sealed class CsvRecordReader(TextReader reader)
                         break;
                     }
                     if (c == '\n' || (c == '\r' && reader.Peek() != '\n')) _line++;
+                    Count(startLine);
                     _field.Append((char)c);
                 }
                 fields.Add(_field.ToString());
@@ -71,6 +82,7 @@ internal sealed class CsvRecordReader(TextReader reader)
                     return new CsvRecord(fields, startLine, null);
                 }
                 reader.Read();
+                Count(startLine);
                 _field.Append((char)c);
             }
         }

@@ -21,6 +21,9 @@ public enum DataFormat
 /// <param name="Format">Force a format instead of detecting it.</param>
 public sealed record DataReadOptions(bool SkipBadRows = false, int? Limit = null, DataFormat? Format = null)
 {
+    /// <summary>Checked between rows: a long read stops when the work it serves is cancelled.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public static DataReadOptions Default { get; } = new();
 }
 
@@ -52,7 +55,8 @@ public sealed record LabeledDataset(IReadOnlyList<LabeledText> Rows, int Skipped
 }
 
 /// <summary>A bad row or a file that is not in a readable form. The message names the file and line (or row).</summary>
-public sealed class DataFormatException : Exception
+/// <remarks>A <see cref="FormatException"/>: every front reports it as the user's bad input, not as its own failure.</remarks>
+public sealed class DataFormatException : FormatException
 {
     public string Path { get; }
     /// <summary>1-based line (row for parquet) where the problem is; null when it concerns the whole file.</summary>

@@ -7,10 +7,9 @@ public static class DataFormatDetector
 {
     public static DataFormat Detect(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such data file: {path}", path);
         var head = new byte[4096];
         int n;
-        using (var s = File.OpenRead(path)) n = s.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        using (var s = InputFiles.OpenRegular(path, InputLimits.MaxDataFileBytes)) n = s.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         var ext = Path.GetExtension(path).ToLowerInvariant();
 
         bool parquetMagic = n >= 4 && head[0] == 'P' && head[1] == 'A' && head[2] == 'R' && head[3] == '1';
@@ -48,9 +47,12 @@ public static class DataLocator
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrDirectory);
         ArgumentException.ThrowIfNullOrWhiteSpace(split);
-        if (File.Exists(pathOrDirectory)) return [pathOrDirectory];
-        if (!Directory.Exists(pathOrDirectory))
-            throw new FileNotFoundException($"No such data file or folder: {pathOrDirectory}", pathOrDirectory);
+        switch (InputFiles.KindOf(pathOrDirectory))
+        {
+            case FileKind.Regular: return [pathOrDirectory];
+            case FileKind.Other: throw new NotARegularFileException(pathOrDirectory);
+            case null: throw new FileNotFoundException($"No such data file or folder: {pathOrDirectory}", pathOrDirectory);
+        }
 
         var looked = new List<string>();
         foreach (var folder in new[] { pathOrDirectory, Path.Combine(pathOrDirectory, "data") })

@@ -69,7 +69,7 @@ public static class LabeledDataReader
     {
         options ??= DataReadOptions.Default;
         if (options.Limit is < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Limit, "Limit must not be negative.");
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such data file: {path}", path);
+        InputFiles.EnsureRegularFile(path);
         var format = options.Format ?? DataFormatDetector.Detect(path);
         var sink = new RowSink(path, options);
         switch (format)
@@ -84,12 +84,13 @@ public static class LabeledDataReader
     }
 
     private static StreamReader OpenText(string path) =>
-        new(path, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        new(InputFiles.OpenRegular(path, InputLimits.MaxDataFileBytes), new UTF8Encoding(false, throwOnInvalidBytes: false),
+            detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
 
     private static void ReadAgNewsCsv(string path, RowSink sink)
     {
         using var reader = OpenText(path);
-        foreach (var record in new CsvRecordReader(reader).ReadAll())
+        foreach (var record in new CsvRecordReader(reader, path).ReadAll())
         {
             if (sink.Full) return;
             if (record.Error is { } error) { sink.Bad(record.Line, error); continue; }
@@ -112,7 +113,7 @@ public static class LabeledDataReader
     private static void ReadHeaderCsv(string path, RowSink sink)
     {
         using var reader = OpenText(path);
-        var csv = new CsvRecordReader(reader);
+        var csv = new CsvRecordReader(reader, path);
         var header = csv.Next() ?? throw new DataFormatException(path, null, "the file is empty (expected a header with text and label columns)");
         if (header.Error is { } headerError) throw new DataFormatException(path, header.Line, $"bad header: {headerError}");
         int textCol = IndexOf(header.Fields, "text");
@@ -138,7 +139,7 @@ public static class LabeledDataReader
     {
         using var reader = OpenText(path);
         long lineNo = 0;
-        while (reader.ReadLine() is { } line)
+        while (ReadBoundedLine(reader, path, lineNo + 1) is { } line)
         {
             lineNo++;
             if (sink.Full) return;
@@ -173,7 +174,7 @@ public static class LabeledDataReader
 
     private static async Task ReadParquetAsync(string path, RowSink sink)
     {
-        await using var stream = File.OpenRead(path);
+        await using var stream = InputFiles.OpenRegular(path, InputLimits.MaxDataFileBytes);
         ParquetReader reader;
         try { reader = await ParquetReader.CreateAsync(stream); }
         catch (Exception e) when (e is not IOException)
@@ -287,6 +288,26 @@ public static class LabeledDataReader
         return false;
     }
 
+    /// <summary>One line without its break, refusing one longer than <see cref="InputLimits.MaxRecordChars"/>; null at the end.</summary>
+    private static string? ReadBoundedLine(TextReader reader, string path, long lineNo)
+    {
+        var sb = new StringBuilder();
+        while (true)
+        {
+            int c = reader.Read();
+            if (c == -1) return sb.Length == 0 ? null : sb.ToString();
+            if (c == '\n') return sb.ToString();
+            if (c == '\r')
+            {
+                if (reader.Peek() == '\n') reader.Read();
+                return sb.ToString();
+            }
+            if (sb.Length >= InputLimits.MaxRecordChars)
+                throw new DataFormatException(path, lineNo, $"the line is longer than {InputLimits.MaxRecordChars} characters");
+            sb.Append((char)c);
+        }
+    }
+
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
     /// <summary>Collects good rows up to the limit and handles bad ones (throw or skip and count).</summary>
@@ -299,12 +320,14 @@ public static class LabeledDataReader
 
         public void Add(long line, string text, int label, string unit = "line")
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             if (string.IsNullOrWhiteSpace(text)) { Bad(line, "text is empty", unit); return; }
             Rows.Add(new LabeledText(text, label));
         }
 
         public void Bad(long line, string reason, string unit = "line")
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             if (!options.SkipBadRows)
                 throw new DataFormatException(path, line, reason, unit: unit);
             Skipped++;

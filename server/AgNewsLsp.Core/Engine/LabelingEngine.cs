@@ -187,7 +187,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     {
         var pooling = Features.Pooling.Parse(request.Pooling ?? _options.Pooling);
         progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
-        var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit));
+        var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
 
         var featureClock = Stopwatch.StartNew();
@@ -252,7 +252,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         {
             var head = RequireHead();
             progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
-            var data = LabeledDataReader.ReadSplit(request.DataPaths, "test", new DataReadOptions(request.SkipBadRows, request.Limit));
+            var data = LabeledDataReader.ReadSplit(request.DataPaths, "test", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
             var texts = data.Rows.Select(r => r.Text).ToArray();
             var features = _features.Extract(texts, [head.File.Pooling], progress, cancellationToken)[head.File.Pooling];

@@ -55,17 +55,20 @@ public sealed record HeadFile
             ? new HeadTensor { Shape = shape, Data = values }
             : new HeadTensor { Shape = shape, Base64 = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())) };
 
+        private float[]? _decoded;
+
         /// <summary>The values, whichever way they were stored; null when neither or both are present or the bytes are not whole floats.</summary>
         public float[]? Values()
         {
             if ((Data is null) == (Base64 is null)) return null;
             if (Data is not null) return Data;
+            if (_decoded is not null) return _decoded;
             byte[] bytes;
             try { bytes = Convert.FromBase64String(Base64!); }
             catch (FormatException) { return null; }
             if (bytes.Length % sizeof(float) != 0) return null;
             if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Head files store little-endian floats.");
-            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+            return _decoded = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
         }
     }
 
@@ -130,7 +133,11 @@ public sealed record HeadFile
         }
     }
 
-    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    public void Save(string path)
+    {
+        EnsureFinite(path); // a diverged head must not replace a working one
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    }
 
     public static HeadFile Load(string path)
     {
@@ -138,7 +145,8 @@ public sealed record HeadFile
         HeadFile? head;
         try
         {
-            head = JsonSerializer.Deserialize<HeadFile>(File.ReadAllText(path), Json);
+            using var stream = InputFiles.OpenRegular(path, InputLimits.MaxHeadFileBytes); // never a device or FIFO
+            head = JsonSerializer.Deserialize<HeadFile>(stream, Json);
         }
         catch (JsonException e)
         {
@@ -148,7 +156,20 @@ public sealed record HeadFile
             throw new InvalidDataException($"{path} is not a head file (expected format '{FormatName}').");
         if (head.LabelNames.Length < 2 || head.InputSize <= 0)
             throw new InvalidDataException($"{path}: head file has no label names or input size.");
+        head.EnsureFinite(path);
         return head;
+    }
+
+    /// <summary>Refuses weights that are NaN or infinite: every prediction of such a head would be NaN.</summary>
+    public void EnsureFinite(string path)
+    {
+        foreach (var (name, stored) in Tensors)
+        {
+            var data = stored?.Values() ?? throw new InvalidDataException($"{path}: head tensor {name} needs its values in exactly one of 'data' or 'base64'.");
+            var bad = Array.FindIndex(data, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw new InvalidDataException($"{path}: head tensor {name} holds {data[bad]} at index {bad}; a head needs finite weights (retrain it).");
+        }
     }
 
     /// <summary>Refuses a head made for another model (by content fingerprint) or another feature size, naming both sides.</summary>

@@ -74,12 +74,12 @@ public sealed class CliArguments
     /// <summary>Every value the option was given, in order (for options that may repeat, such as --data).</summary>
     public IReadOnlyList<string> Values(string name) => _options.GetValueOrDefault(name) ?? [];
 
-    public int? Int(string name, int min = int.MinValue)
+    public int? Int(string name, int min = int.MinValue, int max = int.MaxValue)
     {
         var raw = Value(name);
         if (raw is null) return null;
-        if (!int.TryParse(raw, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) || v < min)
-            throw new UsageException($"--{name} must be a whole number{(min > int.MinValue ? $" >= {min}" : "")}, not '{raw}'.");
+        if (!int.TryParse(raw, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) || v < min || v > max)
+            throw new UsageException($"--{name} must be a whole number{(min > int.MinValue ? $" >= {min}" : "")}{(max < int.MaxValue ? $" and <= {max}" : "")}, not '{raw}'.");
         return v;
     }
 

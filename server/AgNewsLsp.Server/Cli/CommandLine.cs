@@ -39,7 +39,7 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
           --max-tokens N      longer texts are truncated (default 128)
           --precision P       auto (default: bf16 where the CPU has bf16 instructions, else fp32), fp32, bf16
           --cache DIR         cache folder (default ~/.cache/agnews, or AGNEWS_CACHE)
-          --threads N         libtorch threads
+          --threads N         libtorch threads (1 to the number of cores)
           --json              machine-readable output
           --quiet             no progress on stderr
         """;
@@ -61,6 +61,7 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
         }
         try
         {
+            args = CommandFirst(args);
             return args[0] switch
             {
                 "classify" => await ClassifyAsync(Parse(args[1..]), cancellationToken),
@@ -97,6 +98,25 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
         }
     }
 
+    /// <summary>
+    /// Options may come before the command (agnews --model X classify T): moves the leading options after the command
+    /// word(s), so that every command parses one list. "model info" is a two-word command.
+    /// </summary>
+    internal static string[] CommandFirst(string[] args)
+    {
+        var i = 0;
+        while (i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal) && args[i] != "--")
+        {
+            var name = args[i][2..];
+            var takesValue = !name.Contains('=') && EngineOptionNames.Contains(name);
+            i += takesValue ? 2 : 1;
+        }
+        if (i == 0 || i >= args.Length) return args;
+        if (args[i] == "serve") throw new UsageException("serve takes its options after it: agnews serve [--stdio | --port N] [--modelPath P] ...");
+        var words = args[i] == "model" && i + 1 < args.Length ? 2 : 1;
+        return [.. args.Skip(i).Take(words), .. args.Take(i), .. args.Skip(i + words)];
+    }
+
     private static CliArguments Parse(string[] args, string[]? values = null, string[]? flags = null, string[]? extra = null) =>
         CliArguments.Parse(args,
             new HashSet<string>(EngineOptionNames.Concat(values ?? []).Concat(extra ?? [])),
@@ -110,7 +130,7 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
         MaxTokens = a.Int("max-tokens", 3) ?? 128,
         Precision = a.Value("precision"),
         CacheRoot = a.Value("cache") is { } c ? Path.GetFullPath(c) : null,
-        Threads = a.Int("threads", 1),
+        Threads = a.Int("threads", 1, Environment.ProcessorCount),
     };
 
     private async Task<LabelingEngine> OpenEngineAsync(CliArguments a, CancellationToken ct)
@@ -133,7 +153,11 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
     private async Task<int> ClassifyAsync(CliArguments a, CancellationToken ct)
     {
         if (a.Positionals.Count == 0) throw new UsageException("classify needs a text, or - to read standard input.");
-        var text = a.Positionals is ["-"] ? await stdin.ReadToEndAsync(ct) : string.Join(' ', a.Positionals);
+        var text = a.Positionals is ["-"]
+            ? await InputFiles.ReadToEndAsync(stdin, InputLimits.DefaultMaxTextBytes, "standard input", ct)
+            : string.Join(' ', a.Positionals);
+        if (InputLimits.TextProblem(text, a.Positionals is ["-"] ? "standard input" : "the text", InputLimits.DefaultMaxTextBytes) is { } problem)
+            throw new InvalidDataException(problem + "; only text can be classified.");
         if (!DocumentLabeler.HasEnoughText(text))
             throw new ArgumentException("The text is empty or too short to classify (it needs at least 3 letters or digits).");
         using var engine = await OpenEngineAsync(a, ct);
@@ -151,14 +175,15 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
     {
         if (a.Positionals.Count == 0) throw new UsageException("label needs one or more files.");
         foreach (var file in a.Positionals)
-            if (!File.Exists(file)) throw new FileNotFoundException($"File not found: {file}", file);
+            InputFiles.EnsureRegularFile(file);
         using var engine = await OpenEngineAsync(a, ct);
         var unit = a.Flag("paragraphs") ? LabelUnit.Paragraph : LabelUnit.Document;
         var results = new List<object>();
         foreach (var file in a.Positionals)
         {
-            var text = await File.ReadAllTextAsync(file, ct);
-            if (text.Contains('\0')) throw new InvalidDataException($"{file} looks binary (it holds NUL characters); only text files can be labelled.");
+            var text = await InputFiles.ReadTextAsync(file, InputLimits.DefaultMaxTextBytes, ct);
+            if (InputLimits.TextProblem(text, file, InputLimits.DefaultMaxTextBytes) is { } problem)
+                throw new InvalidDataException(problem + "; only text files can be labelled.");
             var labels = DocumentLabeler.Label(engine, text, unit, ct);
             if (a.Flag("json"))
                 results.Add(new
@@ -200,6 +225,7 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
             throw new UsageException("--head-kind: " + e.Message);
         }
         var fraction = a.Double("validation-fraction");
+        foreach (var path in data) DataLocator.Resolve(path, "train"); // a missing file or a device is reported before the model loads
         using var engine = await OpenEngineAsync(a, ct);
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var result = await engine.TrainAsync(new TrainRequest(data, kind, a.Value("pooling"), a.Int("epochs", 1), a.Int("seed"), fraction,
@@ -229,6 +255,7 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
     private async Task<int> EvaluateAsync(CliArguments a, CancellationToken ct)
     {
         var data = DataPaths(a, "evaluate");
+        foreach (var path in data) DataLocator.Resolve(path, "test");
         using var engine = await OpenEngineAsync(a, ct);
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var report = await engine.EvaluateAsync(new EvaluateRequest(data, a.Flag("skip-bad-rows"), a.Int("limit", 1)), progress, ct);

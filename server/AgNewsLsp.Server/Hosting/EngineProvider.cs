@@ -4,54 +4,67 @@ using Microsoft.Extensions.Logging;
 namespace AgNewsLsp.Server.Hosting;
 
 /// <summary>
-/// Creates the engine once per process, lazily, with the options of the first session that asks
-/// (the first initialize). Every session of a TCP server shares it, so training state is shared too.
+/// Creates engines lazily, one per distinct engine configuration (model, head, pooling, max tokens, cache
+/// folder), so that each session gets the engine its own settings ask for: one client's headPath never
+/// becomes another's. Sessions with the same settings share an engine, and with it its training state.
+/// At most <see cref="MaxEngines"/> configurations are loaded at once (each holds a model in memory).
 /// A failed creation is not cached: the next request tries again.
 /// </summary>
 public sealed class EngineProvider(Func<ServerOptions, ILabelingEngine> factory, ILogger logger) : IAsyncDisposable
 {
-    private readonly object gate = new();
-    private Task<ILabelingEngine>? engine;
-    private ServerOptions? createdWith;
+    /// <summary>The most engines one server process loads.</summary>
+    public const int MaxEngines = 4;
 
-    /// <summary>Starts creating the engine in the background if nothing has yet; returns the pending engine.</summary>
+    private readonly object gate = new();
+    private readonly Dictionary<EngineKey, Task<ILabelingEngine>> engines = new();
+
+    /// <summary>What makes two sessions need different engines; paths compared in full form.</summary>
+    private sealed record EngineKey(string? ModelPath, string? HeadPath, string? Pooling, int? MaxTokens, string? CacheFolder)
+    {
+        public static EngineKey Of(ServerOptions o) => new(o.ModelPath, Full(o.HeadPath), o.Pooling, o.MaxTokens is > 0 ? o.MaxTokens : null, Full(o.CacheFolder));
+
+        private static string? Full(string? path) => string.IsNullOrEmpty(path) ? null : Path.GetFullPath(path);
+    }
+
+    /// <summary>Starts creating the engine for these options in the background if none is; returns the pending engine.</summary>
     public Task<ILabelingEngine> GetAsync(ServerOptions options)
     {
+        var key = EngineKey.Of(options);
         lock (gate)
         {
-            if (engine is { IsFaulted: false, IsCanceled: false })
-            {
-                if (createdWith is not null && !SameEngineOptions(createdWith, options))
-                    logger.LogWarning("engine already loaded with other options; this session shares it");
-                return engine;
-            }
-            createdWith = options;
+            if (engines.TryGetValue(key, out var existing) && existing is { IsFaulted: false, IsCanceled: false })
+                return existing;
+            engines.Remove(key);
+            if (engines.Count >= MaxEngines)
+                throw new InvalidOperationException(
+                    $"this server already holds {MaxEngines} engines for other settings (model, head, pooling, maxTokens, cacheFolder); use one of those settings or another server");
             logger.LogInformation("loading engine (model {Model}, head {Head})", options.ModelPath ?? "default", options.HeadPath ?? "default");
-            return engine = Task.Run(() => factory(options));
+            var created = Task.Run(() => factory(options));
+            engines[key] = created;
+            return created;
         }
     }
 
-    private static bool SameEngineOptions(ServerOptions a, ServerOptions b) =>
-        a.ModelPath == b.ModelPath && a.HeadPath == b.HeadPath && a.Pooling == b.Pooling &&
-        a.MaxTokens == b.MaxTokens && a.CacheFolder == b.CacheFolder;
-
-    /// <summary>Disposes the engine if one was created and it is disposable.</summary>
+    /// <summary>Disposes every engine that was created and is disposable.</summary>
     public async ValueTask DisposeAsync()
     {
-        Task<ILabelingEngine>? created;
-        lock (gate) created = engine;
-        if (created is not { IsCompletedSuccessfully: true }) return;
-        try
+        List<Task<ILabelingEngine>> created;
+        lock (gate) created = engines.Values.ToList();
+        foreach (var task in created)
         {
-            switch (created.Result)
+            if (task is not { IsCompletedSuccessfully: true }) continue;
+            try
             {
-                case IAsyncDisposable a: await a.DisposeAsync(); break;
-                case IDisposable d: d.Dispose(); break;
+                switch (task.Result)
+                {
+                    case IAsyncDisposable a: await a.DisposeAsync(); break;
+                    case IDisposable d: d.Dispose(); break;
+                }
             }
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning("disposing the engine failed: {Message}", ex.Message);
+            catch (Exception ex)
+            {
+                logger.LogWarning("disposing the engine failed: {Message}", ex.Message);
+            }
         }
     }
 }

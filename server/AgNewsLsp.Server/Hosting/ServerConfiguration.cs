@@ -17,16 +17,19 @@ public static class ServerConfiguration
         var port = stdioAsked ? null : configuration["port"];
         return o with
         {
-            Port = port is null ? null : ParseInt("port", port),
+            Port = port is null ? null : ParseInt("port", port, max: 65535),
             Stdio = port is null,
             ModelPath = configuration["modelPath"] ?? o.ModelPath,
             HeadPath = configuration["headPath"] ?? o.HeadPath,
             DataFolder = configuration["dataFolder"] ?? o.DataFolder,
             Pooling = configuration["pooling"] ?? o.Pooling,
-            MaxTokens = configuration["maxTokens"] is { } mt ? ParseInt("maxTokens", mt) : o.MaxTokens,
+            MaxTokens = configuration["maxTokens"] is { } mt ? ParseMaxTokens(mt) : o.MaxTokens,
             CacheFolder = configuration["cacheFolder"] ?? o.CacheFolder,
             HoverUnit = configuration["hoverUnit"] is { } hu ? ParseUnit(hu) : o.HoverUnit,
-            MaxTextBytes = configuration["maxTextBytes"] is { } mb ? ParseInt("maxTextBytes", mb) : o.MaxTextBytes,
+            MaxTextBytes = configuration["maxTextBytes"] is { } mb ? ParseInt("maxTextBytes", mb, min: 1) : o.MaxTextBytes,
+            MaxDocumentChars = configuration["maxDocumentChars"] is { } md ? ParseInt("maxDocumentChars", md, min: 1) : o.MaxDocumentChars,
+            MaxOpenDocuments = configuration["maxOpenDocuments"] is { } mo ? ParseInt("maxOpenDocuments", mo, min: 1) : o.MaxOpenDocuments,
+            TokenFile = configuration["tokenFile"] ?? o.TokenFile,
             ProgressThrottleMs = configuration["progressThrottleMs"] is { } pt ? ParseInt("progressThrottleMs", pt) : o.ProgressThrottleMs,
             PublishDiagnostics = configuration["publishDiagnostics"] is { } pd ? ParseBool("publishDiagnostics", pd) : o.PublishDiagnostics,
             LogLevel = configuration["logLevel"] ?? o.LogLevel,
@@ -63,10 +66,10 @@ public static class ServerConfiguration
                 HeadPath = Pick(values, "headPath") ?? options.HeadPath,
                 DataFolder = Pick(values, "dataFolder") ?? options.DataFolder,
                 Pooling = Pick(values, "pooling") ?? options.Pooling,
-                MaxTokens = Pick(values, "maxTokens") is { } mt ? ParseInt("maxTokens", mt) : options.MaxTokens,
+                MaxTokens = Pick(values, "maxTokens") is { } mt ? ParseMaxTokens(mt) : options.MaxTokens,
                 CacheFolder = Pick(values, "cacheFolder") ?? options.CacheFolder,
                 HoverUnit = Pick(values, "hoverUnit") is { } hu ? ParseUnit(hu) : options.HoverUnit,
-                MaxTextBytes = Pick(values, "maxTextBytes") is { } mb ? ParseInt("maxTextBytes", mb) : options.MaxTextBytes,
+                MaxTextBytes = Pick(values, "maxTextBytes") is { } mb ? ParseInt("maxTextBytes", mb, min: 1) : options.MaxTextBytes,
                 ProgressThrottleMs = Pick(values, "progressThrottleMs") is { } pt ? ParseInt("progressThrottleMs", pt) : options.ProgressThrottleMs,
                 PublishDiagnostics = Pick(values, "publishDiagnostics") is { } pd ? ParseBool("publishDiagnostics", pd) : options.PublishDiagnostics,
             };
@@ -85,9 +88,17 @@ public static class ServerConfiguration
 
     private static string? Pick(Dictionary<string, string?> values, string key) => values.TryGetValue(key, out var v) ? v : null;
 
-    private static int ParseInt(string key, string value) =>
-        int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0
-            ? n : throw new ArgumentException($"{key} must be a non-negative integer, not '{value}'");
+    private static int ParseInt(string key, string value, int min = 0, int max = int.MaxValue) =>
+        int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n : throw new ArgumentException($"{key} must be an integer from {min} to {max}, not '{value}'");
+
+    /// <summary>0 means the engine's default; anything else must pass the encoder's own rule.</summary>
+    private static int ParseMaxTokens(string value)
+    {
+        var n = ParseInt("maxTokens", value);
+        if (n != 0) AgNewsLsp.Features.TextEncoder.ValidateMaxTokens(n);
+        return n;
+    }
 
     private static bool ParseBool(string key, string value) =>
         bool.TryParse(value, out var b) ? b : throw new ArgumentException($"{key} must be true or false, not '{value}'");

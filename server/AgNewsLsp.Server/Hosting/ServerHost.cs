@@ -20,11 +20,14 @@ public static class ServerHost
     public const string Usage = """
         usage: agnews serve [--stdio | --port N] [options]
           --stdio                 serve one client over stdin/stdout (default)
-          --port N                serve clients over TCP on 127.0.0.1:N (0 picks a free port), one session per connection
+          --port N                serve clients over TCP on 127.0.0.1:N (0 picks a free port), one session per connection;
+                                  each client must send the token file's content as initializationOptions.token
+          --tokenFile P           where --port writes its token (mode 0600; default $XDG_RUNTIME_DIR/agnews/server-N.token)
           --modelPath P           encoder model folder          --headPath P        trained head file
           --dataFolder D          base of relative dataPath     --cacheFolder D     feature cache folder
           --pooling X             pooling of the encoder        --maxTokens N       tokens per text
           --hoverUnit U           paragraph (default) | line    --maxTextBytes N    largest text accepted (1048576)
+          --maxDocumentChars N    largest open document kept (33554432)   --maxOpenDocuments N  per session (1000)
           --progressThrottleMs N  min ms between progress reports (100)
           --publishDiagnostics B  labels as diagnostics after agnews/labelDocument (true)
           --logLevel L            Trace | Debug | Information | Warning | Error (Information)

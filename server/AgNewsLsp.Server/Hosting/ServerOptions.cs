@@ -24,7 +24,19 @@ public sealed record ServerOptions
     public HoverUnit HoverUnit { get; init; } = HoverUnit.Paragraph;
 
     /// <summary>Largest text accepted per text, in UTF-8 bytes; larger ones get -32003.</summary>
-    public int MaxTextBytes { get; init; } = 1 << 20;
+    public int MaxTextBytes { get; init; } = InputLimits.DefaultMaxTextBytes;
+
+    /// <summary>Largest frame body read; a Content-Length above it is refused unread.</summary>
+    public long MaxFrameBytes => Math.Max(64L << 20, 8L * MaxTextBytes);
+
+    /// <summary>Largest open document kept, in UTF-16 code units; a larger one is not kept (logged).</summary>
+    public int MaxDocumentChars { get; init; } = 32 << 20;
+
+    /// <summary>Most documents one session keeps open; more are not kept (logged).</summary>
+    public int MaxOpenDocuments { get; init; } = 1000;
+
+    /// <summary>Over TCP: the file the connection token is written to (mode 0600); default under the runtime folder.</summary>
+    public string? TokenFile { get; init; }
     /// <summary>Minimum time between two $/progress reports of one piece of work.</summary>
     public int ProgressThrottleMs { get; init; } = 100;
     /// <summary>Publish Information diagnostics per paragraph after agnews/labelDocument.</summary>

@@ -34,7 +34,10 @@ internal sealed class StdioServer(Stream stdin, Stream stdout, IServiceProvider 
     }
 }
 
-/// <summary>Listens on 127.0.0.1; each connection is its own session. Runs until the host stops.</summary>
+/// <summary>
+/// Listens on 127.0.0.1; each connection is its own session, which must show the token written to the token file.
+/// Runs until the host stops.
+/// </summary>
 internal sealed class TcpServer(IServiceProvider services) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -56,7 +59,22 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
             return;
         }
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        // Clients that asked for port 0 read the chosen port from this stderr line.
+        ConnectionToken token;
+        try
+        {
+            token = ConnectionToken.Create(options.TokenFile ?? ConnectionToken.DefaultPath(port));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            logger.LogError("cannot write the connection token file: {Message}", ex.Message);
+            listener.Stop();
+            services.GetRequiredService<ExitCode>().Value = 1;
+            services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            return;
+        }
+        using var _ = token;
+        // Clients read the token file's path and (for port 0) the chosen port from these stderr lines.
+        Console.Error.WriteLine($"agnews: token file {token.FilePath}");
         Console.Error.WriteLine($"agnews: listening on 127.0.0.1:{port}");
         logger.LogInformation("agnews {Version} listening on 127.0.0.1:{Port}", Protocol.LanguageServer.Version, port);
         var sessions = new List<Task>();
@@ -68,7 +86,7 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
                 var client = await listener.AcceptTcpClientAsync(stoppingToken);
                 var name = $"tcp#{++n}";
                 sessions.RemoveAll(t => t.IsCompleted);
-                sessions.Add(Task.Run(() => ServeAsync(client, name, engines, options, loggerFactory, logger, stoppingToken), CancellationToken.None));
+                sessions.Add(Task.Run(() => ServeAsync(client, name, engines, options, token.Value, loggerFactory, logger, stoppingToken), CancellationToken.None));
             }
         }
         catch (OperationCanceledException) { }
@@ -79,7 +97,7 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
         }
     }
 
-    private static async Task ServeAsync(TcpClient client, string name, EngineProvider engines, ServerOptions options,
+    private static async Task ServeAsync(TcpClient client, string name, EngineProvider engines, ServerOptions options, string token,
         ILoggerFactory loggerFactory, ILogger logger, CancellationToken stoppingToken)
     {
         using (client)
@@ -89,7 +107,7 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
                 client.NoDelay = true;
                 var stream = client.GetStream();
                 logger.LogInformation("{Name}: connected from {Remote}", name, client.Client.RemoteEndPoint);
-                await using var session = new LspSession(stream, stream, engines, options, loggerFactory, name);
+                await using var session = new LspSession(stream, stream, engines, options, loggerFactory, name, requiredToken: token);
                 var code = await session.RunAsync(stoppingToken);
                 logger.LogInformation("{Name}: session ended ({Code})", name, code);
             }

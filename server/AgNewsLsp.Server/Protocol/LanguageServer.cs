@@ -23,6 +23,7 @@ public sealed class LanguageServer
     private readonly ILogger logger;
     private readonly Dictionary<string, Func<JsonElement?, CancellationToken, Task<object?>>> requests = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource<int> exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource refused = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile State state = State.Created;
 
     public LanguageServer(RequestContext context, ServerOptions hostOptions)
@@ -41,6 +42,8 @@ public sealed class LanguageServer
 
     /// <summary>Completes with the process exit code when the client sends 'exit': 0 after shutdown, 1 otherwise.</summary>
     public Task<int> Exited => exited.Task;
+    /// <summary>Completes when an initialize without the right token was refused: the connection must end.</summary>
+    public Task Refused => refused.Task;
     public bool IsShutDown => state == State.ShutDown;
 
     public static string Version { get; } =
@@ -55,9 +58,19 @@ public sealed class LanguageServer
         {
             if (state != State.Created) throw ProtocolErrors.InvalidRequest("initialize may be sent only once");
             var p = @params is null ? new InitializeParams() : LspJson.ReadParams<InitializeParams>(@params, "initialize");
+            if (context.RequiredToken is { } token && !ConnectionToken.Matches(token, p.InitializationOptions))
+            {
+                logger.LogWarning("initialize without the right token: closing the connection");
+                refused.TrySetResult();
+                throw ProtocolErrors.Unauthorized();
+            }
             context.Options = ServerConfiguration.WithInitializationOptions(hostOptions, p.InitializationOptions);
             context.Progress.ClientSupportsCreate = p.Capabilities?.Window?.WorkDoneProgress == true;
             context.Progress.ThrottleMs = context.Options.ProgressThrottleMs;
+            foreach (var folder in p.WorkspaceFolders ?? [])
+                context.Workspace.Add(folder.Uri);
+            if (p.WorkspaceFolders is null && (p.RootUri ?? p.RootPath) is { } root)
+                context.Workspace.Add(root);
             state = State.Running;
             // Start loading the model now; requests wait for it, the handshake does not.
             _ = context.GetEngineAsync(CancellationToken.None).ContinueWith(
@@ -118,6 +131,14 @@ public sealed class LanguageServer
         if (context.DiagnosticsPublished.TryRemove(p.TextDocument.Uri, out _))
             _ = context.Client.NotifyAsync("textDocument/publishDiagnostics", new PublishDiagnosticsParams(p.TextDocument.Uri, null, []))
                 .ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+    });
+
+    [JsonRpcMethod("workspace/didChangeWorkspaceFolders", UseSingleObjectParameterDeserialization = true)]
+    public void DidChangeWorkspaceFolders(JsonElement? @params = null) => Notification("workspace/didChangeWorkspaceFolders", () =>
+    {
+        var p = LspJson.ReadParams<DidChangeWorkspaceFoldersParams>(@params, "workspace/didChangeWorkspaceFolders");
+        foreach (var folder in p.Event.Removed) context.Workspace.Remove(folder.Uri);
+        foreach (var folder in p.Event.Added) context.Workspace.Add(folder.Uri);
     });
 
     [JsonRpcMethod("window/workDoneProgress/cancel", UseSingleObjectParameterDeserialization = true)]
@@ -210,7 +231,8 @@ public sealed class LanguageServer
     /// Waits (at most <paramref name="timeout"/>) until no request runs. The session calls it after the connection
     /// closed and in-flight requests were cancelled, so that the engine is not disposed under a training run.
     /// </summary>
-    public async Task<bool> WhenIdleAsync(TimeSpan timeout)
+    /// <remarks>Internal: every public method of the RPC target would be callable by the client.</remarks>
+    internal async Task<bool> WhenIdleAsync(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (Volatile.Read(ref inFlight) > 0)
@@ -244,6 +266,8 @@ public sealed class LanguageServer
                 return ProtocolErrors.BadInput(ex.Message); // the user's next step, not a server fault: no stack trace
             case FileNotFoundException f:
                 return ProtocolErrors.BadInput($"file not found: {f.FileName ?? f.Message}");
+            case AgNewsLsp.Data.DataFormatException:
+                return ProtocolErrors.BadInput(ex.Message);
             case DirectoryNotFoundException:
                 return ProtocolErrors.BadInput($"folder not found: {ex.Message}");
             case ArgumentException or FormatException or InvalidDataException or IOException or UnauthorizedAccessException

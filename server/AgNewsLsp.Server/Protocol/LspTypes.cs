@@ -38,7 +38,15 @@ public sealed record InitializeParams(
     string? RootUri = null,
     JsonElement? InitializationOptions = null,
     ClientCapabilities? Capabilities = null,
-    JsonElement? ClientInfo = null);
+    JsonElement? ClientInfo = null,
+    string? RootPath = null,
+    WorkspaceFolder[]? WorkspaceFolders = null);
+
+public sealed record WorkspaceFolder(string Uri, string? Name = null);
+
+public sealed record WorkspaceFoldersChangeEvent(WorkspaceFolder[] Added, WorkspaceFolder[] Removed);
+
+public sealed record DidChangeWorkspaceFoldersParams(WorkspaceFoldersChangeEvent Event);
 
 public sealed record ClientCapabilities(WindowClientCapabilities? Window = null);
 

@@ -19,6 +19,8 @@ public static class ErrorCodes
     public const int ServerNotInitialized = -32002;
     /// <summary>Missing file, malformed data, text too large, binary content.</summary>
     public const int BadInput = -32003;
+    /// <summary>A TCP connection whose initialize lacks the server's token; the connection is closed after the reply.</summary>
+    public const int Unauthorized = -32004;
 }
 
 /// <summary>Builds the exceptions StreamJsonRpc turns into error responses with our codes.</summary>
@@ -35,4 +37,6 @@ public static class ProtocolErrors
     public static LocalRpcException Busy(string message = "training already running") => Create(ErrorCodes.Busy, message);
     public static LocalRpcException Cancelled() => Create(ErrorCodes.RequestCancelled, "request cancelled");
     public static LocalRpcException Internal(string message) => Create(ErrorCodes.InternalError, message);
+    public static LocalRpcException Unauthorized() => Create(ErrorCodes.Unauthorized,
+        "unauthorized: over TCP, initialize needs initializationOptions.token, the content of the token file the server named at start");
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Hosting;
 using AgNewsLsp.Server.Protocol.Documents;
@@ -22,16 +21,18 @@ public sealed class RequestContext(
     /// <summary>URIs this session published diagnostics for; they are cleared when the document closes.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, byte> DiagnosticsPublished { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The token initialize must carry (TCP); null when the transport needs none (stdio).</summary>
+    public string? RequiredToken { get; init; }
+
     /// <summary>Host options merged with the client's initializationOptions at initialize.</summary>
     public ServerOptions Options { get; set; } = new();
 
     /// <summary>Initialize starts loading the engine; handlers wait for it here.</summary>
     public async Task<ILabelingEngine> GetEngineAsync(CancellationToken cancellationToken)
     {
-        Task<ILabelingEngine> pending = engines.GetAsync(Options);
         try
         {
-            return await pending.WaitAsync(cancellationToken);
+            return await engines.GetAsync(Options).WaitAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { throw; }
         catch (Exception ex)
@@ -44,12 +45,11 @@ public sealed class RequestContext(
     /// <summary>Rejects what the engine must never see: NUL characters (binary content) and oversized texts.</summary>
     public void CheckText(string text, string what)
     {
-        if (text.Contains('\0'))
-            throw ProtocolErrors.BadInput($"{what} looks binary (contains NUL characters)");
-        // Cheap upper bound first: a UTF-16 char is at most 3 UTF-8 bytes.
-        if ((long)text.Length * 3 > Options.MaxTextBytes && Encoding.UTF8.GetByteCount(text) > Options.MaxTextBytes)
-            throw ProtocolErrors.BadInput($"{what} is too large ({Encoding.UTF8.GetByteCount(text)} bytes; the limit is {Options.MaxTextBytes})");
+        if (InputLimits.TextProblem(text, what, Options.MaxTextBytes) is { } problem) throw ProtocolErrors.BadInput(problem);
     }
+
+    /// <summary>The client's workspace folders (initialize, then workspace/didChangeWorkspaceFolders): local paths.</summary>
+    public WorkspaceFolders Workspace { get; } = new();
 
     /// <summary>A data path from the client: a file: URI or a path, relative ones against dataFolder.</summary>
     /// <remarks>A path that does not exist is -32003 here, before the engine is involved.</remarks>
@@ -78,8 +78,12 @@ public sealed class RequestContext(
         {
             throw ProtocolErrors.BadInput($"invalid data path '{path}': {ex.Message}");
         }
-        if (!File.Exists(full) && !Directory.Exists(full))
-            throw ProtocolErrors.BadInput($"data file not found: {full}");
-        return full;
+        // The user's own choice, anywhere; but only a regular file or a folder: a device or FIFO would never end.
+        return InputFiles.KindOf(full) switch
+        {
+            FileKind.Regular or FileKind.Directory => full,
+            FileKind.Other => throw ProtocolErrors.BadInput(new NotARegularFileException(full).Message),
+            null => throw ProtocolErrors.BadInput($"data file not found: {full}"),
+        };
     }
 }

@@ -33,17 +33,18 @@ public sealed class LspTestClient : IAsyncDisposable
         Rpc.StartListening();
     }
 
-    public Task<JsonElement> InitializeAsync(bool workDoneProgress = false, object? initializationOptions = null) =>
+    public Task<JsonElement> InitializeAsync(bool workDoneProgress = false, object? initializationOptions = null, string[]? workspaceFolders = null) =>
         RequestAsync("initialize", new
         {
             processId = (int?)null,
             capabilities = new { window = new { workDoneProgress } },
             initializationOptions,
+            workspaceFolders = workspaceFolders?.Select(f => new { uri = new Uri(f).AbsoluteUri, name = Path.GetFileName(f) }).ToArray(),
         });
 
-    public async Task<JsonElement> InitializedAsync(bool workDoneProgress = false, object? initializationOptions = null)
+    public async Task<JsonElement> InitializedAsync(bool workDoneProgress = false, object? initializationOptions = null, string[]? workspaceFolders = null)
     {
-        var result = await InitializeAsync(workDoneProgress, initializationOptions);
+        var result = await InitializeAsync(workDoneProgress, initializationOptions, workspaceFolders);
         await NotifyAsync("initialized", new { });
         return result;
     }

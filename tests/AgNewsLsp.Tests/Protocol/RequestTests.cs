@@ -104,7 +104,7 @@ public class RequestTests
         try
         {
             await using var client = new LspTestClient();
-            await client.InitializedAsync();
+            await client.InitializedAsync(workspaceFolders: [Path.GetTempPath()]);
             var uri = new Uri(path).AbsoluteUri;
             var result = await client.RequestAsync("agnews/labelDocument", new { uri, unit = "paragraph" });
             Assert.Equal("Sci/Tech", result.GetProperty("document").GetProperty("label").GetString());

@@ -63,9 +63,12 @@ function attach(connection) {
   return { logs, progress, diagnostics };
 }
 
-/** Connects to `agnews serve --port 0`: reads the chosen port from stderr. */
-async function startTcp(env = {}) {
-  const server = spawnServer(['--port', '0'], env);
+/**
+ * Starts `agnews serve --port 0`: reads the chosen port and the token file from stderr. `token` is what a
+ * client must send as initializationOptions.token.
+ */
+async function startTcp(env = {}, extraArgs = []) {
+  const server = spawnServer(['--port', '0', ...extraArgs], env);
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no "listening on" line: ' + server.stderr())), 30000);
     const onData = () => {
@@ -75,7 +78,9 @@ async function startTcp(env = {}) {
     server.proc.stderr.on('data', onData);
     server.exited.then(() => reject(new Error('server exited: ' + server.stderr())));
   });
-  return { ...server, port, connect: () => connectTcp(port) };
+  const tokenFile = /token file (.+)/.exec(server.stderr())[1].trim();
+  const token = fs.readFileSync(tokenFile, 'utf8');
+  return { ...server, port, tokenFile, token, connect: () => connectTcp(port) };
 }
 
 async function connectTcp(port) {
@@ -130,7 +135,46 @@ async function stop(server) {
   }
 }
 
+/** Reads framed messages from a byte stream (no vscode-jsonrpc): for tests that send broken frames. */
+function frameReader(stream) {
+  let buffer = Buffer.alloc(0);
+  const messages = [];
+  const waiters = [];
+  stream.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    while (true) {
+      const end = buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const m = /Content-Length: (\d+)/i.exec(buffer.subarray(0, end).toString('ascii'));
+      const length = Number(m[1]);
+      if (buffer.length < end + 4 + length) return;
+      const message = JSON.parse(buffer.subarray(end + 4, end + 4 + length).toString('utf8'));
+      buffer = buffer.subarray(end + 4 + length);
+      messages.push(message);
+      for (const w of waiters.splice(0)) w();
+    }
+  });
+  /** Resolves with the first message (seen or to come) that `predicate` accepts. */
+  async function next(predicate, ms = 30000, what = 'message') {
+    const deadline = Date.now() + ms;
+    while (true) {
+      const found = messages.find(predicate);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${what}: not received in ${ms} ms`);
+      await new Promise((resolve) => { const t = setTimeout(resolve, Math.min(left, 200)); waiters.push(() => { clearTimeout(t); resolve(); }); });
+    }
+  }
+  return { messages, next, byId: (id, ms) => next((m) => m.id === id && !m.method, ms, `response ${id}`) };
+}
+
+function frame(body) {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+  return Buffer.concat([Buffer.from(`Content-Length: ${bytes.length}\r\n\r\n`, 'ascii'), bytes]);
+}
+
 module.exports = {
-  spawnServer, startStdio, startTcp, initializeParams, errorCode, writeRaw, withTimeout, stop,
+  frameReader, frame,
+  serverCommand, spawnServer, startStdio, startTcp, initializeParams, errorCode, writeRaw, withTimeout, stop,
   engineAvailable, ENGINE_TIMEOUT_MS,
 };

@@ -96,10 +96,10 @@ test('TCP: each connection is its own session', async () => {
   try {
     const a = await server.connect();
     const b = await server.connect();
-    await a.connection.sendRequest('initialize', initializeParams());
+    await a.connection.sendRequest('initialize', initializeParams({ token: server.token }));
     // b is not initialized yet: its own lifecycle
     assert.equal(await errorCode(b.connection.sendRequest('agnews/status', {})), -32002);
-    await b.connection.sendRequest('initialize', initializeParams());
+    await b.connection.sendRequest('initialize', initializeParams({ token: server.token }));
     await a.connection.sendRequest('shutdown');
     await a.connection.sendNotification('exit');
     // a's exit ends a's session only

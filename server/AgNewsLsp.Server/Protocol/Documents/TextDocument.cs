@@ -1,21 +1,31 @@
 namespace AgNewsLsp.Server.Protocol.Documents;
 
 /// <summary>
-/// An immutable snapshot of an open document with LSP position &lt;-&gt; offset conversion.
+/// An immutable snapshot of an open document with LSP position &lt;-&gt; offset conversion and a line index.
 /// LSP positions count UTF-16 code units, which is what .NET string indices are, so a character
 /// offset within a line is a string offset; only line starts need an index. Positions past the end
 /// of a line or of the text clamp to it, as LSP asks.
+/// The index also records which lines are blank (white space only), so the paragraph under a position is
+/// found by walking its own lines, never by splitting the whole document; an incremental change rescans only
+/// the lines it touches and shifts the rest.
 /// </summary>
 public sealed class TextDocument
 {
     private readonly int[] lineStarts;
+    private readonly bool[] blank;
 
     public TextDocument(string uri, int version, string text)
+        : this(uri, version, text, Scan(text, 0, text.Length))
+    {
+    }
+
+    private TextDocument(string uri, int version, string text, (int[] Starts, bool[] Blank) index)
     {
         Uri = uri;
         Version = version;
         Text = text;
-        lineStarts = ComputeLineStarts(text);
+        lineStarts = index.Starts;
+        blank = index.Blank;
     }
 
     public string Uri { get; }
@@ -42,24 +52,71 @@ public sealed class TextDocument
 
     public Range RangeOf(int start, int end) => new(PositionAt(start), PositionAt(end));
 
+    /// <summary>True when the line holds only white space (or nothing); lines past the end count as blank.</summary>
+    public bool IsBlank(int line) => line < 0 || line >= blank.Length || blank[line];
+
+    /// <summary>
+    /// [start, end) of the paragraph (a run of non-blank lines, trimmed) on the line; null on a blank line.
+    /// The same rule as the core's Paragraphs.Split.
+    /// </summary>
+    public (int Start, int End, int FirstLine, int LastLine)? ParagraphAt(int line)
+    {
+        if (IsBlank(line)) return null;
+        int first = line, last = line;
+        while (!IsBlank(first - 1)) first--;
+        while (!IsBlank(last + 1)) last++;
+        return (SkipSpace(lineStarts[first], LineContentEnd(first)), TrimEnd(lineStarts[last], LineContentEnd(last)), first, last);
+    }
+
+    /// <summary>[start, end) of the trimmed line; null on a blank line.</summary>
+    public (int Start, int End)? LineAt(int line)
+    {
+        if (IsBlank(line)) return null;
+        var contentEnd = LineContentEnd(line);
+        return (SkipSpace(lineStarts[line], contentEnd), TrimEnd(lineStarts[line], contentEnd));
+    }
+
     /// <summary>Applies LSP content changes in order (incremental with a range, full without) and returns the new snapshot.</summary>
     public TextDocument Apply(IEnumerable<TextDocumentContentChangeEvent> changes, int version)
     {
         var current = this;
         foreach (var change in changes)
+            current = change.Range is null ? new TextDocument(Uri, version, change.Text) : current.Replace(change.Range, change.Text, version);
+        return current.Version == version ? current : new TextDocument(Uri, version, current.Text, (current.lineStarts, current.blank));
+    }
+
+    /// <summary>One incremental change: the text is spliced, the index rescanned over the touched lines (and one on each side).</summary>
+    private TextDocument Replace(Range range, string inserted, int version)
+    {
+        var start = OffsetAt(range.Start);
+        var end = OffsetAt(range.End);
+        if (end < start) (start, end) = (end, start);
+        var text = string.Concat(Text.AsSpan(0, start), inserted, Text.AsSpan(end));
+        var delta = inserted.Length - (end - start);
+
+        // A neighbouring line is included because a change can join "\r" and "\n" into one line break.
+        var firstLine = Math.Max(0, PositionAt(start).Line - 1);
+        var lastLine = Math.Min(lineStarts.Length - 1, PositionAt(end).Line + 1);
+        var regionStart = lineStarts[firstLine];
+        var hasTail = lastLine + 1 < lineStarts.Length;
+        var regionEnd = (hasTail ? lineStarts[lastLine + 1] : Text.Length) + delta;
+        var (starts, blanks) = Scan(text, regionStart, regionEnd);
+        // Scan also reports the line that begins at regionEnd; the tail's own first line is that one.
+        var keep = hasTail ? starts.Length - 1 : starts.Length;
+
+        var tail = hasTail ? lineStarts.Length - (lastLine + 1) : 0;
+        var newStarts = new int[firstLine + keep + tail];
+        var newBlank = new bool[newStarts.Length];
+        Array.Copy(lineStarts, newStarts, firstLine);
+        Array.Copy(blank, newBlank, firstLine);
+        Array.Copy(starts, 0, newStarts, firstLine, keep);
+        Array.Copy(blanks, 0, newBlank, firstLine, keep);
+        for (var i = 0; i < tail; i++)
         {
-            if (change.Range is null)
-            {
-                current = new TextDocument(Uri, version, change.Text);
-                continue;
-            }
-            var start = current.OffsetAt(change.Range.Start);
-            var end = current.OffsetAt(change.Range.End);
-            if (end < start) (start, end) = (end, start);
-            var text = string.Concat(current.Text.AsSpan(0, start), change.Text, current.Text.AsSpan(end));
-            current = new TextDocument(Uri, version, text);
+            newStarts[firstLine + keep + i] = lineStarts[lastLine + 1 + i] + delta;
+            newBlank[firstLine + keep + i] = blank[lastLine + 1 + i];
         }
-        return current.Version == version ? current : new TextDocument(Uri, version, current.Text);
+        return new TextDocument(Uri, version, text, (newStarts, newBlank));
     }
 
     /// <summary>Offset of the end of the line's content, before its line break.</summary>
@@ -77,22 +134,45 @@ public sealed class TextDocument
 
     public int LineStart(int line) => lineStarts[Math.Clamp(line, 0, lineStarts.Length - 1)];
 
-    private static int[] ComputeLineStarts(string text)
+    private int SkipSpace(int from, int to)
     {
-        var starts = new List<int> { 0 };
-        for (var i = 0; i < text.Length; i++)
+        while (from < to && char.IsWhiteSpace(Text[from])) from++;
+        return from;
+    }
+
+    private int TrimEnd(int from, int to)
+    {
+        while (to > from && char.IsWhiteSpace(Text[to - 1])) to--;
+        return to;
+    }
+
+    /// <summary>
+    /// Line starts and blank flags of the lines that begin in [from, to], where from is a line start: the line at from,
+    /// and each line after a break (\n, \r\n or a lone \r) up to and including one that starts at to.
+    /// </summary>
+    private static (int[] Starts, bool[] Blank) Scan(string text, int from, int to)
+    {
+        var starts = new List<int> { from };
+        var blanks = new List<bool>();
+        var lineBlank = true;
+        for (var i = from; i < to; i++)
         {
             var c = text[i];
-            if (c == '\r')
+            if (c is not ('\r' or '\n'))
             {
-                if (i + 1 < text.Length && text[i + 1] == '\n') i++;
-                starts.Add(i + 1);
+                if (lineBlank && !char.IsWhiteSpace(c)) lineBlank = false;
+                continue;
             }
-            else if (c == '\n')
-            {
-                starts.Add(i + 1);
-            }
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+            blanks.Add(lineBlank);
+            lineBlank = true;
+            starts.Add(i + 1);
         }
-        return starts.ToArray();
+        // The last line runs on to its break (or the end of the text), which may lie past 'to'.
+        var last = starts[^1];
+        for (var i = Math.Max(last, to); i < text.Length && text[i] is not ('\r' or '\n'); i++)
+            if (lineBlank && !char.IsWhiteSpace(text[i])) lineBlank = false;
+        blanks.Add(lineBlank);
+        return (starts.ToArray(), blanks.ToArray());
     }
 }

@@ -9,17 +9,19 @@ public enum HoverUnit { Paragraph, Line }
 public readonly record struct TextSpan(int Start, int End, string Text);
 
 /// <summary>
-/// The units that get labelled, located by LSP line: a thin adapter over the core's
-/// <see cref="Paragraphs"/> (paragraphs are runs of non-blank lines; spans are trimmed).
+/// The units that get labelled, located by LSP line. The unit under a position comes from the document's line
+/// index (the core's paragraph rule: runs of non-blank lines, trimmed), so a hover costs the size of its own
+/// paragraph, not of the document; all paragraphs come from the core's <see cref="Paragraphs"/>.
 /// </summary>
 public static class TextUnits
 {
     /// <summary>The unit on the position's line; null on a blank line or past the text.</summary>
     public static TextSpan? At(TextDocument document, Position position, HoverUnit unit)
     {
-        var blocks = unit == HoverUnit.Paragraph ? AgNewsLsp.Text.Paragraphs.Split(document.Text) : AgNewsLsp.Text.Paragraphs.Lines(document.Text);
-        var block = blocks.FirstOrDefault(b => b.StartLine <= position.Line && position.Line <= b.EndLine);
-        return block is null ? null : ToSpan(block);
+        (int Start, int End)? span = unit == HoverUnit.Paragraph
+            ? document.ParagraphAt(position.Line) is { } p ? (p.Start, p.End) : null
+            : document.LineAt(position.Line);
+        return span is { } s ? new TextSpan(s.Start, s.End, document.Text[s.Start..s.End]) : null;
     }
 
     /// <summary>All paragraphs of the document in order.</summary>

@@ -5,7 +5,7 @@ namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>
 /// agnews/labelDocument: the whole document, and with unit "paragraph" each paragraph with its range.
-/// The document is the open one, or a file: URI read from disk. After a paragraph labelling of an open
+/// The document is the open one, or a file: URI read from disk when it lies in a workspace folder of the session. After a paragraph labelling of an open
 /// document, Information diagnostics put the labels in place (option publishDiagnostics).
 /// </summary>
 public sealed class LabelDocumentHandler : IRequestHandler<LabelDocumentParams, LabelDocumentResult>
@@ -65,14 +65,20 @@ public sealed class LabelDocumentHandler : IRequestHandler<LabelDocumentParams, 
         if (!Uri.TryCreate(uriText, UriKind.Absolute, out var uri) || !uri.IsFile)
             throw ProtocolErrors.BadInput($"document {uriText} is not open and is not a file: URI");
         var path = uri.LocalPath;
-        var info = new FileInfo(path);
-        if (!info.Exists) throw ProtocolErrors.BadInput($"file not found: {path}");
-        if (info.Length > context.Options.MaxTextBytes)
-            throw ProtocolErrors.BadInput($"document {uriText} is too large ({info.Length} bytes; the limit is {context.Options.MaxTextBytes})");
+        if (!context.Workspace.Contains(path))
+            throw ProtocolErrors.BadInput($"document {uriText} is not open and not inside a workspace folder of this session; open it, or declare its folder (workspaceFolders)");
         string text;
         try
         {
-            text = await File.ReadAllTextAsync(path, cancellationToken);
+            text = await InputFiles.ReadTextAsync(path, context.Options.MaxTextBytes, cancellationToken);
+        }
+        catch (FileNotFoundException)
+        {
+            throw ProtocolErrors.BadInput($"file not found: {path}");
+        }
+        catch (InvalidDataException ex)
+        {
+            throw ProtocolErrors.BadInput($"document {uriText}: {ex.Message}");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -16,28 +16,33 @@ namespace AgNewsLsp.Server.Protocol.Transport;
 public sealed class LspSession : IClientChannel, IAsyncDisposable
 {
     private readonly JsonRpc rpc;
-    private readonly HeaderDelimitedMessageHandler handler;
+    private readonly InFlightIds.TrackingHandler handler;
     private readonly FrameGate gate;
     private readonly CancellationTokenSource stop = new();
     private readonly ILogger logger;
     private Task gateTask = Task.CompletedTask;
 
-    public LspSession(Stream input, Stream output, EngineProvider engines, ServerOptions options, ILoggerFactory loggerFactory, string name = "stdio")
+    public LspSession(Stream input, Stream output, EngineProvider engines, ServerOptions options, ILoggerFactory loggerFactory, string name = "stdio",
+        string? requiredToken = null)
     {
         var hostLogger = loggerFactory.CreateLogger("agnews." + name);
         logger = new ClientLogger(hostLogger, this, ParseLevel(options.LogLevel));
 
         var inbound = new Pipe();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.Create() };
-        handler = new HeaderDelimitedMessageHandler(PipeWriter.Create(output), inbound.Reader, formatter);
-        gate = new FrameGate(PipeReader.Create(input), inbound.Writer, RejectAsync, maxFrameBytes: Math.Max(64L << 20, 8L * options.MaxTextBytes));
+        var ids = new InFlightIds();
+        handler = new InFlightIds.TrackingHandler(ids, PipeWriter.Create(output), inbound.Reader, formatter);
+        gate = new FrameGate(PipeReader.Create(input), inbound.Writer, RejectAsync, options.MaxFrameBytes, ids);
         rpc = new JsonRpc(handler)
         {
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
         // LSP's $/cancelRequest { id } is StreamJsonRpc's default cancellation strategy (StandardCancellationStrategy).
         var progress = new WorkDoneProgressRegistry(this, logger);
-        var context = new RequestContext(engines, new DocumentStore(), progress, this, logger);
+        var context = new RequestContext(engines, new DocumentStore(options.MaxDocumentChars, options.MaxOpenDocuments), progress, this, logger)
+        {
+            RequiredToken = requiredToken,
+        };
         Server = new LanguageServer(context, options);
         rpc.AddLocalRpcTarget(Server, new JsonRpcTargetOptions { DisposeOnDisconnect = false, AllowNonPublicInvocation = false });
         rpc.Disconnected += (_, e) =>
@@ -68,7 +73,13 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         Start();
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = cancellationToken.Register(() => tcs.TrySetResult());
-        var finished = await Task.WhenAny(Server.Exited, rpc.Completion, tcs.Task);
+        var finished = await Task.WhenAny(Server.Exited, rpc.Completion, tcs.Task, Server.Refused);
+        if (finished == Server.Refused)
+        {
+            // Let the error reply reach the client before the connection closes.
+            await Task.WhenAny(rpc.Completion, Task.Delay(TimeSpan.FromMilliseconds(200)));
+            return 1;
+        }
         var code = finished == Server.Exited ? await Server.Exited : 0;
         if (finished != Server.Exited && !Server.IsShutDown)
             logger.LogInformation("client went away without shutdown");
@@ -105,12 +116,7 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
     {
         logger.LogWarning("rejected message: {Message}", frame.Message);
         if (!frame.Reply) return;
-        RequestId id = frame.Id switch
-        {
-            { ValueKind: JsonValueKind.Number } n => new RequestId(n.GetInt64()),
-            { ValueKind: JsonValueKind.String } s => new RequestId(s.GetString()),
-            _ => RequestId.Null,
-        };
+        RequestId id = frame.Id is { } element ? FrameGate.ToRequestId(element) : RequestId.Null;
         var error = new JsonRpcError
         {
             RequestId = id,

@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace AgNewsLsp;
+
+/// <summary>A path that names something other than a regular file (a device, FIFO, socket) where data is expected.</summary>
+public sealed class NotARegularFileException(string path)
+    : IOException($"{path} is not a regular file (a device, FIFO or socket?); only regular files are read")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>The bounds on what the engine and its fronts read. Each is defined here once; docs/security.md lists them.</summary>
+public static class InputLimits
+{
+    /// <summary>Largest text labelled at once, in UTF-8 bytes: a classify text, a hovered unit, a document or file to label.</summary>
+    public const int DefaultMaxTextBytes = 1 << 20;
+
+    /// <summary>Largest labelled data file (train, evaluate) read.</summary>
+    public const long MaxDataFileBytes = 4L << 30;
+
+    /// <summary>Largest head file read (a head is weights and metrics: far smaller).</summary>
+    public const long MaxHeadFileBytes = 256L << 20;
+
+    /// <summary>Longest record of a data file (a CSV record, a JSONL line), in characters.</summary>
+    public const int MaxRecordChars = 1 << 20;
+
+    /// <summary>Why a text cannot be labelled (NUL characters, over <paramref name="maxBytes"/>), or null when it can.</summary>
+    public static string? TextProblem(string text, string what, long maxBytes)
+    {
+        if (text.Contains('\0')) return $"{what} looks binary (contains NUL characters)";
+        // Cheap upper bound first: a UTF-16 char is at most 3 UTF-8 bytes.
+        if ((long)text.Length * 3 > maxBytes && Encoding.UTF8.GetByteCount(text) is var bytes && bytes > maxBytes)
+            return $"{what} is too large ({bytes} bytes; the limit is {maxBytes})";
+        return null;
+    }
+}
+
+/// <summary>
+/// Reads the user's files safely: only regular files (a device such as /dev/zero, a FIFO or /dev/stdin would
+/// never end or never answer), and never more than a given number of bytes.
+/// </summary>
+public static class InputFiles
+{
+    private const int AtFdCwd = -100;
+    private const uint StatxType = 0x1, StatxSize = 0x200;
+    private const ushort FileTypeMask = 0xF000, RegularFile = 0x8000, DirectoryType = 0x4000;
+
+    /// <summary>The kind of what a path names (symbolic links followed); null when it does not exist.</summary>
+    public static FileKind? KindOf(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+            return File.Exists(path) ? FileKind.Regular : Directory.Exists(path) ? FileKind.Directory : null;
+        Span<byte> buffer = stackalloc byte[256]; // struct statx
+        if (Statx(AtFdCwd, path, 0, StatxType | StatxSize, ref MemoryMarshal.GetReference(buffer)) != 0) return null;
+        var mode = (ushort)(BitConverter.ToUInt16(buffer[0x1C..]) & FileTypeMask); // stx_mode
+        return mode switch { RegularFile => FileKind.Regular, DirectoryType => FileKind.Directory, _ => FileKind.Other };
+    }
+
+    /// <summary>Throws <see cref="FileNotFoundException"/> or <see cref="NotARegularFileException"/> unless the path is a regular file.</summary>
+    public static void EnsureRegularFile(string path)
+    {
+        switch (KindOf(path))
+        {
+            case null: throw new FileNotFoundException($"No such file: {path}", path);
+            case FileKind.Regular: return;
+            default: throw new NotARegularFileException(path);
+        }
+    }
+
+    /// <summary>Opens a regular file for reading, refusing one over <paramref name="maxBytes"/>.</summary>
+    public static FileStream OpenRegular(string path, long maxBytes, int bufferSize = 1 << 16)
+    {
+        EnsureRegularFile(path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize);
+        try
+        {
+            if (stream.Length > maxBytes)
+                throw new InvalidDataException($"{path} is too large ({stream.Length} bytes; the limit is {maxBytes})");
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The text of a regular UTF-8 file of at most <paramref name="maxBytes"/> bytes (a file that grows while read is cut off there).</summary>
+    public static async Task<string> ReadTextAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
+    {
+        await using var stream = OpenRegular(path, maxBytes);
+        var bytes = new byte[Math.Min(stream.Length, maxBytes) + 1];
+        var n = await stream.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken);
+        if (n > maxBytes) throw new InvalidDataException($"{path} is too large (over {maxBytes} bytes)");
+        return new UTF8Encoding(false).GetString(bytes, 0, n).TrimStart('\uFEFF');
+    }
+
+    /// <summary>Reads all of a reader, refusing more than <paramref name="maxChars"/> characters.</summary>
+    public static async Task<string> ReadToEndAsync(TextReader reader, int maxChars, string what, CancellationToken cancellationToken = default)
+    {
+        var sb = new StringBuilder();
+        var chunk = new char[1 << 14];
+        while (true)
+        {
+            var n = await reader.ReadAsync(chunk.AsMemory(), cancellationToken);
+            if (n == 0) return sb.ToString();
+            if (sb.Length + n > maxChars) throw new InvalidDataException($"{what} is too large (over {maxChars} characters)");
+            sb.Append(chunk, 0, n);
+        }
+    }
+
+    /// <summary>The canonical absolute path (every symbolic link resolved), or null when it does not exist.</summary>
+    public static string? RealPath(string path)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+            return File.Exists(path) || Directory.Exists(path) ? Path.GetFullPath(path) : null;
+        var resolved = RealPathNative(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) return null;
+        try { return Marshal.PtrToStringUTF8(resolved); }
+        finally { Free(resolved); }
+    }
+
+    /// <summary>
+    /// True when <paramref name="path"/> (resolved) lies inside <paramref name="folder"/> (resolved). A path that does
+    /// not exist is judged by its folder, so that a missing file in the workspace can be reported as missing.
+    /// </summary>
+    public static bool IsUnder(string path, string folder)
+    {
+        var file = RealPath(path);
+        if (file is null && Path.GetDirectoryName(Path.GetFullPath(path)) is { } parent && RealPath(parent) is { } realParent)
+            file = Path.Combine(realParent, Path.GetFileName(path));
+        if (file is null || RealPath(folder) is not { } root) return false;
+        var prefix = root.EndsWith('/') ? root : root + "/";
+        return file.StartsWith(prefix, StringComparison.Ordinal);
+    }
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, ref byte buffer);
+
+    [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
+    private static extern IntPtr RealPathNative([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    private static extern void Free(IntPtr pointer);
+}
+
+public enum FileKind { Regular, Directory, Other }

@@ -1,0 +1,62 @@
+using AgNewsLsp.Engine;
+using AgNewsLsp.Training;
+
+namespace AgNewsLsp.Tests.Hardening;
+
+/// <summary>Issue 9, item 6: a head with NaN or infinite weights is refused at load, and never saved.</summary>
+public class HeadFileFiniteTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("agnews-head-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private static HeadFile Head(float poison) => new()
+    {
+        Kind = HeadKind.Linear,
+        ModelName = "m",
+        ModelFingerprint = "f",
+        Pooling = "mean",
+        LabelNames = ["a", "b"],
+        InputSize = 2,
+        Tensors = new()
+        {
+            ["linear.weight"] = HeadFile.HeadTensor.From([2, 2], [0.1f, poison, 0.3f, 0.4f]),
+            ["linear.bias"] = HeadFile.HeadTensor.From([2], [0f, 0f]),
+        },
+    };
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public void Non_finite_weights_are_refused_at_load_with_the_tensor_named(float poison)
+    {
+        var path = Path.Combine(folder, "bad.head.json");
+        // Written around Save (which refuses it too), as a damaged or hand-made file would be.
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(Head(poison),
+            new System.Text.Json.JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+                Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase) } }));
+        var e = Assert.Throws<InvalidDataException>(() => HeadFile.Load(path));
+        Assert.Contains("linear.weight", e.Message);
+        Assert.Contains("finite", e.Message);
+    }
+
+    [Fact]
+    public async Task A_device_as_head_file_is_refused_at_once()
+    {
+        var load = Task.Run(() => HeadFile.Load("/dev/zero"));
+        Assert.Same(load, await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(10))));
+        Assert.IsType<NotARegularFileException>(load.Exception!.InnerException);
+    }
+
+    [Fact]
+    public void A_non_finite_head_is_not_saved_over_a_good_one()
+    {
+        var path = Path.Combine(folder, "head.json");
+        Head(0.2f).Save(path);
+        var before = File.ReadAllText(path);
+        Assert.Throws<InvalidDataException>(() => Head(float.NaN).Save(path));
+        Assert.Equal(before, File.ReadAllText(path));
+        Assert.Equal(0.2f, HeadFile.Load(path).Tensors["linear.weight"].Data[1]);
+    }
+}

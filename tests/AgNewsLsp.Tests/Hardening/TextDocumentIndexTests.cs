@@ -1,0 +1,84 @@
+using AgNewsLsp.Server.Protocol;
+using AgNewsLsp.Server.Protocol.Documents;
+using AgNewsLsp.Text;
+using Range = AgNewsLsp.Server.Protocol.Range;
+
+namespace AgNewsLsp.Tests.Hardening;
+
+/// <summary>
+/// Issue 9, item 8: a hover finds its paragraph from the document's line index, which incremental changes keep
+/// up to date, instead of re-splitting the whole document. The index must give what the core's splitter gives.
+/// </summary>
+public class TextDocumentIndexTests
+{
+    private static readonly string[] Pieces = ["a", "b c", " ", "\t", "\n", "\r\n", "\r", "\n\n", "word ", "x\r", "\ny", "  \n"];
+
+    private static void AssertSameUnits(TextDocument document)
+    {
+        var fresh = new TextDocument(document.Uri, document.Version, document.Text);
+        Assert.Equal(fresh.LineCount, document.LineCount);
+        var paragraphs = Paragraphs.Split(document.Text);
+        var lines = Paragraphs.Lines(document.Text);
+        for (var line = 0; line < document.LineCount + 1; line++)
+        {
+            Assert.Equal(fresh.LineStart(line), document.LineStart(line));
+            var expected = paragraphs.FirstOrDefault(b => b.StartLine <= line && line <= b.EndLine);
+            var actual = TextUnits.At(document, new Position(line, 0), HoverUnit.Paragraph);
+            (int, int, string)? expectedSpan = expected is null ? null : (expected.Start, expected.End, expected.Text);
+            (int, int, string)? actualSpan = actual is { } a ? (a.Start, a.End, a.Text) : null;
+            Assert.Equal(expectedSpan, actualSpan);
+            var expectedLine = lines.FirstOrDefault(b => b.StartLine == line);
+            var actualLine = TextUnits.At(document, new Position(line, 0), HoverUnit.Line);
+            Assert.Equal(expectedLine?.Text, actualLine?.Text);
+        }
+    }
+
+    [Fact]
+    public void Random_incremental_edits_keep_the_index_equal_to_a_fresh_split()
+    {
+        var random = new Random(9);
+        var document = new TextDocument("file:///r.txt", 0, "first para\nstill first\n\nsecond\r\n\r\nthird\rfourth");
+        for (var step = 1; step <= 400; step++)
+        {
+            var a = random.Next(document.LineCount + 1);
+            var b = Math.Min(document.LineCount, a + random.Next(3));
+            var start = new Position(a, random.Next(12));
+            var end = new Position(b, random.Next(12));
+            var inserted = string.Concat(Enumerable.Range(0, random.Next(4)).Select(_ => Pieces[random.Next(Pieces.Length)]));
+            document = document.Apply([new TextDocumentContentChangeEvent(inserted, new Range(start, end))], step);
+            AssertSameUnits(document);
+        }
+    }
+
+    [Fact]
+    public void A_hover_on_a_large_document_does_not_split_all_of_it()
+    {
+        var paragraph = string.Join('\n', Enumerable.Repeat("Stocks rose as the central bank held rates steady today.", 4));
+        var text = string.Join("\n\n", Enumerable.Repeat(paragraph, 100_000)); // about 23 MB
+        var document = new TextDocument("file:///big.txt", 1, text);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 200; i++)
+            Assert.NotNull(TextUnits.At(document, new Position(i * 997 % document.LineCount / 5 * 5, 3), HoverUnit.Paragraph));
+        // Two hundred hovers cost less than one full split of the document.
+        var hovers = clock.Elapsed;
+        clock.Restart();
+        _ = Paragraphs.Split(text);
+        Assert.True(hovers < clock.Elapsed, $"200 hovers took {hovers.TotalMilliseconds} ms, one split {clock.Elapsed.TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public void The_store_refuses_documents_over_its_limits_and_drops_one_that_grows_past_them()
+    {
+        var store = new DocumentStore(maxChars: 100, maxDocuments: 2);
+        Assert.Throws<InvalidDataException>(() => store.Open("file:///big", 1, new string('x', 101)));
+        store.Open("file:///a", 1, "a");
+        store.Open("file:///b", 1, "b");
+        var e = Assert.Throws<InvalidDataException>(() => store.Open("file:///c", 1, "c"));
+        Assert.Contains("maxOpenDocuments", e.Message);
+        store.Open("file:///a", 2, "reopened"); // the same document again is not one more
+        Assert.Throws<InvalidDataException>(() => store.Change("file:///a", 3, [new TextDocumentContentChangeEvent(new string('y', 200))]));
+        Assert.Null(store.Get("file:///a"));
+        store.Open("file:///c", 1, "c");
+        Assert.Equal(2, store.Count);
+    }
+}
