@@ -91,11 +91,23 @@ public sealed class ClassifierHead : Module
 
     private float[] Idf => _idf ??= lexical_idf!.data<float>().ToArray();
 
-    /// <summary>The parameters of the encoder-feature part (every kind has one); trained by AdamW.</summary>
-    public IEnumerable<Parameter> EncoderPartParameters() => layers.parameters();
-
     /// <summary>A hybrid head's [buckets, classes] n-gram weights; null for the other kinds.</summary>
     public Parameter? LexicalWeight => lexical?.weight;
+
+    /// <summary>
+    /// Sets a linear or hybrid head's weights from a solver: the linear layer's [classes, inputs] weight and bias,
+    /// and a hybrid head's [buckets, classes] n-gram weights.
+    /// </summary>
+    public void SetLinearWeights(float[] weight, float[] bias, float[]? lexicalWeights)
+    {
+        if (Kind == HeadKind.Mlp) throw new InvalidOperationException("An MLP head has no single linear layer.");
+        if ((lexical is null) != (lexicalWeights is null)) throw new ArgumentException($"A {Kind} head {(lexical is null ? "has no" : "needs its")} n-gram weights.");
+        using var _ = no_grad();
+        var layer = (TorchSharp.Modules.Linear)layers[0];
+        layer.weight!.copy_(tensor(weight, [ClassCount, InputSize]));
+        layer.bias!.copy_(tensor(bias));
+        if (lexical is not null) lexical.weight!.copy_(tensor(lexicalWeights!, [Lexical!.Buckets, ClassCount]));
+    }
 
     /// <summary>The encoder-feature part's logits.</summary>
     public Tensor EncoderLogits(Tensor features)

@@ -19,9 +19,15 @@ public sealed record HeadTrainingOptions
     public int Patience { get; init; } = 5;
     public int Seed { get; init; } = 42;
     public double ValidationFraction { get; init; } = 0.1;
-    /// <summary>AdamW's step size and decoupled weight decay for a hybrid head's n-gram weights (lazy, see <see cref="RowSparseAdamW"/>).</summary>
-    public double LexicalLearningRate { get; init; } = 1e-2;
-    public double LexicalWeightDecay { get; init; } = 1e-4;
+    /// <summary>Hybrid heads: the SVM's cost of a margin violation (scikit-learn's C; smaller regularises more).</summary>
+    public double HybridC { get; init; } = 0.3;
+    /// <summary>
+    /// Hybrid heads: the standardised encoder features are multiplied by this before they join the n-grams (a unit
+    /// vector), which sets how much of the shared L2 penalty each part pays.
+    /// </summary>
+    public double EncoderFeatureScale { get; init; } = 0.02;
+    /// <summary>Hybrid heads: the solver stops when its projected gradients span less than this (liblinear's eps).</summary>
+    public double HybridTolerance { get; init; } = 0.1;
     /// <summary>The n-gram features of hybrid heads.</summary>
     public LexicalFeaturizer Lexical { get; init; } = new();
 }
@@ -34,9 +40,13 @@ public sealed record HeadTrainingResult(ClassifierHead Head, EvaluationReport Va
 
 /// <summary>
 /// Trains a head of any kind on frozen features: a seeded, stratified validation split held out of train;
-/// features standardised (and, for hybrid heads, n-gram idf learnt) with train statistics; AdamW on
-/// cross-entropy over logits; early stopping on validation loss, keeping the best epoch's weights; then a
-/// temperature fitted on the validation rows. Same inputs and seed give the same head.
+/// features standardised (and, for hybrid heads, n-gram idf learnt) with train statistics; then
+/// <list type="bullet">
+/// <item>linear and mlp: AdamW on cross-entropy over logits, early stopping on validation loss, keeping the best epoch;</item>
+/// <item>hybrid: a convex problem (linear SVMs over encoder features and millions of hashed n-gram weights) solved to
+/// its optimum by <see cref="LinearSvmSolver"/>: no learning rate or epoch count to tune, and no libtorch work;</item>
+/// </list>
+/// and last a temperature fitted on the validation rows. Same inputs and seed give the same head.
 /// </summary>
 public static class HeadTrainer
 {
@@ -54,13 +64,13 @@ public static class HeadTrainer
         if (trainIdx.Length < labelNames.Count || valIdx.Length == 0)
             throw new ArgumentException($"Too little data to train: {features.Length} rows give {trainIdx.Length} for training and {valIdx.Length} for validation.");
 
+        if (options.Kind == HeadKind.Hybrid)
+            return TrainHybrid(features, texts!, labels, labelNames, options, trainIdx, valIdx, progress, cancellationToken);
+
         // Torch work runs on the torch thread an epoch at a time (a hover may go in between); progress is
         // reported from this thread, so a slow progress listener never holds the torch thread.
         var torchThread = TorchThread.Shared;
-        // N-grams are counted here, in parallel, not on the torch thread.
-        var lexicalRows = options.Kind == HeadKind.Hybrid ? LexicalRow.Featurize(options.Lexical, texts!) : null;
-        var idf = lexicalRows is null ? null : InverseDocumentFrequencies(lexicalRows, trainIdx, options.Lexical.Buckets);
-        var session = torchThread.Run(() => new Session(features, lexicalRows, idf, labels, trainIdx, valIdx, labelNames.Count, options), TorchPriority.Background, cancellationToken);
+        var session = torchThread.Run(() => new Session(features, labels, trainIdx, valIdx, labelNames.Count, options), TorchPriority.Background, cancellationToken);
         var history = new List<EpochStats>();
         try
         {
@@ -97,35 +107,24 @@ public static class HeadTrainer
         private readonly HeadTrainingOptions _options;
         private readonly ClassifierHead _head;
         private readonly Tensor _xTrain, _yTrain, _xVal, _yVal;
-        private readonly LexicalRow[]? _lexicalTrain, _lexicalVal;
         private readonly optim.Optimizer _optimizer;
-        private readonly RowSparseAdamW? _lexicalOptimizer;
         private readonly Random _shuffle;
         private Dictionary<string, Tensor>? _best;
         private bool _headHandedOut;
 
-        public Session(float[][] features, LexicalRow[]? lexicalRows, float[]? idf, int[] labels, int[] trainIdx, int[] valIdx, int classCount,
-            HeadTrainingOptions options)
+        public Session(float[][] features, int[] labels, int[] trainIdx, int[] valIdx, int classCount, HeadTrainingOptions options)
         {
             _options = options;
             int dim = features[0].Length;
             torch.random.manual_seed(options.Seed);
-            _head = new ClassifierHead(options.Kind, dim, classCount, lexicalFeatures: options.Lexical);
+            _head = new ClassifierHead(options.Kind, dim, classCount);
             var (mean, std) = Standardization(features, trainIdx, dim);
             _head.SetStandardization(mean, std);
-            if (lexicalRows is not null)
-            {
-                _head.SetIdf(idf!);
-                _lexicalTrain = trainIdx.Select(i => lexicalRows[i]).ToArray();
-                _lexicalVal = valIdx.Select(i => lexicalRows[i]).ToArray();
-            }
             _xTrain = Rows(features, trainIdx, dim);
             _yTrain = tensor(trainIdx.Select(i => (long)labels[i]).ToArray());
             _xVal = Rows(features, valIdx, dim);
             _yVal = tensor(valIdx.Select(i => (long)labels[i]).ToArray());
-            _optimizer = optim.AdamW(_head.EncoderPartParameters(), options.LearningRate, weight_decay: options.WeightDecay);
-            if (_head.LexicalWeight is { } lexicalWeight)
-                _lexicalOptimizer = new RowSparseAdamW(lexicalWeight, options.LexicalLearningRate, options.LexicalWeightDecay);
+            _optimizer = optim.AdamW(_head.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
             _shuffle = new Random(options.Seed);
         }
 
@@ -140,58 +139,19 @@ public static class HeadTrainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var rows = order.AsSpan(start, Math.Min(_options.BatchSize, order.Length - start)).ToArray();
-                var batch = tensor(rows);
+                var batch = tensor(order.AsSpan(start, Math.Min(_options.BatchSize, order.Length - start)).ToArray());
                 var x = _xTrain.index_select(0, batch);
                 var y = _yTrain.index_select(0, batch);
                 _optimizer.zero_grad();
-                var logits = _head.EncoderLogits(x);
-                Tensor? lexicalRows = null, lexicalWeights = null;
-                if (_lexicalTrain is not null)
-                {
-                    // Only the buckets this batch holds take part: a leaf copy of their rows gets the gradient.
-                    (lexicalRows, lexicalWeights, var lexicalLogits) = LexicalLogits(rows.Select(r => _lexicalTrain[r]).ToArray());
-                    logits = logits + lexicalLogits;
-                }
+                var logits = _head.Logits(x);
                 var loss = F.cross_entropy(logits, y);
                 loss.backward();
                 _optimizer.step();
-                if (_lexicalOptimizer is not null) _lexicalOptimizer.Step(lexicalRows!, lexicalWeights!.grad!);
                 lossSum += loss.item<float>() * batch.shape[0];
                 correct += logits.argmax(1).eq(y).sum().item<long>();
             }
-            var (valLoss, valAcc) = Score(_head, _xVal, _lexicalVal, _yVal);
+            var (valLoss, valAcc) = Score(_head, _xVal, _yVal);
             return new EpochStats(epoch, lossSum / order.Length, (double)correct / order.Length, valLoss, valAcc);
-        }
-
-        /// <summary>
-        /// The lexical logits of a batch computed from the distinct buckets it holds: their rows of the n-gram table
-        /// (a leaf tensor whose gradient the sparse optimizer applies), times the bag's weights, summed per text.
-        /// Equal to the head's EmbeddingBag on the same rows.
-        /// </summary>
-        private (Tensor Buckets, Tensor Rows, Tensor Logits) LexicalLogits(LexicalRow[] batch)
-        {
-            var bag = _head.Bag(batch);
-            var position = new Dictionary<long, long>();
-            var local = new long[bag.Indexes.Length];
-            for (int k = 0; k < local.Length; k++)
-            {
-                if (!position.TryGetValue(bag.Indexes[k], out var p)) position[bag.Indexes[k]] = p = position.Count;
-                local[k] = p;
-            }
-            var textOf = new long[bag.Indexes.Length];
-            for (int i = 0; i < batch.Length; i++)
-            {
-                long end = i + 1 < batch.Length ? bag.Offsets[i + 1] : bag.Indexes.Length;
-                for (long k = bag.Offsets[i]; k < end; k++) textOf[k] = i;
-            }
-            var buckets = tensor(position.Keys.ToArray());
-            Tensor rows;
-            using (no_grad()) rows = _head.LexicalWeight!.index_select(0, buckets);
-            rows.requires_grad_(true);
-            var entries = rows.index_select(0, tensor(local)) * tensor(bag.Weights).unsqueeze(1);
-            var logits = zeros(batch.Length, rows.shape[1]).index_add(0, tensor(textOf), entries, 1);
-            return (buckets, rows, logits);
         }
 
         public void KeepBest()
@@ -214,7 +174,7 @@ public static class HeadTrainer
             var gold = valIdx.Select(i => labels[i]).ToArray();
             float[] logits;
             using (no_grad())
-            using (var raw = _head.Logits(_xVal, _lexicalVal))
+            using (var raw = _head.Logits(_xVal))
                 logits = raw.data<float>().ToArray();
             var uncalibrated = Metrics.Compute(gold, Calibration.Softmax(logits, labelNames.Count, 1), labelNames);
             double temperature = Calibration.FitTemperature(logits, gold, labelNames.Count);
@@ -228,18 +188,17 @@ public static class HeadTrainer
         {
             DisposeAll(_best);
             _optimizer.Dispose();
-            _lexicalOptimizer?.Dispose();
             foreach (var t in new[] { _xTrain, _yTrain, _xVal, _yVal }) t.Dispose();
             if (!_headHandedOut) _head.Dispose();
         }
     }
 
-    private static (double Loss, double Accuracy) Score(ClassifierHead head, Tensor x, IReadOnlyList<LexicalRow>? lexical, Tensor y)
+    private static (double Loss, double Accuracy) Score(ClassifierHead head, Tensor x, Tensor y)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         head.eval();
-        var logits = head.Logits(x, lexical);
+        var logits = head.Logits(x);
         return (F.cross_entropy(logits, y).item<float>(), logits.argmax(1).eq(y).to(ScalarType.Float32).mean().item<float>());
     }
 
@@ -260,6 +219,100 @@ public static class HeadTrainer
         train.Sort();
         validation.Sort();
         return (train.ToArray(), validation.ToArray());
+    }
+
+    /// <summary>
+    /// The hybrid kind: n-grams counted (in parallel) and weighted with idf from the training rows; every row becomes
+    /// [standardised encoder features x scale, tf-idf n-grams (a unit vector), 1]; one-vs-rest linear SVMs solved by
+    /// dual coordinate descent, a pass at a time (the history's epochs), until converged. The weights then fill a
+    /// hybrid <see cref="ClassifierHead"/>, whose logits are the SVM scores, and a temperature turns them into
+    /// calibrated probabilities.
+    /// </summary>
+    private static HeadTrainingResult TrainHybrid(float[][] features, IReadOnlyList<string> texts, int[] labels, IReadOnlyList<string> labelNames,
+        HeadTrainingOptions options, int[] trainIdx, int[] valIdx, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var lexical = options.Lexical;
+        var lexicalRows = LexicalRow.Featurize(lexical, texts);
+        var idf = InverseDocumentFrequencies(lexicalRows, trainIdx, lexical.Buckets);
+        int dim = features[0].Length;
+        var (mean, std) = Standardization(features, trainIdx, dim);
+        float scale = (float)options.EncoderFeatureScale;
+        SvmRows Rows(int[] idx) => SvmRows.From(
+            idx.Select(i => features[i].Select((v, d) => (v - mean[d]) / std[d] * scale).ToArray()).ToArray(),
+            idx.Select(i => LexicalBag.Build([lexicalRows[i]], idf)).ToArray(), lexical.Buckets);
+        var train = Rows(trainIdx);
+        var validation = Rows(valIdx);
+        var trainGold = trainIdx.Select(i => labels[i]).ToArray();
+        var valGold = valIdx.Select(i => labels[i]).ToArray();
+        int classes = labelNames.Count;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var history = new List<EpochStats>();
+        var weights = LinearSvmSolver.Solve(train, trainGold, classes, options.HybridC, options.MaxEpochs, options.HybridTolerance, options.Seed,
+            (pass, w) =>
+            {
+                var (trainLoss, trainAcc) = ScoreSvm(w, train, trainGold);
+                var (valLoss, valAcc) = ScoreSvm(w, validation, valGold);
+                history.Add(new EpochStats(pass, trainLoss, trainAcc, valLoss, valAcc));
+                progress?.Report(new WorkProgress("training", pass, options.MaxEpochs,
+                    $"pass {pass}: loss {trainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAcc:P2}"));
+                return true;
+            }, cancellationToken);
+
+        var valLogits = Logits(weights, validation);
+        var uncalibrated = Metrics.Compute(valGold, Calibration.Softmax(valLogits, classes, 1), labelNames);
+        double temperature = Calibration.FitTemperature(valLogits, valGold, classes);
+        var report = Metrics.Compute(valGold, Calibration.Softmax(valLogits, classes, temperature), labelNames);
+        var head = TorchThread.Shared.Run(() =>
+        {
+            var h = new ClassifierHead(HeadKind.Hybrid, dim, classes, lexicalFeatures: lexical);
+            try
+            {
+                h.SetStandardization(mean, std);
+                h.SetIdf(idf);
+                // The head standardises and its linear layer multiplies: scaling the weights is scaling the features.
+                var linear = new float[classes * dim];
+                var lexicalWeights = new float[lexical.Buckets * classes];
+                var bias = new float[classes];
+                for (int k = 0; k < classes; k++)
+                {
+                    for (int d = 0; d < dim; d++) linear[k * dim + d] = weights[k].Dense[d] * scale;
+                    for (int b = 0; b < lexical.Buckets; b++) lexicalWeights[b * classes + k] = weights[k].Sparse[b];
+                    bias[k] = (float)weights[k].Bias;
+                }
+                h.SetLinearWeights(linear, bias, lexicalWeights);
+                h.SetTemperature(temperature);
+                h.eval();
+                return h;
+            }
+            catch
+            {
+                h.Dispose();
+                throw;
+            }
+        }, TorchPriority.Background);
+        return new HeadTrainingResult(head, report, history, trainIdx.Length, valIdx.Length) { UncalibratedValidation = uncalibrated };
+    }
+
+    /// <summary>Each row's score under each class's weights, row-major [rows * classes].</summary>
+    private static float[] Logits(SvmWeights[] weights, SvmRows rows)
+    {
+        var logits = new float[rows.Count * weights.Length];
+        Parallel.For(0, rows.Count, r =>
+        {
+            for (int k = 0; k < weights.Length; k++) logits[r * weights.Length + k] = (float)weights[k].Score(rows, r);
+        });
+        return logits;
+    }
+
+    /// <summary>Cross-entropy of the softmax of the scores (temperature 1) and accuracy: the history's numbers for a pass.</summary>
+    private static (double Loss, double Accuracy) ScoreSvm(SvmWeights[] weights, SvmRows rows, int[] gold)
+    {
+        var logits = Logits(weights, rows);
+        int k = weights.Length, correct = 0;
+        for (int r = 0; r < gold.Length; r++)
+            if (Metrics.ArgMax(logits.AsSpan(r * k, k)) == gold[r]) correct++;
+        return (Calibration.LogLoss(logits, gold, k, 1), (double)correct / Math.Max(gold.Length, 1));
     }
 
     /// <summary>Smoothed idf per bucket over the training rows, as scikit-learn's: ln((1 + n) / (1 + df)) + 1.</summary>

@@ -71,27 +71,19 @@ public class HybridHeadTests
     }
 
     [Fact]
-    public void Row_sparse_AdamW_matches_AdamW_on_the_rows_it_updates()
+    public void The_solver_reaches_the_optimum_of_a_separable_problem_and_stops_when_converged()
     {
-        using var scope = NewDisposeScope();
-        manual_seed(5);
-        var start = randn(6, 4);
-        var rows = tensor(new long[] { 1, 4 });
-        var gradient = randn(2, 4);
-        var reference = new TorchSharp.Modules.Parameter(start.clone());
-        reference.grad = zeros(6, 4).index_copy(0, rows, gradient);
-        using var adamW = optim.AdamW([reference], 0.01, weight_decay: 0.1);
-        var lazy = start.clone();
-        using var sparse = new RowSparseAdamW(lazy, 0.01, 0.1);
-        for (int step = 0; step < 3; step++)
-        {
-            adamW.step();
-            sparse.Step(rows, gradient);
-        }
-        Assert.True(allclose(reference.detach().index_select(0, rows), lazy.index_select(0, rows), rtol: 1e-5, atol: 1e-6));
-        // Rows no batch held keep their values: the dense optimizer would have decayed them.
-        var untouched = tensor(new long[] { 0, 2, 3, 5 });
-        Assert.True(equal(start.index_select(0, untouched), lazy.index_select(0, untouched)).all().item<bool>());
-        Assert.False(equal(start.index_select(0, untouched), reference.detach().index_select(0, untouched)).all().item<bool>());
+        // Two points per class on either side of x = 0 in the dense part; the sparse part is empty.
+        var bags = Enumerable.Range(0, 4).Select(_ => new LexicalBag([], [], [])).ToArray();
+        var rows = SvmRows.From([[2f], [1f], [-1f], [-2f]], bags, 8);
+        int[] labels = [0, 0, 1, 1];
+        int passes = 0;
+        var weights = LinearSvmSolver.Solve(rows, labels, 2, c: 100, maxPasses: 1000, tolerance: 1e-6, seed: 1, (pass, _) => { passes = pass; return true; });
+        Assert.True(passes < 1000, "converged before the pass limit");
+        // Hard-margin optimum of y(wx + b) >= 1 with the bias regularised too: w = 1, b = 0.
+        Assert.Equal(1, weights[0].Dense[0], 2);
+        Assert.Equal(0, weights[0].Bias, 2);
+        Assert.Equal(-1, weights[1].Dense[0], 2);
+        Assert.All(new[] { 0, 1, 2, 3 }, r => Assert.Equal(labels[r] == 0, weights[0].Score(rows, r) > 0));
     }
 }
