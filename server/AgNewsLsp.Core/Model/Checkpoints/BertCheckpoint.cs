@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Text.Json;
 using AgNewsLsp.Native;
 using TorchSharp;
@@ -9,7 +8,7 @@ namespace AgNewsLsp.Model.Checkpoints;
 
 /// <summary>
 /// A BERT checkpoint folder in Hugging Face layout: config.json, vocab.txt, (tokenizer_config.json),
-/// and model.safetensors or pytorch_model.bin. Reads state dicts through TorchSharp.PyBridge.
+/// and model.safetensors or pytorch_model.bin (zip or legacy format, <see cref="PyTorchStateDictReader"/>).
 /// </summary>
 public static class BertCheckpoint
 {
@@ -50,8 +49,7 @@ public static class BertCheckpoint
             {
                 tensors = weights.EndsWith(".safetensors", StringComparison.Ordinal)
                     ? Safetensors.LoadStateDict(weights)
-                    : PyTorchUnpickler.UnpickleStateDict(weights).Cast<DictionaryEntry>()
-                        .ToDictionary(e => (string)e.Key, e => (Tensor)e.Value!);
+                    : PyTorchStateDictReader.Read(weights, key => Normalize(key) is not null, Describe);
             }
             catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException)
             {
@@ -86,46 +84,78 @@ public static class BertCheckpoint
     /// Copies checkpoint tensors into the model. Accepts the names a BertModel state dict has, with a
     /// "bert." prefix (BertForPreTraining and friends), and the legacy LayerNorm gamma/beta that
     /// Hugging Face itself still accepts. Task heads ("cls.*") and position_ids buffers are ignored.
-    /// Missing or mis-shaped tensors are errors that name them.
+    /// Missing, mis-shaped or doubled tensors are errors that name them both as the file does and as the model does.
     /// </summary>
     public static void AssignWeights(BertModel model, IReadOnlyDictionary<string, Tensor> checkpoint, string source)
     {
-        var byName = new Dictionary<string, Tensor>();
+        var byName = new Dictionary<string, (string FileKey, Tensor Tensor)>();
+        var doubled = new List<string>();
         foreach (var (key, tensor) in checkpoint)
         {
             var name = Normalize(key);
-            if (name is not null) byName[name] = tensor;
+            if (name is null) continue;
+            if (byName.TryGetValue(name, out var first)) doubled.Add($"{first.FileKey} and {key} (both {name})");
+            else byName[name] = (key, tensor);
         }
+        if (doubled.Count > 0)
+            throw new InvalidDataException($"{source} holds the same tensor under two names: {string.Join("; ", doubled.Take(10))}.");
 
+        var fileStyle = FileNaming.Of(checkpoint.Keys);
         var missing = new List<string>();
         var mismatched = new List<string>();
         using var _ = no_grad();
         foreach (var (name, parameter) in model.state_dict())
         {
-            if (!byName.Remove(name, out var source_))
+            if (!byName.Remove(name, out var found))
             {
-                missing.Add(name);
+                missing.Add(fileStyle.Name(name) is var asFile && asFile != name ? $"{asFile} ({name} in the model)" : name);
                 continue;
             }
-            if (!source_.shape.SequenceEqual(parameter.shape))
+            if (!found.Tensor.shape.SequenceEqual(parameter.shape))
             {
-                mismatched.Add($"{name}: checkpoint [{string.Join(", ", source_.shape)}], model [{string.Join(", ", parameter.shape)}]");
+                mismatched.Add($"{Both(found.FileKey, name)}: checkpoint [{string.Join(", ", found.Tensor.shape)}], model [{string.Join(", ", parameter.shape)}]");
                 continue;
             }
-            parameter.copy_(source_.to(parameter.dtype));
+            parameter.copy_(found.Tensor.to(parameter.dtype));
         }
         if (missing.Count > 0 || mismatched.Count > 0)
             throw new InvalidDataException(
                 $"{source} does not fit the model described by its config.json." +
                 (missing.Count > 0 ? $" Missing tensors: {string.Join(", ", missing)}." : "") +
                 (mismatched.Count > 0 ? $" Mismatched shapes: {string.Join("; ", mismatched)}." : ""));
-        var unexpected = byName.Keys.Where(k => !k.EndsWith("position_ids", StringComparison.Ordinal)).ToList();
+        var unexpected = byName.Where(kv => !kv.Key.EndsWith("position_ids", StringComparison.Ordinal)).Select(kv => Both(kv.Value.FileKey, kv.Key)).ToList();
         if (unexpected.Count > 0)
             throw new InvalidDataException($"{source} holds tensors this BERT has no place for: {string.Join(", ", unexpected.Take(10))}" +
                                            (unexpected.Count > 10 ? $" and {unexpected.Count - 10} more" : "") + ".");
     }
 
-    private static string? Normalize(string key)
+    /// <summary>"bert.x.LayerNorm.beta (x.LayerNorm.bias in the model)", or just the name where both agree.</summary>
+    private static string Both(string fileKey, string modelName) => fileKey == modelName ? modelName : $"{fileKey} ({modelName} in the model)";
+
+    /// <summary>A file's key for errors from the reader, with the model's name for it where that differs.</summary>
+    private static string Describe(string fileKey) => Normalize(fileKey) is { } name ? Both(fileKey, name) : fileKey;
+
+    /// <summary>How a file names its tensors (prefix, gamma/beta), to name a missing tensor the way the user will look for it.</summary>
+    private sealed record FileNaming(bool BertPrefix, bool GammaBeta)
+    {
+        public static FileNaming Of(IEnumerable<string> keys)
+        {
+            var list = keys.ToList();
+            return new FileNaming(list.Any(k => k.StartsWith("bert.", StringComparison.Ordinal)),
+                list.Any(k => k.EndsWith("LayerNorm.gamma", StringComparison.Ordinal) || k.EndsWith("LayerNorm.beta", StringComparison.Ordinal)));
+        }
+
+        public string Name(string modelName)
+        {
+            var name = BertPrefix ? "bert." + modelName : modelName;
+            if (GammaBeta && name.EndsWith("LayerNorm.weight", StringComparison.Ordinal)) name = name[..^"weight".Length] + "gamma";
+            if (GammaBeta && name.EndsWith("LayerNorm.bias", StringComparison.Ordinal)) name = name[..^"bias".Length] + "beta";
+            return name;
+        }
+    }
+
+    /// <summary>The model's name for a file's key; null for task heads (cls.*), which are not read.</summary>
+    public static string? Normalize(string key)
     {
         if (key.StartsWith("cls.", StringComparison.Ordinal)) return null;
         if (key.StartsWith("bert.", StringComparison.Ordinal)) key = key["bert.".Length..];
