@@ -278,6 +278,14 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _features.Extract(texts, poolings, progress, cancellationToken);
 
+    public Embeddings Embed(IReadOnlyList<string> texts, string? pooling = null, IProgress<WorkProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var chosen = Features.Pooling.Parse(pooling ?? _options.Pooling); // as Train picks it
+        var vectors = texts.Count == 0 ? [] : _features.Extract(texts, [chosen], progress, cancellationToken)[chosen];
+        return new Embeddings(_encoder.ModelName, _encoder.Fingerprint, chosen, Features.Pooling.Dimension(chosen, _encoder.Model.Config), vectors);
+    }
+
     /// <summary>Waits for a training run to wind down (it uses the model) before freeing native memory.</summary>
     public void Dispose()
     {
