@@ -116,7 +116,8 @@ public static class BertCheckpoint
                 mismatched.Add($"{Both(found.FileKey, name)}: checkpoint [{string.Join(", ", found.Tensor.shape)}], model [{string.Join(", ", parameter.shape)}]");
                 continue;
             }
-            parameter.copy_(found.Tensor.to(parameter.dtype));
+            using var converted = found.Tensor.to(parameter.dtype); // disposed at once: an undisposed handle would keep the checkpoint's storage alive
+            parameter.copy_(converted);
         }
         if (missing.Count > 0 || mismatched.Count > 0)
             throw new InvalidDataException(
