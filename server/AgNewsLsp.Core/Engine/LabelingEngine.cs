@@ -128,7 +128,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     private LoadedHead LoadHead(string path, HeadFile? alreadyRead = null)
     {
         var file = alreadyRead ?? HeadFile.Load(path);
-        file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, Features.Pooling.Dimension(Features.Pooling.Parse(file.Pooling), _encoder.Model.Config));
+        file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, Features.Pooling.Dimension(Features.Pooling.Parse(file.Pooling), _encoder.Model.Config),
+            TrainCommandText(withHead: false)); // not into the head file of another model
         return new LoadedHead(file, TorchThread.Shared.Run(file.CreateHead, TorchPriority.Interactive), path);
     }
 
@@ -155,18 +156,17 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     /// The command that trains a head this engine will find: the same model, cache, head file and pooling.
     /// Without --model a head would be trained for the embedded default and never be used here.
     /// </summary>
-    public string TrainCommand
+    public string TrainCommand => TrainCommandText(withHead: true);
+
+    private string TrainCommandText(bool withHead)
     {
-        get
-        {
-            var parts = new List<string> { "agnews", "train" };
-            if (ResolvedModel.Source != ModelResolver.EmbeddedName)
-                parts.AddRange(["--model", ResolvedModel.Source == "path" ? ResolvedModel.Folder : ResolvedModel.Name]);
-            if (_options.CacheRoot is { } cache && Path.GetFullPath(cache) != Path.GetFullPath(CacheFolders.Root)) parts.AddRange(["--cache", cache]);
-            if (_options.HeadPath is { } head) parts.AddRange(["--head", head]);
-            if (_options.Pooling is { } pooling) parts.AddRange(["--pooling", pooling]);
-            return string.Join(' ', parts.Select(ShellWord)) + " --data DIR";
-        }
+        var parts = new List<string> { "agnews", "train" };
+        if (ResolvedModel.Source != ModelResolver.EmbeddedName)
+            parts.AddRange(["--model", ResolvedModel.Source == "path" ? ResolvedModel.Folder : ResolvedModel.Name]);
+        if (_options.CacheRoot is { } cache && Path.GetFullPath(cache) != Path.GetFullPath(CacheFolders.Root)) parts.AddRange(["--cache", cache]);
+        if (withHead && _options.HeadPath is { } head) parts.AddRange(["--head", head]);
+        if (_options.Pooling is { } pooling) parts.AddRange(["--pooling", pooling]);
+        return string.Join(' ', parts.Select(ShellWord)) + " --data DIR";
     }
 
     /// <summary>A word as a POSIX shell reads it back: quoted when it holds anything but plain path characters.</summary>

@@ -58,6 +58,25 @@ public class TinyBertEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_head_for_another_model_is_refused_with_a_train_command_for_this_one_that_runs_as_printed()
+    {
+        var text = "Shares fell as the bank reported lower profit.";
+        var otherModelsHead = AgNewsLsp.Engine.LabelingEngine.ShippedHeadPath; // made for the embedded default
+        var before = File.ReadAllBytes(otherModelsHead);
+        var (code, _, err) = Run("classify", text, "--model", Model, "--head", otherModelsHead, "--cache", Cache, "--precision", "fp32", "--quiet");
+        Assert.Equal(CommandLine.Failed, code);
+        var command = $"agnews train --model {Model} --cache {Cache} --data DIR";
+        Assert.Contains($"Train a head for this model ({command}) and use it instead", err);
+
+        var words = command.Split(' ').Skip(1).Select(w => w == "DIR" ? SmallTrainFile() : w);
+        var (trained, _, trainErr) = Run([.. words, "--precision", "fp32", "--quiet"]);
+        Assert.True(trained == CommandLine.Ok, trainErr);
+        Assert.Equal(before, File.ReadAllBytes(otherModelsHead)); // the other model's head was not trained over
+        var (classified, _, classifyErr) = Run("classify", text, "--model", Model, "--cache", Cache, "--precision", "fp32", "--quiet");
+        Assert.True(classified == CommandLine.Ok, classifyErr);
+    }
+
+    [Fact]
     public async Task Embed_writes_the_vectors_training_reads_as_npy_with_ids_and_as_parquet()
     {
         var data = SmallTrainFile(60);
