@@ -114,6 +114,25 @@ public class PyTorchCheckpointErrorTests : IDisposable
     }
 
     [Fact]
+    public void Safetensors_sizes_that_do_not_fit_the_file_are_refused_before_allocating()
+    {
+        var folder = CopyOf("safetensors");
+        var path = Path.Combine(folder, BertCheckpoint.SafetensorsFile);
+        var bytes = File.ReadAllBytes(path);
+        BitConverter.GetBytes(1L << 40).CopyTo(bytes, 0); // a 1 TiB header
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => BertCheckpoint.Load(folder));
+        Says(e, "does not fit the file");
+
+        File.Copy(Path.Combine(TinyBertParityTests.Folder("safetensors"), BertCheckpoint.SafetensorsFile), path, overwrite: true);
+        var original = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, original[..^100]); // the last tensor's bytes run past the end
+        e = Assert.Throws<InvalidDataException>(() => BertCheckpoint.Load(folder));
+        Says(e, "data_offsets");
+        Says(e, "tensor pooler.dense.weight"); // the last in the file (the fixture script writes names in order)
+    }
+
+    [Fact]
     public void A_file_that_is_no_checkpoint_says_so()
     {
         var folder = CopyOf("legacy");

@@ -44,25 +44,21 @@ public static class BertCheckpoint
         try
         {
             var weights = WeightsFile(folder);
-            Dictionary<string, Tensor> tensors;
+            // Tensor by tensor: each is copied into the model and freed before the next is read, so loading holds
+            // the weights about once, not twice.
+            var assigner = new WeightAssigner(model, weights);
             try
             {
-                tensors = weights.EndsWith(".safetensors", StringComparison.Ordinal)
-                    ? Safetensors.LoadStateDict(weights)
-                    : PyTorchStateDictReader.Read(weights, key => Normalize(key) is not null, Describe);
+                if (weights.EndsWith(".safetensors", StringComparison.Ordinal))
+                    SafetensorsReader.ReadEach(weights, assigner.Add, key => Normalize(key) is not null, Describe);
+                else
+                    PyTorchStateDictReader.ReadEach(weights, assigner.Add, key => Normalize(key) is not null, Describe);
             }
             catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException)
             {
                 throw new InvalidDataException($"{weights} could not be read as a checkpoint: {e.Message}", e);
             }
-            try
-            {
-                AssignWeights(model, tensors, weights);
-            }
-            finally
-            {
-                foreach (var t in tensors.Values) t.Dispose();
-            }
+            assigner.Finish();
             return Freeze(model);
         }
         catch
@@ -88,46 +84,63 @@ public static class BertCheckpoint
     /// </summary>
     public static void AssignWeights(BertModel model, IReadOnlyDictionary<string, Tensor> checkpoint, string source)
     {
-        var byName = new Dictionary<string, (string FileKey, Tensor Tensor)>();
-        var doubled = new List<string>();
-        foreach (var (key, tensor) in checkpoint)
+        var assigner = new WeightAssigner(model, source);
+        foreach (var (key, tensor) in checkpoint) assigner.Add(key, tensor);
+        assigner.Finish();
+    }
+
+    /// <summary>Copies tensors into the model as they come, and reports what did not fit once all have come.</summary>
+    private sealed class WeightAssigner(BertModel model, string source)
+    {
+        private readonly Dictionary<string, Tensor> _parameters = model.state_dict();
+        private readonly Dictionary<string, string> _assigned = new(); // model name -> the file's key
+        private readonly List<string> _fileKeys = [];
+        private readonly List<string> _doubled = [];
+        private readonly List<string> _mismatched = [];
+        private readonly List<string> _unexpected = [];
+
+        public void Add(string key, Tensor tensor)
         {
             var name = Normalize(key);
-            if (name is null) continue;
-            if (byName.TryGetValue(name, out var first)) doubled.Add($"{first.FileKey} and {key} (both {name})");
-            else byName[name] = (key, tensor);
-        }
-        if (doubled.Count > 0)
-            throw new InvalidDataException($"{source} holds the same tensor under two names: {string.Join("; ", doubled.Take(10))}.");
-
-        var fileStyle = FileNaming.Of(checkpoint.Keys);
-        var missing = new List<string>();
-        var mismatched = new List<string>();
-        using var _ = no_grad();
-        foreach (var (name, parameter) in model.state_dict())
-        {
-            if (!byName.Remove(name, out var found))
+            if (name is null) return;
+            _fileKeys.Add(key);
+            if (_assigned.TryGetValue(name, out var first))
             {
-                missing.Add(fileStyle.Name(name) is var asFile && asFile != name ? $"{asFile} ({name} in the model)" : name);
-                continue;
+                _doubled.Add($"{first} and {key} (both {name})");
+                return;
             }
-            if (!found.Tensor.shape.SequenceEqual(parameter.shape))
+            _assigned[name] = key;
+            if (!_parameters.TryGetValue(name, out var parameter))
             {
-                mismatched.Add($"{Both(found.FileKey, name)}: checkpoint [{string.Join(", ", found.Tensor.shape)}], model [{string.Join(", ", parameter.shape)}]");
-                continue;
+                if (!name.EndsWith("position_ids", StringComparison.Ordinal)) _unexpected.Add(Both(key, name));
+                return;
             }
-            using var converted = found.Tensor.to(parameter.dtype); // disposed at once: an undisposed handle would keep the checkpoint's storage alive
+            if (!tensor.shape.SequenceEqual(parameter.shape))
+            {
+                _mismatched.Add($"{Both(key, name)}: checkpoint [{string.Join(", ", tensor.shape)}], model [{string.Join(", ", parameter.shape)}]");
+                return;
+            }
+            using var _ = no_grad();
+            using var converted = tensor.to(parameter.dtype); // disposed at once: an undisposed handle would keep the file's storage alive
             parameter.copy_(converted);
         }
-        if (missing.Count > 0 || mismatched.Count > 0)
-            throw new InvalidDataException(
-                $"{source} does not fit the model described by its config.json." +
-                (missing.Count > 0 ? $" Missing tensors: {string.Join(", ", missing)}." : "") +
-                (mismatched.Count > 0 ? $" Mismatched shapes: {string.Join("; ", mismatched)}." : ""));
-        var unexpected = byName.Where(kv => !kv.Key.EndsWith("position_ids", StringComparison.Ordinal)).Select(kv => Both(kv.Value.FileKey, kv.Key)).ToList();
-        if (unexpected.Count > 0)
-            throw new InvalidDataException($"{source} holds tensors this BERT has no place for: {string.Join(", ", unexpected.Take(10))}" +
-                                           (unexpected.Count > 10 ? $" and {unexpected.Count - 10} more" : "") + ".");
+
+        public void Finish()
+        {
+            if (_doubled.Count > 0)
+                throw new InvalidDataException($"{source} holds the same tensor under two names: {string.Join("; ", _doubled.Take(10))}.");
+            var fileStyle = FileNaming.Of(_fileKeys);
+            var missing = _parameters.Keys.Where(name => !_assigned.ContainsKey(name))
+                .Select(name => fileStyle.Name(name) is var asFile && asFile != name ? $"{asFile} ({name} in the model)" : name).ToList();
+            if (missing.Count > 0 || _mismatched.Count > 0)
+                throw new InvalidDataException(
+                    $"{source} does not fit the model described by its config.json." +
+                    (missing.Count > 0 ? $" Missing tensors: {string.Join(", ", missing)}." : "") +
+                    (_mismatched.Count > 0 ? $" Mismatched shapes: {string.Join("; ", _mismatched)}." : ""));
+            if (_unexpected.Count > 0)
+                throw new InvalidDataException($"{source} holds tensors this BERT has no place for: {string.Join(", ", _unexpected.Take(10))}" +
+                                               (_unexpected.Count > 10 ? $" and {_unexpected.Count - 10} more" : "") + ".");
+        }
     }
 
     /// <summary>"bert.x.LayerNorm.beta (x.LayerNorm.bias in the model)", or just the name where both agree.</summary>

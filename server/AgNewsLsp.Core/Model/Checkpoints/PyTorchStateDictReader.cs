@@ -43,17 +43,37 @@ public static class PyTorchStateDictReader
     /// </summary>
     public static Dictionary<string, Tensor> Read(string path, Func<string, bool>? include = null, Func<string, string>? describe = null)
     {
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            ReadEach(path, (key, tensor) => result[key] = tensor.alias(), include, describe);
+            return result;
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Hands each included tensor to <paramref name="consume"/> as soon as its storage is read, and frees the storage once
+    /// its tensors are consumed: a loader that copies them into a model holds one storage at a time, not the whole file.
+    /// The tensor handed over is disposed when <paramref name="consume"/> returns (keep <c>alias()</c> of it to hold on).
+    /// </summary>
+    public static void ReadEach(string path, Action<string, Tensor> consume, Func<string, bool>? include = null, Func<string, string>? describe = null)
+    {
         include ??= _ => true;
         describe ??= key => $"'{key}'";
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         Span<byte> head = stackalloc byte[4];
         int got = stream.Read(head);
         stream.Position = 0;
-        if (got == 4 && head.SequenceEqual("PK\x03\x04"u8)) return ReadZip(stream, include, describe);
-        if (got >= 2 && head[0] == 0x80) return ReadLegacy(stream, include, describe); // PROTO opcode: a pickle
-        if (IsTar(stream))
+        if (got == 4 && head.SequenceEqual("PK\x03\x04"u8)) ReadZip(stream, consume, include, describe);
+        else if (got >= 2 && head[0] == 0x80) ReadLegacy(stream, consume, include, describe); // PROTO opcode: a pickle
+        else if (IsTar(stream))
             throw new InvalidDataException("it is in the tar format of PyTorch 0.3 and older, which is not read; re-save it with a newer PyTorch.");
-        throw new InvalidDataException("it is not a PyTorch checkpoint (neither a zip archive nor a pickle).");
+        else throw new InvalidDataException("it is not a PyTorch checkpoint (neither a zip archive nor a pickle).");
     }
 
     private static bool IsTar(FileStream stream)
@@ -66,7 +86,7 @@ public static class PyTorchStateDictReader
         return tar;
     }
 
-    private static Dictionary<string, Tensor> ReadZip(FileStream stream, Func<string, bool> include, Func<string, string> describe)
+    private static void ReadZip(FileStream stream, Action<string, Tensor> consume, Func<string, bool> include, Func<string, string> describe)
     {
         using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
         var pickleEntry = archive.Entries.FirstOrDefault(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal))
@@ -83,29 +103,22 @@ public static class PyTorchStateDictReader
         using (var pickle = pickleEntry.Open()) root = unpickler.Load(pickle);
         var wanted = Wanted(root, include, describe);
 
-        var storages = new Dictionary<StorageRef, Tensor>();
-        try
+        foreach (var users in wanted.GroupBy(kv => kv.Value.Storage))
         {
-            foreach (var storage in wanted.Values.Select(t => t.Storage).Distinct())
-            {
-                var entry = archive.GetEntry(prefix + "data/" + storage.Key)
-                    ?? throw new InvalidDataException($"storage {storage.Key} (used by {describe(FirstUser(wanted, storage))}) is missing from the archive.");
-                long bytes = checked(storage.Numel * storage.ElementSize);
-                if (entry.Length != bytes)
-                    throw new InvalidDataException($"storage {storage.Key} (used by {describe(FirstUser(wanted, storage))}) holds {entry.Length} bytes, " +
-                                                   $"but its pickle says {storage.Numel} elements of {storage.ElementSize} bytes.");
-                using var data = entry.Open();
-                storages[storage] = ReadStorage(data, storage);
-            }
-            return Materialize(wanted, storages, describe);
-        }
-        finally
-        {
-            foreach (var t in storages.Values) t.Dispose();
+            var storage = users.Key;
+            var entry = archive.GetEntry(prefix + "data/" + storage.Key)
+                ?? throw new InvalidDataException($"storage {storage.Key} (used by {describe(users.First().Key)}) is missing from the archive.");
+            long bytes = checked(storage.Numel * storage.ElementSize);
+            if (entry.Length != bytes)
+                throw new InvalidDataException($"storage {storage.Key} (used by {describe(users.First().Key)}) holds {entry.Length} bytes, " +
+                                               $"but its pickle says {storage.Numel} elements of {storage.ElementSize} bytes.");
+            using var data = entry.Open();
+            using var storageTensor = ReadStorage(data, storage);
+            foreach (var (key, pending) in users) Consume(key, pending, storageTensor, consume, describe);
         }
     }
 
-    private static Dictionary<string, Tensor> ReadLegacy(FileStream stream, Func<string, bool> include, Func<string, string> describe)
+    private static void ReadLegacy(FileStream stream, Action<string, Tensor> consume, Func<string, bool> include, Func<string, string> describe)
     {
         var magic = new Unpickler().load(stream);
         if (ToBigInteger(magic) != LegacyMagic)
@@ -122,10 +135,9 @@ public static class PyTorchStateDictReader
         var root = unpickler.Load(stream);
         if (new Unpickler().load(stream) is not IList keyList)
             throw new InvalidDataException("the list of storage keys after the state dict is missing.");
-        var wanted = Wanted(root, include, describe);
-        var needed = wanted.Values.Select(t => t.Storage).ToHashSet();
+        var users = Wanted(root, include, describe).GroupBy(kv => kv.Value.Storage).ToDictionary(g => g.Key, g => g.ToList());
 
-        var storages = new Dictionary<StorageRef, Tensor>();
+        // The storages follow in the order of the key list, each as an int64 element count and the raw bytes.
         Span<byte> count = stackalloc byte[8];
         try
         {
@@ -141,22 +153,20 @@ public static class PyTorchStateDictReader
                 long bytes = checked(numel * storage.ElementSize);
                 if (bytes > stream.Length - stream.Position)
                     throw new InvalidDataException($"storage {key} needs {bytes} bytes but only {stream.Length - stream.Position} are left: the file is truncated.");
-                if (needed.Contains(storage)) storages[storage] = ReadStorage(stream, storage);
+                if (users.Remove(storage, out var tensors))
+                {
+                    using var storageTensor = ReadStorage(stream, storage);
+                    foreach (var (name, pending) in tensors) Consume(name, pending, storageTensor, consume, describe);
+                }
                 else stream.Seek(bytes, SeekOrigin.Current);
             }
-            foreach (var storage in needed)
-                if (!storages.ContainsKey(storage))
-                    throw new InvalidDataException($"storage {storage.Key} (used by {describe(FirstUser(wanted, storage))}) is not in the file.");
-            return Materialize(wanted, storages, describe);
         }
         catch (EndOfStreamException)
         {
             throw new InvalidDataException("the file ends inside its storages: it is truncated.");
         }
-        finally
-        {
-            foreach (var t in storages.Values) t.Dispose();
-        }
+        foreach (var (storage, tensors) in users)
+            throw new InvalidDataException($"storage {storage.Key} (used by {describe(tensors[0].Key)}) is not in the file.");
     }
 
     private static Tensor ReadStorage(Stream data, StorageRef storage)
@@ -194,40 +204,27 @@ public static class PyTorchStateDictReader
         return wanted;
     }
 
-    private static string FirstUser(Dictionary<string, PendingTensor> wanted, StorageRef storage) =>
-        wanted.First(kv => kv.Value.Storage == storage).Key;
-
-    private static Dictionary<string, Tensor> Materialize(Dictionary<string, PendingTensor> wanted, Dictionary<StorageRef, Tensor> storages,
-        Func<string, string> describe)
+    /// <summary>The tensor as a view of its storage, after checking it stays inside; disposed once consumed.</summary>
+    private static void Consume(string key, PendingTensor t, Tensor storage, Action<string, Tensor> consume, Func<string, string> describe)
     {
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        try
+        long offset = t.Offset;
+        long last = offset;
+        bool empty = false;
+        if (t.Shape.Length != t.Stride.Length)
+            throw new InvalidDataException($"tensor {describe(key)} has {t.Shape.Length} sizes but {t.Stride.Length} strides.");
+        for (int d = 0; d < t.Shape.Length; d++)
         {
-            foreach (var (key, t) in wanted)
-            {
-                long offset = t.Offset;
-                long last = offset;
-                bool empty = false;
-                for (int d = 0; d < t.Shape.Length; d++)
-                {
-                    if (t.Shape[d] < 0 || t.Stride[d] < 0)
-                        throw new InvalidDataException($"tensor {describe(key)} has a negative size or stride.");
-                    if (t.Shape[d] == 0) empty = true;
-                    else last = checked(last + (t.Shape[d] - 1) * t.Stride[d]);
-                }
-                if (t.Shape.Length != t.Stride.Length || offset < 0 || (!empty && last >= t.Storage.Numel))
-                    throw new InvalidDataException(
-                        $"tensor {describe(key)} (shape [{string.Join(", ", t.Shape)}], stride [{string.Join(", ", t.Stride)}], offset {offset}) " +
-                        $"reaches past its storage of {t.Storage.Numel} elements.");
-                result[key] = storages[t.Storage].as_strided(t.Shape, t.Stride, offset);
-            }
-            return result;
+            if (t.Shape[d] < 0 || t.Stride[d] < 0)
+                throw new InvalidDataException($"tensor {describe(key)} has a negative size or stride.");
+            if (t.Shape[d] == 0) empty = true;
+            else last = checked(last + (t.Shape[d] - 1) * t.Stride[d]);
         }
-        catch
-        {
-            foreach (var tensor in result.Values) tensor.Dispose();
-            throw;
-        }
+        if (offset < 0 || (!empty && last >= t.Storage.Numel))
+            throw new InvalidDataException(
+                $"tensor {describe(key)} (shape [{string.Join(", ", t.Shape)}], stride [{string.Join(", ", t.Stride)}], offset {offset}) " +
+                $"reaches past its storage of {t.Storage.Numel} elements.");
+        using var view = storage.as_strided(t.Shape, t.Stride, offset);
+        consume(key, view);
     }
 
     private static BigInteger ToBigInteger(object? value) => value switch
