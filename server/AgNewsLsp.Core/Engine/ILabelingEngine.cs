@@ -23,7 +23,18 @@ public interface ILabelingEngine
 
     /// <summary>Evaluates the current head on a labelled file.</summary>
     Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The frozen encoder's vectors for texts, in input order, with a pooling (null: the engine's, as training uses).
+    /// They come through the same cached, length-sorted path training reads its features from, so a head trained on
+    /// these texts sees exactly these vectors. Needs no head.
+    /// </summary>
+    Embeddings Embed(IReadOnlyList<string> texts, string? pooling = null, IProgress<WorkProgress>? progress = null,
+        CancellationToken cancellationToken = default);
 }
+
+/// <summary>Vectors of texts from one model and pooling; each has <see cref="Dimension"/> floats.</summary>
+public sealed record Embeddings(string ModelName, string ModelFingerprint, string Pooling, int Dimension, IReadOnlyList<float[]> Vectors);
 
 /// <summary>One text's label. Probabilities are in the order of <see cref="LabelNames"/>.</summary>
 public sealed record Prediction(string Label, int LabelIndex, float[] Probabilities, IReadOnlyList<string> LabelNames, bool Truncated, int TokenCount);

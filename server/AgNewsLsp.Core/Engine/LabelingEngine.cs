@@ -122,13 +122,14 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             _head = LoadHead(candidate, file);
             return;
         }
-        log?.Report($"No head for model {_encoder.ModelName} yet; train one with 'agnews train --data DIR'.");
+        log?.Report($"No head for model {_encoder.ModelName} yet; train one with '{TrainCommand}'.");
     }
 
     private LoadedHead LoadHead(string path, HeadFile? alreadyRead = null)
     {
         var file = alreadyRead ?? HeadFile.Load(path);
-        file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, Features.Pooling.Dimension(Features.Pooling.Parse(file.Pooling), _encoder.Model.Config));
+        file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, Features.Pooling.Dimension(Features.Pooling.Parse(file.Pooling), _encoder.Model.Config),
+            TrainCommandText(withHead: false)); // not into the head file of another model
         return new LoadedHead(file, TorchThread.Shared.Run(file.CreateHead, TorchPriority.Interactive), path);
     }
 
@@ -149,7 +150,28 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     }
 
     private LoadedHead RequireHead() => _head ?? throw new NoHeadException(
-        $"No head is loaded for model {_encoder.ModelName}. Train one first: agnews train --data DIR (or the Train Head command).");
+        $"No head is loaded for model {_encoder.ModelName}. Train one first: {TrainCommand} (DIR: your labelled data; or the Train Head command).");
+
+    /// <summary>
+    /// The command that trains a head this engine will find: the same model, cache, head file and pooling.
+    /// Without --model a head would be trained for the embedded default and never be used here.
+    /// </summary>
+    public string TrainCommand => TrainCommandText(withHead: true);
+
+    private string TrainCommandText(bool withHead)
+    {
+        var parts = new List<string> { "agnews", "train" };
+        if (ResolvedModel.Source != ModelResolver.EmbeddedName)
+            parts.AddRange(["--model", ResolvedModel.Source == "path" ? ResolvedModel.Folder : ResolvedModel.Name]);
+        if (_options.CacheRoot is { } cache && Path.GetFullPath(cache) != Path.GetFullPath(CacheFolders.Root)) parts.AddRange(["--cache", cache]);
+        if (withHead && _options.HeadPath is { } head) parts.AddRange(["--head", head]);
+        if (_options.Pooling is { } pooling) parts.AddRange(["--pooling", pooling]);
+        return string.Join(' ', parts.Select(ShellWord)) + " --data DIR";
+    }
+
+    /// <summary>A word as a POSIX shell reads it back: quoted when it holds anything but plain path characters.</summary>
+    private static string ShellWord(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 
     public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
@@ -267,6 +289,14 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     public IReadOnlyDictionary<string, float[][]> ExtractFeatures(IReadOnlyList<string> texts, IReadOnlyList<string> poolings,
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _features.Extract(texts, poolings, progress, cancellationToken);
+
+    public Embeddings Embed(IReadOnlyList<string> texts, string? pooling = null, IProgress<WorkProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var chosen = Features.Pooling.Parse(pooling ?? _options.Pooling); // as Train picks it
+        var vectors = texts.Count == 0 ? [] : _features.Extract(texts, [chosen], progress, cancellationToken)[chosen];
+        return new Embeddings(_encoder.ModelName, _encoder.Fingerprint, chosen, Features.Pooling.Dimension(chosen, _encoder.Model.Config), vectors);
+    }
 
     /// <summary>Waits for a training run to wind down (it uses the model) before freeing native memory.</summary>
     public void Dispose()

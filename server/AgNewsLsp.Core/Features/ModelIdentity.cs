@@ -18,8 +18,19 @@ public static class ModelIdentity
         foreach (var (name, parameter) in model.state_dict().OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             sha.AppendData(System.Text.Encoding.UTF8.GetBytes(name));
-            using var values = parameter.to(ScalarType.Float32).contiguous();
-            sha.AppendData(values.bytes); // the tensor's own memory: no managed copy of the weights
+            var asFloat = parameter.dtype == ScalarType.Float32 ? parameter : parameter.to(ScalarType.Float32);
+            var values = asFloat.contiguous();
+            try
+            {
+                sha.AppendData(values.bytes); // the tensor's own memory: no managed copy of the weights
+            }
+            finally
+            {
+                // Only the handles made here. One left to the GC pins its storage: once the model re-lays a weight
+                // out (UseColumnMajorLinearWeights), it would keep the old copy alive.
+                if (!ReferenceEquals(values, parameter)) values.Dispose();
+                if (!ReferenceEquals(asFloat, parameter) && !ReferenceEquals(asFloat, values)) asFloat.Dispose();
+            }
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
     }

@@ -252,7 +252,14 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
         using var noGrad = no_grad();
         foreach (var (_, module) in named_modules())
             if (module is Linear linear && linear.weight is { } weight && weight.is_contiguous())
-                linear.weight = new Parameter(weight.t().contiguous().t(), requires_grad: false);
+            {
+                // Every handle made here is disposed, and the old weight too: a handle left to the GC keeps its
+                // storage (the whole matrix) alive until a finalizer runs.
+                using var transposed = weight.t();
+                using var packed = transposed.contiguous();
+                linear.weight = new Parameter(packed.t(), requires_grad: false);
+                weight.Dispose();
+            }
     }
 
     /// <summary>input_ids [b, s] (int64), attention_mask [b, s] (1 = token, 0 = padding) -> last_hidden_state.</summary>

@@ -24,11 +24,40 @@ public sealed class TorchThread
     private readonly Queue<Action> _background = new();
     private readonly object _gate = new(); // Monitor.Wait/Pulse: a System.Threading.Lock would not do
     private readonly Thread _thread;
+    private bool _running; // an item is in flight
+    private bool _stopped; // no item starts any more
 
-    private TorchThread()
+    private TorchThread() : this(stopAtProcessExit: true) { }
+
+    /// <param name="stopAtProcessExit">
+    /// At process exit, wait for the item in flight and start no other. Returning from Main runs libtorch's static
+    /// destructors; an item still running then (a model load, a bf16 cast) aborts the process (SIGABRT) instead of
+    /// letting it exit with its code, as an LSP client's 'exit' during model loading showed.
+    /// </param>
+    internal TorchThread(bool stopAtProcessExit)
     {
         _thread = new Thread(Loop) { IsBackground = true, Name = "agnews-torch" };
         _thread.Start();
+        if (stopAtProcessExit) AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Starts no more items and waits (at most <paramref name="timeout"/>) for the one in flight. True when none is left running.</summary>
+    internal bool Stop(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_gate)
+        {
+            _stopped = true;
+            Monitor.PulseAll(_gate);
+            if (IsCurrent) return false; // the item in flight is the caller's own
+            while (_running)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero) return false;
+                Monitor.Wait(_gate, left);
+            }
+            return true;
+        }
     }
 
     public bool IsCurrent => Thread.CurrentThread == _thread;
@@ -86,10 +115,17 @@ public sealed class TorchThread
             Action item;
             lock (_gate)
             {
-                while (_interactive.Count == 0 && _background.Count == 0) Monitor.Wait(_gate);
+                while (!_stopped && _interactive.Count == 0 && _background.Count == 0) Monitor.Wait(_gate);
+                if (_stopped) return;
                 item = _interactive.Count > 0 ? _interactive.Dequeue() : _background.Dequeue();
+                _running = true;
             }
             item(); // never throws: every item completes its own TaskCompletionSource
+            lock (_gate)
+            {
+                _running = false;
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 }

@@ -173,12 +173,13 @@ public sealed record HeadFile
     }
 
     /// <summary>Refuses a head made for another model (by content fingerprint) or another feature size, naming both sides.</summary>
-    public void EnsureFits(string path, string modelName, string fingerprint, int featureSize)
+    /// <param name="trainCommand">How to train one for the loaded model (the CLI command, with its --model).</param>
+    public void EnsureFits(string path, string modelName, string fingerprint, int featureSize, string trainCommand = "agnews train --data DIR")
     {
         if (ModelFingerprint != fingerprint)
             throw new InvalidDataException(
                 $"The head {path} was trained for model '{ModelName}' (fingerprint {ModelFingerprint}), but the loaded model is " +
-                $"'{modelName}' (fingerprint {fingerprint}). Train a head for this model (agnews train --data DIR) or load the matching model.");
+                $"'{modelName}' (fingerprint {fingerprint}). Train a head for this model ({trainCommand}) and use it instead, or load the matching model.");
         if (InputSize != featureSize)
             throw new InvalidDataException($"The head {path} expects {InputSize} features ({Pooling} pooling) but the model gives {featureSize}.");
     }

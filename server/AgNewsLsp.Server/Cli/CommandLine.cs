@@ -12,7 +12,7 @@ namespace AgNewsLsp.Server.Cli;
 /// engine and prints; stdout carries results (text or --json), stderr carries progress and errors.
 /// Exit codes: 0 ok, 1 failed (bad input, missing file...), 2 usage, 130 cancelled.
 /// </summary>
-public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter stderr)
+public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, TextWriter stderr)
 {
     public const int Ok = 0, Failed = 1, Usage = 2, Cancelled = 130;
 
@@ -30,6 +30,8 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
                                                several files counts once. Default head kind: hybrid
           agnews evaluate --data FILE|DIR... [--limit N] [--skip-bad-rows]
           agnews model info
+          agnews embed INPUT --out FILE.npy|FILE.parquet [--pooling P] [--lines] [--limit N] [--skip-bad-rows]
+                                               the encoder's vectors for a text file (a text per line) or labelled data
           agnews serve [--stdio | --port N]    the language server (JSON-RPC, LSP framing)
 
         Options for every command:
@@ -69,6 +71,7 @@ public sealed class CommandLine(TextReader stdin, TextWriter stdout, TextWriter 
                 "train" => await TrainAsync(Parse(args[1..], ["data", "epochs", "seed", "limit", "out", "validation-fraction"], ["skip-bad-rows"], extra: ["head-kind"]), cancellationToken),
                 "evaluate" => await EvaluateAsync(Parse(args[1..], ["data", "limit"], ["skip-bad-rows"]), cancellationToken),
                 "model" when args.Length > 1 && args[1] == "info" => await ModelInfoAsync(Parse(args[2..]), cancellationToken),
+                "embed" => await EmbedAsync(Parse(args[1..], ["out", "limit"], ["lines", "skip-bad-rows"]), cancellationToken),
                 _ => throw new UsageException($"Unknown command '{string.Join(' ', args.Take(2))}'."),
             };
         }

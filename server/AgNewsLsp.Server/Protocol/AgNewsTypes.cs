@@ -15,6 +15,7 @@ public static class AgNewsMethods
     public const string Train = "agnews/train";
     public const string Evaluate = "agnews/evaluate";
     public const string Status = "agnews/status";
+    public const string Embed = "agnews/embed";
 
     /// <summary>workspace/executeCommand names, in the order initialize advertises them.</summary>
     public static readonly IReadOnlyList<string> Commands =
@@ -129,3 +130,8 @@ public sealed record StatusResult(
         s.ModelName, s.ModelPath, s.HeadPath, s.Pooling, s.Device, s.Precision, s.MaxTokens,
         s.CacheDirectory, s.CachedFeatureFiles, s.Training, s.LastMetrics is null ? null : ReportDto.From(s.LastMetrics));
 }
+
+/// <summary>agnews/embed params: the texts, and a pooling (default: the server's, as training uses).</summary>
+public sealed record EmbedParams(string[]? Texts = null, string? Pooling = null);
+
+public sealed record EmbedResult(string ModelName, string Fingerprint, string Pooling, int Dimension, IReadOnlyList<float[]> Vectors);

@@ -38,6 +38,7 @@ public sealed class LanguageServer
         Register(new TrainHandler());
         Register(new EvaluateHandler());
         Register(new StatusHandler());
+        Register(new EmbedHandler());
     }
 
     /// <summary>Completes with the process exit code when the client sends 'exit': 0 after shutdown, 1 otherwise.</summary>
@@ -173,6 +174,10 @@ public sealed class LanguageServer
     [JsonRpcMethod(AgNewsMethods.Status, UseSingleObjectParameterDeserialization = true)]
     public Task<object?> StatusAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
         Dispatch(AgNewsMethods.Status, @params ?? EmptyObject, cancellationToken);
+
+    [JsonRpcMethod(AgNewsMethods.Embed, UseSingleObjectParameterDeserialization = true)]
+    public Task<object?> EmbedAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+        Dispatch(AgNewsMethods.Embed, @params, cancellationToken);
 
     /// <summary>workspace/executeCommand "agnews.&lt;name&gt;" with the params object as the single argument.</summary>
     [JsonRpcMethod("workspace/executeCommand", UseSingleObjectParameterDeserialization = true)]

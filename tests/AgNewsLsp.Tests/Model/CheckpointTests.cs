@@ -55,9 +55,10 @@ public class CheckpointTests(EmbeddedModelFixture fixture) : IDisposable
     }
 
     [Fact]
-    public void Loads_pytorch_bin_with_bert_prefix_and_legacy_layernorm_names()
+    public void Loads_zip_pytorch_bin_with_bert_prefix_and_legacy_layernorm_names()
     {
-        // bert-base-uncased's pytorch_model.bin: "bert."-prefixed keys and LayerNorm.gamma/beta.
+        // bert-base-uncased's key names ("bert."-prefixed, LayerNorm.gamma/beta), in torch.save's zip format; its own
+        // file is in the legacy format, which TinyBertParityTests covers with files PyTorch wrote.
         var folder = CopyCheckpoint(k => "bert." + k.Replace("LayerNorm.weight", "LayerNorm.gamma").Replace("LayerNorm.bias", "LayerNorm.beta"), asPytorchBin: true);
         using var reloaded = BertCheckpoint.Load(folder);
         Assert.Equal(OnnxParityTests.Run(fixture.Model, Ids).Mean, OnnxParityTests.Run(reloaded, Ids).Mean);

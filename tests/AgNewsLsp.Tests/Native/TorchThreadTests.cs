@@ -65,4 +65,21 @@ public class TorchThreadTests
             await Task.Delay(10);
         }
     }
+
+    [Fact]
+    public void Stopping_waits_for_the_item_in_flight_and_starts_no_other()
+    {
+        var t = new TorchThread(stopAtProcessExit: false);
+        using var started = new ManualResetEventSlim();
+        bool firstFinished = false, secondRan = false;
+        var first = Task.Run(() => t.Run(() => { started.Set(); Thread.Sleep(300); firstFinished = true; }, TorchPriority.Background));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        var second = Task.Run(() => t.Run(() => { secondRan = true; }, TorchPriority.Interactive));
+        Assert.True(t.Stop(TimeSpan.FromSeconds(10)));
+        Assert.True(firstFinished); // Stop returned only after the running item ended
+        first.Wait(TimeSpan.FromSeconds(10));
+        Thread.Sleep(100);
+        Assert.False(secondRan);
+        Assert.False(second.IsCompleted); // never started: the process is going away
+    }
 }

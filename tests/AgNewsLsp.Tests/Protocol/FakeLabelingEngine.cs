@@ -94,6 +94,16 @@ public sealed class FakeLabelingEngine : ILabelingEngine
         return Report(request.Limit ?? 40);
     }
 
+    /// <summary>Vectors a test can predict: [length, count of 'a', pooling's name length].</summary>
+    public Embeddings Embed(IReadOnlyList<string> texts, string? pooling = null, IProgress<WorkProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var chosen = AgNewsLsp.Features.Pooling.Parse(pooling ?? "mean");
+        return new Embeddings("fake-minilm", "fake0fingerprint", chosen, 3,
+            texts.Select(t => new float[] { t.Length, t.Count(c => c == 'a'), chosen.Length }).ToList());
+    }
+
     private static void CheckData(string path)
     {
         if (path.Contains("missing", StringComparison.Ordinal)) throw new FileNotFoundException("data file not found", path);

@@ -80,6 +80,27 @@ test('agnews/classify and agnews.classify', { skip, timeout: ENGINE_TIMEOUT_MS }
   }
 });
 
+test('agnews/embed: one vector per text, in order, the same for the same text', { skip, timeout: ENGINE_TIMEOUT_MS }, async () => {
+  const s = await ready();
+  try {
+    const r = await s.connection.sendRequest('agnews/embed', { texts: [SPORTS, BUSINESS, SPORTS], pooling: 'mean' });
+    assert.equal(r.pooling, 'mean');
+    assert.equal(r.vectors.length, 3);
+    for (const v of r.vectors) {
+      assert.equal(v.length, r.dimension);
+      assert.ok(v.every(Number.isFinite));
+    }
+    assert.deepEqual(r.vectors[2], r.vectors[0]);
+    assert.notDeepEqual(r.vectors[1], r.vectors[0]);
+    const last4 = await s.connection.sendRequest('agnews/embed', { texts: [SPORTS], pooling: 'cls-last4' });
+    assert.equal(last4.dimension, 4 * r.dimension);
+    assert.equal(last4.fingerprint, r.fingerprint);
+    assert.equal(await errorCode(s.connection.sendRequest('agnews/embed', { texts: [SPORTS], pooling: 'max' })), -32602);
+  } finally {
+    await stop(s);
+  }
+});
+
 test('agnews/labelDocument per paragraph, with diagnostics; agnews/status', { skip, timeout: ENGINE_TIMEOUT_MS }, async () => {
   const s = await ready();
   try {

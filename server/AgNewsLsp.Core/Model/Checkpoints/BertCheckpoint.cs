@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Text.Json;
 using AgNewsLsp.Native;
 using TorchSharp;
@@ -9,7 +8,7 @@ namespace AgNewsLsp.Model.Checkpoints;
 
 /// <summary>
 /// A BERT checkpoint folder in Hugging Face layout: config.json, vocab.txt, (tokenizer_config.json),
-/// and model.safetensors or pytorch_model.bin. Reads state dicts through TorchSharp.PyBridge.
+/// and model.safetensors or pytorch_model.bin (zip or legacy format, <see cref="PyTorchStateDictReader"/>).
 /// </summary>
 public static class BertCheckpoint
 {
@@ -45,26 +44,21 @@ public static class BertCheckpoint
         try
         {
             var weights = WeightsFile(folder);
-            Dictionary<string, Tensor> tensors;
+            // Tensor by tensor: each is copied into the model and freed before the next is read, so loading holds
+            // the weights about once, not twice.
+            var assigner = new WeightAssigner(model, weights);
             try
             {
-                tensors = weights.EndsWith(".safetensors", StringComparison.Ordinal)
-                    ? Safetensors.LoadStateDict(weights)
-                    : PyTorchUnpickler.UnpickleStateDict(weights).Cast<DictionaryEntry>()
-                        .ToDictionary(e => (string)e.Key, e => (Tensor)e.Value!);
+                if (weights.EndsWith(".safetensors", StringComparison.Ordinal))
+                    SafetensorsReader.ReadEach(weights, assigner.Add, key => Normalize(key) is not null, Describe);
+                else
+                    PyTorchStateDictReader.ReadEach(weights, assigner.Add, key => Normalize(key) is not null, Describe);
             }
             catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException)
             {
                 throw new InvalidDataException($"{weights} could not be read as a checkpoint: {e.Message}", e);
             }
-            try
-            {
-                AssignWeights(model, tensors, weights);
-            }
-            finally
-            {
-                foreach (var t in tensors.Values) t.Dispose();
-            }
+            assigner.Finish();
             return Freeze(model);
         }
         catch
@@ -86,46 +80,96 @@ public static class BertCheckpoint
     /// Copies checkpoint tensors into the model. Accepts the names a BertModel state dict has, with a
     /// "bert." prefix (BertForPreTraining and friends), and the legacy LayerNorm gamma/beta that
     /// Hugging Face itself still accepts. Task heads ("cls.*") and position_ids buffers are ignored.
-    /// Missing or mis-shaped tensors are errors that name them.
+    /// Missing, mis-shaped or doubled tensors are errors that name them both as the file does and as the model does.
     /// </summary>
     public static void AssignWeights(BertModel model, IReadOnlyDictionary<string, Tensor> checkpoint, string source)
     {
-        var byName = new Dictionary<string, Tensor>();
-        foreach (var (key, tensor) in checkpoint)
-        {
-            var name = Normalize(key);
-            if (name is not null) byName[name] = tensor;
-        }
-
-        var missing = new List<string>();
-        var mismatched = new List<string>();
-        using var _ = no_grad();
-        foreach (var (name, parameter) in model.state_dict())
-        {
-            if (!byName.Remove(name, out var source_))
-            {
-                missing.Add(name);
-                continue;
-            }
-            if (!source_.shape.SequenceEqual(parameter.shape))
-            {
-                mismatched.Add($"{name}: checkpoint [{string.Join(", ", source_.shape)}], model [{string.Join(", ", parameter.shape)}]");
-                continue;
-            }
-            parameter.copy_(source_.to(parameter.dtype));
-        }
-        if (missing.Count > 0 || mismatched.Count > 0)
-            throw new InvalidDataException(
-                $"{source} does not fit the model described by its config.json." +
-                (missing.Count > 0 ? $" Missing tensors: {string.Join(", ", missing)}." : "") +
-                (mismatched.Count > 0 ? $" Mismatched shapes: {string.Join("; ", mismatched)}." : ""));
-        var unexpected = byName.Keys.Where(k => !k.EndsWith("position_ids", StringComparison.Ordinal)).ToList();
-        if (unexpected.Count > 0)
-            throw new InvalidDataException($"{source} holds tensors this BERT has no place for: {string.Join(", ", unexpected.Take(10))}" +
-                                           (unexpected.Count > 10 ? $" and {unexpected.Count - 10} more" : "") + ".");
+        var assigner = new WeightAssigner(model, source);
+        foreach (var (key, tensor) in checkpoint) assigner.Add(key, tensor);
+        assigner.Finish();
     }
 
-    private static string? Normalize(string key)
+    /// <summary>Copies tensors into the model as they come, and reports what did not fit once all have come.</summary>
+    private sealed class WeightAssigner(BertModel model, string source)
+    {
+        private readonly Dictionary<string, Tensor> _parameters = model.state_dict();
+        private readonly Dictionary<string, string> _assigned = new(); // model name -> the file's key
+        private readonly List<string> _fileKeys = [];
+        private readonly List<string> _doubled = [];
+        private readonly List<string> _mismatched = [];
+        private readonly List<string> _unexpected = [];
+
+        public void Add(string key, Tensor tensor)
+        {
+            var name = Normalize(key);
+            if (name is null) return;
+            _fileKeys.Add(key);
+            if (_assigned.TryGetValue(name, out var first))
+            {
+                _doubled.Add($"{first} and {key} (both {name})");
+                return;
+            }
+            _assigned[name] = key;
+            if (!_parameters.TryGetValue(name, out var parameter))
+            {
+                if (!name.EndsWith("position_ids", StringComparison.Ordinal)) _unexpected.Add(Both(key, name));
+                return;
+            }
+            if (!tensor.shape.SequenceEqual(parameter.shape))
+            {
+                _mismatched.Add($"{Both(key, name)}: checkpoint [{string.Join(", ", tensor.shape)}], model [{string.Join(", ", parameter.shape)}]");
+                return;
+            }
+            using var _ = no_grad();
+            using var converted = tensor.to(parameter.dtype); // disposed at once: an undisposed handle would keep the file's storage alive
+            parameter.copy_(converted);
+        }
+
+        public void Finish()
+        {
+            if (_doubled.Count > 0)
+                throw new InvalidDataException($"{source} holds the same tensor under two names: {string.Join("; ", _doubled.Take(10))}.");
+            var fileStyle = FileNaming.Of(_fileKeys);
+            var missing = _parameters.Keys.Where(name => !_assigned.ContainsKey(name))
+                .Select(name => fileStyle.Name(name) is var asFile && asFile != name ? $"{asFile} ({name} in the model)" : name).ToList();
+            if (missing.Count > 0 || _mismatched.Count > 0)
+                throw new InvalidDataException(
+                    $"{source} does not fit the model described by its config.json." +
+                    (missing.Count > 0 ? $" Missing tensors: {string.Join(", ", missing)}." : "") +
+                    (_mismatched.Count > 0 ? $" Mismatched shapes: {string.Join("; ", _mismatched)}." : ""));
+            if (_unexpected.Count > 0)
+                throw new InvalidDataException($"{source} holds tensors this BERT has no place for: {string.Join(", ", _unexpected.Take(10))}" +
+                                               (_unexpected.Count > 10 ? $" and {_unexpected.Count - 10} more" : "") + ".");
+        }
+    }
+
+    /// <summary>"bert.x.LayerNorm.beta (x.LayerNorm.bias in the model)", or just the name where both agree.</summary>
+    private static string Both(string fileKey, string modelName) => fileKey == modelName ? modelName : $"{fileKey} ({modelName} in the model)";
+
+    /// <summary>A file's key for errors from the reader, with the model's name for it where that differs.</summary>
+    private static string Describe(string fileKey) => Normalize(fileKey) is { } name ? Both(fileKey, name) : fileKey;
+
+    /// <summary>How a file names its tensors (prefix, gamma/beta), to name a missing tensor the way the user will look for it.</summary>
+    private sealed record FileNaming(bool BertPrefix, bool GammaBeta)
+    {
+        public static FileNaming Of(IEnumerable<string> keys)
+        {
+            var list = keys.ToList();
+            return new FileNaming(list.Any(k => k.StartsWith("bert.", StringComparison.Ordinal)),
+                list.Any(k => k.EndsWith("LayerNorm.gamma", StringComparison.Ordinal) || k.EndsWith("LayerNorm.beta", StringComparison.Ordinal)));
+        }
+
+        public string Name(string modelName)
+        {
+            var name = BertPrefix ? "bert." + modelName : modelName;
+            if (GammaBeta && name.EndsWith("LayerNorm.weight", StringComparison.Ordinal)) name = name[..^"weight".Length] + "gamma";
+            if (GammaBeta && name.EndsWith("LayerNorm.bias", StringComparison.Ordinal)) name = name[..^"bias".Length] + "beta";
+            return name;
+        }
+    }
+
+    /// <summary>The model's name for a file's key; null for task heads (cls.*), which are not read.</summary>
+    public static string? Normalize(string key)
     {
         if (key.StartsWith("cls.", StringComparison.Ordinal)) return null;
         if (key.StartsWith("bert.", StringComparison.Ordinal)) key = key["bert.".Length..];

@@ -1,0 +1,93 @@
+using AgNewsLsp.Data;
+using AgNewsLsp.Engine;
+using AgNewsLsp.Features;
+
+namespace AgNewsLsp.Server.Cli;
+
+/// <summary>agnews embed: the frozen encoder's vectors for a file of texts, written for other tools (search, clustering, classifiers).</summary>
+public sealed partial class CommandLine
+{
+    /// <summary>Texts per engine call: the output is written a chunk at a time, so memory does not grow with the input.</summary>
+    private const int EmbedChunk = 4096;
+
+    private async Task<int> EmbedAsync(CliArguments a, CancellationToken ct)
+    {
+        if (a.Positionals.Count != 1) throw new UsageException("embed needs one input file: a text file (a text per line) or labelled data.");
+        var output = a.Value("out") ?? throw new UsageException("embed needs --out FILE.npy or --out FILE.parquet.");
+        if (!EmbeddingWriter.IsSupported(output)) throw new UsageException($"--out must end in .npy or .parquet, not '{output}'.");
+        var input = a.Positionals[0];
+        var rows = ReadTexts(input, a.Flag("lines"), new DataReadOptions(a.Flag("skip-bad-rows"), a.Int("limit", 1)));
+        if (rows.Count == 0) throw new InvalidDataException($"{input} holds no texts to embed.");
+
+        using var engine = await OpenEngineAsync(a, ct);
+        var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
+        var full = Path.GetFullPath(output);
+        bool npy = full.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
+        string? pooling = null;
+        int dimension = 0;
+        // The ids table is renamed into place just before the vectors: both or neither change.
+        AtomicFile.Write(full, data =>
+        {
+            if (npy) AtomicFile.Write(EmbeddingWriter.IdsPathFor(full), ids => Write(data, ids));
+            else Write(data, null);
+        });
+        progress?.Done();
+
+        void Write(Stream data, Stream? ids)
+        {
+            EmbeddingWriter? writer = null;
+            try
+            {
+                for (int start = 0; start < rows.Count; start += EmbedChunk)
+                {
+                    var chunk = rows.Skip(start).Take(EmbedChunk).ToArray();
+                    var chunkProgress = progress is null ? null : new InlineProgress<WorkProgress>(p =>
+                        progress.Report(new WorkProgress("embedding", start + p.Done, rows.Count)));
+                    var embedded = engine.Embed(chunk.Select(r => r.Text).ToArray(), a.Value("pooling"), chunkProgress, ct);
+                    writer ??= EmbeddingWriter.Create(full, data, ids, rows.Count, embedded.Dimension);
+                    (pooling, dimension) = (embedded.Pooling, embedded.Dimension);
+                    writer.Add(chunk.Select((r, i) => new EmbeddingRow(r.Id, r.Label, embedded.Vectors[i])).ToArray());
+                }
+            }
+            finally
+            {
+                writer?.Dispose();
+            }
+        }
+
+        if (a.Flag("json"))
+            WriteJson(new { output = full, ids = npy ? EmbeddingWriter.IdsPathFor(full) : null, rows = rows.Count, dimension, pooling,
+                model = engine.ResolvedModel.Name, fingerprint = engine.Encoder.Fingerprint });
+        else
+            stdout.WriteLine($"Wrote {rows.Count} vectors of {dimension} floats ({pooling} pooling, model {engine.ResolvedModel.Name}) to {full}" +
+                             (npy ? $"; row ids and labels in {EmbeddingWriter.IdsPathFor(full)}" : ""));
+        return Ok;
+    }
+
+    private sealed record TextRow(long Id, string? Label, string Text);
+
+    /// <summary>
+    /// A .txt file (or any file with --lines): each non-blank line is a text, its id the line number. Anything else is
+    /// labelled data (AG News CSV, CSV/JSONL with text and label, parquet): its id is the row number from 0, with the label.
+    /// </summary>
+    private static List<TextRow> ReadTexts(string input, bool lines, DataReadOptions options)
+    {
+        if (lines || (File.Exists(input) && Path.GetExtension(input).ToLowerInvariant() is ".txt" or ".text"))
+        {
+            if (!File.Exists(input)) throw new FileNotFoundException($"File not found: {input}", input);
+            var texts = new List<TextRow>();
+            long number = 0;
+            foreach (var line in File.ReadLines(input))
+            {
+                number++;
+                if (line.Contains('\0')) throw new InvalidDataException($"{input}:{number}: the file looks binary (it holds NUL characters).");
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                texts.Add(new TextRow(number, null, line));
+                if (options.Limit is int limit && texts.Count >= limit) break;
+            }
+            return texts;
+        }
+        var data = LabeledDataReader.ReadSplit(input, "train", options);
+        return data.Rows.Select((r, i) => new TextRow(i, AgNewsLabels.Names[r.Label], r.Text)).ToList();
+    }
+}

@@ -1,0 +1,34 @@
+using AgNewsLsp.Features;
+
+namespace AgNewsLsp.Server.Protocol.Handlers;
+
+/// <summary>agnews/embed: { texts, pooling? } -> the frozen encoder's vectors, in input order (no head needed).</summary>
+public sealed class EmbedHandler : IRequestHandler<EmbedParams, EmbedResult>
+{
+    /// <summary>Texts per request: bounds the reply (bert-base with cls-last4 has 3,072 floats per text).</summary>
+    public const int MaxTexts = 512;
+
+    public string Method => AgNewsMethods.Embed;
+
+    public async Task<EmbedResult> HandleAsync(EmbedParams request, RequestContext context, CancellationToken cancellationToken)
+    {
+        var texts = request.Texts ?? throw ProtocolErrors.InvalidParams("agnews/embed: 'texts' is required");
+        if (texts.Length > MaxTexts)
+            throw ProtocolErrors.BadInput($"agnews/embed: {texts.Length} texts; the limit is {MaxTexts} per request (send them in batches)");
+        for (var i = 0; i < texts.Length; i++)
+        {
+            if (texts[i] is null) throw ProtocolErrors.InvalidParams($"agnews/embed: texts[{i}] is null");
+            context.CheckText(texts[i], $"texts[{i}]");
+        }
+        string? pooling = null;
+        if (request.Pooling is { } p)
+        {
+            try { pooling = Pooling.Parse(p); }
+            catch (ArgumentException e) { throw ProtocolErrors.InvalidParams("agnews/embed: " + e.Message); }
+        }
+
+        var engine = await context.GetEngineAsync(cancellationToken);
+        var embedded = await Task.Run(() => engine.Embed(texts, pooling, null, cancellationToken), cancellationToken);
+        return new EmbedResult(embedded.ModelName, embedded.ModelFingerprint, embedded.Pooling, embedded.Dimension, embedded.Vectors);
+    }
+}
