@@ -23,7 +23,7 @@ public sealed record LexicalFeaturizer
 
     [JsonPropertyName("hash")] public string Hash { get; init; } = HashName;
     /// <summary>The hashed space has 2^Bits buckets, shared by word and character n-grams.</summary>
-    [JsonPropertyName("bits")] public int Bits { get; init; } = 20;
+    [JsonPropertyName("bits")] public int Bits { get; init; } = 18;
     [JsonPropertyName("maxWordNgram")] public int MaxWordNgram { get; init; } = 2;
     [JsonPropertyName("minCharNgram")] public int MinCharNgram { get; init; } = 2;
     [JsonPropertyName("maxCharNgram")] public int MaxCharNgram { get; init; } = 5;

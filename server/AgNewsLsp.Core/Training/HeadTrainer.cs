@@ -228,6 +228,9 @@ public static class HeadTrainer
     /// hybrid <see cref="ClassifierHead"/>, whose logits are the SVM scores, and a temperature turns them into
     /// calibrated probabilities.
     /// </summary>
+    /// <summary>Training rows scored after each hybrid pass for the history (all of them when there are fewer).</summary>
+    private const int TrainingHistorySample = 5000;
+
     private static HeadTrainingResult TrainHybrid(float[][] features, IReadOnlyList<string> texts, int[] labels, IReadOnlyList<string> labelNames,
         HeadTrainingOptions options, int[] trainIdx, int[] valIdx, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
@@ -237,13 +240,28 @@ public static class HeadTrainer
         int dim = features[0].Length;
         var (mean, std) = Standardization(features, trainIdx, dim);
         float scale = (float)options.EncoderFeatureScale;
-        SvmRows Rows(int[] idx) => SvmRows.From(
-            idx.Select(i => features[i].Select((v, d) => (v - mean[d]) / std[d] * scale).ToArray()).ToArray(),
-            idx.Select(i => LexicalBag.Build([lexicalRows[i]], idf)).ToArray(), lexical.Buckets);
+        SvmRows Rows(int[] idx)
+        {
+            var dense = new float[idx.Length][];
+            Parallel.For(0, idx.Length, k =>
+            {
+                var row = new float[dim];
+                var source = features[idx[k]];
+                for (int d = 0; d < dim; d++) row[d] = (source[d] - mean[d]) / std[d] * scale;
+                dense[k] = row;
+            });
+            return SvmRows.From(dense, idx.Select(i => LexicalBag.Build([lexicalRows[i]], idf)).ToArray(), lexical.Buckets);
+        }
         var train = Rows(trainIdx);
         var validation = Rows(valIdx);
         var trainGold = trainIdx.Select(i => labels[i]).ToArray();
         var valGold = valIdx.Select(i => labels[i]).ToArray();
+        // The history's training loss and accuracy come from a fixed sample: scoring every row after every pass
+        // would cost a third of the training time for a number that only draws the curve.
+        int stride = Math.Max(1, trainIdx.Length / TrainingHistorySample);
+        var sampleIdx = Enumerable.Range(0, trainIdx.Length).Where(k => k % stride == 0).ToArray();
+        var trainSample = sampleIdx.Length == trainIdx.Length ? train : Rows(sampleIdx.Select(k => trainIdx[k]).ToArray());
+        var sampleGold = sampleIdx.Select(k => trainGold[k]).ToArray();
         int classes = labelNames.Count;
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -251,7 +269,7 @@ public static class HeadTrainer
         var weights = LinearSvmSolver.Solve(train, trainGold, classes, options.HybridC, options.MaxEpochs, options.HybridTolerance, options.Seed,
             (pass, w) =>
             {
-                var (trainLoss, trainAcc) = ScoreSvm(w, train, trainGold);
+                var (trainLoss, trainAcc) = ScoreSvm(w, trainSample, sampleGold);
                 var (valLoss, valAcc) = ScoreSvm(w, validation, valGold);
                 history.Add(new EpochStats(pass, trainLoss, trainAcc, valLoss, valAcc));
                 progress?.Report(new WorkProgress("training", pass, options.MaxEpochs,
