@@ -109,18 +109,11 @@ public sealed class ClassifierHead : Module
         if (lexical is not null) lexical.weight!.copy_(tensor(lexicalWeights!, [Lexical!.Buckets, ClassCount]));
     }
 
-    /// <summary>The encoder-feature part's logits.</summary>
-    public Tensor EncoderLogits(Tensor features)
-    {
-        using var standardized = (features - feature_mean) / feature_std;
-        return layers.forward(standardized);
-    }
-
     /// <summary>Logits before the temperature. Lexical rows are needed by hybrid heads only.</summary>
     public Tensor Logits(Tensor features, IReadOnlyList<LexicalRow>? lexicalRows = null)
     {
         using var scope = NewDisposeScope();
-        var logits = EncoderLogits(features);
+        var logits = layers.forward((features - feature_mean) / feature_std);
         if (lexical is not null)
         {
             if (lexicalRows is null || lexicalRows.Count != features.shape[0])
@@ -131,8 +124,6 @@ public sealed class ClassifierHead : Module
         return logits.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The n-gram bag of rows, weighted with this head's idf.</summary>
-    public LexicalBag Bag(IReadOnlyList<LexicalRow> rows) => LexicalBag.Build(rows, Idf);
 
     /// <summary>Calibrated logits: divided by the fitted temperature.</summary>
     public Tensor CalibratedLogits(Tensor features, IReadOnlyList<LexicalRow>? lexicalRows = null)
