@@ -164,20 +164,26 @@ public sealed partial class BenchRun
         var clock = Stopwatch.StartNew();
         var (train, test) = (TrainSplit, TestSplit);
         var mini = await FeaturesAsync(null, Pooling.ClsLast4);
-        foreach (var pooling in new[] { Pooling.ClsLast4, Pooling.Cls })
-        {
-            var arctic = await FeaturesAsync(ArcticModel, pooling);
-            foreach (var kind in new[] { HeadKind.Linear, HeadKind.Hybrid })
-                Candidate(section, $"ArcticXs {pooling}, {HeadKinds.Name(kind)}", arctic.Train, train, arctic.Test, test, kind);
-        }
-
+        var arcticLast4 = await FeaturesAsync(ArcticModel, Pooling.ClsLast4);
+        var arcticCls = await FeaturesAsync(ArcticModel, Pooling.Cls);
         // Both encoders' cls-last4 side by side, one vector per text; the mlp row is the nearest measurable kin of an
         // MLP over the hybrid's joined features (encoder features only: an MLP over the n-grams is not a head kind).
-        var arcticLast4 = await FeaturesAsync(ArcticModel, Pooling.ClsLast4);
         var joinedTrain = Join(mini.Train, arcticLast4.Train);
         var joinedTest = Join(mini.Test, arcticLast4.Test);
-        foreach (var kind in new[] { HeadKind.Linear, HeadKind.Mlp, HeadKind.Hybrid })
-            Candidate(section, $"MiniLM + ArcticXs cls-last4 joined, {HeadKinds.Name(kind)}", joinedTrain, train, joinedTest, test, kind);
+        const string joined = "MiniLM + ArcticXs cls-last4 joined";
+        // Cheap heads first, hybrids last: a run stopped early has measured the most candidates.
+        var plan = new (string Name, (float[][] Train, float[][] Test) X, HeadKind Kind)[]
+        {
+            ($"ArcticXs {Pooling.ClsLast4}", arcticLast4, HeadKind.Linear),
+            ($"ArcticXs {Pooling.Cls}", arcticCls, HeadKind.Linear),
+            (joined, (joinedTrain, joinedTest), HeadKind.Linear),
+            (joined, (joinedTrain, joinedTest), HeadKind.Mlp),
+            ($"ArcticXs {Pooling.ClsLast4}", arcticLast4, HeadKind.Hybrid),
+            (joined, (joinedTrain, joinedTest), HeadKind.Hybrid),
+            ($"ArcticXs {Pooling.Cls}", arcticCls, HeadKind.Hybrid),
+        };
+        foreach (var (name, x, kind) in plan)
+            Candidate(section, $"{name}, {HeadKinds.Name(kind)}", x.Train, train, x.Test, test, kind);
         report.Notes.Add("An MLP over the hybrid's joined features (encoder features + hashed n-gram tf-idf) is not a head kind and is not measured; " +
                          "the rows measured instead: MiniLM mlp vs hybrid, and mlp on both encoders' features joined.");
         _featureSets.Remove($"{ArcticModel}/{Pooling.Cls}");
@@ -198,38 +204,90 @@ public sealed partial class BenchRun
         var clock = Stopwatch.StartNew();
         var (train, test) = (TrainSplit, TestSplit);
         var mini = await FeaturesAsync(null, Pooling.ClsLast4);
-        int[] sizes = Quick ? [250, 500, 1000] : [1000, 2500, 5000, 10000, 20000];
+        int[] sizes = options.CurveRows ?? (Quick ? [250, 500, 1000] : [1000, 2500, 5000, 10000, 20000]);
         var permutation = SubsetOrder(train.Texts.Length);
         var points = new List<(int Rows, string Kind, double Validation, double Test)>();
+        string plot = Quick ? Path.Combine("artifacts", "learning-curve-quick.svg")
+            : Path.Combine(Machine.RepoRoot() ?? ".", "docs", "benchmarks", "learning-curve.svg");
         foreach (var size in sizes.Where(s => s < train.Texts.Length).Append(train.Texts.Length))
         {
+            bool all = size == train.Texts.Length;
             var rows = permutation.Take(size).Order().ToArray();
             var subset = train.Take(rows);
             var x = rows.Select(r => mini.Train[r]).ToArray();
+            var measured = new List<(int Rows, string Kind, double Validation, double Test)>();
             foreach (var kind in new[] { HeadKind.Linear, HeadKind.Hybrid })
             {
-                // All rows: the accuracy section's head is the same training run (same rows, order and seed).
-                var r = size == train.Texts.Length && _candidates.TryGetValue($"minilm/{kind}", out var done)
-                    ? done
+                // All rows: the accuracy section's head is the same training run (same rows, order and seed), measured
+                // in this process or read from another run's JSON; else trained here and reported as a candidate too.
+                CandidateResult? r = all && _candidates.TryGetValue($"minilm/{kind}", out var done) ? done : null;
+                if (r is null && all && options.CurveAllFrom is { } file) r = await ReadCandidateAsync(file, $"MiniLM cls-last4, {HeadKinds.Name(kind)}", train.Texts.Length);
+                if (r is null && all && options.CurveAllFrom is not null) continue;
+                r ??= all
+                    ? _candidates[$"minilm/{kind}"] = Candidate("1 accuracy", $"MiniLM cls-last4, {HeadKinds.Name(kind)}", x, subset, mini.Test, test, kind)
                     : Candidate(section, $"{HeadKinds.Name(kind)}, {size} rows", x, subset, mini.Test, test, kind, addRow: false);
-                points.Add((size, HeadKinds.Name(kind), r.ValidationAccuracy, r.Test.Accuracy));
+                measured.Add((size, HeadKinds.Name(kind), r.ValidationAccuracy, r.Test.Accuracy));
             }
-            var lin = points[^2];
-            var hyb = points[^1];
+            if (measured.Count < 2)
+            {
+                report.Notes.Add($"Learning curve: the {size}-row point is missing ({options.CurveAllFrom} did not hold both heads in time).");
+                continue;
+            }
+            points.AddRange(measured);
+            var (lin, hyb) = (measured[0], measured[1]);
             report.Add(section, "test accuracy: linear / hybrid", $"{size} training rows", hyb.Test, "%",
                 shown: $"{lin.Test * 100:F2} % / {hyb.Test * 100:F2} %",
                 note: $"val {lin.Validation * 100:F2} % / {hyb.Validation * 100:F2} %");
+            report.Details["learningCurve"] = new { subsets = "nested seeded random subsets (seed 7) of the training rows, in file order", points };
+            // Written after every point, so a run stopped early still leaves a plot of what it measured.
+            WriteCurve(plot, test.Texts.Length, points);
         }
-        report.Details["learningCurve"] = new { subsets = "nested seeded random subsets (seed 7) of the training rows, in file order", points };
-        var plot = Quick ? Path.Combine("artifacts", "learning-curve-quick.svg")
-            : Path.Combine(Machine.RepoRoot() ?? ".", "docs", "benchmarks", "learning-curve.svg");
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(plot))!);
-        File.WriteAllText(plot, Plot.LearningCurveSvg(
-            $"AG News test accuracy vs training rows (MiniLM cls-last4, {test.Texts.Length} test rows)",
-            points.GroupBy(p => p.Kind).Select(g => (g.Key == "linear" ? "linear (encoder only)" : "hybrid (encoder + n-grams)",
-                (IReadOnlyList<(double, double)>)g.Select(p => ((double)p.Rows, p.Test)).ToArray())).ToArray()));
         report.Notes.Add($"Learning curve plot: {Path.GetFullPath(plot)}");
         SectionTime(section, clock);
+    }
+
+    private static void WriteCurve(string plot, int testRows, List<(int Rows, string Kind, double Validation, double Test)> points)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(plot))!);
+        File.WriteAllText(plot, Plot.LearningCurveSvg(
+            $"AG News test accuracy vs training rows (MiniLM cls-last4, {testRows} test rows)",
+            points.GroupBy(p => p.Kind).Select(g => (g.Key == "linear" ? "linear (encoder only)" : "hybrid (encoder + n-grams)",
+                (IReadOnlyList<(double, double)>)g.Select(p => ((double)p.Rows, p.Test)).ToArray())).ToArray()));
+    }
+
+    /// <summary>
+    /// A candidate measured by another bench run (its JSON, saved at every stage) on the same training rows: lets one
+    /// run's learning curve end at the point another run measured, instead of training it twice. Waits up to 45 minutes
+    /// for that run to get there.
+    /// </summary>
+    private async Task<CandidateResult?> ReadCandidateAsync(string file, string name, int trainRows)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(45);
+        Stage($"waiting for '{name}' in {file}");
+        while (true)
+        {
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(file));
+                if (doc.RootElement.TryGetProperty("details", out var details) && details.TryGetProperty("accuracy", out var list))
+                    foreach (var c in list.EnumerateArray())
+                        if (c.GetProperty("name").GetString() == name && c.GetProperty("trainRows").GetInt32() == trainRows)
+                        {
+                            var test = new EvaluationReport(c.GetProperty("testRows").GetInt32(), c.GetProperty("testAccuracy").GetDouble(),
+                                c.GetProperty("testMacroF1").GetDouble(), c.GetProperty("testLogLoss").GetDouble(), c.GetProperty("testEce").GetDouble(),
+                                AgNewsLabels.Names.ToArray(), [], []);
+                            report.Notes.Add($"Learning curve: the all-rows '{name}' point is read from {Path.GetFullPath(file)} (same rows, order and seed).");
+                            return new CandidateResult(name, c.GetProperty("validationAccuracy").GetDouble(), test, c.GetProperty("epochs").GetInt32(),
+                                c.GetProperty("trainSeconds").GetDouble(), trainRows);
+                        }
+            }
+            catch (Exception e) when (e is IOException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                // being rewritten, or not there yet: try again
+            }
+            if (DateTime.UtcNow > deadline) return null;
+            await Task.Delay(TimeSpan.FromSeconds(30));
+        }
     }
 
     /// <summary>A seeded permutation of the row indexes: the first n of it is the n-row subset.</summary>

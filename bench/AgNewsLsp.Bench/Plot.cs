@@ -20,6 +20,9 @@ public static class Plot
         const double width = 720, height = 440, left = 70, right = 20, top = 40, bottom = 60;
         double xMin = Math.Log10(all.Min(p => p.Rows)), xMax = Math.Log10(all.Max(p => p.Rows));
         if (xMax - xMin < 1e-9) (xMin, xMax) = (xMin - 0.5, xMax + 0.5);
+        // A little room either side, so the end points and their labels sit inside the axes.
+        double pad = 0.04 * (xMax - xMin);
+        (xMin, xMax) = (xMin - pad, xMax + pad);
         // y: whole percentage points around the data.
         double yMin = Math.Floor(all.Min(p => p.Accuracy) * 100 - 0.5), yMax = Math.Ceiling(all.Max(p => p.Accuracy) * 100 + 0.5);
         double X(double rows) => left + (Math.Log10(rows) - xMin) / (xMax - xMin) * (width - left - right);

@@ -63,6 +63,10 @@ public sealed record BenchOptions
     public bool LatencyFirst { get; init; }
     /// <summary>Training rows for the attention-pooling head (a seeded subset); null: 10,000, or 1,000 with --quick.</summary>
     public int? AttentionRows { get; init; }
+    /// <summary>Learning-curve sizes below all rows; null: 1000, 2500, 5000, 10000, 20000 (250, 500, 1000 with --quick).</summary>
+    public int[]? CurveRows { get; init; }
+    /// <summary>Another run's JSON to take the curve's all-rows point from (a run split across processes).</summary>
+    public string? CurveAllFrom { get; init; }
     public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "training", "bf16", "throughput", "latency", "bertbase", "process"];
 
     public const string Usage = """
@@ -77,6 +81,8 @@ public sealed record BenchOptions
           --sections LIST  only these, comma-separated: accuracy (MiniLM heads), curve, arctic (ArcticXs and joined
                            encoders), attention, training (cold/warm default head), bf16, throughput,
                            latency, bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache)
+          --curve-rows LIST  learning-curve sizes below all rows, comma-separated (default 1000,2500,5000,10000,20000)
+          --curve-all-from FILE  take the all-rows curve point from another run's JSON (waits up to 45 min for it)
           --attention-rows N  training rows for the attention-pooling head (default 10000; 1000 with --quick)
           --latency-first  measure single-text latency before throughput instead of after it
         """;
@@ -96,6 +102,9 @@ public sealed record BenchOptions
                 "--threads" => o with { Threads = int.TryParse(Next(), out var t) && t > 0 ? t : throw new ArgumentException("--threads needs a positive number.") },
                 "--skip-process" => o with { SkipProcess = true },
                 "--latency-first" => o with { LatencyFirst = true },
+                "--curve-rows" => o with { CurveRows = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(v => int.TryParse(v, out var r) && r >= 50 ? r : throw new ArgumentException("--curve-rows needs numbers of at least 50.")).ToArray() },
+                "--curve-all-from" => o with { CurveAllFrom = Path.GetFullPath(Next()) },
                 "--attention-rows" => o with { AttentionRows = int.TryParse(Next(), out var n) && n >= 100 ? n : throw new ArgumentException("--attention-rows needs a number of at least 100.") },
                 "--sections" => o with { Sections = ParseSections(Next()) },
                 "-h" or "--help" => o with { Help = true },
