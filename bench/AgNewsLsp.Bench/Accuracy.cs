@@ -148,7 +148,7 @@ public sealed partial class BenchRun
 
         var mini = await FeaturesAsync(null, Pooling.ClsLast4);
         report.Machine["featurePrecision"] = _miniLm!.Encoder.Precision;
-        foreach (var kind in new[] { HeadKind.Linear, HeadKind.Mlp, HeadKind.Hybrid })
+        foreach (var kind in options.MiniLmHeads ?? [HeadKind.Linear, HeadKind.Mlp, HeadKind.Hybrid])
             _candidates[$"minilm/{kind}"] = Candidate(section, $"MiniLM cls-last4, {HeadKinds.Name(kind)}", mini.Train, train, mini.Test, test, kind);
 
         SectionTime(section, clock, "MiniLM candidates");

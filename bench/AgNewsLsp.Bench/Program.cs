@@ -65,6 +65,8 @@ public sealed record BenchOptions
     public int? AttentionRows { get; init; }
     /// <summary>Learning-curve sizes below all rows; null: 1000, 2500, 5000, 10000, 20000 (250, 500, 1000 with --quick).</summary>
     public int[]? CurveRows { get; init; }
+    /// <summary>The accuracy section's MiniLM head kinds; null: linear, mlp, hybrid.</summary>
+    public AgNewsLsp.Engine.HeadKind[]? MiniLmHeads { get; init; }
     /// <summary>Another run's JSON to take the curve's all-rows point from (a run split across processes).</summary>
     public string? CurveAllFrom { get; init; }
     public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "training", "bf16", "throughput", "latency", "bertbase", "process"];
@@ -81,6 +83,7 @@ public sealed record BenchOptions
           --sections LIST  only these, comma-separated: accuracy (MiniLM heads), curve, arctic (ArcticXs and joined
                            encoders), attention, training (cold/warm default head), bf16, throughput,
                            latency, bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache)
+          --heads LIST     the accuracy section's MiniLM head kinds (default linear,mlp,hybrid)
           --curve-rows LIST  learning-curve sizes below all rows, comma-separated (default 1000,2500,5000,10000,20000)
           --curve-all-from FILE  take the all-rows curve point from another run's JSON (waits up to 45 min for it)
           --attention-rows N  training rows for the attention-pooling head (default 10000; 1000 with --quick)
@@ -102,6 +105,8 @@ public sealed record BenchOptions
                 "--threads" => o with { Threads = int.TryParse(Next(), out var t) && t > 0 ? t : throw new ArgumentException("--threads needs a positive number.") },
                 "--skip-process" => o with { SkipProcess = true },
                 "--latency-first" => o with { LatencyFirst = true },
+                "--heads" => o with { MiniLmHeads = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(h => AgNewsLsp.Engine.HeadKinds.Parse(h) ?? throw new ArgumentException("--heads needs head kinds.")).ToArray() },
                 "--curve-rows" => o with { CurveRows = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(v => int.TryParse(v, out var r) && r >= 50 ? r : throw new ArgumentException("--curve-rows needs numbers of at least 50.")).ToArray() },
                 "--curve-all-from" => o with { CurveAllFrom = Path.GetFullPath(Next()) },
