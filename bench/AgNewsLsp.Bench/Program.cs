@@ -61,18 +61,32 @@ public sealed record BenchOptions
     /// <summary>Null: every section.</summary>
     public IReadOnlySet<string>? Sections { get; init; }
     public bool LatencyFirst { get; init; }
-    public static readonly string[] AllSections = ["accuracy", "bf16", "throughput", "latency", "bertbase", "process"];
+    /// <summary>Training rows for the attention-pooling head (a seeded subset); null: 10,000, or 1,000 with --quick.</summary>
+    public int? AttentionRows { get; init; }
+    /// <summary>Learning-curve sizes below all rows; null: 1000, 2500, 5000, 10000, 20000 (250, 500, 1000 with --quick).</summary>
+    public int[]? CurveRows { get; init; }
+    /// <summary>The accuracy section's MiniLM head kinds; null: linear, mlp, hybrid.</summary>
+    public AgNewsLsp.Engine.HeadKind[]? MiniLmHeads { get; init; }
+    /// <summary>Another run's JSON to take the curve's all-rows point from (a run split across processes).</summary>
+    public string? CurveAllFrom { get; init; }
+    public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "training", "bf16", "throughput", "latency", "bertbase", "process"];
 
     public const string Usage = """
         Usage: dotnet run --project bench/AgNewsLsp.Bench -c Release -- [options]
           --quick          small samples, for smoke tests (about 1.5 minutes)
           --out FILE       where the JSON goes (default artifacts/bench.json; artifacts/bench-quick.json with --quick)
-          --cache DIR      the bench's own cache (default $TMPDIR/agnews-bench; the accuracy section wipes its features/)
+          --cache DIR      cache root (default $TMPDIR/agnews-bench); --cache ~/.cache/agnews reuses the features already
+                           there. Never wiped: cold training uses an empty cache folder of its own under $TMPDIR
           --data DIR       AG News folder with train.csv and test.csv (default ../shared/data/ag_news from the repo root)
           --threads N      libtorch and ONNX Runtime threads (default: libtorch's default)
           --skip-process   skip the child-process cold start and peak memory measurements
-          --sections LIST  only these, comma-separated: accuracy, bf16, throughput, latency, bertbase, process
-                           (skipped accuracy sections reuse, or train, a mean/linear head in the bench cache)
+          --sections LIST  only these, comma-separated: accuracy (MiniLM heads), curve, arctic (ArcticXs and joined
+                           encoders), attention, training (cold/warm default head), bf16, throughput,
+                           latency, bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache)
+          --heads LIST     the accuracy section's MiniLM head kinds (default linear,mlp,hybrid)
+          --curve-rows LIST  learning-curve sizes below all rows, comma-separated (default 1000,2500,5000,10000,20000)
+          --curve-all-from FILE  take the all-rows curve point from another run's JSON (waits up to 45 min for it)
+          --attention-rows N  training rows for the attention-pooling head (default 10000; 1000 with --quick)
           --latency-first  measure single-text latency before throughput instead of after it
         """;
 
@@ -91,6 +105,12 @@ public sealed record BenchOptions
                 "--threads" => o with { Threads = int.TryParse(Next(), out var t) && t > 0 ? t : throw new ArgumentException("--threads needs a positive number.") },
                 "--skip-process" => o with { SkipProcess = true },
                 "--latency-first" => o with { LatencyFirst = true },
+                "--heads" => o with { MiniLmHeads = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(h => AgNewsLsp.Engine.HeadKinds.Parse(h) ?? throw new ArgumentException("--heads needs head kinds.")).ToArray() },
+                "--curve-rows" => o with { CurveRows = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(v => int.TryParse(v, out var r) && r >= 50 ? r : throw new ArgumentException("--curve-rows needs numbers of at least 50.")).ToArray() },
+                "--curve-all-from" => o with { CurveAllFrom = Path.GetFullPath(Next()) },
+                "--attention-rows" => o with { AttentionRows = int.TryParse(Next(), out var n) && n >= 100 ? n : throw new ArgumentException("--attention-rows needs a number of at least 100.") },
                 "--sections" => o with { Sections = ParseSections(Next()) },
                 "-h" or "--help" => o with { Help = true },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
