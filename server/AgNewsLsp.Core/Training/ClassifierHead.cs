@@ -124,7 +124,6 @@ public sealed class ClassifierHead : Module
         return logits.MoveToOuterDisposeScope();
     }
 
-
     /// <summary>Calibrated logits: divided by the fitted temperature.</summary>
     public Tensor CalibratedLogits(Tensor features, IReadOnlyList<LexicalRow>? lexicalRows = null)
     {

@@ -250,7 +250,7 @@ public static class HeadTrainer
                 for (int d = 0; d < dim; d++) row[d] = (source[d] - mean[d]) / std[d] * scale;
                 dense[k] = row;
             });
-            return SvmRows.From(dense, idx.Select(i => LexicalBag.Build([lexicalRows[i]], idf)).ToArray(), lexical.Buckets);
+            return SvmRows.From(dense, LexicalBag.Build(idx.Select(i => lexicalRows[i]).ToArray(), idf), lexical.Buckets);
         }
         var train = Rows(trainIdx);
         var validation = Rows(valIdx);

@@ -16,29 +16,21 @@ public sealed class SvmRows
 
     public int Count => SparseStarts.Length - 1;
 
-    public static SvmRows From(float[][] dense, IReadOnlyList<LexicalBag> bags, int sparseSize)
+    /// <summary>Rows from their dense parts and one bag holding every row's n-grams (<see cref="LexicalBag.Build"/>).</summary>
+    public static SvmRows From(float[][] dense, LexicalBag bag, int sparseSize)
     {
+        if (bag.Offsets.Length != dense.Length) throw new ArgumentException("The bag must hold one entry list per dense row.");
         int d = dense.Length == 0 ? 0 : dense[0].Length;
         var flat = new float[dense.Length * d];
         for (int r = 0; r < dense.Length; r++) dense[r].CopyTo(flat, r * d);
         var starts = new int[dense.Length + 1];
-        long total = 0;
-        for (int r = 0; r < bags.Count; r++) total += bags[r].Indexes.Length;
-        var indexes = new int[total];
-        var values = new float[total];
-        int at = 0;
-        for (int r = 0; r < bags.Count; r++)
+        for (int r = 0; r < dense.Length; r++) starts[r] = (int)bag.Offsets[r];
+        starts[dense.Length] = bag.Indexes.Length; // an all-empty bag's placeholder entry has weight 0: it adds nothing
+        return new SvmRows
         {
-            starts[r] = at;
-            for (int k = 0; k < bags[r].Indexes.Length; k++)
-            {
-                indexes[at] = (int)bags[r].Indexes[k];
-                values[at] = bags[r].Weights[k];
-                at++;
-            }
-        }
-        starts[dense.Length] = at;
-        return new SvmRows { Dense = flat, DenseSize = d, SparseIndexes = indexes, SparseValues = values, SparseStarts = starts, SparseSize = sparseSize };
+            Dense = flat, DenseSize = d, SparseIndexes = Array.ConvertAll(bag.Indexes, i => (int)i), SparseValues = bag.Weights,
+            SparseStarts = starts, SparseSize = sparseSize,
+        };
     }
 
     public double SquaredNorm(int r)

@@ -74,8 +74,9 @@ public class HybridHeadTests
     public void The_solver_reaches_the_optimum_of_a_separable_problem_and_stops_when_converged()
     {
         // Two points per class on either side of x = 0 in the dense part; the sparse part is empty.
-        var bags = Enumerable.Range(0, 4).Select(_ => new LexicalBag([], [], [])).ToArray();
-        var rows = SvmRows.From([[2f], [1f], [-1f], [-2f]], bags, 8);
+        var empty = new SparseRow([], []);
+        var bag = LexicalBag.Build(Enumerable.Range(0, 4).Select(_ => new LexicalRow(empty, empty)).ToArray(), new float[8]);
+        var rows = SvmRows.From([[2f], [1f], [-1f], [-2f]], bag, 8);
         int[] labels = [0, 0, 1, 1];
         int passes = 0;
         var weights = LinearSvmSolver.Solve(rows, labels, 2, c: 100, maxPasses: 1000, tolerance: 1e-6, seed: 1, (pass, _) => { passes = pass; return true; });
