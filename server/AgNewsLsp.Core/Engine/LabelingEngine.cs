@@ -34,7 +34,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     /// <summary>A head in use, with the latest metrics measured for it (its validation report until evaluated).</summary>
     private sealed class LoadedHead(HeadFile file, ClassifierHead head, string path)
     {
-        public HeadFile File { get; } = file;
+        /// <summary>The head file's description; its tensors live in <see cref="Head"/>, so the stored copies are dropped.</summary>
+        public HeadFile File { get; } = file with { Tensors = [] };
         public ClassifierHead Head { get; } = head;
         public string Path { get; } = path;
         public volatile EvaluationReport? Metrics = file.Validation;

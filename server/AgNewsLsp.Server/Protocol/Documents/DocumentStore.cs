@@ -4,8 +4,8 @@ namespace AgNewsLsp.Server.Protocol.Documents;
 
 /// <summary>
 /// Open documents of one session, as snapshots; readers never see a half-applied change. Bounded: a document
-/// over <c>maxChars</c> or past <c>maxDocuments</c> open ones is not kept (the caller logs why), and the memory
-/// of closed large documents is handed back to the system.
+/// over <c>maxChars</c> or past <c>maxDocuments</c> open ones is not kept (the caller logs why). The memory of a
+/// closed document goes back to the system once the server is idle (<see cref="Hosting.IdleMemoryReclaimer"/>).
 /// </summary>
 public sealed class DocumentStore(int maxChars, int maxDocuments)
 {
@@ -41,7 +41,7 @@ public sealed class DocumentStore(int maxChars, int maxDocuments)
 
     public void Close(string uri)
     {
-        if (documents.TryRemove(uri, out var closed)) MemoryReclaimer.Released(closed.Text.Length);
+        documents.TryRemove(uri, out _);
     }
 
     public TextDocument? Get(string uri) => documents.TryGetValue(uri, out var d) ? d : null;
@@ -52,37 +52,5 @@ public sealed class DocumentStore(int maxChars, int maxDocuments)
     {
         if (chars > maxChars)
             throw new InvalidDataException($"not keeping {uri}: {chars} characters is over the limit of {maxChars} (maxDocumentChars)");
-    }
-}
-
-/// <summary>
-/// After large documents close, runs one compacting collection that returns the freed memory to the system;
-/// otherwise the process keeps its peak size for as long as it lives.
-/// </summary>
-internal static class MemoryReclaimer
-{
-    /// <summary>Characters released since the last collection that make another one worth its pause.</summary>
-    private const long Threshold = 4 << 20;
-
-    private static long released;
-    private static int running;
-
-    public static void Released(long chars)
-    {
-        if (Interlocked.Add(ref released, chars) < Threshold || Interlocked.Exchange(ref running, 1) != 0) return;
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                // Let a burst of closes finish first, then collect once.
-                await Task.Delay(TimeSpan.FromMilliseconds(200));
-                Interlocked.Exchange(ref released, 0);
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            }
-            finally
-            {
-                Volatile.Write(ref running, 0);
-            }
-        });
     }
 }

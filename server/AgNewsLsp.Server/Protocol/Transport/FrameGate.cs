@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
+using AgNewsLsp.Server.Hosting;
 using StreamJsonRpc;
 
 namespace AgNewsLsp.Server.Protocol.Transport;
@@ -97,8 +98,10 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                 }
 
                 // 2. body
+                IdleMemoryReclaimer.Shared.Busy();
                 var body = await ReadBodyAsync(contentLength, cancellationToken);
                 if (body is null) return;
+                IdleMemoryReclaimer.Shared.Busy();
 
                 // 3. validate, forward or reject
                 if (Admit(body) is { } rejection)

@@ -76,6 +76,7 @@ public sealed class InFlightIds
                     break;
             }
             base.Write(content, cancellationToken);
+            Hosting.IdleMemoryReclaimer.Shared.Busy();
         }
     }
 }
