@@ -350,7 +350,7 @@ class AgNewsExtension implements vscode.Disposable {
     const dataPath = dataPaths.join(', ');
     const client = await this.requireClient();
     const params: TrainParams = { dataPaths, skipBadRows: true };
-    if (s.trainHead) params.head = s.trainHead;
+    if (s.trainHead) params.headKind = s.trainHead;
     if (s.pooling) params.pooling = s.pooling;
     if (s.trainMaxEpochs) params.maxEpochs = s.trainMaxEpochs;
     if (s.trainLimit) params.limit = s.trainLimit;

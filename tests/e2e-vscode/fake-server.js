@@ -192,7 +192,7 @@ async function handle(msg) {
           const history = Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, trainLoss: 1.3 / (i + 1) + 0.2, trainAccuracy: Math.min(0.99, 0.5 + 0.08 * i),
             validationLoss: 1.35 / (i + 1) + 0.25, validationAccuracy: Math.min(validation.accuracy, 0.45 + 0.07 * i) }));
           const headPath = path.join(process.env.AGNEWS_CACHE || os.tmpdir(), `agnews-fake-head-${Date.now()}.json`);
-          fs.writeFileSync(headPath, JSON.stringify({ fake: true, head: params.head || 'linear' }));
+          fs.writeFileSync(headPath, JSON.stringify({ fake: true, head: params.headKind || 'linear' }));
           return { headPath, trainCount: rows.length - nVal, validationCount: nVal, skippedRows: 0, featureSeconds: 2.5, trainSeconds: 0.5, validation, history };
         });
         state.headPath = result.headPath;

@@ -50,7 +50,7 @@ export interface TrainParams {
   /** One file or folder; dataPaths gives several (a text in several files counts once). */
   dataPath?: string;
   dataPaths?: string[];
-  head?: HeadKind;
+  headKind?: HeadKind;
   pooling?: string;
   maxEpochs?: number;
   seed?: number;

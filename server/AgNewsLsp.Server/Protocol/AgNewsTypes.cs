@@ -56,7 +56,7 @@ public sealed record LabelDocumentResult(string Uri, PredictionDto Document, IRe
 /// <summary>Data is dataPath (one file or folder), dataPaths (several), or both.</summary>
 public sealed record TrainParams(
     string? DataPath = null,
-    string? Head = null,
+    string? HeadKind = null,
     string? Pooling = null,
     int? MaxEpochs = null,
     int? Seed = null,

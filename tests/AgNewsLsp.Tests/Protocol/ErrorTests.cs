@@ -29,7 +29,7 @@ public class ErrorTests
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/classify", new { texts = "not an array" })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("textDocument/hover", new { textDocument = 5, position = new { line = 0, character = 0 } })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("textDocument/hover", new { textDocument = new { uri = "file:///x" } })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath = "t.csv", head = "forest" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath = "t.csv", headKind = "forest" })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath = "t.csv", maxEpochs = "many" })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { })));
         // a notification with bad params is dropped, not fatal

@@ -140,7 +140,7 @@ public class RequestTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync(initializationOptions: new { dataFolder = TestData.Folder });
-        var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", head = "mlp", maxEpochs = 3, seed = 7, validationFraction = 0.2, skipBadRows = true, limit = 100 });
+        var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "mlp", maxEpochs = 3, seed = 7, validationFraction = 0.2, skipBadRows = true, limit = 100 });
         var request = client.Engine.LastTrainRequest!;
         Assert.Equal([Path.Combine(TestData.Folder, "train.csv")], request.DataPaths);
         Assert.Equal(HeadKind.Mlp, request.Head);
@@ -164,13 +164,13 @@ public class RequestTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync(initializationOptions: new { dataFolder = TestData.Folder });
-        var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", dataPaths = new[] { "test.csv" }, head = "hybrid" });
+        var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", dataPaths = new[] { "test.csv" }, headKind = "hybrid" });
         var request = client.Engine.LastTrainRequest!;
         Assert.Equal([Path.Combine(TestData.Folder, "train.csv"), Path.Combine(TestData.Folder, "test.csv")], request.DataPaths);
         Assert.Equal(HeadKind.Hybrid, request.Head);
         Assert.True(result.GetProperty("validation").TryGetProperty("expectedCalibrationError", out _));
         Assert.True(result.TryGetProperty("temperature", out _));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { head = "hybrid" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { headKind = "hybrid" })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPaths = new[] { "train.csv", "" } })));
     }
 

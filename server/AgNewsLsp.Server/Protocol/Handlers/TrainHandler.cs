@@ -12,7 +12,7 @@ public sealed class TrainHandler : IRequestHandler<TrainParams, TrainResultDto>
         HeadKind? head;
         try
         {
-            head = HeadKinds.Parse(request.Head);
+            head = HeadKinds.Parse(request.HeadKind);
         }
         catch (ArgumentException e)
         {
