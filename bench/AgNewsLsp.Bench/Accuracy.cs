@@ -5,6 +5,7 @@ using AgNewsLsp.Evaluation;
 using AgNewsLsp.Features;
 using AgNewsLsp.Native;
 using AgNewsLsp.Training;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Bench;
 
@@ -48,7 +49,7 @@ public sealed partial class BenchRun
         if (model is null && _miniLm is not null) return _miniLm;
         if (model is not null && _arctic is not null) return _arctic;
         Stage($"{model ?? "MiniLM"} engine (cache {options.CacheRoot})");
-        var engine = await LabelingEngine.CreateAsync(new EngineOptions
+        var engine = await LabelingEngine.CreateAsync(new EngineSettings
         {
             CacheRoot = options.CacheRoot,
             Model = model,
@@ -67,9 +68,9 @@ public sealed partial class BenchRun
     }
 
     /// <summary>Train and test features of one encoder and pooling, through the engine's cache (computed where missing).</summary>
-    private async Task<(float[][] Train, float[][] Test)> FeaturesAsync(string? model, string pooling)
+    private async Task<(float[][] Train, float[][] Test)> FeaturesAsync(string? model, Pooling pooling)
     {
-        var key = $"{model ?? "minilm"}/{pooling}";
+        var key = $"{model ?? "minilm"}/{pooling.Name()}";
         if (_featureSets.TryGetValue(key, out var cached)) return cached;
         var engine = await FeatureEngineAsync(model);
         Stage($"features {key}: {TrainSplit.Texts.Length} train + {TestSplit.Texts.Length} test texts");
@@ -77,7 +78,7 @@ public sealed partial class BenchRun
         var train = engine.ExtractFeatures(TrainSplit.Texts, [pooling])[pooling];
         var test = engine.ExtractFeatures(TestSplit.Texts, [pooling])[pooling];
         clock.Stop();
-        report.Add("1 accuracy", "features of train + test (from the cache where present)", $"{(model ?? "MiniLM")}, {pooling}, {engine.Encoder.Precision}",
+        report.Add("1 accuracy", "features of train + test (from the cache where present)", $"{(model ?? "MiniLM")}, {pooling.Name()}, {engine.Encoder.Precision.Name()}",
             clock.Elapsed.TotalSeconds, "s", note: $"{TrainSplit.Texts.Length + TestSplit.Texts.Length} texts");
         return _featureSets[key] = (train, test);
     }
@@ -174,19 +175,19 @@ public sealed partial class BenchRun
         // Cheap heads first, hybrids last: a run stopped early has measured the most candidates.
         var plan = new (string Name, (float[][] Train, float[][] Test) X, HeadKind Kind)[]
         {
-            ($"ArcticXs {Pooling.ClsLast4}", arcticLast4, HeadKind.Linear),
-            ($"ArcticXs {Pooling.Cls}", arcticCls, HeadKind.Linear),
+            ($"ArcticXs {Pooling.ClsLast4.Name()}", arcticLast4, HeadKind.Linear),
+            ($"ArcticXs {Pooling.Cls.Name()}", arcticCls, HeadKind.Linear),
             (joined, (joinedTrain, joinedTest), HeadKind.Linear),
             (joined, (joinedTrain, joinedTest), HeadKind.Mlp),
-            ($"ArcticXs {Pooling.ClsLast4}", arcticLast4, HeadKind.Hybrid),
+            ($"ArcticXs {Pooling.ClsLast4.Name()}", arcticLast4, HeadKind.Hybrid),
             (joined, (joinedTrain, joinedTest), HeadKind.Hybrid),
-            ($"ArcticXs {Pooling.Cls}", arcticCls, HeadKind.Hybrid),
+            ($"ArcticXs {Pooling.Cls.Name()}", arcticCls, HeadKind.Hybrid),
         };
         foreach (var (name, x, kind) in plan)
             Candidate(section, $"{name}, {HeadKinds.Name(kind)}", x.Train, train, x.Test, test, kind);
         report.Notes.Add("An MLP over the hybrid's joined features (encoder features + hashed n-gram tf-idf) is not a head kind and is not measured; " +
                          "the rows measured instead: MiniLM mlp vs hybrid, and mlp on both encoders' features joined.");
-        _featureSets.Remove($"{ArcticModel}/{Pooling.Cls}");
+        _featureSets.Remove($"{ArcticModel}/{Pooling.Cls.Name()}");
         SectionTime(section, clock, "ArcticXs and joined candidates");
     }
 
@@ -358,18 +359,18 @@ public sealed partial class BenchRun
         try
         {
             var checkpoint = Model.Checkpoints.EmbeddedModel.EnsureConverted(options.CacheRoot);
-            using var engine = await LabelingEngine.CreateAsync(new EngineOptions
+            using var engine = await LabelingEngine.CreateAsync(new EngineSettings
             {
                 CacheRoot = coldRoot, Model = checkpoint, HeadPath = Path.Combine(coldRoot, "default.head.json"), Threads = options.Threads,
             });
             int? limit = Quick ? 1000 : null;
             var request = new TrainRequest([_dataDir], Seed: 42, Limit: limit);
-            Stage($"cold training ({HeadKinds.Name(HeadKinds.Default)}, {Pooling.Default}, empty feature cache)");
+            Stage($"cold training ({HeadKinds.Name(HeadKinds.Default)}, {Poolings.Default.Name()}, empty feature cache)");
             var coldClock = Stopwatch.StartNew();
             var cold = await engine.TrainAsync(request, null, default);
             coldClock.Stop();
             int n = cold.TrainCount + cold.ValidationCount;
-            string setting = $"{HeadKinds.Name(cold.Kind)}, {Pooling.Default}, {engine.Encoder.Precision}, {n} rows";
+            string setting = $"{HeadKinds.Name(cold.Kind)}, {Poolings.Default.Name()}, {engine.Encoder.Precision}, {n} rows";
             report.Add(section, "cold: empty feature cache", setting, coldClock.Elapsed.TotalSeconds, "s",
                 note: $"features {cold.FeatureTime.TotalSeconds:F1} s ({n / cold.FeatureTime.TotalSeconds:F1} texts/s) + training {cold.TrainTime.TotalSeconds:F1} s " +
                       $"({cold.History.Count} epochs); validation accuracy {cold.Validation.Accuracy * 100:F2} %");
@@ -383,7 +384,7 @@ public sealed partial class BenchRun
                       $"cold/warm {coldClock.Elapsed / warmClock.Elapsed:F1}x");
             report.Details["trainingTime"] = new
             {
-                rows = n, kind = HeadKinds.Name(cold.Kind), pooling = Pooling.Default, precision = engine.Encoder.Precision,
+                rows = n, kind = HeadKinds.Name(cold.Kind), pooling = Poolings.Default, precision = engine.Encoder.Precision,
                 coldSeconds = coldClock.Elapsed.TotalSeconds, coldFeatureSeconds = cold.FeatureTime.TotalSeconds, coldTrainSeconds = cold.TrainTime.TotalSeconds,
                 warmSeconds = warmClock.Elapsed.TotalSeconds, warmFeatureSeconds = warm.FeatureTime.TotalSeconds, warmTrainSeconds = warm.TrainTime.TotalSeconds,
                 coldEpochs = cold.History.Count, warmEpochs = warm.History.Count,

@@ -8,6 +8,7 @@ using AgNewsLsp.Model.Checkpoints;
 using AgNewsLsp.Native;
 using TorchSharp;
 using static TorchSharp.torch;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Bench;
 
@@ -123,11 +124,11 @@ public sealed partial class BenchRun(BenchOptions options, Report report)
     /// An engine with a mean/linear head from the bench cache (trained there if missing) for the speed sections:
     /// they time the encoder and the head's cost, not its accuracy, so a head on a slice of train.csv serves.
     /// </summary>
-    private async Task<EngineHandle> OpenEngineAsync(string precision)
+    private async Task<EngineHandle> OpenEngineAsync(Precision precision)
     {
         Stage($"{precision} engine with a mean/linear head");
         var head = Path.Combine(_headsDir, $"{precision}-mean-linear-speed.head.json");
-        var engine = await LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = options.CacheRoot, HeadPath = head, Precision = precision, Threads = options.Threads });
+        var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = options.CacheRoot, HeadPath = head, Precision = precision, Threads = options.Threads });
         try
         {
             if (engine.Head is null)
@@ -155,13 +156,13 @@ public sealed partial class BenchRun(BenchOptions options, Report report)
         var bf16Head = Path.Combine(_headsDir, "bf16-mean-linear-train-csv.head.json");
 
         Stage("bf16 section: fp32 engine, mean/linear on train.csv");
-        using var fp32 = await LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = options.CacheRoot, HeadPath = fp32Head, Precision = Precision.Fp32, Threads = options.Threads });
+        using var fp32 = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = options.CacheRoot, HeadPath = fp32Head, Precision = Precision.Fp32, Threads = options.Threads });
         await fp32.TrainAsync(new TrainRequest([CanonicalTrain], HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: trainLimit, OutputHeadPath: fp32Head), null, default);
         var fp32Eval = await fp32.EvaluateAsync(new EvaluateRequest([_dataDir], Limit: testLimit), null, default);
         double fp32Acc = fp32Eval.Accuracy;
 
         Stage("bf16 engine");
-        using var engine = await LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = options.CacheRoot, HeadPath = bf16Head, Precision = Precision.Bf16, Threads = options.Threads });
+        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = options.CacheRoot, HeadPath = bf16Head, Precision = Precision.Bf16, Threads = options.Threads });
         Stage("bf16 features: train, test");
         var trainClock = Stopwatch.StartNew();
         engine.ExtractFeatures(train, [Pooling.Mean]);

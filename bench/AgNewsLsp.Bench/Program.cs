@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AgNewsLsp.Bench;
+using AgNewsLsp.Settings;
 
 // dotnet run --project bench/AgNewsLsp.Bench -c Release -- [--quick] [--out artifacts/bench.json] [--cache DIR] [--data DIR] [--threads N]
 // Measures accuracy, encoder throughput, latency, cold start and memory in one run; prints one table; writes it as JSON.
@@ -66,7 +67,7 @@ public sealed record BenchOptions
     /// <summary>Learning-curve sizes below all rows; null: 1000, 2500, 5000, 10000, 20000 (250, 500, 1000 with --quick).</summary>
     public int[]? CurveRows { get; init; }
     /// <summary>The accuracy section's MiniLM head kinds; null: linear, mlp, hybrid.</summary>
-    public AgNewsLsp.Engine.HeadKind[]? MiniLmHeads { get; init; }
+    public AgNewsLsp.Settings.HeadKind[]? MiniLmHeads { get; init; }
     /// <summary>Another run's JSON to take the curve's all-rows point from (a run split across processes).</summary>
     public string? CurveAllFrom { get; init; }
     public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "training", "bf16", "throughput", "latency", "bertbase", "process"];
@@ -106,7 +107,7 @@ public sealed record BenchOptions
                 "--skip-process" => o with { SkipProcess = true },
                 "--latency-first" => o with { LatencyFirst = true },
                 "--heads" => o with { MiniLmHeads = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(h => AgNewsLsp.Engine.HeadKinds.Parse(h) ?? throw new ArgumentException("--heads needs head kinds.")).ToArray() },
+                    .Select(h => AgNewsLsp.Settings.HeadKinds.Parse(h) ?? throw new ArgumentException("--heads needs head kinds.")).ToArray() },
                 "--curve-rows" => o with { CurveRows = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(v => int.TryParse(v, out var r) && r >= 50 ? r : throw new ArgumentException("--curve-rows needs numbers of at least 50.")).ToArray() },
                 "--curve-all-from" => o with { CurveAllFrom = Path.GetFullPath(Next()) },

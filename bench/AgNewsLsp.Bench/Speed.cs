@@ -4,6 +4,7 @@ using AgNewsLsp.Features;
 using AgNewsLsp.Model;
 using AgNewsLsp.Text;
 using static TorchSharp.torch;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Bench;
 
@@ -116,7 +117,7 @@ public static class Speed
             var idTensor = tensor(ids, [n, padTo]);
             var maskTensor = tensor(mask, [n, padTo]);
             using var output = model.Forward(idTensor, maskTensor, 0);
-            var pooled = Pooling.Apply(Pooling.Mean, output, maskTensor);
+            var pooled = PoolingLayer.Apply(Pooling.Mean, output, maskTensor);
             int dim = (int)pooled.shape[1];
             var flat = pooled.data<float>().ToArray();
             for (int r = 0; r < n; r++) result[start + r] = flat.AsSpan(r * dim, dim).ToArray();

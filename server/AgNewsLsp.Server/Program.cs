@@ -1,6 +1,9 @@
 using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Cli;
 using AgNewsLsp.Server.Hosting;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
+using AgNewsLsp.Server.Options;
 
 namespace AgNewsLsp.Server;
 
@@ -23,12 +26,5 @@ public static class Program
 
     /// <summary>The real engine for the server, configured from its merged options.</summary>
     internal static ILabelingEngine CreateEngine(ServerOptions options) =>
-        LabelingEngine.CreateAsync(new EngineOptions
-        {
-            Model = options.ModelPath,
-            HeadPath = options.HeadPath is { Length: > 0 } head ? Path.GetFullPath(head) : null,
-            Pooling = options.Pooling,
-            MaxTokens = options.MaxTokens is > 0 and var maxTokens ? maxTokens : new EngineOptions().MaxTokens, // 0: the default
-            CacheRoot = options.CacheFolder is { Length: > 0 } cache ? Path.GetFullPath(cache) : null,
-        }, log: new InlineProgress<string>(Console.Error.WriteLine)).GetAwaiter().GetResult();
+        LabelingEngine.CreateAsync(options.ToEngineSettings(), log: new InlineProgress<string>(Console.Error.WriteLine)).GetAwaiter().GetResult();
 }

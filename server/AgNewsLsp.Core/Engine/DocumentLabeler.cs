@@ -2,8 +2,6 @@ using AgNewsLsp.Text;
 
 namespace AgNewsLsp.Engine;
 
-public enum LabelUnit { Document, Paragraph, Line }
-
 /// <summary>A labelled piece of a document: where it is and what it is.</summary>
 public sealed record LabeledBlock(TextBlock Block, Prediction Prediction);
 
@@ -17,12 +15,12 @@ public static class DocumentLabeler
 
     public static bool HasEnoughText(string text) => text.Count(char.IsLetterOrDigit) >= MinimumWordCharacters;
 
-    public static DocumentLabels Label(ILabelingEngine engine, string document, LabelUnit unit, CancellationToken cancellationToken = default)
+    public static DocumentLabels Label(ILabelingEngine engine, string document, TextUnit unit, CancellationToken cancellationToken = default)
     {
         var blocks = unit switch
         {
-            LabelUnit.Paragraph => Paragraphs.Split(document),
-            LabelUnit.Line => Paragraphs.Lines(document),
+            TextUnit.Paragraph => Paragraphs.Split(document),
+            TextUnit.Line => Paragraphs.Lines(document),
             _ => [],
         };
         var labelled = blocks.Where(b => HasEnoughText(b.Text)).ToArray();

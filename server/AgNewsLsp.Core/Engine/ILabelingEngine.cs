@@ -1,4 +1,7 @@
 using AgNewsLsp.Evaluation;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
+using AgNewsLsp.Training;
 
 namespace AgNewsLsp.Engine;
 
@@ -29,60 +32,21 @@ public interface ILabelingEngine
     /// They come through the same cached, length-sorted path training reads its features from, so a head trained on
     /// these texts sees exactly these vectors. Needs no head.
     /// </summary>
-    Embeddings Embed(IReadOnlyList<string> texts, string? pooling = null, IProgress<WorkProgress>? progress = null,
+    Embeddings Embed(IReadOnlyList<string> texts, Pooling? pooling = null, IProgress<WorkProgress>? progress = null,
         CancellationToken cancellationToken = default);
 }
 
 /// <summary>Vectors of texts from one model and pooling; each has <see cref="Dimension"/> floats.</summary>
-public sealed record Embeddings(string ModelName, string ModelFingerprint, string Pooling, int Dimension, IReadOnlyList<float[]> Vectors);
+public sealed record Embeddings(string ModelName, string ModelFingerprint, Pooling Pooling, int Dimension, IReadOnlyList<float[]> Vectors);
 
 /// <summary>One text's label. Probabilities are in the order of <see cref="LabelNames"/>.</summary>
 public sealed record Prediction(string Label, int LabelIndex, float[] Probabilities, IReadOnlyList<string> LabelNames, bool Truncated, int TokenCount);
-
-/// <summary>Progress of long work. Stage is a short word ("features", "training", "evaluating").</summary>
-public sealed record WorkProgress(string Stage, long Done, long Total, string? Message = null)
-{
-    /// <summary>How far this stage is.</summary>
-    public double Percent => Total <= 0 ? 0 : Math.Clamp(100.0 * Done / Total, 0, 100);
-
-    /// <summary>How far the whole job is, when it has several stages (training: features, then epochs).</summary>
-    public double? OverallPercent { get; init; }
-
-    /// <summary>Reports through <paramref name="inner"/> with this stage mapped onto [from, to] percent of the job.</summary>
-    public static IProgress<WorkProgress>? Scaled(IProgress<WorkProgress>? inner, double from, double to) =>
-        inner is null ? null : new InlineProgress<WorkProgress>(p => inner.Report(p with { OverallPercent = from + (to - from) * p.Percent / 100 }));
-}
-
-/// <summary>
-/// What a head computes on the frozen features: a linear layer, a small MLP, or a linear layer over the
-/// encoder features joined with the text's hashed word and character n-grams (hybrid).
-/// </summary>
-public enum HeadKind { Linear, Mlp, Hybrid }
-
-public static class HeadKinds
-{
-    /// <summary>The kind a training run uses when none is asked for.</summary>
-    public const HeadKind Default = HeadKind.Hybrid;
-
-    public static IReadOnlyList<string> Names { get; } = Enum.GetValues<HeadKind>().Select(Name).ToArray();
-
-    public static string Name(HeadKind kind) => kind.ToString().ToLowerInvariant();
-
-    /// <summary>"linear", "mlp" or "hybrid" (any case); null or empty means the default.</summary>
-    public static HeadKind? Parse(string? name)
-    {
-        if (string.IsNullOrWhiteSpace(name)) return null;
-        foreach (var kind in Enum.GetValues<HeadKind>())
-            if (Name(kind) == name.Trim().ToLowerInvariant()) return kind;
-        throw new ArgumentException($"head must be one of {string.Join(", ", Names)}, not '{name}'.");
-    }
-}
 
 /// <param name="DataPaths">Files and folders (each folder's train* files); a text in several files is counted once.</param>
 public sealed record TrainRequest(
     IReadOnlyList<string> DataPaths,
     HeadKind? Head = null,
-    string? Pooling = null,
+    Pooling? Pooling = null,
     int? MaxEpochs = null,
     int? Seed = null,
     double? ValidationFraction = null,
@@ -108,8 +72,6 @@ public sealed record TrainResult(
     public double Temperature { get; init; } = 1;
 }
 
-public sealed record EpochStats(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy);
-
 /// <param name="DataPaths">Files and folders (each folder's test* files), read as one set.</param>
 public sealed record EvaluateRequest(IReadOnlyList<string> DataPaths, bool SkipBadRows = false, int? Limit = null);
 
@@ -117,14 +79,32 @@ public sealed record EngineStatus(
     string ModelName,
     string ModelPath,
     string? HeadPath,
-    string Pooling,
+    Pooling Pooling,
     string Device,
-    string Precision,
+    Precision Precision,
     int MaxTokens,
     string CacheDirectory,
     long CachedFeatureFiles,
     bool Training,
     EvaluationReport? LastMetrics);
+
+/// <summary>The loaded model as <c>agnews model info</c> shows it: where it came from, its shape, and the head in use.</summary>
+public sealed record ModelInfo(
+    string Model,
+    string Source,
+    string Folder,
+    string Fingerprint,
+    int Layers,
+    int Hidden,
+    int Heads,
+    int Intermediate,
+    int Vocab,
+    int MaxTokens,
+    Precision Precision,
+    string? Head,
+    Pooling Pooling,
+    double? HeadAccuracy,
+    IReadOnlyList<string> Native);
 
 public sealed class EngineBusyException(string message) : InvalidOperationException(message);
 

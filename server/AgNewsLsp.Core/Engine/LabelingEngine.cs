@@ -5,21 +5,10 @@ using AgNewsLsp.Features;
 using AgNewsLsp.Model;
 using AgNewsLsp.Native;
 using AgNewsLsp.Training;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Engine;
-
-public sealed record EngineOptions
-{
-    /// <summary>A checkpoint folder, a hub name ("bert-base-uncased"), or null for the embedded default.</summary>
-    public string? Model { get; init; }
-    /// <summary>The head to load and to save training into; null: the last head trained for this model, else the shipped default.</summary>
-    public string? HeadPath { get; init; }
-    public string? Pooling { get; init; }
-    public int MaxTokens { get; init; } = 128;
-    public string? Precision { get; init; }
-    public string? CacheRoot { get; init; }
-    public int? Threads { get; init; }
-}
 
 /// <summary>
 /// The engine every front uses: a frozen encoder and the current head, kept in memory. Classify is
@@ -43,7 +32,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
 
     private readonly TextEncoder _encoder;
     private readonly FeatureExtractor _features;
-    private readonly EngineOptions _options;
+    private readonly EngineSettings _options;
     private readonly string _cacheRoot;
     private volatile LoadedHead? _head;
     private int _training;
@@ -54,7 +43,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     public string? HeadPath => _head?.Path;
     public HeadFile? Head => _head?.File;
 
-    private LabelingEngine(TextEncoder encoder, ResolvedModel model, EngineOptions options, string cacheRoot)
+    private LabelingEngine(TextEncoder encoder, ResolvedModel model, EngineSettings options, string cacheRoot)
     {
         _encoder = encoder;
         _options = options;
@@ -63,14 +52,12 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         _features = new FeatureExtractor(encoder, CacheFolders.Features(cacheRoot));
     }
 
-    public static async Task<LabelingEngine> CreateAsync(EngineOptions options, IProgress<WorkProgress>? progress = null,
+    public static async Task<LabelingEngine> CreateAsync(EngineSettings options, IProgress<WorkProgress>? progress = null,
         IProgress<string>? log = null, CancellationToken cancellationToken = default)
     {
         TorchRuntime.EnsureInitialized(options.Threads);
         // Bad settings fail here, with their names, not later inside a status or hover request.
-        Features.Pooling.Parse(options.Pooling);
-        Features.Precision.Parse(options.Precision);
-        TextEncoder.ValidateMaxTokens(options.MaxTokens);
+        EngineSettings.CheckMaxTokens(options.MaxTokens);
         var cacheRoot = options.CacheRoot ?? CacheFolders.Root;
         var model = await new ModelResolver(cacheRoot, progress: progress, log: log).ResolveAsync(options.Model, cancellationToken);
         // Load on the torch thread too: every thread that touches libtorch gets an OpenMP team of its own.
@@ -129,7 +116,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     private LoadedHead LoadHead(string path, HeadFile? alreadyRead = null)
     {
         var file = alreadyRead ?? HeadFile.Load(path);
-        file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, Features.Pooling.Dimension(Features.Pooling.Parse(file.Pooling), _encoder.Model.Config),
+        file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, PoolingLayer.Dimension(file.Pooling, _encoder.Model.Config),
             TrainCommandText(withHead: false)); // not into the head file of another model
         return new LoadedHead(file, TorchThread.Shared.Run(file.CreateHead, TorchPriority.Interactive), path);
     }
@@ -144,10 +131,20 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             var head = _head;
             var featureDir = _features.CacheDirectory;
             long cached = Directory.Exists(featureDir) ? Directory.GetFiles(featureDir, "*.features").Length : 0;
-            return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.File.Pooling ?? Features.Pooling.Parse(_options.Pooling),
+            return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.File.Pooling ?? _options.Pooling,
                 "cpu", _encoder.Precision, _encoder.MaxTokens, featureDir, cached, Volatile.Read(ref _training) == 1,
                 head?.Metrics);
         }
+    }
+
+    /// <summary>The model and head as a user asks about them (agnews model info).</summary>
+    public ModelInfo Describe()
+    {
+        var c = _encoder.Model.Config;
+        var s = Status;
+        return new ModelInfo(ResolvedModel.Name, ResolvedModel.Source, ResolvedModel.Folder, _encoder.Fingerprint, c.NumHiddenLayers, c.HiddenSize,
+            c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.Pooling, _head?.File.Validation?.Accuracy,
+            TorchRuntime.Notes);
     }
 
     private LoadedHead RequireHead() => _head ?? throw new NoHeadException(
@@ -166,7 +163,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             parts.AddRange(["--model", ResolvedModel.Source == "path" ? ResolvedModel.Folder : ResolvedModel.Name]);
         if (_options.CacheRoot is { } cache && Path.GetFullPath(cache) != Path.GetFullPath(CacheFolders.Root)) parts.AddRange(["--cache", cache]);
         if (withHead && _options.HeadPath is { } head) parts.AddRange(["--head", head]);
-        if (_options.Pooling is { } pooling) parts.AddRange(["--pooling", pooling]);
+        if (_options.Pooling != Poolings.Default) parts.AddRange(["--pooling", _options.Pooling.Name()]);
         return string.Join(' ', parts.Select(ShellWord)) + " --data DIR";
     }
 
@@ -208,7 +205,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
 
     private TrainResult Train(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        var pooling = Features.Pooling.Parse(request.Pooling ?? _options.Pooling);
+        var pooling = request.Pooling ?? _options.Pooling;
         progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
         var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
@@ -287,16 +284,16 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         }, cancellationToken);
 
     /// <summary>Features for texts with a given pooling, through the cache (benchmarks compare poolings with it).</summary>
-    public IReadOnlyDictionary<string, float[][]> ExtractFeatures(IReadOnlyList<string> texts, IReadOnlyList<string> poolings,
+    public IReadOnlyDictionary<Pooling, float[][]> ExtractFeatures(IReadOnlyList<string> texts, IReadOnlyList<Pooling> poolings,
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _features.Extract(texts, poolings, progress, cancellationToken);
 
-    public Embeddings Embed(IReadOnlyList<string> texts, string? pooling = null, IProgress<WorkProgress>? progress = null,
+    public Embeddings Embed(IReadOnlyList<string> texts, Pooling? pooling = null, IProgress<WorkProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        var chosen = Features.Pooling.Parse(pooling ?? _options.Pooling); // as Train picks it
+        var chosen = pooling ?? _options.Pooling; // as Train picks it
         var vectors = texts.Count == 0 ? [] : _features.Extract(texts, [chosen], progress, cancellationToken)[chosen];
-        return new Embeddings(_encoder.ModelName, _encoder.Fingerprint, chosen, Features.Pooling.Dimension(chosen, _encoder.Model.Config), vectors);
+        return new Embeddings(_encoder.ModelName, _encoder.Fingerprint, chosen, PoolingLayer.Dimension(chosen, _encoder.Model.Config), vectors);
     }
 
     /// <summary>Waits for a training run to wind down (it uses the model) before freeing native memory.</summary>

@@ -1,3 +1,4 @@
+using AgNewsLsp.Settings;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -21,11 +22,11 @@ public sealed class FeatureCache
     public string FilePath => _path;
     public int Count { get { lock (_gate) return _entries.Count; } }
 
-    public FeatureCache(string directory, string fingerprint, string pooling, int maxTokens, string precision, int dimension)
+    public FeatureCache(string directory, string fingerprint, Pooling pooling, int maxTokens, Precision precision, int dimension)
     {
         Directory.CreateDirectory(directory);
-        var safePooling = pooling.Replace('+', '_');
-        _path = Path.Combine(directory, $"{fingerprint}-{safePooling}-t{maxTokens}-{precision}-d{dimension}.features");
+        var safePooling = pooling.Name().Replace('+', '_');
+        _path = Path.Combine(directory, $"{fingerprint}-{safePooling}-t{maxTokens}-{precision.Name()}-d{dimension}.features");
         _dimension = dimension;
         Load();
     }

@@ -1,29 +1,30 @@
-using AgNewsLsp.Engine;
 using AgNewsLsp.Native;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Features;
 
 /// <summary>Features for many texts: from the on-disk cache where present, the encoder for the rest.</summary>
 public sealed class FeatureExtractor(TextEncoder encoder, string cacheDirectory)
 {
-    private readonly Dictionary<string, FeatureCache> _caches = new();
+    private readonly Dictionary<Pooling, FeatureCache> _caches = new();
     private readonly Lock _gate = new();
 
     public string CacheDirectory => cacheDirectory;
 
-    public FeatureCache CacheFor(string pooling)
+    public FeatureCache CacheFor(Pooling pooling)
     {
         lock (_gate)
         {
             if (!_caches.TryGetValue(pooling, out var cache))
                 _caches[pooling] = cache = new FeatureCache(cacheDirectory, encoder.Fingerprint, pooling, encoder.MaxTokens,
-                    encoder.Precision, Pooling.Dimension(pooling, encoder.Model.Config));
+                    encoder.Precision, PoolingLayer.Dimension(pooling, encoder.Model.Config));
             return cache;
         }
     }
 
     /// <summary>Features of every text for every pooling asked for, computing only what no cache holds.</summary>
-    public IReadOnlyDictionary<string, float[][]> Extract(IReadOnlyList<string> texts, IReadOnlyList<string> poolings,
+    public IReadOnlyDictionary<Pooling, float[][]> Extract(IReadOnlyList<string> texts, IReadOnlyList<Pooling> poolings,
         IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var result = poolings.ToDictionary(p => p, _ => new float[texts.Count][]);

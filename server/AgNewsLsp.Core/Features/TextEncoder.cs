@@ -1,39 +1,16 @@
-using AgNewsLsp.Engine;
 using AgNewsLsp.Model;
 using AgNewsLsp.Model.Checkpoints;
 using AgNewsLsp.Native;
 using AgNewsLsp.Text;
 using TorchSharp;
 using static TorchSharp.torch;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Features;
 
-/// <summary>Numeric precision of the encoder's forward pass.</summary>
-public static class Precision
-{
-    public const string Fp32 = "fp32";
-    /// <summary>bfloat16 runs on oneDNN's avx512_bf16 kernels: 1.6x fp32 throughput on MiniLM here (README, Benchmarks).</summary>
-    public const string Bf16 = "bf16";
-
-    public const string Auto = "auto";
-
-    /// <summary>
-    /// bf16 where the CPU computes it in hardware, else fp32. Measured on the AG News test split:
-    /// bf16 features cost 0.05 accuracy points (cosine to fp32 >= 0.9998) for 1.6x throughput and ~10% lower latency.
-    /// </summary>
-    public static string Default => Native.CpuInfo.HasBf16 ? Bf16 : Fp32;
-
-    public static string Parse(string? value) => (value ?? Auto).Trim().ToLowerInvariant() switch
-    {
-        Auto or "" => Default,
-        Fp32 or "float32" => Fp32,
-        Bf16 or "bfloat16" => Bf16,
-        _ => throw new ArgumentException($"Unknown precision '{value}'. Choose auto, fp32 or bf16."),
-    };
-}
-
 /// <summary>Pooled features of many texts, in input order, one array per pooling.</summary>
-public sealed record EncodedFeatures(IReadOnlyDictionary<string, float[][]> ByPooling, bool[] Truncated, int[] TokenCounts);
+public sealed record EncodedFeatures(IReadOnlyDictionary<Pooling, float[][]> ByPooling, bool[] Truncated, int[] TokenCounts);
 
 /// <summary>
 /// The frozen encoder: tokenizer + BERT. Encodes texts in length-sorted batches with dynamic padding
@@ -47,14 +24,14 @@ public sealed class TextEncoder : IDisposable
     public string ModelName { get; }
     public string ModelFolder { get; }
     public string Fingerprint { get; }
-    public string Precision { get; }
+    public Precision Precision { get; }
     public int MaxTokens { get; }
 
     /// <summary>Padded tokens per batch: big enough for fast matmuls, small enough to stay in cache.</summary>
     public int BatchTokenBudget { get; init; } = 2048;
     public int MaxBatchSize { get; init; } = 64;
 
-    private TextEncoder(BertModel model, BertWordPieceTokenizer tokenizer, string name, string folder, string precision, int maxTokens)
+    private TextEncoder(BertModel model, BertWordPieceTokenizer tokenizer, string name, string folder, Precision precision, int maxTokens)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -62,23 +39,18 @@ public sealed class TextEncoder : IDisposable
         ModelFolder = folder;
         Fingerprint = ModelIdentity.Fingerprint(model);
         Precision = precision;
-        if (precision == Features.Precision.Bf16) model.to(ScalarType.BFloat16);
+        if (precision == Precision.Bf16) model.to(ScalarType.BFloat16);
         else model.UseColumnMajorLinearWeights(); // fp32 only: bf16 runs on oneDNN, which gains nothing from it
         MaxTokens = Math.Min(maxTokens, model.Config.MaxPositionEmbeddings);
     }
 
-    public static TextEncoder Load(string checkpointFolder, string modelName, string? precision = null, int maxTokens = 128)
+    public static TextEncoder Load(string checkpointFolder, string modelName, Precision? precision = null, int maxTokens = EngineSettings.DefaultMaxTokens)
     {
         TorchRuntime.EnsureInitialized();
-        ValidateMaxTokens(maxTokens);
+        EngineSettings.CheckMaxTokens(maxTokens);
         var tokenizer = BertWordPieceTokenizer.FromCheckpoint(checkpointFolder);
         var model = BertCheckpoint.Load(checkpointFolder);
-        return new TextEncoder(model, tokenizer, modelName, checkpointFolder, Features.Precision.Parse(precision), maxTokens);
-    }
-
-    public static void ValidateMaxTokens(int maxTokens)
-    {
-        if (maxTokens < 3) throw new ArgumentException($"maxTokens must be at least 3 ([CLS] x [SEP]), not {maxTokens}.");
+        return new TextEncoder(model, tokenizer, modelName, checkpointFolder, precision ?? Precisions.Default, maxTokens);
     }
 
     public int HiddenSize => Model.Config.HiddenSize;
@@ -87,13 +59,13 @@ public sealed class TextEncoder : IDisposable
     /// Pooled features of <paramref name="texts"/>. Each batch runs on the <see cref="TorchThread"/>; with
     /// <see cref="TorchPriority.Background"/> (long work) a hover's interactive batch goes in between.
     /// </summary>
-    public EncodedFeatures Encode(IReadOnlyList<string> texts, IReadOnlyList<string> poolings,
+    public EncodedFeatures Encode(IReadOnlyList<string> texts, IReadOnlyList<Pooling> poolings,
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "features",
         TorchPriority priority = TorchPriority.Interactive)
     {
         var encoded = Tokenizer.EncodeBatch(texts, MaxTokens);
         var byPooling = poolings.ToDictionary(p => p, _ => new float[texts.Count][]);
-        int clsLayers = Pooling.ClsLayersNeeded(poolings);
+        int clsLayers = PoolingLayer.ClsLayersNeeded(poolings);
 
         // Longest first: the first batch shows the peak memory, and similar lengths share a batch.
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encoded[i].Length).ToArray();
@@ -116,7 +88,7 @@ public sealed class TextEncoder : IDisposable
         return new EncodedFeatures(byPooling, encoded.Select(e => e.Truncated).ToArray(), encoded.Select(e => e.TokenCount).ToArray());
     }
 
-    private Dictionary<string, float[][]> Forward(IReadOnlyList<EncodedText> batch, IReadOnlyList<string> poolings, int clsLayers)
+    private Dictionary<Pooling, float[][]> Forward(IReadOnlyList<EncodedText> batch, IReadOnlyList<Pooling> poolings, int clsLayers)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -124,10 +96,10 @@ public sealed class TextEncoder : IDisposable
         var idTensor = tensor(ids, [batch.Count, width]);
         var maskTensor = tensor(mask, [batch.Count, width]);
         using var output = Model.Forward(idTensor, maskTensor, clsLayers);
-        var result = new Dictionary<string, float[][]>();
+        var result = new Dictionary<Pooling, float[][]>();
         foreach (var pooling in poolings)
         {
-            var pooled = Pooling.Apply(pooling, output, maskTensor);
+            var pooled = PoolingLayer.Apply(pooling, output, maskTensor);
             int dim = (int)pooled.shape[1];
             var flat = pooled.data<float>().ToArray();
             result[pooling] = Enumerable.Range(0, batch.Count).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();

@@ -63,7 +63,7 @@ public sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         long b = hidden.shape[0], s = hidden.shape[1];
         Tensor Heads(Linear projection) => projection.forward(hidden).view(b, s, _heads, _headSize).transpose(1, 2);
-        // Fused attention: one kernel for softmax(QK^T/sqrt(d) + mask)V, 1.36x the unfused path on these CPUs.
+        // Fused attention: one kernel for softmax(QK^T/sqrt(d) + mask)V, faster than the unfused path (README, Benchmarks).
         var context = F.scaled_dot_product_attention(Heads(query), Heads(key), Heads(value), attend, 0.0, false);
         return context.transpose(1, 2).reshape(b, s, _heads * _headSize).MoveToOuterDisposeScope();
     }
@@ -205,7 +205,7 @@ public sealed class BertPooler : Module<Tensor, Tensor>
 }
 
 /// <summary>What one forward pass yields; the caller owns (and disposes) the tensors.</summary>
-public sealed class BertOutput(Tensor lastHiddenState, Tensor poolerOutput, IReadOnlyList<Tensor> layerCls) : IDisposable
+public sealed class BertModelOutput(Tensor lastHiddenState, Tensor poolerOutput, IReadOnlyList<Tensor> layerCls) : IDisposable
 {
     /// <summary>[batch, seq, hidden].</summary>
     public Tensor LastHiddenState { get; } = lastHiddenState;
@@ -243,8 +243,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     /// <summary>
     /// Re-lays every Linear weight out column-major: the same [out, in] parameter with the same values, only
     /// with transposed strides, so F.linear hands MKL a plain row-major [in, out] matrix instead of a transposed
-    /// one. On AMD Zen 5 this makes fp32 single-text inference 1.2-1.6x faster (few rows per matmul; measured
-    /// in bench/AgNewsLsp.Bench); outputs agree to float rounding (about 1e-6: another kernel sums in another
+    /// one. With few rows per matmul (a single text) that is faster in fp32 (README, Benchmarks has the measurement);
+    /// outputs agree to float rounding (about 1e-6: another kernel sums in another
     /// order), and parameter names, shapes and values do not change.
     /// </summary>
     public void UseColumnMajorLinearWeights()
@@ -270,7 +270,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>Full forward pass, keeping the [CLS] rows of the last <paramref name="clsLayers"/> layers.</summary>
-    public BertOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers)
+    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers)
     {
         using var attend = attention_mask.to(ScalarType.Bool).view(attention_mask.shape[0], 1, 1, attention_mask.shape[1]);
         using var embedded = embeddings.forward(input_ids);
@@ -281,6 +281,6 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
             if (step.Index >= firstKept) layerCls.Add(step.Output.select(1, 0).clone().MoveToOuterDisposeScope());
         });
         var pooled = pooler.forward(last);
-        return new BertOutput(last, pooled, layerCls);
+        return new BertModelOutput(last, pooled, layerCls);
     }
 }

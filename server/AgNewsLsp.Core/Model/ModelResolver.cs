@@ -1,5 +1,5 @@
-using AgNewsLsp.Engine;
 using AgNewsLsp.Model.Checkpoints;
+using AgNewsLsp.Progress;
 
 namespace AgNewsLsp.Model;
 

@@ -11,8 +11,8 @@ public enum TorchPriority
 
 /// <summary>
 /// One long-lived thread that runs the engine's libtorch work. libtorch gives every thread that calls it an
-/// OpenMP team of its own; on a laptop's few cores, teams of several threads compete for them, and single-text
-/// latency rose from 4.7 ms (one calling thread) to 7-9 ms (two) in bench/AgNewsLsp.Bench. Long work is queued a
+/// OpenMP team of its own; on a laptop's few cores, teams of several threads compete for them and single-text
+/// latency rises (README, Benchmarks). Long work is queued a
 /// batch (or an epoch) at a time, and interactive work goes first, so a hover during training waits at most for
 /// the batch in flight. Work submitted from this thread itself runs inline.
 /// </summary>

@@ -1,9 +1,9 @@
-using AgNewsLsp.Engine;
 using AgNewsLsp.Features;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Training;
 

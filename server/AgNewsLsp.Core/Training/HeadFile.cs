@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AgNewsLsp.Engine;
 using AgNewsLsp.Evaluation;
 using AgNewsLsp.Features;
 using AgNewsLsp.Native;
 using static TorchSharp.torch;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Training;
 
@@ -23,9 +23,9 @@ public sealed record HeadFile
     [JsonPropertyName("kind")] public HeadKind Kind { get; init; }
     [JsonPropertyName("modelName")] public string ModelName { get; init; } = "";
     [JsonPropertyName("modelFingerprint")] public string ModelFingerprint { get; init; } = "";
-    [JsonPropertyName("pooling")] public string Pooling { get; init; } = "";
+    [JsonPropertyName("pooling")] public Pooling Pooling { get; init; }
     [JsonPropertyName("maxTokens")] public int MaxTokens { get; init; }
-    [JsonPropertyName("precision")] public string Precision { get; init; } = "";
+    [JsonPropertyName("precision")] public Precision Precision { get; init; }
     [JsonPropertyName("labelNames")] public string[] LabelNames { get; init; } = [];
     [JsonPropertyName("inputSize")] public int InputSize { get; init; }
     [JsonPropertyName("hiddenSize")] public int HiddenSize { get; init; }
@@ -181,6 +181,6 @@ public sealed record HeadFile
                 $"The head {path} was trained for model '{ModelName}' (fingerprint {ModelFingerprint}), but the loaded model is " +
                 $"'{modelName}' (fingerprint {fingerprint}). Train a head for this model ({trainCommand}) and use it instead, or load the matching model.");
         if (InputSize != featureSize)
-            throw new InvalidDataException($"The head {path} expects {InputSize} features ({Pooling} pooling) but the model gives {featureSize}.");
+            throw new InvalidDataException($"The head {path} expects {InputSize} features ({Pooling.Name()} pooling) but the model gives {featureSize}.");
     }
 }

@@ -1,24 +1,25 @@
-using AgNewsLsp.Engine;
 using AgNewsLsp.Evaluation;
 using AgNewsLsp.Features;
 using AgNewsLsp.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Training;
 
 public sealed record HeadTrainingOptions
 {
     public HeadKind Kind { get; init; } = HeadKind.Linear;
-    public int MaxEpochs { get; init; } = 100;
+    public int MaxEpochs { get; init; } = TrainingSettings.DefaultMaxEpochs;
     public int BatchSize { get; init; } = 64;
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; } = 1e-2;
     /// <summary>Epochs without a better validation loss before stopping.</summary>
     public int Patience { get; init; } = 5;
-    public int Seed { get; init; } = 42;
-    public double ValidationFraction { get; init; } = 0.1;
+    public int Seed { get; init; } = TrainingSettings.DefaultSeed;
+    public double ValidationFraction { get; init; } = TrainingSettings.DefaultValidationFraction;
     /// <summary>Hybrid heads: the SVM's cost of a margin violation (scikit-learn's C; smaller regularises more).</summary>
     public double HybridC { get; init; } = 0.3;
     /// <summary>
@@ -31,6 +32,9 @@ public sealed record HeadTrainingOptions
     /// <summary>The n-gram features of hybrid heads.</summary>
     public LexicalFeaturizer Lexical { get; init; } = new();
 }
+
+/// <summary>Losses and accuracies after one epoch (or solver pass) of training.</summary>
+public sealed record EpochStats(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy);
 
 public sealed record HeadTrainingResult(ClassifierHead Head, EvaluationReport Validation, IReadOnlyList<EpochStats> History, int TrainCount, int ValidationCount)
 {
@@ -58,8 +62,7 @@ public static class HeadTrainer
         if (features.Length != labels.Length) throw new ArgumentException("features and labels differ in length.");
         if (options.Kind == HeadKind.Hybrid && (texts is null || texts.Count != features.Length))
             throw new ArgumentException("A hybrid head needs the text of every row.");
-        if (options.ValidationFraction is <= 0 or >= 1) throw new ArgumentException("validationFraction must be between 0 and 1.");
-        if (options.MaxEpochs < 1) throw new ArgumentException("maxEpochs must be at least 1.");
+        TrainingSettings.Check(options.MaxEpochs, options.ValidationFraction, limit: null);
         var (trainIdx, valIdx) = StratifiedSplit(labels, labelNames.Count, options.ValidationFraction, options.Seed);
         if (trainIdx.Length < labelNames.Count || valIdx.Length == 0)
             throw new ArgumentException($"Too little data to train: {features.Length} rows give {trainIdx.Length} for training and {valIdx.Length} for validation.");

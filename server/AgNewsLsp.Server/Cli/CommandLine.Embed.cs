@@ -1,6 +1,8 @@
+using AgNewsLsp.Features;
 using AgNewsLsp.Data;
 using AgNewsLsp.Engine;
-using AgNewsLsp.Features;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Server.Cli;
 
@@ -23,7 +25,8 @@ public sealed partial class CommandLine
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var full = Path.GetFullPath(output);
         bool npy = full.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
-        string? pooling = null;
+        Pooling? pooling = null;
+        var poolingAsked = PoolingOption(a);
         int dimension = 0;
         // The ids table is renamed into place just before the vectors: both or neither change.
         AtomicFile.Write(full, data =>
@@ -43,7 +46,7 @@ public sealed partial class CommandLine
                     var chunk = rows.Skip(start).Take(EmbedChunk).ToArray();
                     var chunkProgress = progress is null ? null : new InlineProgress<WorkProgress>(p =>
                         progress.Report(new WorkProgress("embedding", start + p.Done, rows.Count)));
-                    var embedded = engine.Embed(chunk.Select(r => r.Text).ToArray(), a.Value("pooling"), chunkProgress, ct);
+                    var embedded = engine.Embed(chunk.Select(r => r.Text).ToArray(), poolingAsked, chunkProgress, ct);
                     writer ??= EmbeddingWriter.Create(full, data, ids, rows.Count, embedded.Dimension);
                     (pooling, dimension) = (embedded.Pooling, embedded.Dimension);
                     writer.Add(chunk.Select((r, i) => new EmbeddingRow(r.Id, r.Label, embedded.Vectors[i])).ToArray());
@@ -57,9 +60,9 @@ public sealed partial class CommandLine
 
         if (a.Flag("json"))
             WriteJson(new { output = full, ids = npy ? EmbeddingWriter.IdsPathFor(full) : null, rows = rows.Count, dimension, pooling,
-                model = engine.ResolvedModel.Name, fingerprint = engine.Encoder.Fingerprint });
+                model = engine.ResolvedModel.Name, fingerprint = engine.Describe().Fingerprint });
         else
-            stdout.WriteLine($"Wrote {rows.Count} vectors of {dimension} floats ({pooling} pooling, model {engine.ResolvedModel.Name}) to {full}" +
+            stdout.WriteLine($"Wrote {rows.Count} vectors of {dimension} floats ({pooling?.Name()} pooling, model {engine.ResolvedModel.Name}) to {full}" +
                              (npy ? $"; row ids and labels in {EmbeddingWriter.IdsPathFor(full)}" : ""));
         return Ok;
     }

@@ -1,9 +1,18 @@
+using AgNewsLsp.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgNewsLsp.Data;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Evaluation;
 using AgNewsLsp.Native;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
+
+
+using AgNewsLsp.Server.Protocol;
+
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Options;
 
 namespace AgNewsLsp.Server.Cli;
 
@@ -16,15 +25,13 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
 {
     public const int Ok = 0, Failed = 1, Usage = 2, Cancelled = 130;
 
-    private static readonly string[] EngineOptionNames = ["model", "head", "pooling", "max-tokens", "precision", "cache", "threads"];
-
-    public const string UsageText = """
+    public static string UsageText => $"""
         agnews: news-topic labels (World, Sports, Business, Sci/Tech) from a frozen BERT and a small trained head.
 
         Usage:
           agnews classify TEXT... | -          label a text (- reads standard input)
           agnews label FILE... [--paragraphs]  label files, or each paragraph of them
-          agnews train --data DIR|FILE... [--head-kind hybrid|linear|mlp] [--pooling P] [--epochs N] [--seed N]
+          agnews train --data DIR|FILE... [--head-kind hybrid|linear|mlp] [--pooling P] [--max-epochs N] [--seed N]
                        [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
                                                --data may repeat; a folder means its train* files; a text in
                                                several files counts once. Default head kind: hybrid
@@ -34,25 +41,14 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
                                                the encoder's vectors for a text file (a text per line) or labelled data
           agnews serve [--stdio | --port N]    the language server (JSON-RPC, LSP framing)
 
-        Options for every command:
-          --model PATH|NAME   BERT checkpoint folder or Hugging Face name (default: the embedded all-MiniLM-L6-v2)
-          --head FILE         head file to use (and to save training into)
-          --pooling P         cls, pooler, mean, cls-last2, cls-last4, mean+cls (training; default cls-last4)
-          --max-tokens N      longer texts are truncated (default 128)
-          --precision P       auto (default: bf16 where the CPU has bf16 instructions, else fp32), fp32, bf16
-          --cache DIR         cache folder (default ~/.cache/agnews, or AGNEWS_CACHE)
-          --threads N         libtorch threads (1 to the number of cores)
-          --json              machine-readable output
-          --quiet             no progress on stderr
+        Options for every command, before or after it (from the server's option table; also AGNEWS_<NAME>):
+        {OptionTable.Usage(OptionScope.Engine)}
+          --json                               machine-readable output
+          --quiet                              no progress on stderr
         """;
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    /// <summary>The language server's JSON, indented: --json prints the same shapes as the server sends.</summary>
+    private static readonly JsonSerializerOptions Json = new(LspJson.Options) { WriteIndented = true };
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -63,15 +59,16 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         }
         try
         {
-            args = CommandFirst(args);
+            (engineOptions, args) = TakeEngineOptions(args);
+            if (args.Length == 0) throw new UsageException("No command given.");
             return args[0] switch
             {
                 "classify" => await ClassifyAsync(Parse(args[1..]), cancellationToken),
                 "label" => await LabelAsync(Parse(args[1..], flags: ["paragraphs"]), cancellationToken),
-                "train" => await TrainAsync(Parse(args[1..], ["data", "epochs", "seed", "limit", "out", "validation-fraction"], ["skip-bad-rows"], extra: ["head-kind"]), cancellationToken),
+                "train" => await TrainAsync(Parse(args[1..], ["data", "max-epochs", "epochs", "seed", "limit", "out", "validation-fraction", "head-kind", "pooling"], ["skip-bad-rows"]), cancellationToken),
                 "evaluate" => await EvaluateAsync(Parse(args[1..], ["data", "limit"], ["skip-bad-rows"]), cancellationToken),
                 "model" when args.Length > 1 && args[1] == "info" => await ModelInfoAsync(Parse(args[2..]), cancellationToken),
-                "embed" => await EmbedAsync(Parse(args[1..], ["out", "limit"], ["lines", "skip-bad-rows"]), cancellationToken),
+                "embed" => await EmbedAsync(Parse(args[1..], ["out", "limit", "pooling"], ["lines", "skip-bad-rows"]), cancellationToken),
                 _ => throw new UsageException($"Unknown command '{string.Join(' ', args.Take(2))}'."),
             };
         }
@@ -101,57 +98,54 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         }
     }
 
+    private ServerOptions engineOptions = new();
+
     /// <summary>
-    /// Options may come before the command (agnews --model X classify T): moves the leading options after the command
-    /// word(s), so that every command parses one list. "model info" is a two-word command.
+    /// The engine settings (the option table's engine rows: --model, --max-tokens, ...) wherever they stand, before
+    /// or after the command; what remains is the command and its own options.
     /// </summary>
-    internal static string[] CommandFirst(string[] args)
+    internal static (ServerOptions Options, string[] Remaining) TakeEngineOptions(string[] args)
     {
-        var i = 0;
-        while (i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal) && args[i] != "--")
+        try
         {
-            var name = args[i][2..];
-            var takesValue = !name.Contains('=') && EngineOptionNames.Contains(name);
-            i += takesValue ? 2 : 1;
+            var fromEnvironment = OptionTable.FromEnvironment(new ServerOptions(),
+                OptionTable.ProcessEnvironment().Where(e => OptionTable.Rows.Any(r => r.Spec.Scope == OptionScope.Engine &&
+                    string.Equals(r.EnvironmentVariable, e.Key, StringComparison.OrdinalIgnoreCase))).ToDictionary());
+            var (options, remaining) = OptionTable.TakeFromArguments(fromEnvironment, args, OptionScope.Engine);
+            if (remaining.Length > 0 && remaining[0] == "serve")
+                throw new UsageException("serve takes its options after it: agnews serve [--stdio | --port N] [--model-path P] ...");
+            return (options, remaining);
         }
-        if (i == 0 || i >= args.Length) return args;
-        if (args[i] == "serve") throw new UsageException("serve takes its options after it: agnews serve [--stdio | --port N] [--modelPath P] ...");
-        var words = args[i] == "model" && i + 1 < args.Length ? 2 : 1;
-        return [.. args.Skip(i).Take(words), .. args.Take(i), .. args.Skip(i + words)];
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message + ".");
+        }
     }
 
-    private static CliArguments Parse(string[] args, string[]? values = null, string[]? flags = null, string[]? extra = null) =>
-        CliArguments.Parse(args,
-            new HashSet<string>(EngineOptionNames.Concat(values ?? []).Concat(extra ?? [])),
-            new HashSet<string>(new[] { "json", "quiet" }.Concat(flags ?? [])));
-
-    private static EngineOptions EngineOptionsFrom(CliArguments a) => new()
+    /// <summary>--pooling, parsed; null when not given (the engine's default).</summary>
+    internal static Pooling? PoolingOption(CliArguments a)
     {
-        Model = a.Value("model"),
-        HeadPath = a.Value("head") is { } h ? Path.GetFullPath(h) : null,
-        Pooling = a.Value("pooling"),
-        MaxTokens = a.Int("max-tokens", 3) ?? 128,
-        Precision = a.Value("precision"),
-        CacheRoot = a.Value("cache") is { } c ? Path.GetFullPath(c) : null,
-        Threads = a.Int("threads", 1, Environment.ProcessorCount),
-    };
+        try
+        {
+            return a.Value("pooling") is { } p ? Poolings.Parse(p) : null;
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    private static CliArguments Parse(string[] args, string[]? values = null, string[]? flags = null) =>
+        CliArguments.Parse(args, new HashSet<string>(values ?? []), new HashSet<string>(new[] { "json", "quiet" }.Concat(flags ?? [])));
 
     private async Task<LabelingEngine> OpenEngineAsync(CliArguments a, CancellationToken ct)
     {
         var reporter = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var log = a.Flag("quiet") ? null : new InlineProgress<string>(m => stderr.WriteLine(m));
-        return await LabelingEngine.CreateAsync(EngineOptionsFrom(a), reporter, log, ct);
+        return await LabelingEngine.CreateAsync(engineOptions.ToEngineSettings(), reporter, log, ct);
     }
 
     private void WriteJson(object value) => stdout.WriteLine(JsonSerializer.Serialize(value, Json));
-
-    private static object PredictionJson(Prediction p) => new
-    {
-        label = p.Label,
-        probabilities = p.LabelNames.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => Math.Round(p.Probabilities[x.i], 6)),
-        truncated = p.Truncated,
-        tokenCount = p.TokenCount,
-    };
 
     private async Task<int> ClassifyAsync(CliArguments a, CancellationToken ct)
     {
@@ -165,11 +159,11 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             throw new ArgumentException("The text is empty or too short to classify (it needs at least 3 letters or digits).");
         using var engine = await OpenEngineAsync(a, ct);
         var p = engine.Classify([text], ct)[0];
-        if (a.Flag("json")) WriteJson(PredictionJson(p));
+        if (a.Flag("json")) WriteJson(PredictionDto.From(p));
         else
         {
             stdout.WriteLine($"{p.Label}\t{DocumentLabeler.Describe(p)}");
-            if (p.Truncated) stderr.WriteLine($"note: the text has {p.TokenCount} tokens; only the first {engine.Encoder.MaxTokens} were read.");
+            if (p.Truncated) stderr.WriteLine($"note: the text has {p.TokenCount} tokens; only the first {engine.Status.MaxTokens} were read.");
         }
         return Ok;
     }
@@ -180,7 +174,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         foreach (var file in a.Positionals)
             InputFiles.EnsureRegularFile(file);
         using var engine = await OpenEngineAsync(a, ct);
-        var unit = a.Flag("paragraphs") ? LabelUnit.Paragraph : LabelUnit.Document;
+        var unit = a.Flag("paragraphs") ? TextUnit.Paragraph : TextUnit.Document;
         var results = new List<object>();
         foreach (var file in a.Positionals)
         {
@@ -192,10 +186,10 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
                 results.Add(new
                 {
                     file,
-                    document = labels.Document is null ? null : PredictionJson(labels.Document),
-                    paragraphs = unit == LabelUnit.Document ? null : labels.Blocks.Select(b => new
+                    document = labels.Document is null ? null : PredictionDto.From(labels.Document),
+                    paragraphs = unit == TextUnit.Document ? null : labels.Blocks.Select(b => new
                     {
-                        startLine = b.Block.StartLine + 1, endLine = b.Block.EndLine + 1, text = b.Block.Text, prediction = PredictionJson(b.Prediction),
+                        startLine = b.Block.StartLine + 1, endLine = b.Block.EndLine + 1, text = b.Block.Text, prediction = PredictionDto.From(b.Prediction),
                     }),
                 });
             else
@@ -228,13 +222,22 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             throw new UsageException("--head-kind: " + e.Message);
         }
         var fraction = a.Double("validation-fraction");
+        var maxEpochs = a.Int("max-epochs") ?? a.Int("epochs");
+        try
+        {
+            TrainingSettings.Check(maxEpochs, fraction, a.Int("limit"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
         foreach (var path in data) DataLocator.Resolve(path, "train"); // a missing file or a device is reported before the model loads
         using var engine = await OpenEngineAsync(a, ct);
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
-        var result = await engine.TrainAsync(new TrainRequest(data, kind, a.Value("pooling"), a.Int("epochs", 1), a.Int("seed"), fraction,
+        var result = await engine.TrainAsync(new TrainRequest(data, kind, PoolingOption(a), maxEpochs, a.Int("seed"), fraction,
             a.Flag("skip-bad-rows"), a.Int("limit", 1), a.Value("out") is { } o ? Path.GetFullPath(o) : null), progress, ct);
         progress?.Done();
-        if (a.Flag("json")) WriteJson(result);
+        if (a.Flag("json")) WriteJson(TrainResultDto.From(result));
         else
         {
             stdout.WriteLine($"Trained a {HeadKinds.Name(result.Kind)} head on {result.TrainCount} texts " +
@@ -263,7 +266,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var report = await engine.EvaluateAsync(new EvaluateRequest(data, a.Flag("skip-bad-rows"), a.Int("limit", 1)), progress, ct);
         progress?.Done();
-        if (a.Flag("json")) WriteJson(report);
+        if (a.Flag("json")) WriteJson(ReportDto.From(report));
         else stdout.WriteLine(ReportFormatter.ToText(report));
         return Ok;
     }
@@ -271,29 +274,17 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     private async Task<int> ModelInfoAsync(CliArguments a, CancellationToken ct)
     {
         using var engine = await OpenEngineAsync(a, ct);
-        var c = engine.Encoder.Model.Config;
-        var s = engine.Status;
-        var info = new
-        {
-            model = engine.ResolvedModel.Name,
-            source = engine.ResolvedModel.Source,
-            folder = engine.ResolvedModel.Folder,
-            fingerprint = engine.Encoder.Fingerprint,
-            layers = c.NumHiddenLayers, hidden = c.HiddenSize, heads = c.NumAttentionHeads, intermediate = c.IntermediateSize,
-            vocab = c.VocabSize, maxTokens = s.MaxTokens, precision = s.Precision,
-            head = s.HeadPath, pooling = s.Pooling, headAccuracy = engine.Head?.Validation?.Accuracy,
-            native = TorchRuntime.Notes,
-        };
+        var info = engine.Describe();
         if (a.Flag("json")) WriteJson(info);
         else
         {
-            stdout.WriteLine($"model       {info.model} ({info.source})");
-            stdout.WriteLine($"folder      {info.folder}");
-            stdout.WriteLine($"fingerprint {info.fingerprint}");
-            stdout.WriteLine($"shape       {info.layers} layers, hidden {info.hidden}, {info.heads} heads, intermediate {info.intermediate}, vocab {info.vocab}");
-            stdout.WriteLine($"tokens      up to {info.maxTokens}, {info.precision}");
-            stdout.WriteLine($"head        {info.head ?? "(none: train one)"}{(info.head is null ? "" : $", {info.pooling} pooling, validation accuracy {info.headAccuracy:P2}")}");
-            foreach (var note in info.native) stdout.WriteLine($"native      {note}");
+            stdout.WriteLine($"model       {info.Model} ({info.Source})");
+            stdout.WriteLine($"folder      {info.Folder}");
+            stdout.WriteLine($"fingerprint {info.Fingerprint}");
+            stdout.WriteLine($"shape       {info.Layers} layers, hidden {info.Hidden}, {info.Heads} heads, intermediate {info.Intermediate}, vocab {info.Vocab}");
+            stdout.WriteLine($"tokens      up to {info.MaxTokens}, {info.Precision.Name()}");
+            stdout.WriteLine($"head        {info.Head ?? "(none: train one)"}{(info.Head is null ? "" : $", {info.Pooling.Name()} pooling, validation accuracy {info.HeadAccuracy:P2}")}");
+            foreach (var note in info.Native) stdout.WriteLine($"native      {note}");
         }
         return Ok;
     }

@@ -1,37 +1,30 @@
 using AgNewsLsp.Engine;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using AgNewsLsp.Server.Options;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Server.Hosting;
 
 /// <summary>
-/// The entry point of <c>agnews serve [--stdio | --port N] [--modelPath P] [--headPath P] [--dataFolder D]
-/// [--pooling X] [--maxTokens N] [--cacheFolder D] [--hoverUnit paragraph|line] [--maxTextBytes N]
-/// [--progressThrottleMs N] [--publishDiagnostics true|false] [--logLevel L]</c>.
+/// The entry point of <c>agnews serve [--stdio | --port N] [options]</c> (the options: <see cref="ServerOptions"/>).
 /// Configuration, lowest to highest: environment AGNEWS_* (AGNEWS_MODELPATH=...), the command line,
 /// then each client's initializationOptions. Logs go to stderr and to the client; stdout carries only protocol.
 /// </summary>
 public static class ServerHost
 {
-    public const string Usage = """
+    public static string Usage => $"""
         usage: agnews serve [--stdio | --port N] [options]
-          --stdio                 serve one client over stdin/stdout (default)
-          --port N                serve clients over TCP on 127.0.0.1:N (0 picks a free port), one session per connection;
-                                  each client must send the token file's content as initializationOptions.token
-          --tokenFile P           where --port writes its token (mode 0600; default $XDG_RUNTIME_DIR/agnews/server-N.token)
-          --modelPath P           encoder model folder          --headPath P        trained head file
-          --dataFolder D          base of relative dataPath     --cacheFolder D     feature cache folder
-          --pooling X             pooling of the encoder        --maxTokens N       tokens per text
-          --hoverUnit U           paragraph (default) | line    --maxTextBytes N    largest text accepted (1048576)
-          --maxDocumentChars N    largest open document kept (33554432)   --maxOpenDocuments N  per session (1000)
-          --progressThrottleMs N  min ms between progress reports (100)
-          --publishDiagnostics B  labels as diagnostics after agnews/labelDocument (true)
-          --logLevel L            Trace | Debug | Information | Warning | Error (Information)
-        every option can also be set as environment variable AGNEWS_<NAME> or in initializationOptions.
+        {OptionTable.Usage(OptionScope.Host)}
+        engine (a client with other values gets an engine of its own):
+        {OptionTable.Usage(OptionScope.Engine)}
+        session:
+        {OptionTable.Usage(OptionScope.Session)}
+        every option can also be set as environment variable AGNEWS_<NAME> (AGNEWS_MAXTOKENS), and those a client may
+        set in initializationOptions by their names (maxTokens).
         """;
 
     /// <summary>
@@ -50,30 +43,15 @@ public static class ServerHost
             Console.Error.WriteLine(Usage);
             return 0;
         }
-        string[] configArgs;
+        ServerOptions options;
         try
         {
-            configArgs = NormalizeArguments(args);
+            options = ServerConfiguration.FromArguments(args);
         }
         catch (ArgumentException ex)
         {
             Console.Error.WriteLine($"agnews serve: {ex.Message}");
             Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
-        var configuration = new ConfigurationBuilder()
-            .AddEnvironmentVariables("AGNEWS_")
-            .AddCommandLine(configArgs)
-            .Build();
-        ServerOptions options;
-        try
-        {
-            options = ServerConfiguration.FromConfiguration(configuration);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine($"agnews serve: {ex.Message}");
             return 2;
         }
 
@@ -85,9 +63,8 @@ public static class ServerHost
             DisableDefaults = true,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(options.LogLevel, true, out var level) ? level : LogLevel.Information);
+        builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -115,27 +92,6 @@ public static class ServerHost
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
         await engines.DisposeAsync();
         return exitCode.Value;
-    }
-
-    /// <summary>--stdio -> --stdio=true; --key value and --key=value pass through; anything else is an error.</summary>
-    internal static string[] NormalizeArguments(string[] args)
-    {
-        var result = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            var a = args[i];
-            if (!a.StartsWith("--", StringComparison.Ordinal) || a.Length == 2)
-                throw new ArgumentException($"unexpected argument '{a}'");
-            if (a == "--stdio") { result.Add("--stdio=true"); continue; }
-            if (a.Contains('=')) { result.Add(a); continue; }
-            if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                throw new ArgumentException($"option '{a}' needs a value");
-            result.Add(a);
-            result.Add(args[++i]);
-        }
-        if (result.Any(r => r.StartsWith("--stdio", StringComparison.Ordinal)) && result.Any(r => r.StartsWith("--port", StringComparison.Ordinal)))
-            throw new ArgumentException("--stdio and --port exclude each other");
-        return result.ToArray();
     }
 }
 

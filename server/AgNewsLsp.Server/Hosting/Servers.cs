@@ -4,6 +4,9 @@ using AgNewsLsp.Server.Protocol.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Options;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Server.Hosting;
 

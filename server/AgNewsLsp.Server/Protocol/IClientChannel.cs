@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol;
 

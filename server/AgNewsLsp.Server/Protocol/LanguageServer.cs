@@ -1,11 +1,13 @@
 using System.Reflection;
 using System.Text.Json;
 using AgNewsLsp.Engine;
-using AgNewsLsp.Server.Hosting;
 using AgNewsLsp.Server.Protocol.Documents;
 using AgNewsLsp.Server.Protocol.Handlers;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Options;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Server.Protocol;
 
@@ -21,7 +23,6 @@ public sealed class LanguageServer
     private readonly RequestContext context;
     private readonly ServerOptions hostOptions;
     private readonly ILogger logger;
-    private readonly Dictionary<string, Func<JsonElement?, CancellationToken, Task<object?>>> requests = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource<int> exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource refused = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile State state = State.Created;
@@ -32,13 +33,6 @@ public sealed class LanguageServer
         this.hostOptions = hostOptions;
         context.Options = hostOptions;
         logger = context.Logger;
-        Register(new HoverHandler());
-        Register(new ClassifyHandler());
-        Register(new LabelDocumentHandler());
-        Register(new TrainHandler());
-        Register(new EvaluateHandler());
-        Register(new StatusHandler());
-        Register(new EmbedHandler());
     }
 
     /// <summary>Completes with the process exit code when the client sends 'exit': 0 after shutdown, 1 otherwise.</summary>
@@ -65,7 +59,14 @@ public sealed class LanguageServer
                 refused.TrySetResult();
                 throw ProtocolErrors.Unauthorized();
             }
-            context.Options = ServerConfiguration.WithInitializationOptions(hostOptions, p.InitializationOptions);
+            try
+            {
+                context.Options = OptionTable.WithInitializationOptions(hostOptions, p.InitializationOptions);
+            }
+            catch (ArgumentException ex)
+            {
+                throw ProtocolErrors.InvalidParams("initializationOptions: " + ex.Message);
+            }
             context.Progress.ClientSupportsCreate = p.Capabilities?.Window?.WorkDoneProgress == true;
             context.Progress.ThrottleMs = context.Options.ProgressThrottleMs;
             foreach (var folder in p.WorkspaceFolders ?? [])
@@ -82,7 +83,7 @@ public sealed class LanguageServer
                 new ServerCapabilities(
                     HoverProvider: true,
                     TextDocumentSync: new TextDocumentSyncOptions(OpenClose: true, Change: 2),
-                    ExecuteCommandProvider: new ExecuteCommandOptions(AgNewsMethods.Commands)),
+                    ExecuteCommandProvider: new ExecuteCommandOptions(Commands)),
                 new ServerInfo("agnews", Version));
         });
 
@@ -151,63 +152,32 @@ public sealed class LanguageServer
 
     // ---- requests --------------------------------------------------------------------------------------
 
-    [JsonRpcMethod("textDocument/hover", UseSingleObjectParameterDeserialization = true)]
-    public Task<object?> HoverAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
-        Dispatch("textDocument/hover", @params, cancellationToken);
-
-    [JsonRpcMethod(AgNewsMethods.Classify, UseSingleObjectParameterDeserialization = true)]
-    public Task<object?> ClassifyAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
-        Dispatch(AgNewsMethods.Classify, @params, cancellationToken);
-
-    [JsonRpcMethod(AgNewsMethods.LabelDocument, UseSingleObjectParameterDeserialization = true)]
-    public Task<object?> LabelDocumentAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
-        Dispatch(AgNewsMethods.LabelDocument, @params, cancellationToken);
-
-    [JsonRpcMethod(AgNewsMethods.Train, UseSingleObjectParameterDeserialization = true)]
-    public Task<object?> TrainAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
-        Dispatch(AgNewsMethods.Train, @params, cancellationToken);
-
-    [JsonRpcMethod(AgNewsMethods.Evaluate, UseSingleObjectParameterDeserialization = true)]
-    public Task<object?> EvaluateAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
-        Dispatch(AgNewsMethods.Evaluate, @params, cancellationToken);
-
-    [JsonRpcMethod(AgNewsMethods.Status, UseSingleObjectParameterDeserialization = true)]
-    public Task<object?> StatusAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
-        Dispatch(AgNewsMethods.Status, @params ?? EmptyObject, cancellationToken);
-
-    [JsonRpcMethod(AgNewsMethods.Embed, UseSingleObjectParameterDeserialization = true)]
-    public Task<object?> EmbedAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
-        Dispatch(AgNewsMethods.Embed, @params, cancellationToken);
-
     /// <summary>workspace/executeCommand "agnews.&lt;name&gt;" with the params object as the single argument.</summary>
     [JsonRpcMethod("workspace/executeCommand", UseSingleObjectParameterDeserialization = true)]
     public Task<object?> ExecuteCommandAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
         Guard("workspace/executeCommand", cancellationToken, allowBeforeInitialize: false, () =>
         {
             var p = LspJson.ReadParams<ExecuteCommandParams>(@params, "workspace/executeCommand");
-            var method = AgNewsMethods.MethodForCommand(p.Command)
-                ?? throw ProtocolErrors.InvalidParams($"unknown command '{p.Command}'; known: {string.Join(", ", AgNewsMethods.Commands)}");
+            var handler = IRequestHandler.All.FirstOrDefault(h => h.Command == p.Command)
+                ?? throw ProtocolErrors.InvalidParams($"unknown command '{p.Command}'; known: {string.Join(", ", Commands)}");
             if (p.Arguments is { Length: > 1 })
                 throw ProtocolErrors.InvalidParams($"{p.Command} takes one argument, the params object");
             var argument = p.Arguments is [var first] ? first : EmptyObject;
             if (p.WorkDoneToken is { } token && argument.ValueKind == JsonValueKind.Object && !argument.TryGetProperty("workDoneToken", out _))
                 argument = WithProperty(argument, "workDoneToken", token);
-            return requests[method](argument, cancellationToken);
+            return handler.InvokeAsync(argument, context, cancellationToken);
         });
 
     // ---- plumbing --------------------------------------------------------------------------------------
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
-    private void Register<TParams, TResult>(IRequestHandler<TParams, TResult> handler) where TParams : class =>
-        requests[handler.Method] = async (element, ct) =>
-        {
-            var p = LspJson.ReadParams<TParams>(element, handler.Method);
-            return await handler.HandleAsync(p, context, ct);
-        };
+    /// <summary>The workspace/executeCommand names, as initialize advertises them.</summary>
+    public static IReadOnlyList<string> Commands { get; } = IRequestHandler.All.Select(h => h.Command).OfType<string>().ToArray();
 
-    private Task<object?> Dispatch(string method, JsonElement? @params, CancellationToken cancellationToken) =>
-        Guard(method, cancellationToken, allowBeforeInitialize: false, () => requests[method](@params, cancellationToken));
+    /// <summary>Runs a request handler (the session registers one such method per handler).</summary>
+    internal Task<object?> DispatchAsync(IRequestHandler handler, JsonElement? @params, CancellationToken cancellationToken) =>
+        Guard(handler.Method, cancellationToken, allowBeforeInitialize: false, () => handler.InvokeAsync(@params, context, cancellationToken));
 
     /// <summary>Lifecycle checks, then the work, then the translation of whatever it threw into an error code.</summary>
     private async Task<object?> Guard(string method, CancellationToken cancellationToken, bool allowBeforeInitialize, Func<Task<object?>> work)

@@ -1,5 +1,6 @@
 using StreamJsonRpc;
 using StreamJsonRpc.Protocol;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol;
 

@@ -1,7 +1,9 @@
 using AgNewsLsp.Engine;
-using AgNewsLsp.Server.Hosting;
 using AgNewsLsp.Server.Protocol.Documents;
 using Microsoft.Extensions.Logging;
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Options;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Server.Protocol;
 

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using AgNewsLsp.Engine;
 using Microsoft.Extensions.Logging;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol;
 
@@ -58,7 +60,7 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
     /// becomes the standard RequestCancelled error.
     /// </summary>
     public async Task<T> RunAsync<T>(string title, JsonElement? clientToken, CancellationToken requestCancelled,
-        Func<IProgress<AgNewsLsp.Engine.WorkProgress>, CancellationToken, Task<T>> work, Func<T, string> ended)
+        Func<IProgress<AgNewsLsp.Progress.WorkProgress>, CancellationToken, Task<T>> work, Func<T, string> ended)
     {
         await using var progress = await BeginAsync(title, clientToken, requestCancelled);
         try

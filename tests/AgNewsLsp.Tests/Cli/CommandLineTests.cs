@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgNewsLsp.Server.Cli;
 using AgNewsLsp.Tests.Engine;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Tests.Cli;
 
@@ -135,10 +136,13 @@ public class CommandLineTests(TrainedEngineFixture fixture)
         var root = doc.RootElement;
         Assert.Equal(500, root.GetProperty("trainCount").GetInt32() + root.GetProperty("validationCount").GetInt32());
         Assert.Equal(50, root.GetProperty("duplicateRows").GetInt32());
-        Assert.Equal("hybrid", root.GetProperty("kind").GetString());
+        Assert.Equal("hybrid", root.GetProperty("headKind").GetString());
+        // the shape agnews/train sends (Wire.TrainResultDto): seconds as numbers, not a TimeSpan
+        Assert.True(root.GetProperty("featureSeconds").GetDouble() >= 0);
+        Assert.False(root.TryGetProperty("featureTime", out _));
         Assert.InRange(root.GetProperty("temperature").GetDouble(), 0.05, 20);
         Assert.True(root.GetProperty("validation").TryGetProperty("expectedCalibrationError", out _));
-        Assert.Equal(global::AgNewsLsp.Engine.HeadKind.Hybrid, global::AgNewsLsp.Training.HeadFile.Load(head).Kind);
+        Assert.Equal(global::AgNewsLsp.Settings.HeadKind.Hybrid, global::AgNewsLsp.Training.HeadFile.Load(head).Kind);
         // The same data as positional arguments after --data.
         Assert.Equal(0, Run("", "train", "--data", a, b, "--epochs", "1", "--out", head, "--quiet").Code);
         Assert.Equal(2, Run("", "train", "--data", a, "--head-kind", "forest").Code);

@@ -1,3 +1,4 @@
+using AgNewsLsp.Settings;
 using AgNewsLsp.Engine;
 
 namespace AgNewsLsp.Tests.Engine;
@@ -17,7 +18,7 @@ public sealed class TrainedEngineFixture : IDisposable
     public TrainedEngineFixture()
     {
         HeadPath = Path.Combine(Folder.Path, "head.json");
-        Engine = LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = TestPaths.TestCache, HeadPath = HeadPath }).GetAwaiter().GetResult();
+        Engine = LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = HeadPath }).GetAwaiter().GetResult();
         FirstTraining = Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: TrainRows), null, CancellationToken.None).GetAwaiter().GetResult();
     }
 

@@ -1,6 +1,7 @@
 using AgNewsLsp.Engine;
 using AgNewsLsp.Evaluation;
 using Xunit.Abstractions;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Tests.Engine;
 
@@ -15,7 +16,7 @@ public class FullDataTests(ITestOutputHelper output)
     public async Task Default_head_trained_on_all_shared_train_rows_reaches_91_percent_on_the_full_test_split()
     {
         using var folder = new TempFolder();
-        using var engine = await LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = TestPaths.TestCache, HeadPath = Path.Combine(folder.Path, "head.json") });
+        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = Path.Combine(folder.Path, "head.json") });
         var trained = await engine.TrainAsync(new TrainRequest([TestPaths.AgNewsData]), null, CancellationToken.None);
         var report = await engine.EvaluateAsync(new EvaluateRequest([TestPaths.AgNewsTest]), null, CancellationToken.None);
         output.WriteLine($"trained a {trained.Kind} head on {trained.TrainCount} (+{trained.ValidationCount} validation) rows from {string.Join(", ", trained.Files)}");

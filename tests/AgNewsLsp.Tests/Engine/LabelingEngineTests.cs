@@ -1,5 +1,6 @@
 using AgNewsLsp.Engine;
 using AgNewsLsp.Training;
+using AgNewsLsp.Progress;
 
 namespace AgNewsLsp.Tests.Engine;
 

@@ -1,5 +1,7 @@
 using AgNewsLsp.Engine;
 using AgNewsLsp.Training;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Tests.Engine;
 
@@ -10,7 +12,7 @@ public class ShippedHeadTests
     {
         Assert.True(File.Exists(LabelingEngine.ShippedHeadPath), $"{LabelingEngine.ShippedHeadPath} is not beside the app");
         // A cache with the converted model but no trained head: what a new user has.
-        using var engine = await LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = TestPaths.TestCache });
+        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache });
         Assert.Equal(LabelingEngine.ShippedHeadPath, engine.HeadPath);
         var shipped = HeadFile.Load(LabelingEngine.ShippedHeadPath);
         Assert.Equal(engine.Encoder.Fingerprint, shipped.ModelFingerprint);
@@ -23,30 +25,30 @@ public class ShippedHeadTests
     {
         using var cache = new TempFolder();
         // Share the converted model; give this engine its own heads folder.
-        await LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = TestPaths.TestCache }).ContinueWith(t => t.Result.Dispose());
+        await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache }).ContinueWith(t => t.Result.Dispose());
         Directory.CreateSymbolicLink(Path.Combine(cache.Path, "models"), Path.Combine(TestPaths.TestCache, "models"));
         var fingerprint = HeadFile.Load(LabelingEngine.ShippedHeadPath).ModelFingerprint;
         Directory.CreateDirectory(Path.Combine(cache.Path, "heads"));
         File.WriteAllText(Path.Combine(cache.Path, "heads", $"{fingerprint}.head.json"), "{ damaged");
         var log = new List<string>();
-        using var engine = await LabelingEngine.CreateAsync(new EngineOptions { CacheRoot = cache.Path }, log: new InlineProgress<string>(log.Add));
+        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = cache.Path }, log: new InlineProgress<string>(log.Add));
         Assert.Equal(LabelingEngine.ShippedHeadPath, engine.HeadPath);
         Assert.Contains(log, l => l.StartsWith("Ignoring ") && l.Contains("head.json"));
     }
 
-    [Theory]
-    [InlineData("pooling")]
-    [InlineData("precision")]
-    [InlineData("maxTokens")]
-    public async Task Bad_settings_are_refused_when_the_engine_starts(string setting)
+    [Fact]
+    public async Task A_bad_token_count_is_refused_when_the_engine_starts()
     {
-        var options = setting switch
-        {
-            "pooling" => new EngineOptions { CacheRoot = TestPaths.TestCache, Pooling = "median" },
-            "precision" => new EngineOptions { CacheRoot = TestPaths.TestCache, Precision = "fp8" },
-            _ => new EngineOptions { CacheRoot = TestPaths.TestCache, MaxTokens = 2 },
-        };
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => LabelingEngine.CreateAsync(options));
-        Assert.Contains(setting == "maxTokens" ? "maxTokens" : setting == "pooling" ? "median" : "fp8", e.Message);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, MaxTokens = 2 }));
+        Assert.Contains("maxTokens", e.Message);
+    }
+
+    [Fact]
+    public void Bad_pooling_and_precision_names_are_refused_where_they_are_parsed()
+    {
+        Assert.Contains("median", Assert.Throws<ArgumentException>(() => Poolings.Parse("median")).Message);
+        Assert.Contains("fp8", Assert.Throws<ArgumentException>(() => Precisions.Parse("fp8")).Message);
+        Assert.Equal(Pooling.MeanCls, Poolings.Parse(" MEAN+cls "));
+        Assert.Equal(Precision.Bf16, Precisions.Parse("bfloat16"));
     }
 }

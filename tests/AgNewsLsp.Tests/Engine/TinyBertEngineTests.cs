@@ -4,6 +4,7 @@ using AgNewsLsp.Features;
 using AgNewsLsp.Server.Cli;
 using AgNewsLsp.Tests.Model;
 using Parquet.Serialization;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Tests.Engine;
 
@@ -96,7 +97,7 @@ public class TinyBertEngineTests : IDisposable
         for (int i = 0; i < rows.Count; i++)
             Assert.Equal($"{i}\t{i}\t{AgNewsLsp.Data.AgNewsLabels.Names[rows[i].Label]}", ids[i + 1]);
 
-        using var engine = await LabelingEngine.CreateAsync(new EngineOptions { Model = Model, CacheRoot = Cache, Precision = "fp32" });
+        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { Model = Model, CacheRoot = Cache, Precision = Precision.Fp32 });
         var texts = rows.Select(r => r.Text).ToArray();
         // What training reads (the feature cache the run above filled) is bit for bit what was written ...
         var trainingFeatures = engine.ExtractFeatures(texts, [Pooling.Mean])[Pooling.Mean];

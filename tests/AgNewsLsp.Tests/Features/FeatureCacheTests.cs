@@ -1,10 +1,11 @@
+using AgNewsLsp.Settings;
 using AgNewsLsp.Features;
 
 namespace AgNewsLsp.Tests.Features;
 
 public class FeatureCacheTests
 {
-    private static FeatureCache Open(string dir) => new(dir, "fp", "mean", 128, "fp32", 3);
+    private static FeatureCache Open(string dir) => new(dir, "fp", Pooling.Mean, 128, Precision.Fp32, 3);
 
     [Fact]
     public void Features_survive_a_reload()

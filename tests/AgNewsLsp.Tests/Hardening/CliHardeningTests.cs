@@ -17,10 +17,16 @@ public class CliHardeningTests
     [Fact]
     public void Options_may_come_before_the_command()
     {
-        Assert.Equal(["classify", "--model", "X", "T"], CommandLine.CommandFirst(["--model", "X", "classify", "T"]));
-        Assert.Equal(["model", "info", "--json", "--head", "h"], CommandLine.CommandFirst(["--json", "--head", "h", "model", "info"]));
-        Assert.Equal(["classify", "--max-tokens=9", "--quiet", "T"], CommandLine.CommandFirst(["--max-tokens=9", "--quiet", "classify", "T"]));
-        Assert.Equal(["classify", "T"], CommandLine.CommandFirst(["classify", "T"]));
+        var (options, rest) = CommandLine.TakeEngineOptions(["--model", "X", "classify", "T"]);
+        Assert.Equal("X", options.ModelPath);
+        Assert.Equal(["classify", "T"], rest);
+        (options, rest) = CommandLine.TakeEngineOptions(["--json", "--head", "h", "model", "info"]);
+        Assert.Equal("h", options.HeadPath);
+        Assert.Equal(["--json", "model", "info"], rest);
+        (options, rest) = CommandLine.TakeEngineOptions(["--max-tokens=9", "--quiet", "classify", "T", "--cache", "c"]);
+        Assert.Equal((9, "c"), (options.MaxTokens, options.CacheFolder));
+        Assert.Equal(["--quiet", "classify", "T"], rest);
+        Assert.Equal(["classify", "T"], CommandLine.TakeEngineOptions(["classify", "T"]).Remaining);
         // parsed, not rejected as an unknown command: the bad thread count is what is reported
         var (code, _, err) = Run("", "--threads", "0", "classify", "some text here");
         Assert.Equal(CommandLine.Usage, code);
@@ -33,7 +39,7 @@ public class CliHardeningTests
         var (code, output, err) = Run("", "classify", "--threads", "1000", "The match ended in a draw.");
         Assert.Equal(CommandLine.Usage, code);
         Assert.Equal("", output);
-        Assert.Contains($"<= {Environment.ProcessorCount}", err);
+        Assert.Contains($"threads must be a whole number from 1 to {Environment.ProcessorCount}", err);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using AgNewsLsp.Engine;
 using AgNewsLsp.Training;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Tests.Hardening;
 
@@ -15,7 +16,7 @@ public class HeadFileFiniteTests : IDisposable
         Kind = HeadKind.Linear,
         ModelName = "m",
         ModelFingerprint = "f",
-        Pooling = "mean",
+        Pooling = Pooling.Mean,
         LabelNames = ["a", "b"],
         InputSize = 2,
         Tensors = new()

@@ -1,5 +1,6 @@
 using AgNewsLsp.Server.Hosting;
 using Xunit;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Tests.Hardening;
 

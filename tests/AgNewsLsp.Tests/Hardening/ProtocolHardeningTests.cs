@@ -1,3 +1,4 @@
+using AgNewsLsp.Text;
 using System.Reflection;
 using System.Text;
 using AgNewsLsp.Data;
@@ -8,6 +9,9 @@ using AgNewsLsp.Server.Protocol.Transport;
 using AgNewsLsp.Tests.Protocol;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamJsonRpc;
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Options;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Tests.Hardening;
 
@@ -154,7 +158,7 @@ public class ProtocolHardeningTests
         var engines = new EngineProvider(o => { lock (created) created.Add(o); return new FakeLabelingEngine(); }, NullLogger.Instance);
         var a = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/a.head.json" });
         var b = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/b.head.json" });
-        var a2 = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/x/../a.head.json", HoverUnit = AgNewsLsp.Server.Protocol.Documents.HoverUnit.Line });
+        var a2 = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/x/../a.head.json", HoverUnit = AgNewsLsp.Text.TextUnit.Line });
         Assert.NotSame(a, b);
         Assert.Same(a, a2);
         Assert.Equal(["/tmp/a.head.json", "/tmp/b.head.json"], created.Select(o => o.HeadPath));

@@ -1,7 +1,8 @@
 using AgNewsLsp.Server.Protocol;
 using AgNewsLsp.Server.Protocol.Documents;
 using AgNewsLsp.Text;
-using Range = AgNewsLsp.Server.Protocol.Range;
+using Range = AgNewsLsp.Server.Wire.Range;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Tests.Hardening;
 
@@ -23,12 +24,12 @@ public class TextDocumentIndexTests
         {
             Assert.Equal(fresh.LineStart(line), document.LineStart(line));
             var expected = paragraphs.FirstOrDefault(b => b.StartLine <= line && line <= b.EndLine);
-            var actual = TextUnits.At(document, new Position(line, 0), HoverUnit.Paragraph);
+            var actual = TextUnits.At(document, new Position(line, 0), TextUnit.Paragraph);
             (int, int, string)? expectedSpan = expected is null ? null : (expected.Start, expected.End, expected.Text);
             (int, int, string)? actualSpan = actual is { } a ? (a.Start, a.End, a.Text) : null;
             Assert.Equal(expectedSpan, actualSpan);
             var expectedLine = lines.FirstOrDefault(b => b.StartLine == line);
-            var actualLine = TextUnits.At(document, new Position(line, 0), HoverUnit.Line);
+            var actualLine = TextUnits.At(document, new Position(line, 0), TextUnit.Line);
             Assert.Equal(expectedLine?.Text, actualLine?.Text);
         }
     }
@@ -58,7 +59,7 @@ public class TextDocumentIndexTests
         var document = new TextDocument("file:///big.txt", 1, text);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 200; i++)
-            Assert.NotNull(TextUnits.At(document, new Position(i * 997 % document.LineCount / 5 * 5, 3), HoverUnit.Paragraph));
+            Assert.NotNull(TextUnits.At(document, new Position(i * 997 % document.LineCount / 5 * 5, 3), TextUnit.Paragraph));
         // Two hundred hovers cost less than one full split of the document.
         var hovers = clock.Elapsed;
         clock.Restart();

@@ -5,6 +5,7 @@ using AgNewsLsp.Model.Checkpoints;
 using AgNewsLsp.Native;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Tests.Model;
 
@@ -59,9 +60,9 @@ public class TinyBertParityTests
         using var _ = no_grad();
         var maskTensor = tensor(mask, [cases.Length, width]);
         using var output = model.Forward(tensor(ids, [cases.Length, width]), maskTensor, model.Config.NumHiddenLayers);
-        float[][] Pool(string pooling)
+        float[][] Pool(Pooling pooling)
         {
-            var pooled = Pooling.Apply(pooling, output, maskTensor);
+            var pooled = PoolingLayer.Apply(pooling, output, maskTensor);
             int dim = (int)pooled.shape[1];
             var flat = pooled.data<float>().ToArray();
             return Enumerable.Range(0, cases.Length).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();

@@ -1,5 +1,6 @@
 using AgNewsLsp.Server.Protocol;
 using AgNewsLsp.Server.Protocol.Handlers;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Tests.Protocol;
 
@@ -30,7 +31,8 @@ public class EmbedRequestTests
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/embed", new { })));
         var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/embed", new { texts = new[] { "a" }, pooling = "max" }));
         Assert.Equal(ErrorCodes.InvalidParams, code);
-        Assert.Contains("Unknown pooling 'max'", message);
+        Assert.Contains("pooling must be one of", message);
+        Assert.Contains("'max'", message);
         var tooMany = Enumerable.Repeat("text", EmbedHandler.MaxTexts + 1).ToArray();
         (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/embed", new { texts = tooMany }));
         Assert.Equal(ErrorCodes.BadInput, code);

@@ -1,6 +1,10 @@
+using AgNewsLsp.Features;
 using AgNewsLsp.Data;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Evaluation;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
+using AgNewsLsp.Training;
 
 namespace AgNewsLsp.Tests.Protocol;
 
@@ -25,7 +29,7 @@ public sealed class FakeLabelingEngine : ILabelingEngine
     public Exception? TrainFailure { get; set; }
     public EvaluateRequest? LastEvaluateRequest { get; private set; }
 
-    public EngineStatus Status => new("fake-minilm", "/models/fake", "/heads/fake.head", "mean", "cpu", "fp32", 128, "/cache", 3,
+    public EngineStatus Status => new("fake-minilm", "/models/fake", "/heads/fake.head", Pooling.Mean, "cpu", Precision.Fp32, 128, "/cache", 3,
         Volatile.Read(ref training) == 1, lastMetrics);
 
     public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
@@ -95,13 +99,13 @@ public sealed class FakeLabelingEngine : ILabelingEngine
     }
 
     /// <summary>Vectors a test can predict: [length, count of 'a', pooling's name length].</summary>
-    public Embeddings Embed(IReadOnlyList<string> texts, string? pooling = null, IProgress<WorkProgress>? progress = null,
+    public Embeddings Embed(IReadOnlyList<string> texts, Pooling? pooling = null, IProgress<WorkProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var chosen = AgNewsLsp.Features.Pooling.Parse(pooling ?? "mean");
+        var chosen = pooling ?? Pooling.Mean;
         return new Embeddings("fake-minilm", "fake0fingerprint", chosen, 3,
-            texts.Select(t => new float[] { t.Length, t.Count(c => c == 'a'), chosen.Length }).ToList());
+            texts.Select(t => new float[] { t.Length, t.Count(c => c == 'a'), chosen.Name().Length }).ToList());
     }
 
     private static void CheckData(string path)

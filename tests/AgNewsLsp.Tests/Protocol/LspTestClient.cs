@@ -6,6 +6,9 @@ using AgNewsLsp.Server.Protocol.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nerdbank.Streams;
 using StreamJsonRpc;
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Options;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Tests.Protocol;
 

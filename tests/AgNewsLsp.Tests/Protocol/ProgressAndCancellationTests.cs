@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgNewsLsp.Server.Protocol;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Tests.Protocol;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Protocol;
+using AgNewsLsp.Settings;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Tests.Protocol;
 

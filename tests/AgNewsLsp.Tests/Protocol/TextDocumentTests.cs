@@ -1,7 +1,9 @@
+using AgNewsLsp.Text;
 using AgNewsLsp.Server.Protocol;
 using AgNewsLsp.Server.Protocol.Documents;
 using AgNewsLsp.Server.Protocol.Transport;
-using Range = AgNewsLsp.Server.Protocol.Range;
+using Range = AgNewsLsp.Server.Wire.Range;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Tests.Protocol;
 
@@ -47,12 +49,12 @@ public class TextDocumentTests
         var paragraphs = TextUnits.Paragraphs(doc);
         Assert.Equal(["first para\nstill first", "second", "third"], paragraphs.Select(p => p.Text));
         Assert.Equal(new Position(0, 2), doc.PositionAt(paragraphs[0].Start));
-        Assert.Equal("still first", TextUnits.At(doc, new Position(1, 0), HoverUnit.Line)!.Value.Text);
-        Assert.Equal("first para\nstill first", TextUnits.At(doc, new Position(1, 0), HoverUnit.Paragraph)!.Value.Text);
-        Assert.Null(TextUnits.At(doc, new Position(2, 0), HoverUnit.Paragraph));
-        Assert.True(TextUnits.IsTiny("a b"));
-        Assert.True(TextUnits.IsTiny(" -- !! "));
-        Assert.False(TextUnits.IsTiny("abc"));
+        Assert.Equal("still first", TextUnits.At(doc, new Position(1, 0), TextUnit.Line)!.Value.Text);
+        Assert.Equal("first para\nstill first", TextUnits.At(doc, new Position(1, 0), TextUnit.Paragraph)!.Value.Text);
+        Assert.Null(TextUnits.At(doc, new Position(2, 0), TextUnit.Paragraph));
+        Assert.False(AgNewsLsp.Engine.DocumentLabeler.HasEnoughText("a b"));
+        Assert.False(AgNewsLsp.Engine.DocumentLabeler.HasEnoughText(" -- !! "));
+        Assert.True(AgNewsLsp.Engine.DocumentLabeler.HasEnoughText("abc"));
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using AgNewsLsp.Engine;
 using AgNewsLsp.Features;
 using AgNewsLsp.Training;
 using static TorchSharp.torch;
+using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Tests.Training;
 

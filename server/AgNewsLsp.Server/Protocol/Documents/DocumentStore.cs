@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Server.Protocol.Documents;
 
 /// <summary>
 /// Open documents of one session, as snapshots; readers never see a half-applied change. Bounded: a document
 /// over <c>maxChars</c> or past <c>maxDocuments</c> open ones is not kept (the caller logs why). The memory of a
-/// closed document goes back to the system once the server is idle (<see cref="Hosting.IdleMemoryReclaimer"/>).
+/// closed document goes back to the system once the server is idle (<see cref="Runtime.IdleMemoryReclaimer"/>).
 /// </summary>
 public sealed class DocumentStore(int maxChars, int maxDocuments)
 {

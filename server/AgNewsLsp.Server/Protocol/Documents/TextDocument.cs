@@ -1,3 +1,5 @@
+using AgNewsLsp.Server.Wire;
+using Range = AgNewsLsp.Server.Wire.Range;
 namespace AgNewsLsp.Server.Protocol.Documents;
 
 /// <summary>

@@ -1,9 +1,8 @@
 using AgNewsLsp.Engine;
 using AgNewsLsp.Text;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol.Documents;
-
-public enum HoverUnit { Paragraph, Line }
 
 /// <summary>A span of a document: [Start, End) offsets and the text between them.</summary>
 public readonly record struct TextSpan(int Start, int End, string Text);
@@ -16,9 +15,9 @@ public readonly record struct TextSpan(int Start, int End, string Text);
 public static class TextUnits
 {
     /// <summary>The unit on the position's line; null on a blank line or past the text.</summary>
-    public static TextSpan? At(TextDocument document, Position position, HoverUnit unit)
+    public static TextSpan? At(TextDocument document, Position position, TextUnit unit)
     {
-        (int Start, int End)? span = unit == HoverUnit.Paragraph
+        (int Start, int End)? span = unit == TextUnit.Paragraph
             ? document.ParagraphAt(position.Line) is { } p ? (p.Start, p.End) : null
             : document.LineAt(position.Line);
         return span is { } s ? new TextSpan(s.Start, s.End, document.Text[s.Start..s.End]) : null;
@@ -27,9 +26,6 @@ public static class TextUnits
     /// <summary>All paragraphs of the document in order.</summary>
     public static IReadOnlyList<TextSpan> Paragraphs(TextDocument document) =>
         AgNewsLsp.Text.Paragraphs.Split(document.Text).Select(ToSpan).ToList();
-
-    /// <summary>Too little text to label (the core's rule: fewer than 3 letters or digits).</summary>
-    public static bool IsTiny(string text) => !DocumentLabeler.HasEnoughText(text);
 
     private static TextSpan ToSpan(TextBlock block) => new(block.Start, block.End, block.Text);
 }

@@ -1,13 +1,18 @@
+using AgNewsLsp.Text;
 using AgNewsLsp.Server.Protocol.Documents;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>agnews/classify: { text } or { texts } -> predictions in the same order.</summary>
-public sealed class ClassifyHandler : IRequestHandler<ClassifyParams, ClassifyResult>
+public sealed class ClassifyHandler : RequestHandler<ClassifyParams, ClassifyResult>
 {
-    public string Method => AgNewsMethods.Classify;
+    public override string Method => "agnews/classify";
 
-    public async Task<ClassifyResult> HandleAsync(ClassifyParams request, RequestContext context, CancellationToken cancellationToken)
+    /// <summary>Also a workspace/executeCommand command.</summary>
+    public override string? Command => "agnews.classify";
+
+    public override async Task<ClassifyResult> HandleAsync(ClassifyParams request, RequestContext context, CancellationToken cancellationToken)
     {
         string[] texts = (request.Text, request.Texts, request.TextDocument) switch
         {
@@ -34,6 +39,6 @@ public sealed class ClassifyHandler : IRequestHandler<ClassifyParams, ClassifyRe
     {
         if (position is null) throw ProtocolErrors.InvalidParams("agnews/classify: 'textDocument' needs a 'position'");
         var open = context.Documents.Get(document.Uri) ?? throw ProtocolErrors.BadInput($"document {document.Uri} is not open");
-        return TextUnits.At(open, position, context.Options.HoverUnit) is { } span && !TextUnits.IsTiny(span.Text) ? [span.Text] : [];
+        return TextUnits.At(open, position, context.Options.HoverUnit) is { } span && AgNewsLsp.Engine.DocumentLabeler.HasEnoughText(span.Text) ? [span.Text] : [];
     }
 }

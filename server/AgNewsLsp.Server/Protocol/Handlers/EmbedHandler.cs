@@ -1,16 +1,17 @@
-using AgNewsLsp.Features;
+using AgNewsLsp.Settings;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>agnews/embed: { texts, pooling? } -> the frozen encoder's vectors, in input order (no head needed).</summary>
-public sealed class EmbedHandler : IRequestHandler<EmbedParams, EmbedResult>
+public sealed class EmbedHandler : RequestHandler<EmbedParams, EmbedResult>
 {
     /// <summary>Texts per request: bounds the reply (bert-base with cls-last4 has 3,072 floats per text).</summary>
     public const int MaxTexts = 512;
 
-    public string Method => AgNewsMethods.Embed;
+    public override string Method => "agnews/embed";
 
-    public async Task<EmbedResult> HandleAsync(EmbedParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<EmbedResult> HandleAsync(EmbedParams request, RequestContext context, CancellationToken cancellationToken)
     {
         var texts = request.Texts ?? throw ProtocolErrors.InvalidParams("agnews/embed: 'texts' is required");
         if (texts.Length > MaxTexts)
@@ -20,10 +21,10 @@ public sealed class EmbedHandler : IRequestHandler<EmbedParams, EmbedResult>
             if (texts[i] is null) throw ProtocolErrors.InvalidParams($"agnews/embed: texts[{i}] is null");
             context.CheckText(texts[i], $"texts[{i}]");
         }
-        string? pooling = null;
+        Pooling pooling = context.Options.Pooling;
         if (request.Pooling is { } p)
         {
-            try { pooling = Pooling.Parse(p); }
+            try { pooling = Poolings.Parse(p); }
             catch (ArgumentException e) { throw ProtocolErrors.InvalidParams("agnews/embed: " + e.Message); }
         }
 

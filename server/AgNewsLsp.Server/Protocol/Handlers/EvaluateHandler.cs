@@ -1,13 +1,17 @@
 using AgNewsLsp.Engine;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>agnews/evaluate: long, reports work-done progress, cancellable both ways.</summary>
-public sealed class EvaluateHandler : IRequestHandler<EvaluateParams, ReportDto>
+public sealed class EvaluateHandler : RequestHandler<EvaluateParams, ReportDto>
 {
-    public string Method => AgNewsMethods.Evaluate;
+    public override string Method => "agnews/evaluate";
 
-    public async Task<ReportDto> HandleAsync(EvaluateParams request, RequestContext context, CancellationToken cancellationToken)
+    /// <summary>Also a workspace/executeCommand command.</summary>
+    public override string? Command => "agnews.evaluate";
+
+    public override async Task<ReportDto> HandleAsync(EvaluateParams request, RequestContext context, CancellationToken cancellationToken)
     {
         if (request.Limit is <= 0) throw ProtocolErrors.InvalidParams("agnews/evaluate: limit must be positive");
         var evaluateRequest = new EvaluateRequest(context.ResolveDataPaths(request.DataPath, request.DataPaths), request.SkipBadRows ?? false, request.Limit);

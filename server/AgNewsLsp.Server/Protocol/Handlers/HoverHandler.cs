@@ -1,22 +1,24 @@
+using AgNewsLsp.Text;
 using System.Globalization;
 using System.Text;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Protocol.Documents;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>textDocument/hover: labels the paragraph (or line) under the cursor; null for blank or tiny text.</summary>
-public sealed class HoverHandler : IRequestHandler<TextDocumentPositionParams, Hover?>
+public sealed class HoverHandler : RequestHandler<TextDocumentPositionParams, Hover?>
 {
-    public string Method => "textDocument/hover";
+    public override string Method => "textDocument/hover";
 
-    public async Task<Hover?> HandleAsync(TextDocumentPositionParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<Hover?> HandleAsync(TextDocumentPositionParams request, RequestContext context, CancellationToken cancellationToken)
     {
         // Take the snapshot before the first await so later didChange notifications cannot race it.
         var document = context.Documents.Get(request.TextDocument.Uri);
         if (document is null) return null;
         if (TextUnits.At(document, request.Position, context.Options.HoverUnit) is not { } span) return null;
-        if (TextUnits.IsTiny(span.Text)) return null;
+        if (!DocumentLabeler.HasEnoughText(span.Text)) return null;
         context.CheckText(span.Text, "hovered text");
 
         var engine = await context.GetEngineAsync(cancellationToken);

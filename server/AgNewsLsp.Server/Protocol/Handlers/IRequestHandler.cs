@@ -1,15 +1,45 @@
+using System.Text.Json;
+
 namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>
 /// One LSP or agnews/* request. Handlers translate wire params to core calls and core results back;
-/// the dispatcher owns params parsing, lifecycle checks and error mapping.
+/// the dispatcher owns lifecycle checks and error mapping. A handler is declared once, by being a class that
+/// derives from <see cref="RequestHandler{TParams, TResult}"/>: <see cref="All"/> finds it, the session registers
+/// its method, and a handler with a <see cref="Command"/> is also advertised to workspace/executeCommand.
 /// </summary>
 public interface IRequestHandler
 {
+    /// <summary>The JSON-RPC method ("agnews/train").</summary>
     string Method { get; }
+
+    /// <summary>The workspace/executeCommand name that runs it too ("agnews.train"); null when none.</summary>
+    string? Command { get; }
+
+    /// <summary>Reads the params (a missing params object reads as {} when they are all optional) and handles the request.</summary>
+    Task<object?> InvokeAsync(JsonElement? @params, RequestContext context, CancellationToken cancellationToken);
+
+    /// <summary>Every handler of this server, in a stable order.</summary>
+    public static IReadOnlyList<IRequestHandler> All { get; } = typeof(IRequestHandler).Assembly.GetTypes()
+        .Where(t => t is { IsAbstract: false, IsClass: true } && typeof(IRequestHandler).IsAssignableFrom(t))
+        .OrderBy(t => t.Name, StringComparer.Ordinal)
+        .Select(t => (IRequestHandler)Activator.CreateInstance(t)!)
+        .ToArray();
 }
 
-public interface IRequestHandler<in TParams, TResult> : IRequestHandler where TParams : class
+public abstract class RequestHandler<TParams, TResult> : IRequestHandler where TParams : class
 {
-    Task<TResult> HandleAsync(TParams request, RequestContext context, CancellationToken cancellationToken);
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    public abstract string Method { get; }
+
+    public virtual string? Command => null;
+
+    /// <summary>True when the request may come without params (every field optional).</summary>
+    protected virtual bool ParamsOptional => false;
+
+    public abstract Task<TResult> HandleAsync(TParams request, RequestContext context, CancellationToken cancellationToken);
+
+    async Task<object?> IRequestHandler.InvokeAsync(JsonElement? @params, RequestContext context, CancellationToken cancellationToken) =>
+        await HandleAsync(LspJson.ReadParams<TParams>(@params ?? (ParamsOptional ? EmptyObject : null), Method), context, cancellationToken);
 }

@@ -1,5 +1,8 @@
+using AgNewsLsp.Text;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Protocol.Documents;
+using AgNewsLsp.Server.Wire;
+using Range = AgNewsLsp.Server.Wire.Range;
 
 namespace AgNewsLsp.Server.Protocol.Handlers;
 
@@ -8,11 +11,14 @@ namespace AgNewsLsp.Server.Protocol.Handlers;
 /// The document is the open one, or a file: URI read from disk when it lies in a workspace folder of the session. After a paragraph labelling of an open
 /// document, Information diagnostics put the labels in place (option publishDiagnostics).
 /// </summary>
-public sealed class LabelDocumentHandler : IRequestHandler<LabelDocumentParams, LabelDocumentResult>
+public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, LabelDocumentResult>
 {
-    public string Method => AgNewsMethods.LabelDocument;
+    public override string Method => "agnews/labelDocument";
 
-    public async Task<LabelDocumentResult> HandleAsync(LabelDocumentParams request, RequestContext context, CancellationToken cancellationToken)
+    /// <summary>Also a workspace/executeCommand command.</summary>
+    public override string? Command => "agnews.labelDocument";
+
+    public override async Task<LabelDocumentResult> HandleAsync(LabelDocumentParams request, RequestContext context, CancellationToken cancellationToken)
     {
         var perParagraph = request.Unit?.ToLowerInvariant() switch
         {
@@ -23,12 +29,12 @@ public sealed class LabelDocumentHandler : IRequestHandler<LabelDocumentParams, 
         var open = context.Documents.Get(request.Uri);
         var document = open ?? await ReadFromDiskAsync(request.Uri, context, cancellationToken);
         context.CheckText(document.Text, $"document {request.Uri}");
-        if (TextUnits.IsTiny(document.Text))
+        if (!DocumentLabeler.HasEnoughText(document.Text))
             throw ProtocolErrors.BadInput($"document {request.Uri} has no text to label");
 
         var engine = await context.GetEngineAsync(cancellationToken);
         var labels = await Task.Run(() => DocumentLabeler.Label(engine, document.Text,
-            perParagraph ? LabelUnit.Paragraph : LabelUnit.Document, cancellationToken), cancellationToken);
+            perParagraph ? TextUnit.Paragraph : TextUnit.Document, cancellationToken), cancellationToken);
 
         var labelled = perParagraph
             ? labels.Blocks.Select(b => new ParagraphLabel(document.RangeOf(b.Block.Start, b.Block.End), b.Block.Text, PredictionDto.From(b.Prediction))).ToList()

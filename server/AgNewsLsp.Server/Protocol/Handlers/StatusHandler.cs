@@ -1,11 +1,17 @@
+using AgNewsLsp.Server.Wire;
 namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>agnews/status: what the engine has loaded now.</summary>
-public sealed class StatusHandler : IRequestHandler<StatusParams, StatusResult>
+public sealed class StatusHandler : RequestHandler<StatusParams, StatusResult>
 {
-    public string Method => AgNewsMethods.Status;
+    public override string Method => "agnews/status";
 
-    public async Task<StatusResult> HandleAsync(StatusParams request, RequestContext context, CancellationToken cancellationToken)
+    /// <summary>Also a workspace/executeCommand command.</summary>
+    public override string? Command => "agnews.status";
+
+    protected override bool ParamsOptional => true;
+
+    public override async Task<StatusResult> HandleAsync(StatusParams request, RequestContext context, CancellationToken cancellationToken)
     {
         var engine = await context.GetEngineAsync(cancellationToken);
         return StatusResult.From(engine.Status);

@@ -1,28 +1,33 @@
 using AgNewsLsp.Engine;
+using AgNewsLsp.Settings;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>agnews/train: long, reports work-done progress, cancellable both ways.</summary>
-public sealed class TrainHandler : IRequestHandler<TrainParams, TrainResultDto>
+public sealed class TrainHandler : RequestHandler<TrainParams, TrainResultDto>
 {
-    public string Method => AgNewsMethods.Train;
+    public override string Method => "agnews/train";
 
-    public async Task<TrainResultDto> HandleAsync(TrainParams request, RequestContext context, CancellationToken cancellationToken)
+    /// <summary>Also a workspace/executeCommand command.</summary>
+    public override string? Command => "agnews.train";
+
+    public override async Task<TrainResultDto> HandleAsync(TrainParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        HeadKind? head;
+        HeadKind head;
+        Pooling pooling;
         try
         {
-            head = HeadKinds.Parse(request.HeadKind);
+            head = HeadKinds.Parse(request.HeadKind) ?? context.Options.HeadKind;
+            pooling = request.Pooling is { } p ? Poolings.Parse(p) : context.Options.Pooling;
+            TrainingSettings.Check(request.MaxEpochs, request.ValidationFraction, request.Limit);
         }
         catch (ArgumentException e)
         {
             throw ProtocolErrors.InvalidParams("agnews/train: " + e.Message);
         }
-        if (request.MaxEpochs is <= 0) throw ProtocolErrors.InvalidParams("agnews/train: maxEpochs must be positive");
-        if (request.Limit is <= 0) throw ProtocolErrors.InvalidParams("agnews/train: limit must be positive");
-        if (request.ValidationFraction is <= 0 or >= 1) throw ProtocolErrors.InvalidParams("agnews/train: validationFraction must be between 0 and 1 (exclusive)");
         var trainRequest = new TrainRequest(
-            context.ResolveDataPaths(request.DataPath, request.DataPaths), head, request.Pooling, request.MaxEpochs, request.Seed,
+            context.ResolveDataPaths(request.DataPath, request.DataPaths), head, pooling, request.MaxEpochs, request.Seed,
             request.ValidationFraction, request.SkipBadRows ?? false, request.Limit);
 
         var engine = await context.GetEngineAsync(cancellationToken); // a second run is refused by the engine (-32001)

@@ -2,8 +2,9 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
-using AgNewsLsp.Server.Hosting;
 using StreamJsonRpc;
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Server.Protocol.Transport;
 

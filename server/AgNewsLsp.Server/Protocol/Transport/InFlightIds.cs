@@ -1,5 +1,7 @@
 using StreamJsonRpc;
 using StreamJsonRpc.Protocol;
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Server.Protocol.Transport;
 
@@ -76,7 +78,7 @@ public sealed class InFlightIds
                     break;
             }
             base.Write(content, cancellationToken);
-            Hosting.IdleMemoryReclaimer.Shared.Busy();
+            Runtime.IdleMemoryReclaimer.Shared.Busy();
         }
     }
 }

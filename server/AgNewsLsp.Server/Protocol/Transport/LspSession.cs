@@ -1,10 +1,13 @@
 using System.IO.Pipelines;
 using System.Text.Json;
-using AgNewsLsp.Server.Hosting;
+using AgNewsLsp.Server.Protocol.Handlers;
 using AgNewsLsp.Server.Protocol.Documents;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
 using StreamJsonRpc.Protocol;
+using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Server.Options;
+using AgNewsLsp.Server.Runtime;
 
 namespace AgNewsLsp.Server.Protocol.Transport;
 
@@ -26,7 +29,7 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         string? requiredToken = null)
     {
         var hostLogger = loggerFactory.CreateLogger("agnews." + name);
-        logger = new ClientLogger(hostLogger, this, ParseLevel(options.LogLevel));
+        logger = new ClientLogger(hostLogger, this, options.LogLevel);
 
         var inbound = new Pipe();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.Create() };
@@ -45,6 +48,9 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         };
         Server = new LanguageServer(context, options);
         rpc.AddLocalRpcTarget(Server, new JsonRpcTargetOptions { DisposeOnDisconnect = false, AllowNonPublicInvocation = false });
+        foreach (var handler in IRequestHandler.All)
+            rpc.AddLocalRpcMethod(Endpoint.Invoke, new Endpoint(Server, handler),
+                new JsonRpcMethodAttribute(handler.Method) { UseSingleObjectParameterDeserialization = true });
         rpc.Disconnected += (_, e) =>
         {
             if (e.Reason is not (DisconnectedReason.RemotePartyTerminated or DisconnectedReason.LocallyDisposed))
@@ -131,9 +137,6 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         }
     }
 
-    private static LogLevel ParseLevel(string level) =>
-        Enum.TryParse<LogLevel>(level, ignoreCase: true, out var l) ? l : LogLevel.Information;
-
     /// <summary>Logs to the host's loggers (stderr) and to the client as window/logMessage.</summary>
     private sealed class ClientLogger(ILogger inner, LspSession session, LogLevel minimum) : ILogger
     {
@@ -165,5 +168,14 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
             catch { /* the client is gone */ }
             finally { sending = false; }
         }
+    }
+
+    /// <summary>The RPC method of one request handler: StreamJsonRpc calls it with the params as one element.</summary>
+    private sealed class Endpoint(LanguageServer server, IRequestHandler handler)
+    {
+        public static readonly System.Reflection.MethodInfo Invoke = typeof(Endpoint).GetMethod(nameof(InvokeAsync))!;
+
+        public Task<object?> InvokeAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
+            server.DispatchAsync(handler, @params, cancellationToken);
     }
 }

@@ -1,4 +1,4 @@
-namespace AgNewsLsp.Server.Hosting;
+namespace AgNewsLsp.Server.Runtime;
 
 /// <summary>
 /// Gives memory back to the system when the server goes quiet. The garbage collector sizes its heap for

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace AgNewsLsp.Server.Hosting;
+namespace AgNewsLsp.Server.Runtime;
 
 /// <summary>
 /// The secret a TCP client must show (as Jupyter does): any local process can connect to 127.0.0.1, but only

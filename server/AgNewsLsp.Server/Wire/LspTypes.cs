@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace AgNewsLsp.Server.Protocol;
+namespace AgNewsLsp.Server.Wire;
 
 // The slice of the Language Server Protocol this host speaks. Plain data, camelCase on the wire (see LspJson).
 

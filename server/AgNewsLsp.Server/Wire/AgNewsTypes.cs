@@ -1,30 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgNewsLsp.Engine;
+using AgNewsLsp.Settings;
 using AgNewsLsp.Evaluation;
+using AgNewsLsp.Settings;
 
-namespace AgNewsLsp.Server.Protocol;
+namespace AgNewsLsp.Server.Wire;
 
 // The agnews/* wire types (docs/protocol.md, "Custom requests") and their translation from the core's records.
-// The core never sees these; handlers translate on the way in and on the way out.
-
-public static class AgNewsMethods
-{
-    public const string Classify = "agnews/classify";
-    public const string LabelDocument = "agnews/labelDocument";
-    public const string Train = "agnews/train";
-    public const string Evaluate = "agnews/evaluate";
-    public const string Status = "agnews/status";
-    public const string Embed = "agnews/embed";
-
-    /// <summary>workspace/executeCommand names, in the order initialize advertises them.</summary>
-    public static readonly IReadOnlyList<string> Commands =
-        ["agnews.classify", "agnews.labelDocument", "agnews.train", "agnews.evaluate", "agnews.status"];
-
-    /// <summary>"agnews.train" -> "agnews/train"; null when the command is not ours.</summary>
-    public static string? MethodForCommand(string command) =>
-        Commands.Contains(command) ? "agnews/" + command["agnews.".Length..] : null;
-}
+// One shape per thing: the language server sends these and the command line's --json prints the same ones.
+// The core never sees these; handlers and the command line translate on the way in and on the way out.
 
 public sealed record PredictionDto(
     string Label,
@@ -91,7 +76,7 @@ public sealed record EpochDto(int Epoch, double TrainLoss, double TrainAccuracy,
 
 public sealed record TrainResultDto(
     string HeadPath,
-    string HeadKind,
+    HeadKind HeadKind,
     int TrainCount,
     int ValidationCount,
     int SkippedRows,
@@ -104,7 +89,7 @@ public sealed record TrainResultDto(
     IReadOnlyList<EpochDto> History)
 {
     public static TrainResultDto From(TrainResult r) => new(
-        r.HeadPath, HeadKinds.Name(r.Kind), r.TrainCount, r.ValidationCount, r.SkippedRows, r.DuplicateRows, r.Files,
+        r.HeadPath, r.Kind, r.TrainCount, r.ValidationCount, r.SkippedRows, r.DuplicateRows, r.Files,
         Math.Round(r.FeatureTime.TotalSeconds, 3), Math.Round(r.TrainTime.TotalSeconds, 3), Math.Round(r.Temperature, 4),
         ReportDto.From(r.Validation),
         r.History.Select(e => new EpochDto(e.Epoch, e.TrainLoss, e.TrainAccuracy, e.ValidationLoss, e.ValidationAccuracy)).ToList());
@@ -117,9 +102,9 @@ public sealed record StatusResult(
     string ModelName,
     string ModelPath,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? HeadPath,
-    string Pooling,
+    Pooling Pooling,
     string Device,
-    string Precision,
+    Precision Precision,
     int MaxTokens,
     string CacheDirectory,
     long CachedFeatureFiles,
@@ -134,4 +119,4 @@ public sealed record StatusResult(
 /// <summary>agnews/embed params: the texts, and a pooling (default: the server's, as training uses).</summary>
 public sealed record EmbedParams(string[]? Texts = null, string? Pooling = null);
 
-public sealed record EmbedResult(string ModelName, string Fingerprint, string Pooling, int Dimension, IReadOnlyList<float[]> Vectors);
+public sealed record EmbedResult(string ModelName, string Fingerprint, Pooling Pooling, int Dimension, IReadOnlyList<float[]> Vectors);

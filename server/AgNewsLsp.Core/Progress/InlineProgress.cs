@@ -1,4 +1,4 @@
-namespace AgNewsLsp.Engine;
+namespace AgNewsLsp.Progress;
 
 /// <summary>
 /// Reports on the caller's thread, in order. (System.Progress posts to the thread pool, which can

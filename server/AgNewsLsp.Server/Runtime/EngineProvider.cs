@@ -1,7 +1,9 @@
 using AgNewsLsp.Engine;
 using Microsoft.Extensions.Logging;
+using AgNewsLsp.Settings;
+using AgNewsLsp.Server.Options;
 
-namespace AgNewsLsp.Server.Hosting;
+namespace AgNewsLsp.Server.Runtime;
 
 /// <summary>
 /// Creates engines lazily, one per distinct engine configuration (model, head, pooling, max tokens, cache
@@ -16,20 +18,12 @@ public sealed class EngineProvider(Func<ServerOptions, ILabelingEngine> factory,
     public const int MaxEngines = 4;
 
     private readonly object gate = new();
-    private readonly Dictionary<EngineKey, Task<ILabelingEngine>> engines = new();
-
-    /// <summary>What makes two sessions need different engines; paths compared in full form.</summary>
-    private sealed record EngineKey(string? ModelPath, string? HeadPath, string? Pooling, int? MaxTokens, string? CacheFolder)
-    {
-        public static EngineKey Of(ServerOptions o) => new(o.ModelPath, Full(o.HeadPath), o.Pooling, o.MaxTokens is > 0 ? o.MaxTokens : null, Full(o.CacheFolder));
-
-        private static string? Full(string? path) => string.IsNullOrEmpty(path) ? null : Path.GetFullPath(path);
-    }
+    private readonly Dictionary<string, Task<ILabelingEngine>> engines = new();
 
     /// <summary>Starts creating the engine for these options in the background if none is; returns the pending engine.</summary>
     public Task<ILabelingEngine> GetAsync(ServerOptions options)
     {
-        var key = EngineKey.Of(options);
+        var key = OptionTable.EngineKey(options);
         lock (gate)
         {
             if (engines.TryGetValue(key, out var existing) && existing is { IsFaulted: false, IsCanceled: false })
@@ -37,7 +31,7 @@ public sealed class EngineProvider(Func<ServerOptions, ILabelingEngine> factory,
             engines.Remove(key);
             if (engines.Count >= MaxEngines)
                 throw new InvalidOperationException(
-                    $"this server already holds {MaxEngines} engines for other settings (model, head, pooling, maxTokens, cacheFolder); use one of those settings or another server");
+                    $"this server already holds {MaxEngines} engines for other settings ({string.Join(", ", OptionTable.Rows.Where(r => r.Spec.Scope == OptionScope.Engine).Select(r => r.Name))}); use one of those settings or another server");
             logger.LogInformation("loading engine (model {Model}, head {Head})", options.ModelPath ?? "default", options.HeadPath ?? "default");
             var created = Task.Run(() => factory(options));
             engines[key] = created;

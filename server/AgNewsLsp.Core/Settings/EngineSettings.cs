@@ -1,0 +1,49 @@
+namespace AgNewsLsp.Settings;
+
+/// <summary>
+/// What an engine is built with, and every default and bound of those settings, written once. The fronts (command
+/// line, language server) parse their own spellings into this; the engine and the trainer read it.
+/// </summary>
+public sealed record EngineSettings
+{
+    /// <summary>Tokens per text when none is asked for; longer texts are truncated.</summary>
+    public const int DefaultMaxTokens = 128;
+
+    /// <summary>The fewest tokens that still hold one word: [CLS] x [SEP].</summary>
+    public const int MinMaxTokens = 3;
+
+    /// <summary>A checkpoint folder, a hub name ("bert-base-uncased"), or null for the embedded default.</summary>
+    public string? Model { get; init; }
+    /// <summary>The head to load and to save training into; null: the last head trained for this model, else the shipped default.</summary>
+    public string? HeadPath { get; init; }
+    /// <summary>The pooling training and embedding use when a request names none (a head keeps its own).</summary>
+    public Pooling Pooling { get; init; } = Poolings.Default;
+    public int MaxTokens { get; init; } = DefaultMaxTokens;
+    /// <summary>Null: the hardware's best (<see cref="Precisions.Default"/>).</summary>
+    public Precision? Precision { get; init; }
+    public string? CacheRoot { get; init; }
+    /// <summary>libtorch threads; null: libtorch's own choice.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the rule when <paramref name="maxTokens"/> breaks it.</summary>
+    public static int CheckMaxTokens(int maxTokens) => maxTokens >= MinMaxTokens
+        ? maxTokens
+        : throw new ArgumentException($"maxTokens must be at least {MinMaxTokens} ([CLS] x [SEP]), not {maxTokens}.");
+}
+
+/// <summary>The defaults and bounds of a training run, written once for the engine, the trainer and the fronts.</summary>
+public static class TrainingSettings
+{
+    public const int DefaultMaxEpochs = 100;
+    public const int DefaultSeed = 42;
+    public const double DefaultValidationFraction = 0.1;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first value out of its range (null: the default).</summary>
+    public static void Check(int? maxEpochs, double? validationFraction, int? limit)
+    {
+        if (maxEpochs is < 1) throw new ArgumentException($"maxEpochs must be at least 1, not {maxEpochs}.");
+        if (validationFraction is { } f && !(f > 0 && f < 1))
+            throw new ArgumentException($"validationFraction must be between 0 and 1 (exclusive), not {f}.");
+        if (limit is < 1) throw new ArgumentException($"limit must be at least 1, not {limit}.");
+    }
+}

@@ -1,0 +1,28 @@
+using System.Text.Json.Serialization;
+
+namespace AgNewsLsp.Settings;
+
+/// <summary>
+/// What a head computes on the frozen features: a linear layer, a small MLP, or a linear layer over the
+/// encoder features joined with the text's hashed word and character n-grams (hybrid).
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<HeadKind>))]
+public enum HeadKind
+{
+    [JsonStringEnumMemberName("linear")] Linear,
+    [JsonStringEnumMemberName("mlp")] Mlp,
+    [JsonStringEnumMemberName("hybrid")] Hybrid,
+}
+
+public static class HeadKinds
+{
+    /// <summary>The kind a training run uses when none is asked for.</summary>
+    public const HeadKind Default = HeadKind.Hybrid;
+
+    public static IReadOnlyList<string> Names => SettingNames.All<HeadKind>();
+
+    public static string Name(this HeadKind kind) => SettingNames.Name(kind);
+
+    /// <summary>A kind by name (any case); null or blank means "not asked for".</summary>
+    public static HeadKind? Parse(string? name) => string.IsNullOrWhiteSpace(name) ? null : SettingNames.Parse<HeadKind>(name, "headKind");
+}
