@@ -62,7 +62,9 @@ public sealed record OptionRow(string Name, PropertyInfo Property, OptionAttribu
             return bool.TryParse(value, out var b) ? b : throw new ArgumentException($"{Name} must be true or false, not '{text}'");
         if (type == typeof(int))
             return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= Spec.Min && n <= Max
-                ? n : throw new ArgumentException($"{Name} must be a whole number from {Spec.Min} to {Max}, not '{text}'");
+                ? n : throw new ArgumentException(Max >= int.MaxValue
+                    ? $"{Name} must be a whole number of at least {Spec.Min}, not '{text}'"
+                    : $"{Name} must be a whole number from {Spec.Min} to {Max}, not '{text}'");
         if (type == typeof(Pooling)) return Poolings.Parse(value);
         if (type == typeof(HeadKind)) return HeadKinds.Parse(value) ?? HeadKinds.Default;
         if (type == typeof(Precision)) return Precisions.Parse(value);
