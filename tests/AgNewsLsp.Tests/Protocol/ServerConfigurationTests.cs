@@ -57,16 +57,9 @@ public class ServerConfigurationTests
     [Fact]
     public void Environment_variables_with_the_AGNEWS_prefix_bind()
     {
-        Environment.SetEnvironmentVariable("AGNEWS_CACHEFOLDER", "/tmp/agnews-cache-test");
-        try
-        {
-            var o = ServerConfiguration.FromArguments([], OptionTable.ProcessEnvironment());
-            Assert.Equal("/tmp/agnews-cache-test", o.CacheFolder);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("AGNEWS_CACHEFOLDER", null);
-        }
+        var o = ServerConfiguration.FromArguments([], new Dictionary<string, string> { ["agnews_cacheFolder"] = "/tmp/agnews-cache-test", ["AGNEWS_MAXTOKENS"] = "64" });
+        Assert.Equal("/tmp/agnews-cache-test", o.CacheFolder);
+        Assert.Equal(64, o.MaxTokens);
     }
 
     [Fact]
