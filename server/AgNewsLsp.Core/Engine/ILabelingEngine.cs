@@ -124,7 +124,11 @@ public sealed record EngineStatus(
     string CacheDirectory,
     long CachedFeatureFiles,
     bool Training,
-    EvaluationReport? LastMetrics);
+    EvaluationReport? LastMetrics)
+{
+    /// <summary>The loaded head's classes, in its output order; null when no head is loaded.</summary>
+    public IReadOnlyList<string>? LabelNames { get; init; }
+}
 
 public sealed class EngineBusyException(string message) : InvalidOperationException(message);
 

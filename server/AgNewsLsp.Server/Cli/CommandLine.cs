@@ -19,7 +19,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     private static readonly string[] EngineOptionNames = ["model", "head", "pooling", "max-tokens", "precision", "cache", "threads"];
 
     public const string UsageText = """
-        agnews: news-topic labels (World, Sports, Business, Sci/Tech) from a frozen BERT and a small trained head.
+        agnews: news-topic labels (World, Sports, Business, Sci/Tech, or the classes your data names) from a frozen
+        BERT and a small trained head.
 
         Usage:
           agnews classify TEXT... | -          label a text (- reads standard input)
@@ -27,7 +28,9 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
           agnews train --data DIR|FILE... [--head-kind hybrid|linear|mlp] [--pooling P] [--epochs N] [--seed N]
                        [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
                                                --data may repeat; a folder means its train* files; a text in
-                                               several files counts once. Default head kind: hybrid
+                                               several files counts once. Default head kind: hybrid. The head
+                                               learns the data's classes: its label names, or the names in a
+                                               classes.txt beside it; plain numbers mean the AG News classes
           agnews evaluate --data FILE|DIR... [--limit N] [--skip-bad-rows]
           agnews model info
           agnews embed INPUT --out FILE.npy|FILE.parquet [--pooling P] [--lines] [--limit N] [--skip-bad-rows]
@@ -281,7 +284,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             fingerprint = engine.Encoder.Fingerprint,
             layers = c.NumHiddenLayers, hidden = c.HiddenSize, heads = c.NumAttentionHeads, intermediate = c.IntermediateSize,
             vocab = c.VocabSize, maxTokens = s.MaxTokens, precision = s.Precision,
-            head = s.HeadPath, pooling = s.Pooling, headAccuracy = engine.Head?.Validation?.Accuracy,
+            head = s.HeadPath, pooling = s.Pooling, headAccuracy = engine.Head?.Validation?.Accuracy, labelNames = s.LabelNames,
             native = TorchRuntime.Notes,
         };
         if (a.Flag("json")) WriteJson(info);
@@ -293,6 +296,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             stdout.WriteLine($"shape       {info.layers} layers, hidden {info.hidden}, {info.heads} heads, intermediate {info.intermediate}, vocab {info.vocab}");
             stdout.WriteLine($"tokens      up to {info.maxTokens}, {info.precision}");
             stdout.WriteLine($"head        {info.head ?? "(none: train one)"}{(info.head is null ? "" : $", {info.pooling} pooling, validation accuracy {info.headAccuracy:P2}")}");
+            if (info.labelNames is { } classes) stdout.WriteLine($"classes     {string.Join(", ", classes)}");
             foreach (var note in info.native) stdout.WriteLine($"native      {note}");
         }
         return Ok;
