@@ -345,10 +345,14 @@ public static class LabeledDataReader
             if (label.Length == 0) { Bad(line, "label is empty", unit); return; }
             if (int.TryParse(label, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int number))
             {
-                _sawNumber = true;
                 if (number - firstNumber < 0 || number - firstNumber >= NumberedClasses.Count)
+                {
+                    // A stray bad number is a bad row; it does not make the names of the others AG News names.
                     Bad(line, $"label must be {NumberRange} or a class name, found '{Shorten(label)}'{NumbersHint}", unit);
-                else Keep(line, unit, text, number - firstNumber, null);
+                    return;
+                }
+                _sawNumber = true;
+                Keep(line, unit, text, number - firstNumber, null);
             }
             else if (listed is not null)
             {

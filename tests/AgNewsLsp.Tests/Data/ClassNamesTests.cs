@@ -109,6 +109,12 @@ public class ClassNamesTests
         Assert.Equal([new LabeledText("match", 1)], skipped.Rows);
         Assert.Equal(1, skipped.SkippedRows);
 
+        // A number that is no class is a bad row only: it does not make the other rows' names AG News names.
+        var stray = dir.File("f.csv", "text,label\nflu,Health\nodd,7\nvote,Politics\n");
+        var named = LabeledDataReader.ReadFile(stray, new DataReadOptions(SkipBadRows: true));
+        Assert.Equal(["Health", "Politics"], named.LabelNames);
+        Assert.Equal(2, named.Count);
+
         var tooHigh = dir.File("e.jsonl", "{\"text\":\"x\",\"label\":7}\n");
         Assert.Contains("classes.txt", Assert.Throws<DataFormatException>(() => LabeledDataReader.ReadFile(tooHigh)).Message);
     }
