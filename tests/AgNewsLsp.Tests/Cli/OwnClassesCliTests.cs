@@ -48,6 +48,16 @@ public class OwnClassesCliTests : IDisposable
     }
 
     [Fact]
+    public void Data_with_one_class_is_refused_before_training()
+    {
+        var data = _temp.File("one.csv", "text,label\nflu season,Health\nnew clinic,Health\n");
+        var (code, _, err) = Run("train", "--data", data);
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Contains("one class only (Health)", err);
+        Assert.False(File.Exists(HeadPath));
+    }
+
+    [Fact]
     public void Evaluating_on_classes_the_head_does_not_know_is_a_clear_error()
     {
         var data = FiveClassData.Write(_temp.Path, perClass: 12);
