@@ -94,6 +94,8 @@ export interface StatusResult {
   cachedFeatureFiles: number;
   training: boolean;
   lastMetrics: Report | null;
+  /** The loaded head's classes, in its output order (null: no head). */
+  labelNames: string[] | null;
 }
 
 export const Methods = {

@@ -3,11 +3,11 @@ namespace AgNewsLsp.Data;
 /// <summary>The forms of labelled data that can be read.</summary>
 public enum DataFormat
 {
-    /// <summary>Canonical AG News CSV: no header, "class 1-4","title","description".</summary>
+    /// <summary>Canonical AG News CSV: no header, "class number from 1","title","description".</summary>
     AgNewsCsv,
-    /// <summary>CSV with a header that names a text and a label column (label 0-3 or a class name).</summary>
+    /// <summary>CSV with a header that names a text and a label column (label a class number from 0, or a class name).</summary>
     HeaderCsv,
-    /// <summary>One JSON object a line: {"text": ..., "label": 0-3 or a class name}.</summary>
+    /// <summary>One JSON object a line: {"text": ..., "label": a class number from 0, or a class name}.</summary>
     Jsonl,
     /// <summary>Parquet with text and label columns (Hugging Face's ag_news export).</summary>
     Parquet,
@@ -37,6 +37,9 @@ public sealed record LabeledDataset(IReadOnlyList<LabeledText> Rows, int Skipped
 
     public IReadOnlyList<string> Problems { get; init; } = [];
 
+    /// <summary>The classes, in index order: each row's label indexes them (how a read decides them: <see cref="ClassNames"/>).</summary>
+    public required IReadOnlyList<string> LabelNames { get; init; }
+
     /// <summary>Rows left out because an earlier file of the same dataset held the same text.</summary>
     public int DuplicateRows { get; init; }
 
@@ -45,12 +48,28 @@ public sealed record LabeledDataset(IReadOnlyList<LabeledText> Rows, int Skipped
 
     public int Count => Rows.Count;
 
-    /// <summary>Rows per class index 0..classCount-1.</summary>
-    public int[] ClassCounts(int classCount = 4)
+    /// <summary>Rows per class, in the order of <see cref="LabelNames"/>.</summary>
+    public int[] ClassCounts()
     {
-        var counts = new int[classCount];
+        var counts = new int[LabelNames.Count];
         foreach (var row in Rows) counts[row.Label]++;
         return counts;
+    }
+
+    /// <summary>
+    /// Each row's class as an index into <paramref name="classes"/> (a head's), matched by name: the data's own indices
+    /// may order the classes differently or hold fewer. A class that rows have and <paramref name="classes"/> lacks is an error.
+    /// </summary>
+    public int[] LabelsIn(IReadOnlyList<string> classes)
+    {
+        var map = LabelNames.Select(name => ClassNames.IndexOf(classes, name)).ToArray();
+        var counts = ClassCounts();
+        var unknown = LabelNames.Where((_, i) => map[i] < 0 && counts[i] > 0).ToList();
+        if (unknown.Count > 0)
+            throw new DataFormatException(Path, null,
+                $"it has {(unknown.Count == 1 ? "a class" : "classes")} the head does not know: {string.Join(", ", unknown)} " +
+                $"(the head's classes: {string.Join(", ", classes)})");
+        return Rows.Select(r => map[r.Label]).ToArray();
     }
 }
 

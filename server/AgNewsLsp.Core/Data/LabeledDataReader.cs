@@ -8,10 +8,22 @@ namespace AgNewsLsp.Data;
 
 /// <summary>
 /// Reads labelled texts from canonical AG News CSV, Hugging Face-style CSV with a header, JSONL or parquet.
-/// Labels come out 0-3 in the order of <see cref="AgNewsLabels.Names"/>. Texts are kept verbatim
-/// (backslash sequences are not unescaped); canonical rows become title + " " + description, as in
-/// Hugging Face's ag_news.
+/// Texts are kept verbatim (backslash sequences are not unescaped); canonical rows become title + " " +
+/// description, as in Hugging Face's ag_news.
 /// </summary>
+/// <remarks>
+/// Labels come out as indices into <see cref="LabeledDataset.LabelNames"/>, which each read decides once, by the
+/// rule of <see cref="ClassNames"/>:
+/// <list type="bullet">
+/// <item>A classes.txt beside the data file lists the classes in index order; labels are numbers (1-based in
+/// AG News CSV, 0-based elsewhere) or those names.</item>
+/// <item>Without one, numbers mean the AG News classes (1-4 in AG News CSV, 0-3 elsewhere), and a file that has
+/// numbers may name only AG News classes besides.</item>
+/// <item>A file labelled by names alone has those classes: World, Sports, Business, Sci/Tech in that order when
+/// every name is one of them, else the names in ordinal order, ignoring case (not in the order rows happen to come).</item>
+/// </list>
+/// Names match whatever their case. Files read together must come out with the same classes.
+/// </remarks>
 public static class LabeledDataReader
 {
     /// <summary>Reads a file, or a split found in a folder by <see cref="DataLocator"/> (split defaults to "train").</summary>
@@ -39,11 +51,17 @@ public static class LabeledDataReader
         var seenInEarlierFiles = new HashSet<string>(StringComparer.Ordinal);
         int skipped = 0, duplicates = 0;
         DataFormat? format = null;
+        LabeledDataset? first = null;
         foreach (var file in files)
         {
             int? left = options.Limit is int l ? l - rows.Count : null;
             if (left <= 0) break;
             var part = ReadFile(file, options with { Limit = left });
+            first ??= part;
+            if (!part.LabelNames.SequenceEqual(first.LabelNames, ClassNames.Comparer))
+                throw new DataFormatException(file, null,
+                    $"its classes ({string.Join(", ", part.LabelNames)}) differ from those of {first.Path} ({string.Join(", ", first.LabelNames)}); " +
+                    $"files read together must have the same classes (a {ClassNames.FileName} beside them can list them)");
             var keys = new List<string>(part.Rows.Count);
             foreach (var row in part.Rows)
             {
@@ -58,7 +76,10 @@ public static class LabeledDataReader
             format = format is null || format == part.Format ? part.Format : DataFormat.Mixed;
         }
         var description = string.Join(" + ", files.Select(Path.GetFileName));
-        return new LabeledDataset(rows, skipped, format ?? DataFormat.Mixed, description) { Problems = problems, DuplicateRows = duplicates, Files = files };
+        return new LabeledDataset(rows, skipped, format ?? DataFormat.Mixed, description)
+        {
+            Problems = problems, DuplicateRows = duplicates, Files = files, LabelNames = first?.LabelNames ?? AgNewsLabels.Names,
+        };
     }
 
     /// <summary>Two texts that differ only in runs of whitespace are the same text.</summary>
@@ -71,7 +92,7 @@ public static class LabeledDataReader
         if (options.Limit is < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Limit, "Limit must not be negative.");
         InputFiles.EnsureRegularFile(path);
         var format = options.Format ?? DataFormatDetector.Detect(path);
-        var sink = new RowSink(path, options);
+        var sink = new RowSink(path, options, ClassNames.ReadBeside(path), firstNumber: format == DataFormat.AgNewsCsv ? 1 : 0);
         switch (format)
         {
             case DataFormat.AgNewsCsv: ReadAgNewsCsv(path, sink); break;
@@ -80,7 +101,8 @@ public static class LabeledDataReader
             case DataFormat.Parquet: ReadParquet(path, sink); break;
             default: throw new ArgumentOutOfRangeException(nameof(options), format, "Unknown data format.");
         }
-        return new LabeledDataset(sink.Rows, sink.Skipped, format, path) { Problems = sink.Problems, Files = [path] };
+        var (rows, labelNames) = sink.Finish();
+        return new LabeledDataset(rows, sink.Skipped, format, path) { Problems = sink.Problems, Files = [path], LabelNames = labelNames };
     }
 
     private static StreamReader OpenText(string path) =>
@@ -100,13 +122,7 @@ public static class LabeledDataReader
                 sink.Bad(record.Line, $"expected 3 columns (class, title, description), found {f.Count}");
                 continue;
             }
-            var raw = f[0].Trim();
-            if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out int cls) || cls < 1 || cls > AgNewsLabels.Names.Count)
-            {
-                sink.Bad(record.Line, $"class must be 1-{AgNewsLabels.Names.Count}, found '{Shorten(f[0])}'");
-                continue;
-            }
-            sink.Add(record.Line, f[1] + " " + f[2], cls - 1);
+            sink.AddClassNumber(record.Line, f[1] + " " + f[2], f[0]);
         }
     }
 
@@ -130,8 +146,7 @@ public static class LabeledDataReader
                 sink.Bad(record.Line, $"expected {header.Fields.Count} columns as in the header, found {record.Fields.Count}");
                 continue;
             }
-            if (!TryParseLabel(record.Fields[labelCol], out int label, out var why)) { sink.Bad(record.Line, why); continue; }
-            sink.Add(record.Line, record.Fields[textCol], label);
+            sink.Add(record.Line, record.Fields[textCol], record.Fields[labelCol]);
         }
     }
 
@@ -163,8 +178,7 @@ public static class LabeledDataReader
                     JsonValueKind.String => labelEl.GetString()!,
                     _ => labelEl.GetRawText(),
                 };
-                if (!TryParseLabel(rawLabel, out int label, out var why)) { sink.Bad(lineNo, why); continue; }
-                sink.Add(lineNo, textEl.GetString()!, label);
+                sink.Add(lineNo, textEl.GetString()!, rawLabel);
             }
         }
     }
@@ -202,9 +216,7 @@ public static class LabeledDataReader
                 for (int i = 0; i < n && !sink.Full; i++)
                 {
                     long row = rowBase + i + 1;
-                    if (!TryParseLabel(labels[i], out int label, out var why)) { sink.Bad(row, why, "row"); continue; }
-                    if (texts[i] is null) { sink.Bad(row, "text is null", "row"); continue; }
-                    sink.Add(row, texts[i]!, label, "row");
+                    sink.Add(row, texts[i], labels[i], "row");
                 }
                 rowBase += n;
             }
@@ -255,24 +267,6 @@ public static class LabeledDataReader
         return result;
     }
 
-    /// <summary>Hugging Face-style label: 0-3 or a class name (case-insensitive).</summary>
-    public static bool TryParseLabel(string? raw, out int label, out string why)
-    {
-        label = -1;
-        var s = raw?.Trim() ?? "";
-        if (s.Length == 0) { why = "label is empty"; return false; }
-        if (int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n))
-        {
-            if (n >= 0 && n < AgNewsLabels.Names.Count) { label = n; why = ""; return true; }
-            why = $"label must be 0-{AgNewsLabels.Names.Count - 1} or a class name, found '{Shorten(s)}'";
-            return false;
-        }
-        for (int i = 0; i < AgNewsLabels.Names.Count; i++)
-            if (string.Equals(AgNewsLabels.Names[i], s, StringComparison.OrdinalIgnoreCase)) { label = i; why = ""; return true; }
-        why = $"label must be 0-{AgNewsLabels.Names.Count - 1} or one of {string.Join(", ", AgNewsLabels.Names)}, found '{Shorten(s)}'";
-        return false;
-    }
-
     private static int IndexOf(IReadOnlyList<string> header, string name)
     {
         for (int i = 0; i < header.Count; i++)
@@ -310,19 +304,98 @@ public static class LabeledDataReader
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
-    /// <summary>Collects good rows up to the limit and handles bad ones (throw or skip and count).</summary>
-    private sealed class RowSink(string path, DataReadOptions options)
+    /// <summary>
+    /// Collects good rows up to the limit and handles bad ones (throw or skip and count). A label becomes a class index
+    /// as it comes when the classes are known by then (listed in a classes file, or a number); a name not of AG News
+    /// waits for the end of the file, as only then is it known whether the file's names make its classes.
+    /// </summary>
+    /// <param name="listed">The classes a classes file beside the data lists; null when there is none.</param>
+    /// <param name="firstNumber">The number of the first class: 1 in AG News CSV, 0 elsewhere.</param>
+    private sealed class RowSink(string path, DataReadOptions options, IReadOnlyList<string>? listed, int firstNumber)
     {
-        public List<LabeledText> Rows { get; } = [];
+        /// <summary>A kept row: its class index, or -1 and the class name still to be placed.</summary>
+        private readonly record struct Kept(long Line, string Unit, string Text, int Label, string? Name);
+
+        private readonly List<Kept> _kept = [];
+        private bool _sawNumber, _sawOtherName;
+
         public List<string> Problems { get; } = [];
         public int Skipped { get; private set; }
-        public bool Full => options.Limit is int l && Rows.Count >= l;
+        public bool Full => options.Limit is int l && _kept.Count >= l;
 
-        public void Add(long line, string text, int label, string unit = "line")
+        private IReadOnlyList<string> NumberedClasses => listed ?? AgNewsLabels.Names;
+        private string NumberRange => $"{firstNumber}-{firstNumber + NumberedClasses.Count - 1}";
+
+        /// <summary>A row of AG News CSV: its class column holds a number only.</summary>
+        public void AddClassNumber(long line, string text, string rawClass)
+        {
+            if (!int.TryParse(rawClass.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int number)
+                || number - firstNumber < 0 || number - firstNumber >= NumberedClasses.Count)
+            {
+                Bad(line, $"class must be {NumberRange}, found '{Shorten(rawClass)}'{NumbersHint}");
+                return;
+            }
+            Keep(line, "line", text, number - firstNumber, null);
+        }
+
+        /// <summary>A row whose label is a class number or a class name.</summary>
+        public void Add(long line, string? text, string? rawLabel, string unit = "line")
+        {
+            var label = rawLabel?.Trim() ?? "";
+            if (label.Length == 0) { Bad(line, "label is empty", unit); return; }
+            if (int.TryParse(label, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int number))
+            {
+                if (number - firstNumber < 0 || number - firstNumber >= NumberedClasses.Count)
+                {
+                    // A stray bad number is a bad row; it does not make the names of the others AG News names.
+                    Bad(line, $"label must be {NumberRange} or a class name, found '{Shorten(label)}'{NumbersHint}", unit);
+                    return;
+                }
+                _sawNumber = true;
+                Keep(line, unit, text, number - firstNumber, null);
+            }
+            else if (listed is not null)
+            {
+                int index = ClassNames.IndexOf(listed, label);
+                if (index < 0) Bad(line, $"label must be {NumberRange} or one of {string.Join(", ", listed)} (from {ClassNames.FileName}), found '{Shorten(label)}'", unit);
+                else Keep(line, unit, text, index, null);
+            }
+            else
+            {
+                _sawOtherName |= !ClassNames.IsAgNewsName(label);
+                Keep(line, unit, text, -1, label);
+            }
+        }
+
+        private string NumbersHint => listed is null ? $" (numbers mean the AG News classes unless a {ClassNames.FileName} beside the data lists others)" : "";
+
+        private void Keep(long line, string unit, string? text, int label, string? name)
         {
             options.Cancellation.ThrowIfCancellationRequested();
+            if (text is null) { Bad(line, "text is null", unit); return; }
             if (string.IsNullOrWhiteSpace(text)) { Bad(line, "text is empty", unit); return; }
-            Rows.Add(new LabeledText(text, label));
+            _kept.Add(new Kept(line, unit, text, label, name));
+        }
+
+        /// <summary>The file's classes (see <see cref="ClassNames"/>) and its rows labelled by index into them.</summary>
+        public (List<LabeledText> Rows, IReadOnlyList<string> LabelNames) Finish()
+        {
+            // A number means an AG News class when no classes file lists others, so then names must be AG News classes too.
+            var labelNames = listed
+                ?? (_sawOtherName && !_sawNumber ? ClassNames.FromLabels(_kept.Where(k => k.Name is not null).Select(k => k.Name!)) : AgNewsLabels.Names);
+            var rows = new List<LabeledText>(_kept.Count);
+            foreach (var k in _kept)
+            {
+                int label = k.Name is null ? k.Label : ClassNames.IndexOf(labelNames, k.Name);
+                if (label < 0)
+                {
+                    Bad(k.Line, $"label must be {NumberRange} or one of {string.Join(", ", labelNames)}, found '{Shorten(k.Name!)}': " +
+                                $"the file also has numeric labels, and without a {ClassNames.FileName} beside it numbers mean the AG News classes", k.Unit);
+                    continue;
+                }
+                rows.Add(new LabeledText(k.Text, label));
+            }
+            return (rows, labelNames);
         }
 
         public void Bad(long line, string reason, string unit = "line")

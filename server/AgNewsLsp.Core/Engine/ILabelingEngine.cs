@@ -86,7 +86,11 @@ public sealed record EngineStatus(
     string CacheDirectory,
     long CachedFeatureFiles,
     bool Training,
-    EvaluationReport? LastMetrics);
+    EvaluationReport? LastMetrics)
+{
+    /// <summary>The loaded head's classes, in its output order; null when no head is loaded.</summary>
+    public IReadOnlyList<string>? LabelNames { get; init; }
+}
 
 /// <summary>The loaded model as <c>agnews model info</c> shows it: where it came from, its shape, and the head in use.</summary>
 public sealed record ModelInfo(
@@ -104,6 +108,7 @@ public sealed record ModelInfo(
     string? Head,
     Pooling Pooling,
     double? HeadAccuracy,
+    IReadOnlyList<string>? LabelNames,
     IReadOnlyList<string> Native);
 
 public sealed class EngineBusyException(string message) : InvalidOperationException(message);

@@ -133,7 +133,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             long cached = Directory.Exists(featureDir) ? Directory.GetFiles(featureDir, "*.features").Length : 0;
             return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.File.Pooling ?? _options.Pooling,
                 "cpu", _encoder.Precision, _encoder.MaxTokens, featureDir, cached, Volatile.Read(ref _training) == 1,
-                head?.Metrics);
+                head?.Metrics) { LabelNames = head?.File.LabelNames };
         }
     }
 
@@ -144,7 +144,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         var s = Status;
         return new ModelInfo(ResolvedModel.Name, ResolvedModel.Source, ResolvedModel.Folder, _encoder.Fingerprint, c.NumHiddenLayers, c.HiddenSize,
             c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.Pooling, _head?.File.Validation?.Accuracy,
-            TorchRuntime.Notes);
+            s.LabelNames, TorchRuntime.Notes);
     }
 
     private LoadedHead RequireHead() => _head ?? throw new NoHeadException(
@@ -209,6 +209,9 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
         var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
+        // The head learns the classes the data names, whatever they are; it cannot learn to tell one class from nothing.
+        var labelNames = data.LabelNames;
+        if (labelNames.Count < 2) throw new InvalidDataException($"{data.Path} has one class only ({labelNames[0]}); a head needs at least two.");
 
         var featureClock = Stopwatch.StartNew();
         // Features take nearly all of a cold run; epochs the rest (early stopping may end before 100%).
@@ -225,7 +228,6 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             Seed = request.Seed ?? defaults.Seed,
             ValidationFraction = request.ValidationFraction ?? defaults.ValidationFraction,
         };
-        var labelNames = AgNewsLabels.Names;
         var trained = HeadTrainer.Train(features, texts, data.Rows.Select(r => r.Label).ToArray(), labelNames, options, WorkProgress.Scaled(progress, 90, 100), cancellationToken);
         trainClock.Stop();
         try
@@ -274,11 +276,12 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
             var data = LabeledDataReader.ReadSplit(request.DataPaths, "test", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
+            var gold = data.LabelsIn(head.File.LabelNames); // before the features: a class the head lacks fails at once
             var texts = data.Rows.Select(r => r.Text).ToArray();
             var features = _features.Extract(texts, [head.File.Pooling], progress, cancellationToken)[head.File.Pooling];
             var lexical = head.Head.LexicalRows(texts);
             var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features, lexical), TorchPriority.Background, cancellationToken);
-            var report = Metrics.Compute(data.Rows.Select(r => r.Label).ToArray(), probabilities, head.File.LabelNames);
+            var report = Metrics.Compute(gold, probabilities, head.File.LabelNames);
             head.Metrics = report; // the head it measured, even if training swapped in another meanwhile
             return report;
         }, cancellationToken);

@@ -91,6 +91,6 @@ public sealed partial class CommandLine
             return texts;
         }
         var data = LabeledDataReader.ReadSplit(input, "train", options);
-        return data.Rows.Select((r, i) => new TextRow(i, AgNewsLabels.Names[r.Label], r.Text)).ToList();
+        return data.Rows.Select((r, i) => new TextRow(i, data.LabelNames[r.Label], r.Text)).ToList();
     }
 }

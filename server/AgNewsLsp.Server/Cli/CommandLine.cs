@@ -26,7 +26,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     public const int Ok = 0, Failed = 1, Usage = 2, Cancelled = 130;
 
     public static string UsageText => $"""
-        agnews: news-topic labels (World, Sports, Business, Sci/Tech) from a frozen BERT and a small trained head.
+        agnews: news-topic labels (World, Sports, Business, Sci/Tech, or the classes your data names) from a frozen
+        BERT and a small trained head.
 
         Usage:
           agnews classify TEXT... | -          label a text (- reads standard input)
@@ -34,7 +35,9 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
           agnews train --data DIR|FILE... [--head-kind hybrid|linear|mlp] [--pooling P] [--max-epochs N] [--seed N]
                        [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
                                                --data may repeat; a folder means its train* files; a text in
-                                               several files counts once. Default head kind: hybrid
+                                               several files counts once. Default head kind: hybrid. The head
+                                               learns the data's classes: its label names, or the names in a
+                                               classes.txt beside it; plain numbers mean the AG News classes
           agnews evaluate --data FILE|DIR... [--limit N] [--skip-bad-rows]
           agnews model info
           agnews embed INPUT --out FILE.npy|FILE.parquet [--pooling P] [--lines] [--limit N] [--skip-bad-rows]
@@ -284,6 +287,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             stdout.WriteLine($"shape       {info.Layers} layers, hidden {info.Hidden}, {info.Heads} heads, intermediate {info.Intermediate}, vocab {info.Vocab}");
             stdout.WriteLine($"tokens      up to {info.MaxTokens}, {info.Precision.Name()}");
             stdout.WriteLine($"head        {info.Head ?? "(none: train one)"}{(info.Head is null ? "" : $", {info.Pooling.Name()} pooling, validation accuracy {info.HeadAccuracy:P2}")}");
+            if (info.LabelNames is { } classes) stdout.WriteLine($"classes     {string.Join(", ", classes)}");
             foreach (var note in info.Native) stdout.WriteLine($"native      {note}");
         }
         return Ok;

@@ -109,11 +109,12 @@ public sealed record StatusResult(
     string CacheDirectory,
     long CachedFeatureFiles,
     bool Training,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ReportDto? LastMetrics)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ReportDto? LastMetrics,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<string>? LabelNames)
 {
     public static StatusResult From(EngineStatus s) => new(
         s.ModelName, s.ModelPath, s.HeadPath, s.Pooling, s.Device, s.Precision, s.MaxTokens,
-        s.CacheDirectory, s.CachedFeatureFiles, s.Training, s.LastMetrics is null ? null : ReportDto.From(s.LastMetrics));
+        s.CacheDirectory, s.CachedFeatureFiles, s.Training, s.LastMetrics is null ? null : ReportDto.From(s.LastMetrics), s.LabelNames);
 }
 
 /// <summary>agnews/embed params: the texts, and a pooling (default: the server's, as training uses).</summary>

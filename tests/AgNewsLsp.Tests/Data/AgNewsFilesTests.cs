@@ -60,5 +60,21 @@ public class AgNewsFilesTests
         Assert.Equal(45578, data.Count);
         Assert.Equal(0, data.DuplicateRows); // train-more.csv was deduplicated against train.csv (its README)
         Assert.Equal([2630 + 7583, 2452 + 9386, 2594 + 9527, 2753 + 8653], data.ClassCounts());
+        Assert.Equal(["World", "Sports", "Business", "Sci/Tech"], data.LabelNames);
+    }
+
+    [Fact]
+    public void The_shared_train_files_read_the_same_with_their_classes_file_and_without_it()
+    {
+        Assert.True(File.Exists(Path.Combine(TestPaths.AgNewsData, ClassNames.FileName)));
+        using var copy = new TempFolder(); // the same files with no classes.txt beside them: plain numbers mean AG News
+        foreach (var file in DataLocator.Resolve(TestPaths.AgNewsData, "train"))
+            File.Copy(file, copy.Combine(Path.GetFileName(file)));
+        var listed = LabeledDataReader.ReadSplit(TestPaths.AgNewsData, "train");
+        var plain = LabeledDataReader.ReadSplit(copy.Path, "train");
+        Assert.Equal(AgNewsLabels.Names, listed.LabelNames);
+        Assert.Equal(AgNewsLabels.Names, plain.LabelNames);
+        Assert.Equal(45578, plain.Count);
+        Assert.Equal(listed.Rows, plain.Rows);
     }
 }

@@ -17,7 +17,7 @@ public sealed class EvaluateHandler : RequestHandler<EvaluateParams, ReportDto>
         var evaluateRequest = new EvaluateRequest(context.ResolveDataPaths(request.DataPath, request.DataPaths), request.SkipBadRows ?? false, request.Limit);
         var engine = await context.GetEngineAsync(cancellationToken);
 
-        var report = await context.Progress.RunAsync("Evaluating AG News head", request.WorkDoneToken, cancellationToken,
+        var report = await context.Progress.RunAsync("Evaluating the head", request.WorkDoneToken, cancellationToken,
             (progress, token) => engine.EvaluateAsync(evaluateRequest, progress, token),
             r => $"accuracy {r.Accuracy * 100:0.0}% on {r.Count} rows");
         return ReportDto.From(report);

@@ -32,7 +32,7 @@ public sealed class TrainHandler : RequestHandler<TrainParams, TrainResultDto>
 
         var engine = await context.GetEngineAsync(cancellationToken); // a second run is refused by the engine (-32001)
 
-        var result = await context.Progress.RunAsync("Training AG News head", request.WorkDoneToken, cancellationToken,
+        var result = await context.Progress.RunAsync("Training a head", request.WorkDoneToken, cancellationToken,
             (progress, token) => engine.TrainAsync(trainRequest, progress, token),
             r => $"trained: validation accuracy {r.Validation.Accuracy * 100:0.0}%");
         return TrainResultDto.From(result);

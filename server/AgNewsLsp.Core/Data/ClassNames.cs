@@ -1,0 +1,63 @@
+namespace AgNewsLsp.Data;
+
+/// <summary>
+/// How labelled data names its classes (the rule <see cref="LabeledDataReader"/> applies to every file). A
+/// <see cref="FileName"/> beside the data file lists the names in index order. Without one, numeric labels mean the
+/// AG News classes, and class names alone make the list: the AG News order when every name is an AG News class,
+/// else the names in ordinal order, ignoring case. Either way the list never depends on which row comes first.
+/// Names match whatever their case, so "health" and "Health" are one class.
+/// </summary>
+public static class ClassNames
+{
+    /// <summary>Beside a data file: one class name a line, in index order (blank lines are ignored).</summary>
+    public const string FileName = "classes.txt";
+
+    /// <summary>A classes file is a short list; anything larger is not one.</summary>
+    private const long MaxFileBytes = 1 << 20;
+
+    /// <summary>Names match whatever their case ("sci/tech" is Sci/Tech), in the data and against a head's names.</summary>
+    public static StringComparer Comparer => StringComparer.OrdinalIgnoreCase;
+
+    /// <summary>The names listed in the classes file beside <paramref name="dataFile"/>, or null when there is none.</summary>
+    public static IReadOnlyList<string>? ReadBeside(string dataFile)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataFile))!, FileName);
+        if (!File.Exists(path)) return null;
+        using var reader = new StreamReader(InputFiles.OpenRegular(path, MaxFileBytes), detectEncodingFromByteOrderMarks: true);
+        var names = new List<string>();
+        long lineNo = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNo++;
+            var name = line.Trim();
+            if (name.Length == 0) continue;
+            if (names.FirstOrDefault(n => Comparer.Equals(n, name)) is { } earlier)
+                throw new DataFormatException(path, lineNo, $"class '{name}' is listed twice (as '{earlier}' before)");
+            names.Add(name);
+        }
+        return names.Count > 0 ? names : throw new DataFormatException(path, null, "it names no classes (one name a line, in index order)");
+    }
+
+    /// <summary>
+    /// The classes that names found in data make, with no classes file to order them. A class spelled several ways
+    /// is shown as AG News spells it, else in its ordinally first spelling, so that no row order decides it either.
+    /// </summary>
+    public static IReadOnlyList<string> FromLabels(IEnumerable<string> names)
+    {
+        var classes = names.GroupBy(n => n, Comparer).Select(g => g.Min(StringComparer.Ordinal)!).ToList();
+        if (classes.All(IsAgNewsName)) return AgNewsLabels.Names;
+        return classes.Select(n => AgNewsIndex(n) is int i ? AgNewsLabels.Names[i] : n).Order(Comparer).ToArray();
+    }
+
+    /// <summary>The index of <paramref name="name"/> in <paramref name="names"/>, matched by <see cref="Comparer"/>; -1 when absent.</summary>
+    public static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (int i = 0; i < names.Count; i++)
+            if (Comparer.Equals(names[i], name)) return i;
+        return -1;
+    }
+
+    public static bool IsAgNewsName(string name) => AgNewsIndex(name) is not null;
+
+    private static int? AgNewsIndex(string name) => IndexOf(AgNewsLabels.Names, name) is var i and >= 0 ? i : null;
+}
