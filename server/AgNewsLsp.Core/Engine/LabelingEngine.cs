@@ -28,6 +28,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         public ClassifierHead Head { get; } = head;
         public string Path { get; } = path;
         public volatile EvaluationReport? Metrics = file.Validation;
+        /// <summary>This head's predictions by text; a new head starts with an empty one.</summary>
+        public PredictionCache Predictions { get; } = new();
     }
 
     private readonly TextEncoder _encoder;
@@ -175,10 +177,24 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     {
         var head = RequireHead();
         if (texts.Count == 0) return [];
-        var encoded = _encoder.Encode(texts, [head.File.Pooling], null, cancellationToken);
-        var lexical = head.Head.LexicalRows(texts); // n-grams are counted here, not on the torch thread
-        var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(encoded.ByPooling[head.File.Pooling], lexical), TorchPriority.Interactive);
-        return probabilities.Select((p, i) => ToPrediction(p, head.File.LabelNames, encoded.Truncated[i], encoded.TokenCounts[i])).ToArray();
+        var result = new Prediction[texts.Count];
+        var missing = new List<int>();
+        for (var i = 0; i < texts.Count; i++)
+            if (head.Predictions.TryGet(texts[i], out var known)) result[i] = known;
+            else missing.Add(i);
+        if (missing.Count > 0)
+        {
+            var toEncode = missing.Select(i => texts[i]).ToArray();
+            var encoded = _encoder.Encode(toEncode, [head.File.Pooling], null, cancellationToken);
+            var lexical = head.Head.LexicalRows(toEncode); // n-grams are counted here, not on the torch thread
+            var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(encoded.ByPooling[head.File.Pooling], lexical), TorchPriority.InteractiveNested);
+            for (var k = 0; k < missing.Count; k++)
+            {
+                result[missing[k]] = ToPrediction(probabilities[k], head.File.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);
+                head.Predictions.Add(toEncode[k], result[missing[k]]);
+            }
+        }
+        return result;
     }
 
     private static Prediction ToPrediction(float[] probabilities, string[] labels, bool truncated, int tokens)

@@ -168,18 +168,22 @@ public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor attend) => Run(hidden, attend, _ => { });
 
     /// <summary>Runs every layer; <paramref name="onLayer"/> sees each layer's output (e.g. to keep its [CLS] row).</summary>
-    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer)
+    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer, Action? betweenLayers = null)
     {
         var current = hidden;
         for (int i = 0; i < layer.Count; i++)
         {
+            Tensor next;
             // One dispose scope per layer: intermediates otherwise pile up until the batch ends.
-            using var scope = NewDisposeScope();
-            var next = layer[i].forward(current, attend);
-            onLayer((i, next));
-            next.MoveToOuterDisposeScope();
+            using (NewDisposeScope())
+            {
+                next = layer[i].forward(current, attend);
+                onLayer((i, next));
+                next.MoveToOuterDisposeScope();
+            }
             if (!ReferenceEquals(current, hidden)) current.Dispose();
             current = next;
+            if (i + 1 < layer.Count) betweenLayers?.Invoke();
         }
         return current;
     }
@@ -270,7 +274,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>Full forward pass, keeping the [CLS] rows of the last <paramref name="clsLayers"/> layers.</summary>
-    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers)
+    /// <param name="betweenLayers">Called after each layer, outside its tensors' scope (a point where other work may run).</param>
+    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? betweenLayers = null)
     {
         using var attend = attention_mask.to(ScalarType.Bool).view(attention_mask.shape[0], 1, 1, attention_mask.shape[1]);
         using var embedded = embeddings.forward(input_ids);
@@ -279,7 +284,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
         var last = encoder.Run(embedded, attend, step =>
         {
             if (step.Index >= firstKept) layerCls.Add(step.Output.select(1, 0).clone().MoveToOuterDisposeScope());
-        });
+        }, betweenLayers);
         var pooled = pooler.forward(last);
         return new BertModelOutput(last, pooled, layerCls);
     }

@@ -5,6 +5,12 @@ public enum TorchPriority
 {
     /// <summary>A user is waiting: hovers, classify. Runs before any queued background work.</summary>
     Interactive,
+    /// <summary>
+    /// Interactive work that may also run inside a background item, between two of its steps (a background encoder
+    /// batch offers one after each layer): it must leave no tensor behind, returning managed data only, because any
+    /// tensor it moves outward lands in the background item's dispose scope.
+    /// </summary>
+    InteractiveNested,
     /// <summary>Long work cut into batches or epochs: feature extraction, head training.</summary>
     Background,
 }
@@ -13,15 +19,17 @@ public enum TorchPriority
 /// One long-lived thread that runs the engine's libtorch work. libtorch gives every thread that calls it an
 /// OpenMP team of its own; on a laptop's few cores, teams of several threads compete for them and single-text
 /// latency rises (README, Benchmarks). Long work is queued a
-/// batch (or an epoch) at a time, and interactive work goes first, so a hover during training waits at most for
-/// the batch in flight. Work submitted from this thread itself runs inline.
+/// batch (or an epoch) at a time, and interactive work goes first. A hover during training would still wait for the
+/// batch in flight, so a background batch calls <see cref="YieldToInteractive"/> between its layers, where waiting
+/// <see cref="TorchPriority.InteractiveNested"/> work runs at once. Work submitted from this thread itself runs inline.
 /// </summary>
 public sealed class TorchThread
 {
     public static TorchThread Shared { get; } = new();
 
-    private readonly Queue<Action> _interactive = new();
+    private readonly Queue<(Action Run, bool Nested)> _interactive = new();
     private readonly Queue<Action> _background = new();
+    private bool _inBackground; // the item in flight is background work (read and written on this thread only)
     private readonly object _gate = new(); // Monitor.Wait/Pulse: a System.Threading.Lock would not do
     private readonly Thread _thread;
     private bool _running; // an item is in flight
@@ -103,8 +111,36 @@ public sealed class TorchThread
     {
         lock (_gate)
         {
-            (priority == TorchPriority.Interactive ? _interactive : _background).Enqueue(item);
+            if (priority == TorchPriority.Background) _background.Enqueue(item);
+            else _interactive.Enqueue((item, priority == TorchPriority.InteractiveNested));
             Monitor.Pulse(_gate);
+        }
+    }
+
+    /// <summary>
+    /// Called by background work between two of its steps: runs the <see cref="TorchPriority.InteractiveNested"/> items
+    /// at the front of the interactive queue now, instead of after the whole background item. Elsewhere it does nothing.
+    /// </summary>
+    public void YieldToInteractive()
+    {
+        if (!IsCurrent || !_inBackground) return;
+        _inBackground = false; // what runs now is interactive, and must not yield in turn
+        try
+        {
+            while (true)
+            {
+                Action item;
+                lock (_gate)
+                {
+                    if (_stopped || _interactive.Count == 0 || !_interactive.Peek().Nested) return;
+                    item = _interactive.Dequeue().Run;
+                }
+                item();
+            }
+        }
+        finally
+        {
+            _inBackground = true;
         }
     }
 
@@ -117,10 +153,12 @@ public sealed class TorchThread
             {
                 while (!_stopped && _interactive.Count == 0 && _background.Count == 0) Monitor.Wait(_gate);
                 if (_stopped) return;
-                item = _interactive.Count > 0 ? _interactive.Dequeue() : _background.Dequeue();
+                _inBackground = _interactive.Count == 0;
+                item = _inBackground ? _background.Dequeue() : _interactive.Dequeue().Run;
                 _running = true;
             }
             item(); // never throws: every item completes its own TaskCompletionSource
+            _inBackground = false;
             lock (_gate)
             {
                 _running = false;

@@ -55,6 +55,10 @@ public sealed record ServerOptions
     [Option("what a hover labels: paragraph or line", Hint = "U", FromClient = true)]
     public TextUnit HoverUnit { get; init; } = TextUnit.Paragraph;
 
+    [Option("most paragraphs of one document labelled in place (CodeLens, labels that follow edits); the rest are not", Hint = "N", Min = 0,
+        FromClient = true)]
+    public int MaxInlineLabels { get; init; } = 1000;
+
     [Option("largest text accepted per text, in UTF-8 bytes (larger: -32003)", Hint = "N", Min = 1, FromClient = true)]
     public int MaxTextBytes { get; init; } = InputLimits.DefaultMaxTextBytes;
 

@@ -83,7 +83,8 @@ public sealed class LanguageServer
                 new ServerCapabilities(
                     HoverProvider: true,
                     TextDocumentSync: new TextDocumentSyncOptions(OpenClose: true, Change: 2),
-                    ExecuteCommandProvider: new ExecuteCommandOptions(Commands)),
+                    ExecuteCommandProvider: new ExecuteCommandOptions(Commands),
+                    CodeLensProvider: new CodeLensOptions(ResolveProvider: false)),
                 new ServerInfo("agnews", Version));
         });
 
@@ -123,6 +124,8 @@ public sealed class LanguageServer
         var p = LspJson.ReadParams<DidChangeTextDocumentParams>(@params, "textDocument/didChange");
         if (!context.Documents.Change(p.TextDocument.Uri, p.TextDocument.Version, p.ContentChanges))
             logger.LogWarning("didChange for {Uri}, which is not open", p.TextDocument.Uri);
+        else if (context.DiagnosticsPublished.ContainsKey(p.TextDocument.Uri))
+            context.LabelsInPlace.Changed(p.TextDocument.Uri); // labels put in place follow the edit
     });
 
     [JsonRpcMethod("textDocument/didClose", UseSingleObjectParameterDeserialization = true)]
@@ -130,6 +133,7 @@ public sealed class LanguageServer
     {
         var p = LspJson.ReadParams<DidCloseTextDocumentParams>(@params, "textDocument/didClose");
         context.Documents.Close(p.TextDocument.Uri);
+        context.LabelsInPlace.Closed(p.TextDocument.Uri);
         if (context.DiagnosticsPublished.TryRemove(p.TextDocument.Uri, out _))
             _ = context.Client.NotifyAsync("textDocument/publishDiagnostics", new PublishDiagnosticsParams(p.TextDocument.Uri, null, []))
                 .ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);

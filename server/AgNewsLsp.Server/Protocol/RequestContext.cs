@@ -23,6 +23,10 @@ public sealed class RequestContext(
     /// <summary>URIs this session published diagnostics for; they are cleared when the document closes.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, byte> DiagnosticsPublished { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Re-labels documents whose labels were put in place, after they change.</summary>
+    public LabelsInPlace LabelsInPlace => labelsInPlace ??= new LabelsInPlace(this);
+    private LabelsInPlace? labelsInPlace;
+
     /// <summary>The token initialize must carry (TCP); null when the transport needs none (stdio).</summary>
     public string? RequiredToken { get; init; }
 

@@ -59,7 +59,17 @@ public sealed record ServerInfo(string Name, string Version);
 public sealed record ServerCapabilities(
     bool HoverProvider,
     TextDocumentSyncOptions TextDocumentSync,
-    ExecuteCommandOptions ExecuteCommandProvider);
+    ExecuteCommandOptions ExecuteCommandProvider,
+    CodeLensOptions CodeLensProvider);
+
+public sealed record CodeLensOptions(bool ResolveProvider);
+
+public sealed record CodeLensParams(TextDocumentIdentifier TextDocument);
+
+/// <summary>A lens shows its command's title; an empty command id makes it text only.</summary>
+public sealed record CodeLens(Range Range, LspCommand Command);
+
+public sealed record LspCommand(string Title, string Command);
 
 /// <summary>TextDocumentSyncKind: 1 full, 2 incremental.</summary>
 public sealed record TextDocumentSyncOptions(bool OpenClose, int Change);

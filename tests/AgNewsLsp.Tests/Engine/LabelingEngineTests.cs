@@ -30,6 +30,20 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
     }
 
     [Fact]
+    public void A_text_classified_again_comes_from_the_heads_prediction_cache_and_a_new_head_starts_afresh()
+    {
+        Engine.UseHead(fixture.HeadPath);
+        const string text = "The central bank raised interest rates again to fight inflation this quarter.";
+        var first = Engine.Classify([text, "A second, different paragraph about football."]);
+        var again = Engine.Classify(["Something new about chips and software.", text]);
+        Assert.Same(first[0], again[1]); // not encoded again
+        Engine.UseHead(fixture.HeadPath); // the same file loaded anew is a new head, with its own cache
+        var fresh = Engine.Classify([text])[0];
+        Assert.NotSame(first[0], fresh);
+        for (var i = 0; i < fresh.Probabilities.Length; i++) Assert.Equal(first[0].Probabilities[i], fresh.Probabilities[i], 1e-5); // batch padding moves the last digits
+    }
+
+    [Fact]
     public void Same_seed_and_data_give_the_same_head()
     {
         using var folder = new TempFolder();

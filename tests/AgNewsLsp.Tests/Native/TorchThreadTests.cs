@@ -47,6 +47,33 @@ public class TorchThreadTests
     }
 
     [Fact]
+    public async Task Nested_interactive_work_runs_at_a_yield_point_inside_background_work_and_plain_interactive_work_waits()
+    {
+        var t = TorchThread.Shared;
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var atStep = new ManualResetEventSlim();
+        using var queued = new ManualResetEventSlim();
+        var background = Task.Run(() => t.Run(() =>
+        {
+            order.Enqueue("step 1");
+            atStep.Set();
+            queued.Wait(TimeSpan.FromSeconds(30));
+            t.YieldToInteractive(); // a background batch between two layers
+            order.Enqueue("step 2");
+        }, TorchPriority.Background));
+        Assert.True(atStep.Wait(TimeSpan.FromSeconds(30)));
+        var hover = Task.Run(() => t.Run(() => { order.Enqueue("hover"); t.YieldToInteractive(); }, TorchPriority.InteractiveNested));
+        await WaitUntil(() => t.Queued == 1);
+        var plain = Task.Run(() => t.Run(() => order.Enqueue("plain"), TorchPriority.Interactive));
+        await WaitUntil(() => t.Queued == 2);
+        queued.Set();
+        await Task.WhenAll(background, hover, plain);
+        // the nested item ran inside the background item; the plain interactive one (it may leave tensors behind) after it
+        Assert.Equal(["step 1", "hover", "step 2", "plain"], order.ToArray());
+        t.YieldToInteractive(); // off the torch thread: nothing happens
+    }
+
+    [Fact]
     public void Cancelled_work_that_has_not_started_does_not_run()
     {
         using var cts = new CancellationTokenSource();

@@ -87,7 +87,7 @@ public class RequestTests
         var diagnostics = published.GetProperty("diagnostics").EnumerateArray().ToList();
         Assert.Equal(2, diagnostics.Count);
         Assert.All(diagnostics, d => Assert.Equal(3, d.GetProperty("severity").GetInt32()));
-        Assert.Equal("Sports (70%)", diagnostics[1].GetProperty("message").GetString());
+        Assert.Equal("Sports 70%", diagnostics[1].GetProperty("message").GetString());
         Assert.Equal("agnews", diagnostics[1].GetProperty("source").GetString());
 
         // closing the document clears them

@@ -39,31 +39,9 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
         var labelled = perParagraph
             ? labels.Blocks.Select(b => new ParagraphLabel(document.RangeOf(b.Block.Start, b.Block.End), b.Block.Text, PredictionDto.From(b.Prediction))).ToList()
             : null;
-        if (labelled is not null && open is not null && context.Options.PublishDiagnostics)
-            await PublishAsync(context, open, labelled);
+        if (perParagraph && open is not null && context.Options.PublishDiagnostics)
+            await context.LabelsInPlace.PublishAsync(open, labels.Blocks.Select(b => (open.RangeOf(b.Block.Start, b.Block.End), b.Prediction)).ToList());
         return new LabelDocumentResult(request.Uri, PredictionDto.From(labels.Document!), labelled);
-    }
-
-    private static async Task PublishAsync(RequestContext context, TextDocument document, IReadOnlyList<ParagraphLabel> paragraphs)
-    {
-        var diagnostics = paragraphs.Select(p =>
-        {
-            var top = p.Prediction.Probabilities.TryGetValue(p.Prediction.Label, out var q) ? q : 0;
-            // One line is enough to carry the label; a whole-paragraph squiggle would be noise.
-            var firstLine = new Range(p.Range.Start, p.Range.Start.Line == p.Range.End.Line
-                ? p.Range.End
-                : new Position(p.Range.Start.Line, document.LineContentEnd(p.Range.Start.Line) - document.LineStart(p.Range.Start.Line)));
-            return new Diagnostic(firstLine, DiagnosticSeverity.Information, "agnews", $"{p.Prediction.Label} ({Math.Round(top * 100):0}%)");
-        }).ToList();
-        try
-        {
-            context.DiagnosticsPublished[document.Uri] = 0;
-            await context.Client.NotifyAsync("textDocument/publishDiagnostics", new PublishDiagnosticsParams(document.Uri, document.Version, diagnostics));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // best effort: the result still carries the labels
-        }
     }
 
     private static async Task<TextDocument> ReadFromDiskAsync(string uriText, RequestContext context, CancellationToken cancellationToken)
