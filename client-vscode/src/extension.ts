@@ -23,18 +23,9 @@ import {
   TrainParams,
   TrainResult,
 } from './lib/protocol';
-import {
-  AgNewsSettings,
-  documentSelector,
-  DOTNET_MISSING_MESSAGE,
-  readSettings,
-  resolvePath,
-  resolveServerCommand,
-  RESTART_KEYS,
-  ServerCommand,
-  serverNotFoundMessage,
-  toInitializationOptions,
-} from './lib/settings';
+import { AgNewsSettings, changedRestartKeys, readSettings, requestParamsFromSettings, SECTION, toInitializationOptions } from './lib/settings';
+import { resolvePath } from './lib/paths';
+import { documentSelector, DOTNET_MISSING_MESSAGE, resolveServerCommand, ServerCommand, serverNotFoundMessage } from './lib/serverCommand';
 import {
   accessibleText,
   basename,
@@ -75,7 +66,7 @@ class AgNewsExtension implements vscode.Disposable {
   }
 
   settings(): AgNewsSettings {
-    const cfg = vscode.workspace.getConfiguration('agnews');
+    const cfg = vscode.workspace.getConfiguration(SECTION);
     return readSettings((k) => cfg.get(k));
   }
 
@@ -104,7 +95,7 @@ class AgNewsExtension implements vscode.Disposable {
       if (d.uri.scheme === SUMMARY_SCHEME) this.summaries.delete(d.uri.toString());
     }));
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
-      const changed = RESTART_KEYS.filter((k) => e.affectsConfiguration(`agnews.${k}`));
+      const changed = changedRestartKeys((k) => e.affectsConfiguration(k));
       if (changed.length) {
         this.output.appendLine(`[client] settings changed (${changed.join(', ')}); restarting the server`);
         void this.restart();
@@ -349,11 +340,7 @@ class AgNewsExtension implements vscode.Disposable {
     if (dataPaths.length === 0) return;
     const dataPath = dataPaths.join(', ');
     const client = await this.requireClient();
-    const params: TrainParams = { dataPaths, skipBadRows: true };
-    if (s.trainHead) params.headKind = s.trainHead;
-    if (s.pooling) params.pooling = s.pooling;
-    if (s.trainMaxEpochs) params.maxEpochs = s.trainMaxEpochs;
-    if (s.trainLimit) params.limit = s.trainLimit;
+    const params: TrainParams = { ...requestParamsFromSettings(Methods.train, s, this.pathContext()), dataPaths, skipBadRows: true };
     this.output.appendLine(`[train] ${JSON.stringify(params)}`);
     const result = await this.withServerProgress<TrainResult>(`AgNews: training head on ${dataPaths.map((p) => basename(p)).join(' + ')}`, client, Methods.train, params);
     this.lastTrain = result;
@@ -381,12 +368,11 @@ class AgNewsExtension implements vscode.Disposable {
     }
     if (!dataPath) return;
     const client = await this.requireClient();
-    const params: EvaluateParams = { dataPath, skipBadRows: true };
-    if (s.trainLimit) params.limit = s.trainLimit;
+    const params: EvaluateParams = { ...requestParamsFromSettings(Methods.evaluate, s, this.pathContext()), dataPath, skipBadRows: true };
     this.output.appendLine(`[evaluate] ${JSON.stringify(params)}`);
     const report = await this.withServerProgress<Report>(`AgNews: evaluating ${basename(dataPath)}`, client, Methods.evaluate, params);
     this.output.appendLine(`[evaluate] ${basename(dataPath)}: accuracy ${pct(report.accuracy)}, macro F1 ${report.macroF1.toFixed(3)} on ${report.count}`);
-    this.lastReport = { title: 'AgNews evaluation report', subtitle: `Evaluation of ${dataPath}${s.trainLimit ? ` (first ${s.trainLimit} rows)` : ''}`, report, train: this.lastTrain, generatedAt: new Date() };
+    this.lastReport = { title: 'AgNews evaluation report', subtitle: `Evaluation of ${dataPath}${s.limit ? ` (first ${s.limit} rows)` : ''}`, report, train: this.lastTrain, generatedAt: new Date() };
     await this.refreshStatus();
     this.showReport();
   }
