@@ -55,8 +55,8 @@ export interface ParagraphLabel { range: Range; text: string; prediction: Predic
 export interface LabelDocumentResult {
   uri: string;
   document: Prediction;
-  /** Only when unit is "paragraph". */
-  paragraphs?: ParagraphLabel[] | null;
+  /** Only when unit is "paragraph" (the server leaves null fields out). */
+  paragraphs?: ParagraphLabel[];
 }
 
 export interface ClassMetrics { label: string; precision: number; recall: number; f1: number; support: number }
