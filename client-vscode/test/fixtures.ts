@@ -21,8 +21,8 @@ export const report: Report = {
 };
 
 export const train: TrainResult = {
-  headPath: '/cache/heads/head-20261126.bin', trainCount: 900, validationCount: 100, skippedRows: 2,
-  featureSeconds: 12.5, trainSeconds: 1.25, validation: report,
+  headPath: '/cache/heads/head-20261126.bin', headKind: 'hybrid', trainCount: 900, validationCount: 100, skippedRows: 2,
+  duplicateRows: 0, files: ['/data/train.csv'], featureSeconds: 12.5, trainSeconds: 1.25, temperature: 1.1, validation: report,
   history: [1, 2, 3, 4, 5].map((e) => ({ epoch: e, trainLoss: 1.2 / e, trainAccuracy: 0.6 + e * 0.06, validationLoss: 1.3 / e + 0.05, validationAccuracy: 0.58 + e * 0.055 })),
 };
 

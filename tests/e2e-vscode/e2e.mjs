@@ -206,7 +206,7 @@ await step('train-cancel', async () => {
 });
 
 await step('train-head', async () => {
-  // agnews.dataFolder and agnews.train.limit come from the initial settings (run.sh): no folder dialog.
+  // agnews.dataFolder and agnews.limit come from the initial settings (run.sh): no folder dialog.
   await clearToasts();
   await runCommand('AgNews: Train Head');
   const progress = await waitToast(/training head/i, 30000);

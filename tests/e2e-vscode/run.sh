@@ -5,7 +5,7 @@
 #   AGNEWS_SERVER_DLL   the real server: agnews.dll (run with dotnet) or an agnews executable. Unset: the
 #                       protocol stand-in tests/e2e-vscode/fake-server.js (checks the client only).
 #   AGNEWS_DATA_DIR     training/evaluation data (default: <repo>/../shared/data/ag_news)
-#   AGNEWS_E2E_LIMIT    rows for train/evaluate (agnews.train.limit, default 600)
+#   AGNEWS_E2E_LIMIT    rows for train/evaluate (agnews.limit, default 600)
 #   AGNEWS_E2E_TRAIN_TIMEOUT_S  bound for train and for evaluate (default 150)
 #   AGNEWS_E2E_HOME     toolchain folder (default ~/.cache/agnews-e2e); AGNEWS_E2E_SKIP_SETUP=1 skips setup.sh
 #   AGNEWS_E2E_MODEL, AGNEWS_E2E_HEAD  optional agnews.modelPath / agnews.headPath
@@ -60,7 +60,7 @@ const s = {
   "telemetry.telemetryLevel": "off", "workbench.tips.enabled": false, "editor.hover.delay": 200, "editor.minimap.enabled": false,
   "extensions.autoUpdate": "off", "extensions.autoCheckUpdates": false, "security.workspace.trust.enabled": false,
   "agnews.server.path": server,
-  "agnews.dataFolder": data, "agnews.train.limit": Number(limit), "agnews.train.maxEpochs": 5 };
+  "agnews.dataFolder": data, "agnews.limit": Number(limit), "agnews.train.maxEpochs": 5 };
 if (model) s["agnews.modelPath"] = model;
 if (head) s["agnews.headPath"] = head;
 require("fs").writeFileSync(file, JSON.stringify(s, null, 2));' "$RUN/ud/User/settings.json" "$1" "$DATA_DIR" "$LIMIT" "${AGNEWS_E2E_MODEL:-}" "${AGNEWS_E2E_HEAD:-}"

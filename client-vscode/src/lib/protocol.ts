@@ -1,41 +1,79 @@
-// Wire types of the AgNewsLsp server (docs/protocol.md). No `vscode` import: shared by pure modules and tests.
+// Wire types of the AgNewsLsp server. No `vscode` import: shared by pure modules and tests.
+// They mirror the server's C# records (serialised camelCase) and docs/protocol.md field for field, so a
+// rename on either side is one search away; fields the server always sends are not optional here.
+
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
+export interface TextDocumentIdentifier { uri: string }
+
+/** initialize's initializationOptions: every key is optional; the server keeps its own value for a missing one. */
+export interface InitializationOptions {
+  modelPath?: string;
+  headPath?: string;
+  dataFolder?: string;
+  pooling?: Pooling;
+  /** 0: the server's default. */
+  maxTokens?: number;
+  hoverUnit?: HoverUnit;
+  cacheFolder?: string;
+  maxTextBytes?: number;
+  progressThrottleMs?: number;
+  publishDiagnostics?: boolean;
+  /** Only over TCP: the content of the token file the server named at start. */
+  token?: string;
+}
+
+export type HoverUnit = 'paragraph' | 'line';
+export const HOVER_UNITS: readonly HoverUnit[] = ['paragraph', 'line'];
+
+export type HeadKind = 'hybrid' | 'linear' | 'mlp';
+export const HEAD_KINDS: readonly HeadKind[] = ['hybrid', 'linear', 'mlp'];
+
+export type Pooling = 'cls' | 'pooler' | 'mean' | 'cls-last2' | 'cls-last4' | 'mean+cls';
+export const POOLINGS: readonly Pooling[] = ['cls', 'pooler', 'mean', 'cls-last2', 'cls-last4', 'mean+cls'];
 
 export interface Prediction {
   label: string;
   labelIndex: number;
   probabilities: { [label: string]: number };
   truncated: boolean;
+  /** Length before truncation. */
   tokenCount: number;
 }
 
-export interface Position { line: number; character: number }
-export interface Range { start: Position; end: Position }
-
-export interface ClassifyParams { text?: string; texts?: string[] }
+/** Exactly one of text, texts, or textDocument with position (the hover unit at that position). */
+export interface ClassifyParams {
+  text?: string;
+  texts?: string[];
+  textDocument?: TextDocumentIdentifier;
+  position?: Position;
+}
 export interface ClassifyResult { predictions: Prediction[] }
 
 export interface LabelDocumentParams { uri: string; unit?: 'document' | 'paragraph' }
+export interface ParagraphLabel { range: Range; text: string; prediction: Prediction }
 export interface LabelDocumentResult {
   uri: string;
   document: Prediction;
-  paragraphs?: { range: Range; text: string; prediction: Prediction }[];
+  /** Only when unit is "paragraph" (the server leaves null fields out). */
+  paragraphs?: ParagraphLabel[];
 }
 
-export interface PerClass { label: string; precision: number; recall: number; f1: number; support: number }
+export interface ClassMetrics { label: string; precision: number; recall: number; f1: number; support: number }
 export interface Report {
   count: number;
   accuracy: number;
   macroF1: number;
   logLoss: number;
   /** Expected calibration error of the top-class probability (0: calibrated). */
-  expectedCalibrationError?: number;
+  expectedCalibrationError: number;
   labelNames: string[];
-  perClass: PerClass[];
+  perClass: ClassMetrics[];
   /** [gold][predicted] */
   confusionMatrix: number[][];
 }
 
-export interface HistoryEntry {
+export interface Epoch {
   epoch: number;
   trainLoss: number;
   trainAccuracy: number;
@@ -43,35 +81,38 @@ export interface HistoryEntry {
   validationAccuracy: number;
 }
 
-export type HeadKind = 'hybrid' | 'linear' | 'mlp';
-export const HEAD_KINDS: readonly HeadKind[] = ['hybrid', 'linear', 'mlp'];
+export type ProgressToken = string | number;
 
 export interface TrainParams {
   /** One file or folder; dataPaths gives several (a text in several files counts once). */
   dataPath?: string;
   dataPaths?: string[];
+  /** Omitted: the server's default kind. */
   headKind?: HeadKind;
-  pooling?: string;
+  pooling?: Pooling;
   maxEpochs?: number;
   seed?: number;
   validationFraction?: number;
   skipBadRows?: boolean;
+  /** Only the first N rows. */
   limit?: number;
-  workDoneToken?: string | number;
+  workDoneToken?: ProgressToken;
 }
 export interface TrainResult {
   headPath: string;
-  headKind?: HeadKind;
+  headKind: HeadKind;
   trainCount: number;
   validationCount: number;
   skippedRows: number;
-  duplicateRows?: number;
-  files?: string[];
-  temperature?: number;
+  /** Texts left out because an earlier file held them. */
+  duplicateRows: number;
+  files: string[];
   featureSeconds: number;
   trainSeconds: number;
+  /** The fitted scalar that divides the logits (calibration; labels do not change). */
+  temperature: number;
   validation: Report;
-  history: HistoryEntry[];
+  history: Epoch[];
 }
 
 export interface EvaluateParams {
@@ -79,8 +120,9 @@ export interface EvaluateParams {
   dataPaths?: string[];
   skipBadRows?: boolean;
   limit?: number;
-  workDoneToken?: string | number;
+  workDoneToken?: ProgressToken;
 }
+export type EvaluateResult = Report;
 
 export interface StatusResult {
   modelName: string;
@@ -98,17 +140,23 @@ export interface StatusResult {
   labelNames: string[] | null;
 }
 
+export interface EmbedParams { texts: string[]; pooling?: Pooling }
+export interface EmbedResult { modelName: string; fingerprint: string; pooling: string; dimension: number; vectors: number[][] }
+
 export const Methods = {
   classify: 'agnews/classify',
   labelDocument: 'agnews/labelDocument',
   train: 'agnews/train',
   evaluate: 'agnews/evaluate',
   status: 'agnews/status',
+  embed: 'agnews/embed',
 } as const;
 
 export const ErrorCodes = {
   busy: -32001,
   notInitialized: -32002,
   badInput: -32003,
+  unauthorized: -32004,
+  invalidParams: -32602,
   requestCancelled: -32800,
 } as const;

@@ -1,6 +1,6 @@
 // Report webview HTML: confusion matrix heat map, per-class precision/recall/F1, training curves.
 // Plain HTML + inline SVG, no scripts, no remote resources; strict CSP with a nonce for the one <style>. No `vscode` import.
-import type { HistoryEntry, Report, TrainResult } from './protocol';
+import type { Epoch, Report, TrainResult } from './protocol';
 import { pct } from './format';
 
 export interface ReportModel {
@@ -120,7 +120,7 @@ export function lineChartSvg(title: string, epochs: number[], series: Series[], 
   return p.join('');
 }
 
-export function historyCharts(history: HistoryEntry[]): string {
+export function historyCharts(history: Epoch[]): string {
   if (!history || history.length === 0) return '<p class="muted">No training history (evaluate-only report).</p>';
   const epochs = history.map((h) => h.epoch);
   return '<div class="charts">' +

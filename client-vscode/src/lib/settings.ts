@@ -1,153 +1,191 @@
-// Settings -> server start command and initializationOptions. No `vscode` import.
-import * as path from 'path';
-import { HEAD_KINDS, type HeadKind } from './protocol';
+// The `agnews.*` settings: ONE table, and everything derived from it. No `vscode` import.
+//
+// Each setting is declared once below: its VS Code key, type, default, description, allowed values, and where its
+// value goes (the server's start, initializationOptions under a name, or the params of a request). From the table
+// come: reading and normalising the settings, initializationOptions, the settings part of agnews/train and
+// agnews/evaluate params, the "does this change need a server restart" rule, and package.json's
+// `contributes.configuration` plus the README's settings table.
+//
+// Why package.json is generated from this table and not the other way round: package.json cannot say where a value
+// goes or how it is normalised, so a table that read package.json would still need a second per-setting list for
+// that. Generating keeps one place to edit; `npm run generate-settings` writes package.json and the README table, and
+// a unit test fails when they no longer match the table.
+import type { EvaluateParams, InitializationOptions, TrainParams } from './protocol';
+import { HEAD_KINDS, HOVER_UNITS, Methods, POOLINGS } from './protocol';
+import { type PathContext, resolvePath } from './paths';
 
-export interface AgNewsSettings {
-  serverPath: string;
-  modelPath: string;
-  headPath: string;
-  dataFolder: string;
-  pooling: string;
-  maxTokens: number;
-  hoverUnit: string;
-  languages: string[];
-  /** Empty: the server's default kind. */
-  trainHead: HeadKind | '';
-  trainMaxEpochs: number;
-  trainLimit: number;
+/** The configuration section: VS Code keys are `agnews.<key>`. */
+export const SECTION = 'agnews';
+
+/** The params of the requests that take values from settings, by method. */
+export interface SettingRequestParams {
+  [Methods.train]: TrainParams;
+  [Methods.evaluate]: EvaluateParams;
+}
+export type SettingRequest = keyof SettingRequestParams;
+
+/** Where a setting's value goes. */
+export type Destination =
+  /** Read when the server starts: which binary runs, which documents it serves. */
+  | { to: 'serverStart' }
+  /** Sent once, in initialize's initializationOptions, under `name`. */
+  | { to: 'initializationOptions'; name: keyof InitializationOptions }
+  /** Sent with every request of the listed methods, in its params under the name given for that method. */
+  | { to: 'requestParams'; params: { [M in SettingRequest]?: keyof SettingRequestParams[M] } };
+
+/** The value types; each has one normalisation rule (see `normalise`). */
+export type SettingType =
+  /** A path as the user writes it (`~`, `${workspaceFolder}`, relative to the workspace); made absolute when sent. */
+  | { type: 'path'; default: '' }
+  /** One of `values`; anything else reads as the default. "" means: the server's default. */
+  | { type: 'enum'; values: readonly string[]; default: string }
+  /** A whole number >= 0; 0 means: the server's default. */
+  | { type: 'count'; default: 0 }
+  /** Distinct non-empty strings. */
+  | { type: 'stringList'; default: readonly string[] };
+
+export type SettingSpec = SettingType & {
+  /** The key under `agnews.`. */
+  key: string;
+  /** Markdown, shown in the Settings UI and the README. */
+  description: string;
+  goesTo: Destination;
+};
+
+/** Every setting. The property name is the normalised value's name (the server's vocabulary). */
+export const SETTINGS = {
+  serverPath: {
+    key: 'server.path', type: 'path', default: '', goesTo: { to: 'serverStart' },
+    description: 'Path to the server: `agnews.dll` (started with `dotnet`), a folder holding it, or a self-contained `agnews` executable. Empty: the `server/` folder inside the extension, else `agnews` on `PATH`.',
+  },
+  modelPath: {
+    key: 'modelPath', type: 'path', default: '', goesTo: { to: 'initializationOptions', name: 'modelPath' },
+    description: 'Encoder model (file or folder). Empty: the server\'s embedded default.',
+  },
+  headPath: {
+    key: 'headPath', type: 'path', default: '', goesTo: { to: 'initializationOptions', name: 'headPath' },
+    description: 'Trained classification head. Empty: the server\'s default.',
+  },
+  dataFolder: {
+    key: 'dataFolder', type: 'path', default: '', goesTo: { to: 'initializationOptions', name: 'dataFolder' },
+    description: 'Folder with labelled training data: **Train Head** reads every `train*` file in it (e.g. AG News `train.csv` and `train-more.csv`; a text in several files counts once). Empty: ask (several files or folders may be picked).',
+  },
+  maxTokens: {
+    key: 'maxTokens', type: 'count', default: 0, goesTo: { to: 'initializationOptions', name: 'maxTokens' },
+    description: 'Maximum tokens per text (longer texts are truncated). 0: the server\'s default.',
+  },
+  hoverUnit: {
+    key: 'hoverUnit', type: 'enum', values: HOVER_UNITS, default: 'paragraph', goesTo: { to: 'initializationOptions', name: 'hoverUnit' },
+    description: 'What a hover classifies: the blank-line separated paragraph or the line.',
+  },
+  languages: {
+    key: 'languages', type: 'stringList', default: ['plaintext', 'markdown'], goesTo: { to: 'serverStart' },
+    description: 'Language ids in which the server hovers and labels (e.g. add `latex`, `restructuredtext`).',
+  },
+  headKind: {
+    key: 'train.headKind', type: 'enum', values: ['', ...HEAD_KINDS], default: '', goesTo: { to: 'requestParams', params: { [Methods.train]: 'headKind' } },
+    description: 'Head kind for **Train Head**: `hybrid` (encoder features joined with word and character n-grams), `linear` or `mlp` (encoder features only). Empty: the server\'s default, `hybrid`.',
+  },
+  pooling: {
+    key: 'train.pooling', type: 'enum', values: ['', ...POOLINGS], default: '', goesTo: { to: 'requestParams', params: { [Methods.train]: 'pooling' } },
+    description: 'Pooling for heads trained with **Train Head** (a loaded head keeps its own). Empty: the server\'s default, `cls-last4`.',
+  },
+  maxEpochs: {
+    key: 'train.maxEpochs', type: 'count', default: 0, goesTo: { to: 'requestParams', params: { [Methods.train]: 'maxEpochs' } },
+    description: 'Maximum training epochs for **Train Head**. 0: the server\'s default.',
+  },
+  limit: {
+    key: 'limit', type: 'count', default: 0, goesTo: { to: 'requestParams', params: { [Methods.train]: 'limit', [Methods.evaluate]: 'limit' } },
+    description: 'Use only the first N rows for **Train Head** and **Evaluate** (quick runs). 0: all rows.',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+type ValueOf<S> =
+  S extends { type: 'enum'; values: readonly (infer V)[] } ? V
+    : S extends { type: 'count' } ? number
+      : S extends { type: 'stringList' } ? string[]
+        : string;
+
+/** The normalised settings, one field per table entry. */
+export type AgNewsSettings = { -readonly [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> };
+
+/** The table as a list, in declaration order. */
+export const SETTING_LIST: readonly (SettingSpec & { name: SettingName })[] =
+  (Object.keys(SETTINGS) as SettingName[]).map((name) => ({ name, ...(SETTINGS[name] as SettingSpec) }));
+
+/** `agnews.<key>` */
+export function fullKey(spec: { key: string }): string {
+  return `${SECTION}.${spec.key}`;
 }
 
-export const DEFAULT_LANGUAGES = ['plaintext', 'markdown'];
-
-/** Reads settings through a getter (e.g. WorkspaceConfiguration.get) and normalises them. */
-export function readSettings(get: (key: string) => unknown): AgNewsSettings {
-  const str = (k: string, d = '') => { const v = get(k); return typeof v === 'string' ? v.trim() : d; };
-  const num = (k: string) => { const v = get(k); return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0; };
-  const langsRaw = get('languages');
-  const languages = Array.isArray(langsRaw)
-    ? [...new Set(langsRaw.filter((l): l is string => typeof l === 'string' && l.trim() !== '').map((l) => l.trim()))]
-    : DEFAULT_LANGUAGES.slice();
-  const hoverUnit = str('hoverUnit', 'paragraph');
-  return {
-    serverPath: str('server.path'),
-    modelPath: str('modelPath'),
-    headPath: str('headPath'),
-    dataFolder: str('dataFolder'),
-    pooling: str('pooling'),
-    maxTokens: num('maxTokens'),
-    hoverUnit: hoverUnit === 'line' ? 'line' : 'paragraph',
-    languages,
-    trainHead: (HEAD_KINDS as readonly string[]).includes(str('train.head')) ? str('train.head') as HeadKind : '',
-    trainMaxEpochs: num('train.maxEpochs'),
-    trainLimit: num('train.limit'),
-  };
-}
-
-export interface PathContext {
-  /** First workspace folder (fs path), used for relative paths. */
-  workspaceFolder?: string;
-  home?: string;
-}
-
-/** Expands `~`, `${workspaceFolder}`, `${userHome}` and makes relative paths absolute against the workspace folder. */
-export function resolvePath(p: string, ctx: PathContext): string {
-  if (!p) return p;
-  let out = p;
-  if (ctx.workspaceFolder) out = out.split('${workspaceFolder}').join(ctx.workspaceFolder);
-  if (ctx.home) {
-    out = out.split('${userHome}').join(ctx.home);
-    if (out === '~' || out.startsWith('~/')) out = ctx.home + out.slice(1);
+function normalise(spec: SettingSpec, raw: unknown): unknown {
+  switch (spec.type) {
+    case 'path':
+      return typeof raw === 'string' ? raw.trim() : spec.default;
+    case 'enum': {
+      const v = typeof raw === 'string' ? raw.trim() : undefined;
+      return v !== undefined && spec.values.includes(v) ? v : spec.default;
+    }
+    case 'count':
+      return typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? Math.floor(raw) : 0;
+    case 'stringList':
+      return Array.isArray(raw)
+        ? [...new Set(raw.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim()))]
+        : spec.default.slice();
   }
-  if (!path.isAbsolute(out) && ctx.workspaceFolder) out = path.resolve(ctx.workspaceFolder, out);
-  return out;
 }
 
-export interface InitializationOptions {
-  modelPath?: string;
-  headPath?: string;
-  dataFolder?: string;
-  pooling?: string;
-  maxTokens?: number;
-  hoverUnit?: 'paragraph' | 'line';
+/** Reads every setting through a getter of section-relative keys (e.g. WorkspaceConfiguration.get) and normalises it. */
+export function readSettings(get: (key: string) => unknown): AgNewsSettings {
+  const out: Record<string, unknown> = {};
+  for (const spec of SETTING_LIST) out[spec.name] = normalise(spec, get(spec.key));
+  return out as AgNewsSettings;
 }
 
-/** Only set values are sent: the server keeps its defaults for the rest. */
+/** The value as sent, or undefined for "unset" ("" or 0), so the server keeps its own default. */
+function wireValue(spec: SettingSpec, value: unknown, ctx: PathContext): unknown {
+  if (value === '' || value === 0) return undefined;
+  return spec.type === 'path' ? resolvePath(value as string, ctx) : value;
+}
+
+/** initializationOptions: the set values of the settings that go there. */
 export function toInitializationOptions(s: AgNewsSettings, ctx: PathContext = {}): InitializationOptions {
-  const o: InitializationOptions = {};
-  if (s.modelPath) o.modelPath = resolvePath(s.modelPath, ctx);
-  if (s.headPath) o.headPath = resolvePath(s.headPath, ctx);
-  if (s.dataFolder) o.dataFolder = resolvePath(s.dataFolder, ctx);
-  if (s.pooling) o.pooling = s.pooling;
-  if (s.maxTokens > 0) o.maxTokens = s.maxTokens;
-  o.hoverUnit = s.hoverUnit === 'line' ? 'line' : 'paragraph';
-  return o;
+  const o: Record<string, unknown> = {};
+  for (const spec of SETTING_LIST) {
+    if (spec.goesTo.to !== 'initializationOptions') continue;
+    const v = wireValue(spec, s[spec.name], ctx);
+    if (v !== undefined) o[spec.goesTo.name] = v;
+  }
+  return o as InitializationOptions;
 }
 
-export interface DocumentFilterLike { language: string; scheme: string }
-
-/** One filter per language and scheme (files on disk and untitled buffers). */
-export function documentSelector(languages: string[]): DocumentFilterLike[] {
-  const out: DocumentFilterLike[] = [];
-  for (const language of languages) for (const scheme of ['file', 'untitled']) out.push({ language, scheme });
-  return out;
-}
-
-/** Settings whose change needs a server restart (they travel in initializationOptions or pick the binary). */
-export const RESTART_KEYS = ['server.path', 'modelPath', 'headPath', 'dataFolder', 'pooling', 'maxTokens', 'hoverUnit', 'languages'];
-
-export interface ServerCommand {
-  command: string;
-  args: string[];
-  /** `dotnet` is needed (a .dll is started through it). */
-  needsDotnet: boolean;
-  /** Where it came from, for messages. */
-  source: 'setting' | 'bundled' | 'path';
+/** The part of a request's params that comes from settings (set values only); the command adds the rest. */
+export function requestParamsFromSettings<M extends SettingRequest>(method: M, s: AgNewsSettings, ctx: PathContext = {}): Partial<SettingRequestParams[M]> {
+  const o: Record<string, unknown> = {};
+  for (const spec of SETTING_LIST) {
+    if (spec.goesTo.to !== 'requestParams') continue;
+    const name = spec.goesTo.params[method];
+    if (name === undefined) continue;
+    const v = wireValue(spec, s[spec.name], ctx);
+    if (v !== undefined) o[name as string] = v;
+  }
+  return o as Partial<SettingRequestParams[M]>;
 }
 
 /**
- * Picks how to start the server:
- *  1. `agnews.server.path`: a `.dll` -> `dotnet <dll> serve --stdio`; a folder -> its agnews.dll (or agnews executable);
- *     anything else is run directly.
- *  2. `<extension>/server/agnews.dll` (or `agnews`) when bundled.
- *  3. `agnews` on PATH.
+ * A change needs a server restart exactly when the setting is read at start (binary, languages) or travels in
+ * initializationOptions, which the server reads once; request params are read afresh by every request.
  */
-export function resolveServerCommand(
-  serverPath: string,
-  extensionPath: string,
-  fsx: { isFile(p: string): boolean; isDirectory(p: string): boolean },
-  ctx: PathContext = {},
-): ServerCommand {
-  const serveArgs = ['serve', '--stdio'];
-  const fromLocation = (p: string, source: ServerCommand['source']): ServerCommand | undefined => {
-    if (fsx.isDirectory(p)) {
-      const dll = path.join(p, 'agnews.dll');
-      if (fsx.isFile(dll)) return { command: 'dotnet', args: [dll, ...serveArgs], needsDotnet: true, source };
-      const exe = path.join(p, process.platform === 'win32' ? 'agnews.exe' : 'agnews');
-      if (fsx.isFile(exe)) return { command: exe, args: serveArgs, needsDotnet: false, source };
-      return undefined;
-    }
-    if (p.toLowerCase().endsWith('.dll')) return { command: 'dotnet', args: [p, ...serveArgs], needsDotnet: true, source };
-    return { command: p, args: serveArgs, needsDotnet: false, source };
-  };
-  if (serverPath) {
-    const p = resolvePath(serverPath, ctx);
-    return fromLocation(p, 'setting') ?? { command: path.join(p, 'agnews.dll'), args: serveArgs, needsDotnet: true, source: 'setting' };
-  }
-  const bundled = path.join(extensionPath, 'server');
-  const b = fsx.isDirectory(bundled) ? fromLocation(bundled, 'bundled') : undefined;
-  if (b) return b;
-  return { command: 'agnews', args: serveArgs, needsDotnet: false, source: 'path' };
+export function needsRestart(spec: SettingSpec): boolean {
+  return spec.goesTo.to === 'serverStart' || spec.goesTo.to === 'initializationOptions';
 }
 
-export const DOTNET_MISSING_MESSAGE =
-  'AgNews: the .NET runtime (`dotnet`) was not found on PATH, so the AgNews server cannot start. ' +
-  'Install the .NET 10 runtime (https://dot.net/download, e.g. `apt-get install dotnet-runtime-10.0`) and restart VS Code, ' +
-  'or set `agnews.server.path` to a self-contained `agnews` executable.';
+/** The full keys of the settings whose change needs a restart. */
+export const RESTART_KEYS: readonly string[] = SETTING_LIST.filter(needsRestart).map(fullKey);
 
-export function serverNotFoundMessage(cmd: ServerCommand): string {
-  if (cmd.source === 'path')
-    return 'AgNews: no server configured and `agnews` is not on PATH. Set `agnews.server.path` to the server\'s `agnews.dll` ' +
-      '(started with `dotnet`) or to a self-contained `agnews` executable, then run "AgNews: Restart Server".';
-  return `AgNews: the server was not found at ${cmd.needsDotnet ? cmd.args[0] : cmd.command}. ` +
-    'Fix `agnews.server.path` (a path to `agnews.dll` or the `agnews` executable), then run "AgNews: Restart Server".';
+/** Which of the restart settings a configuration change touches (`affects`: e.g. ConfigurationChangeEvent.affectsConfiguration). */
+export function changedRestartKeys(affects: (fullKey: string) => boolean): string[] {
+  return RESTART_KEYS.filter((k) => affects(k));
 }
