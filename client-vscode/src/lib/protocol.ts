@@ -136,6 +136,8 @@ export interface StatusResult {
   cachedFeatureFiles: number;
   training: boolean;
   lastMetrics: Report | null;
+  /** What lastMetrics measured: "validation" (the head's held-out rows) or "evaluation: FILES". */
+  lastMetricsSource: string | null;
   /** The loaded head's classes, in its output order (null: no head). */
   labelNames: string[] | null;
 }

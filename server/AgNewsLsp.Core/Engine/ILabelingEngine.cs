@@ -90,6 +90,9 @@ public sealed record EngineStatus(
 {
     /// <summary>The loaded head's classes, in its output order; null when no head is loaded.</summary>
     public IReadOnlyList<string>? LabelNames { get; init; }
+
+    /// <summary>What <see cref="LastMetrics"/> measured: null for the head's validation rows, else the evaluated files.</summary>
+    public string? LastMetricsData { get; init; }
 }
 
 /// <summary>The loaded model as <c>agnews model info</c> shows it: where it came from, its shape, and the head in use.</summary>

@@ -28,6 +28,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         public ClassifierHead Head { get; } = head;
         public string Path { get; } = path;
         public volatile EvaluationReport? Metrics = file.Validation;
+        /// <summary>What <see cref="Metrics"/> measured: null for the head's own validation rows, else the evaluated data.</summary>
+        public volatile string? MetricsData;
         /// <summary>This head's predictions by text; a new head starts with an empty one.</summary>
         public PredictionCache Predictions { get; } = new();
     }
@@ -135,7 +137,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             long cached = Directory.Exists(featureDir) ? Directory.GetFiles(featureDir, "*.features").Length : 0;
             return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.File.Pooling ?? _options.Pooling,
                 "cpu", _encoder.Precision, _encoder.MaxTokens, featureDir, cached, Volatile.Read(ref _training) == 1,
-                head?.Metrics) { LabelNames = head?.File.LabelNames };
+                head?.Metrics) { LabelNames = head?.File.LabelNames, LastMetricsData = head?.MetricsData };
         }
     }
 
@@ -298,6 +300,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             var lexical = head.Head.LexicalRows(texts);
             var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features, lexical), TorchPriority.Background, cancellationToken);
             var report = Metrics.Compute(gold, probabilities, head.File.LabelNames);
+            head.MetricsData = string.Join(", ", data.Files.Select(Path.GetFileName)); // before Metrics: a reader sees a pair that belongs together or the old one
             head.Metrics = report; // the head it measured, even if training swapped in another meanwhile
             return report;
         }, cancellationToken);

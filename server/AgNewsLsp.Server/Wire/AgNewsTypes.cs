@@ -110,11 +110,15 @@ public sealed record StatusResult(
     long CachedFeatureFiles,
     bool Training,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ReportDto? LastMetrics,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<string>? LabelNames)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<string>? LabelNames,
+    string? LastMetricsSource)
 {
+    /// <summary>What lastMetrics measured: "validation" (the head's held-out rows) or "evaluation: FILES".</summary>
+    private static string? SourceOf(EngineStatus s) => s.LastMetrics is null ? null : s.LastMetricsData is { } data ? "evaluation: " + data : "validation";
+
     public static StatusResult From(EngineStatus s) => new(
         s.ModelName, s.ModelPath, s.HeadPath, s.Pooling, s.Device, s.Precision, s.MaxTokens,
-        s.CacheDirectory, s.CachedFeatureFiles, s.Training, s.LastMetrics is null ? null : ReportDto.From(s.LastMetrics), s.LabelNames);
+        s.CacheDirectory, s.CachedFeatureFiles, s.Training, s.LastMetrics is null ? null : ReportDto.From(s.LastMetrics), s.LabelNames, SourceOf(s));
 }
 
 /// <summary>agnews/embed params: the texts, and a pooling (default: the server's, as training uses).</summary>

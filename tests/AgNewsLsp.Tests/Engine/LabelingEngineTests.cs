@@ -30,6 +30,20 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
     }
 
     [Fact]
+    public async Task Status_says_what_its_metrics_measured_the_validation_rows_or_an_evaluated_file()
+    {
+        Engine.UseHead(fixture.HeadPath);
+        Assert.Null(Engine.Status.LastMetricsData); // the head's own validation report
+        using var folder = new TempFolder();
+        var sample = folder.Combine("sample-test.csv");
+        File.WriteAllLines(sample, File.ReadLines(TestPaths.AgNewsTest).Take(120));
+        await Engine.EvaluateAsync(new EvaluateRequest([sample]), null, CancellationToken.None);
+        Assert.Equal("sample-test.csv", Engine.Status.LastMetricsData);
+        Assert.Equal(120, Engine.Status.LastMetrics!.Count);
+        Engine.UseHead(fixture.HeadPath);
+    }
+
+    [Fact]
     public void A_text_classified_again_comes_from_the_heads_prediction_cache_and_a_new_head_starts_afresh()
     {
         Engine.UseHead(fixture.HeadPath);
