@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { accessibleText, paragraphCounts, pct, predictionSummary, sortedProbabilities, statusBarText, summaryMarkdown } from '../src/lib/format';
+import { accessibleText, metricsSourceLabel, paragraphCounts, pct, predictionSummary, sortedProbabilities, statusBarText, summaryMarkdown } from '../src/lib/format';
 import { business, prediction, report, sports, status } from './fixtures';
 
 test('pct', () => {
@@ -43,13 +43,27 @@ test('statusBarText', () => {
   assert.match(statusBarText('starting').text, /AgNews/);
   assert.match(statusBarText('failed').tooltip, /failed/);
   const t = statusBarText('running', status);
-  assert.equal(t.text, '$(tag) all-MiniLM-L6-v2 · head.bin 87.5%');
-  assert.match(t.tooltip, /macro F1 87.1% on 400/);
+  assert.equal(t.text, '$(tag) all-MiniLM-L6-v2 · head.bin · 87.5% (validation)');
+  assert.match(t.tooltip, /macro F1 87.1% on 400 validation rows/);
+  const evaluated = statusBarText('running', { ...status, lastMetricsSource: 'evaluation: test.csv' });
+  assert.equal(evaluated.text, '$(tag) all-MiniLM-L6-v2 · head.bin · 87.5% (test.csv)');
+  assert.match(evaluated.tooltip, /on 400 rows of test\.csv/);
   const noHead = statusBarText('running', { ...status, headPath: null, lastMetrics: null, training: true });
   assert.equal(noHead.text, '$(loading~spin) all-MiniLM-L6-v2 · no head');
-  assert.equal(accessibleText(t), 'AgNews: all-MiniLM-L6-v2 · head.bin 87.5%');
+  assert.equal(accessibleText(t), 'AgNews: all-MiniLM-L6-v2 · head.bin · 87.5% (validation)');
   assert.equal(accessibleText(statusBarText('failed')), 'AgNews');
   assert.equal(statusBarText('running').text, '$(tag) AgNews');
-  assert.equal(statusBarText('running', { ...status, lastMetrics: null }, report).text, '$(tag) all-MiniLM-L6-v2 · head.bin 87.5%');
+  // A report the client kept has no source from the server: no parenthesis rather than a wrong one.
+  assert.equal(statusBarText('running', { ...status, lastMetrics: null, lastMetricsSource: null }, report).text, '$(tag) all-MiniLM-L6-v2 · head.bin · 87.5%');
+  assert.equal(statusBarText('running', { ...status, lastMetrics: null, lastMetricsSource: 'validation' }, report).text, '$(tag) all-MiniLM-L6-v2 · head.bin · 87.5%');
 });
 
+
+test('metricsSourceLabel: validation, the evaluated files by name, or nothing', () => {
+  assert.equal(metricsSourceLabel('validation'), 'validation');
+  assert.equal(metricsSourceLabel('evaluation: test.csv'), 'test.csv');
+  assert.equal(metricsSourceLabel('evaluation: /data/ag/test.csv, more.jsonl'), 'test.csv, more.jsonl');
+  assert.equal(metricsSourceLabel('evaluation: '), 'evaluation');
+  assert.equal(metricsSourceLabel(null), undefined);
+  assert.equal(metricsSourceLabel(undefined), undefined);
+});

@@ -90,7 +90,19 @@ export function accessibleText(t: StatusBarText): string {
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
 
-/** Status bar text: model, head and its accuracy. */
+/**
+ * What the accuracy on the status bar was measured on, from agnews/status lastMetricsSource: "validation" (the head's
+ * held-out rows) or the evaluated files' names; undefined when the server does not say.
+ */
+export function metricsSourceLabel(source: string | null | undefined): string | undefined {
+  if (!source) return undefined;
+  const evaluation = /^evaluation:\s*(.*)$/.exec(source);
+  if (!evaluation) return source;
+  const files = evaluation[1].split(',').map((f) => basename(f.trim())).filter((f) => f !== '');
+  return files.length ? files.join(', ') : 'evaluation';
+}
+
+/** Status bar text: model, head and its accuracy with what it was measured on ("91.9% (test.csv)"). */
 export function statusBarText(state: ServerState, status?: StatusResult, lastReport?: Report): StatusBarText {
   if (state === 'starting') return { text: '$(sync~spin) AgNews', tooltip: 'AgNews: starting the server…' };
   if (state === 'failed') return { text: '$(error) AgNews', tooltip: 'AgNews: the server failed to start. Click to show its output.' };
@@ -98,14 +110,16 @@ export function statusBarText(state: ServerState, status?: StatusResult, lastRep
   if (!status) return { text: '$(tag) AgNews', tooltip: 'AgNews server: running' };
   const head = status.headPath ? basename(status.headPath) : 'no head';
   const metrics = status.lastMetrics ?? lastReport;
-  const acc = metrics ? ` ${pct(metrics.accuracy)}` : '';
+  // The server's source describes its own lastMetrics only; a report the client kept has none.
+  const source = status.lastMetrics ? metricsSourceLabel(status.lastMetricsSource) : undefined;
+  const acc = metrics ? ` · ${pct(metrics.accuracy)}${source ? ` (${source})` : ''}` : '';
   const busy = status.training ? '$(loading~spin) ' : '$(tag) ';
   const text = `${busy}${status.modelName || basename(status.modelPath) || 'model'} · ${head}${acc}`;
   const tip = [
     `AgNews server — ${status.training ? 'training…' : 'ready'}`,
     `Model: ${status.modelName} (${status.modelPath})`,
     `Head: ${status.headPath ?? '(none)'}`,
-    metrics ? `Accuracy: ${pct(metrics.accuracy)} · macro F1 ${pct(metrics.macroF1)} on ${metrics.count}` : 'No metrics yet',
+    metrics ? `Accuracy: ${pct(metrics.accuracy)} · macro F1 ${pct(metrics.macroF1)} on ${metrics.count}${source ? ` ${source === 'validation' ? 'validation rows' : `rows of ${source}`}` : ''}` : 'No metrics yet',
     `Pooling: ${status.pooling} · max tokens ${status.maxTokens} · ${status.device} ${status.precision}`,
     'Click to show the report.',
   ].join('\n');
