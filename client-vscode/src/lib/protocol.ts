@@ -19,6 +19,8 @@ export interface InitializationOptions {
   maxTextBytes?: number;
   progressThrottleMs?: number;
   publishDiagnostics?: boolean;
+  /** Most code lenses (paragraph labels) per document; 0 turns them off on the server. */
+  maxInlineLabels?: number;
   /** Only over TCP: the content of the token file the server named at start. */
   token?: string;
 }
@@ -142,12 +144,55 @@ export interface StatusResult {
   labelNames: string[] | null;
 }
 
+export type LabelFolderUnit = 'document' | 'paragraph';
+export const LABEL_FOLDER_UNITS: readonly LabelFolderUnit[] = ['document', 'paragraph'];
+export type LabelFolderFormat = 'csv' | 'jsonl';
+export const LABEL_FOLDER_FORMATS: readonly LabelFolderFormat[] = ['csv', 'jsonl'];
+/** The server's include when a request names none. */
+export const DEFAULT_LABEL_FOLDER_INCLUDE = '**/*.{txt,md}';
+
+/** Globs are relative to folder: * and ? within a segment, ** across segments, {a,b} alternatives; exclude wins. */
+export interface LabelFolderParams {
+  /** A path or file: URI: a workspace folder or a folder inside one. */
+  folder: string;
+  /** Default: [DEFAULT_LABEL_FOLDER_INCLUDE]. */
+  include?: string[];
+  exclude?: string[];
+  /** Default "document". */
+  unit?: LabelFolderUnit;
+  /** Default: the output's extension (.csv, .jsonl). */
+  format?: LabelFolderFormat;
+  /** A path or file: URI of the file to write, inside a workspace folder; a relative path is taken in folder. */
+  output: string;
+  workDoneToken?: ProgressToken;
+}
+export interface SkippedFile { file: string; reason: string }
+/** Every class of the head, in its order; paragraphs is 0 with unit "document". */
+export interface LabelCount { label: string; documents: number; paragraphs: number }
+export interface LabelFolderResult {
+  folder: string;
+  /** The written file (null only from the command line without an output file). */
+  output: string | null;
+  format: LabelFolderFormat;
+  unit: LabelFolderUnit;
+  /** Files the globs matched: labelled + skipped. */
+  filesMatched: number;
+  filesLabeled: number;
+  rows: number;
+  skipped: number;
+  /** The first 100 skipped files (relative to folder) with the reason. */
+  skippedFiles: SkippedFile[];
+  labelCounts: LabelCount[];
+  seconds: number;
+}
+
 export interface EmbedParams { texts: string[]; pooling?: Pooling }
 export interface EmbedResult { modelName: string; fingerprint: string; pooling: string; dimension: number; vectors: number[][] }
 
 export const Methods = {
   classify: 'agnews/classify',
   labelDocument: 'agnews/labelDocument',
+  labelFolder: 'agnews/labelFolder',
   train: 'agnews/train',
   evaluate: 'agnews/evaluate',
   status: 'agnews/status',
