@@ -1,18 +1,18 @@
-// Writes package.json's `contributes.configuration` and the README's settings table from the settings table
-// (src/lib/settings.ts), the one place where settings are declared. Run: npm run generate-settings
+// Writes package.json's `contributes.configuration` and `activationEvents` and the README's settings table from the
+// settings table (src/lib/settings.ts), the one place where settings are declared. Run: npm run generate-settings
 import * as fs from 'fs';
 import * as path from 'path';
-import { withGeneratedConfiguration, withGeneratedSettingsTable } from '../src/lib/settingsDocs';
+import { withGeneratedManifest, withGeneratedSettingsTable } from '../src/lib/settingsDocs';
 
 // Compiled to out/scripts/, two folders below client-vscode/.
 const root = path.resolve(__dirname, '..', '..');
 const packageJson = path.join(root, 'package.json');
 const readme = path.join(root, 'README.md');
 
-const pkg = withGeneratedConfiguration(JSON.parse(fs.readFileSync(packageJson, 'utf8')));
+const pkg = withGeneratedManifest(JSON.parse(fs.readFileSync(packageJson, 'utf8')));
 fs.writeFileSync(packageJson, compactJson(pkg) + '\n');
 fs.writeFileSync(readme, withGeneratedSettingsTable(fs.readFileSync(readme, 'utf8')));
-console.log(`wrote ${path.relative(process.cwd(), packageJson)} (contributes.configuration) and ${path.relative(process.cwd(), readme)} (settings table)`);
+console.log(`wrote ${path.relative(process.cwd(), packageJson)} (activationEvents, contributes.configuration) and ${path.relative(process.cwd(), readme)} (settings table)`);
 
 /** JSON with two-space indents, but an object or array that fits in the line on one line (as package.json was written by hand). */
 function compactJson(value: unknown, indent = '', prefixLength = 0): string {

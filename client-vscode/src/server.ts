@@ -3,7 +3,7 @@
 import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as vscode from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import { CodeLensRequest, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import { currentSettings, pathContext } from './config';
 import { errorMessage, ServerState } from './lib/format';
 import { Methods, StatusResult } from './lib/protocol';
@@ -30,6 +30,9 @@ export class AgNewsServer implements vscode.Disposable {
       if (changed.length) {
         this.output.appendLine(`[client] settings changed (${changed.join(', ')}); restarting the server`);
         void this.restart();
+      } else if (e.affectsConfiguration(fullKey(SETTINGS.inlineLabels))) {
+        // Read by the lens middleware on each request: asking VS Code for the lenses again is all a change needs.
+        this.refreshCodeLenses();
       }
     }));
   }
@@ -81,6 +84,20 @@ export class AgNewsServer implements vscode.Disposable {
     }
     this.changed.fire();
     return this.status;
+  }
+
+  /** Makes VS Code ask for the inline labels of the visible editors again (a setting or the head changed). */
+  refreshCodeLenses(): void {
+    const c = this.client;
+    if (!c || this.currentState !== 'running') return;
+    const feature = c.getFeature(CodeLensRequest.method);
+    const fired = new Set<unknown>();
+    for (const editor of vscode.window.visibleTextEditors) {
+      const shape = feature.getProvider(editor.document);
+      if (!shape || fired.has(shape.onDidChangeCodeLensEmitter)) continue;
+      fired.add(shape.onDidChangeCodeLensEmitter);
+      shape.onDidChangeCodeLensEmitter.fire();
+    }
   }
 
   dispose(): void {
@@ -140,6 +157,10 @@ export class AgNewsServer implements vscode.Disposable {
       documentSelector: documentSelector(s.languages),
       initializationOptions,
       outputChannel: this.output,
+      middleware: {
+        // agnews.inlineLabels needs no restart: it is read on each lens request (VS Code re-asks after edits and on refresh).
+        provideCodeLenses: (document, token, next) => (currentSettings().inlineLabels ? next(document, token) : []),
+      },
       // We show our own message with the fix; the client's default would pop up its own.
       initializationFailedHandler: (error) => {
         this.output.appendLine(`[client] initialize failed: ${errorMessage(error)}`);

@@ -1,4 +1,4 @@
-// Read-only Markdown documents for the summaries Label Open Documents writes (kept in memory until closed).
+// Read-only Markdown documents for the summaries Label Open Documents and Label Folder write (kept in memory until closed).
 import * as vscode from 'vscode';
 
 const SCHEME = 'agnews-summary';

@@ -6,7 +6,10 @@ import { Methods } from '../src/lib/protocol';
 import {
   changedRestartKeys, needsRestart, readSettings, requestParamsFromSettings, RESTART_KEYS, SETTING_LIST, SETTINGS, toInitializationOptions,
 } from '../src/lib/settings';
-import { contributedConfiguration, README_TABLE_END, README_TABLE_START, settingsMarkdownTable, withGeneratedSettingsTable } from '../src/lib/settingsDocs';
+import { COMMAND_IDS } from '../src/lib/commands';
+import {
+  activationEvents, contributedConfiguration, README_TABLE_END, README_TABLE_START, settingsMarkdownTable, withGeneratedSettingsTable,
+} from '../src/lib/settingsDocs';
 
 const getter = (o: Record<string, unknown>) => (k: string) => o[k];
 // Compiled to out/test/: client-vscode is two folders up.
@@ -19,6 +22,7 @@ test('readSettings: defaults', () => {
   assert.equal(s.hoverUnit, 'paragraph');
   assert.equal(s.headKind, ''); // the server's default kind
   assert.equal(s.limit, 0);
+  assert.equal(s.inlineLabels, true);
 });
 
 test('readSettings: normalisation per type', () => {
@@ -35,6 +39,8 @@ test('readSettings: normalisation per type', () => {
   assert.equal(t.pooling, 'mean');
   assert.equal(t.modelPath, '/m');
   assert.equal(t.headPath, '');
+  assert.equal(readSettings(getter({ inlineLabels: false })).inlineLabels, false);
+  assert.equal(readSettings(getter({ inlineLabels: 'false' })).inlineLabels, true, 'only a boolean is read');
   // A value outside the enum reads as the default ("": the server's default).
   assert.equal(readSettings(getter({ 'train.headKind': 'forest' })).headKind, '');
   assert.equal(readSettings(getter({ 'train.pooling': 'max' })).pooling, '');
@@ -63,8 +69,9 @@ test('request params: train gets headKind, pooling, maxEpochs, limit; evaluate g
   assert.deepEqual(requestParamsFromSettings(Methods.evaluate, readSettings(getter({}))), {});
 });
 
-test('restart rule: initializationOptions and server start restart, request params never do', () => {
-  for (const spec of SETTING_LIST) assert.equal(needsRestart(spec), spec.goesTo.to !== 'requestParams', spec.key);
+test('restart rule: initializationOptions and server start restart, request params and client settings never do', () => {
+  for (const spec of SETTING_LIST) assert.equal(needsRestart(spec), spec.goesTo.to === 'serverStart' || spec.goesTo.to === 'initializationOptions', spec.key);
+  assert.ok(!RESTART_KEYS.includes('agnews.inlineLabels'), 'inline labels turn on and off without a restart');
   for (const k of ['agnews.server.path', 'agnews.languages', 'agnews.modelPath', 'agnews.headPath', 'agnews.dataFolder', 'agnews.maxTokens', 'agnews.hoverUnit'])
     assert.ok(RESTART_KEYS.includes(k), k);
   for (const k of ['agnews.train.headKind', 'agnews.train.pooling', 'agnews.train.maxEpochs', 'agnews.limit']) assert.ok(!RESTART_KEYS.includes(k), k);
@@ -91,6 +98,17 @@ test('package.json contributes.configuration is the one generated from the table
   assert.equal(properties['agnews.limit'].minimum, 0);
   assert.match(properties['agnews.modelPath'].markdownDescription, /restarts the server/);
   assert.doesNotMatch(properties['agnews.train.pooling'].markdownDescription, /restarts the server/);
+  assert.deepEqual(properties['agnews.inlineLabels'], { type: 'boolean', default: true, markdownDescription: SETTINGS.inlineLabels.description });
+});
+
+test('package.json activationEvents: the default languages and every command, not onStartupFinished (npm run generate-settings)', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(clientRoot, 'package.json'), 'utf8'));
+  assert.deepEqual(pkg.activationEvents, activationEvents(),
+    'package.json and the settings table or command ids disagree: run `npm run generate-settings -w client-vscode`');
+  const events = activationEvents();
+  assert.deepEqual(events.filter((e) => e.startsWith('onLanguage:')), ['onLanguage:plaintext', 'onLanguage:markdown']);
+  for (const id of Object.values(COMMAND_IDS)) assert.ok(events.includes(`onCommand:${id}`), id);
+  assert.ok(!events.includes('onStartupFinished') && !events.includes('*'));
 });
 
 test('README settings table is the one generated from the table (npm run generate-settings)', () => {
@@ -100,6 +118,7 @@ test('README settings table is the one generated from the table (npm run generat
   const table = settingsMarkdownTable();
   assert.match(table, /\| `agnews\.limit` \| `0` \| `agnews\/train` `limit`, `agnews\/evaluate` `limit` \| no \|/);
   assert.match(table, /\| `agnews\.modelPath` \| `""` \| `initializationOptions\.modelPath` \| yes \|/);
+  assert.match(table, /\| `agnews\.inlineLabels` \| `true` \| client only \| no \|/);
   assert.throws(() => withGeneratedSettingsTable('no markers'), /markers/);
   assert.equal(withGeneratedSettingsTable(`a\n${README_TABLE_START}\nold\n${README_TABLE_END}\nb`), `a\n${README_TABLE_START}\n${table}\n${README_TABLE_END}\nb`);
 });

@@ -4,6 +4,8 @@ import { ResponseError } from 'vscode-languageclient/node';
 import type { CommandContext, CommandHandler } from './context';
 import { classifyFile, classifySelection } from './classify';
 import { evaluate } from './evaluate';
+import { toggleInlineLabels } from './inlineLabels';
+import { labelFolder } from './labelFolder';
 import { labelOpenDocuments } from './labelOpenDocuments';
 import { selectModel } from './selectModel';
 import { trainHead } from './train';
@@ -15,6 +17,8 @@ const HANDLERS: { [K in CommandName]: CommandHandler } = {
   classifySelection,
   classifyFile,
   labelOpenDocuments,
+  labelFolder,
+  toggleInlineLabels,
   trainHead,
   evaluate,
   showReport: ({ reports }) => reports.show(),

@@ -27,6 +27,7 @@ export async function trainHead({ server, reports, output }: CommandContext, dat
   reports.setTraining(result, dataPaths.join(', '));
   output.appendLine(`[train] new head ${result.headPath}: validation accuracy ${pct(result.validation.accuracy)}, macro F1 ${result.validation.macroF1.toFixed(3)}`);
   await server.refreshStatus();
+  server.refreshCodeLenses(); // the inline labels come from the new head now
   const pick = await vscode.window.showInformationMessage(
     `AgNews: new head ${basename(result.headPath)} trained: validation accuracy ${pct(result.validation.accuracy)} (${result.trainCount} training examples).`, 'Show Report');
   if (pick === 'Show Report') await reports.show();

@@ -7,6 +7,8 @@ export const COMMAND_IDS = {
   classifySelection: 'agnews.classifySelection',
   classifyFile: 'agnews.classifyFile',
   labelOpenDocuments: 'agnews.labelOpenDocuments',
+  labelFolder: 'agnews.labelFolder',
+  toggleInlineLabels: 'agnews.toggleInlineLabels',
   trainHead: 'agnews.trainHead',
   evaluate: 'agnews.evaluateFile',
   showReport: 'agnews.showReport',

@@ -31,7 +31,9 @@ export type Destination =
   /** Sent once, in initialize's initializationOptions, under `name`. */
   | { to: 'initializationOptions'; name: keyof InitializationOptions }
   /** Sent with every request of the listed methods, in its params under the name given for that method. */
-  | { to: 'requestParams'; params: { [M in SettingRequest]?: keyof SettingRequestParams[M] } };
+  | { to: 'requestParams'; params: { [M in SettingRequest]?: keyof SettingRequestParams[M] } }
+  /** Read by the client only, when it is used (e.g. whether to show inline labels); never sent. */
+  | { to: 'client' };
 
 /** The value types; each has one normalisation rule (see `normalise`). */
 export type SettingType =
@@ -42,7 +44,9 @@ export type SettingType =
   /** A whole number >= 0; 0 means: the server's default. */
   | { type: 'count'; default: 0 }
   /** Distinct non-empty strings. */
-  | { type: 'stringList'; default: readonly string[] };
+  | { type: 'stringList'; default: readonly string[] }
+  /** true or false; anything else reads as the default. */
+  | { type: 'boolean'; default: boolean };
 
 export type SettingSpec = SettingType & {
   /** The key under `agnews.`. */
@@ -80,7 +84,7 @@ export const SETTINGS = {
   },
   languages: {
     key: 'languages', type: 'stringList', default: ['plaintext', 'markdown'], goesTo: { to: 'serverStart' },
-    description: 'Language ids in which the server hovers and labels (e.g. add `latex`, `restructuredtext`).',
+    description: 'Language ids in which the server hovers and labels (e.g. add `latex`, `restructuredtext`). The extension wakes up for plain text, Markdown or an AgNews command, then serves every language listed.',
   },
   headKind: {
     key: 'train.headKind', type: 'enum', values: ['', ...HEAD_KINDS], default: '', goesTo: { to: 'requestParams', params: { [Methods.train]: 'headKind' } },
@@ -94,6 +98,10 @@ export const SETTINGS = {
     key: 'train.maxEpochs', type: 'count', default: 0, goesTo: { to: 'requestParams', params: { [Methods.train]: 'maxEpochs' } },
     description: 'Maximum training epochs for **Train Head**. 0: the server\'s default.',
   },
+  inlineLabels: {
+    key: 'inlineLabels', type: 'boolean', default: true, goesTo: { to: 'client' },
+    description: 'Show each paragraph\'s label (e.g. `Sports 97%`) above it as a code lens, updated as you type. Also **AgNews: Toggle Inline Labels**.',
+  },
   limit: {
     key: 'limit', type: 'count', default: 0, goesTo: { to: 'requestParams', params: { [Methods.train]: 'limit', [Methods.evaluate]: 'limit' } },
     description: 'Use only the first N rows for **Train Head** and **Evaluate** (quick runs). 0: all rows.',
@@ -106,7 +114,8 @@ type ValueOf<S> =
   S extends { type: 'enum'; values: readonly (infer V)[] } ? V
     : S extends { type: 'count' } ? number
       : S extends { type: 'stringList' } ? string[]
-        : string;
+        : S extends { type: 'boolean' } ? boolean
+          : string;
 
 /** The normalised settings, one field per table entry. */
 export type AgNewsSettings = { -readonly [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> };
@@ -134,6 +143,8 @@ function normalise(spec: SettingSpec, raw: unknown): unknown {
       return Array.isArray(raw)
         ? [...new Set(raw.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim()))]
         : spec.default.slice();
+    case 'boolean':
+      return typeof raw === 'boolean' ? raw : spec.default;
   }
 }
 
@@ -176,7 +187,8 @@ export function requestParamsFromSettings<M extends SettingRequest>(method: M, s
 
 /**
  * A change needs a server restart exactly when the setting is read at start (binary, languages) or travels in
- * initializationOptions, which the server reads once; request params are read afresh by every request.
+ * initializationOptions, which the server reads once; request params are read afresh by every request, and client
+ * settings when the client uses them.
  */
 export function needsRestart(spec: SettingSpec): boolean {
   return spec.goesTo.to === 'serverStart' || spec.goesTo.to === 'initializationOptions';

@@ -1,10 +1,12 @@
-// package.json's `contributes.configuration` and the README's settings table, generated from the settings table
-// (src/lib/settings.ts) by `npm run generate-settings`; the unit tests check that both files match it. No `vscode` import.
-import { fullKey, needsRestart, SETTING_LIST, type SettingSpec } from './settings';
+// package.json's `contributes.configuration` and `activationEvents`, and the README's settings table, generated from the
+// settings table (src/lib/settings.ts) and the command ids by `npm run generate-settings`; the unit tests check that both
+// files match them. No `vscode` import.
+import { COMMAND_IDS } from './commands';
+import { fullKey, needsRestart, SETTING_LIST, SETTINGS, type SettingSpec } from './settings';
 
 /** A `contributes.configuration.properties` entry (JSON schema as VS Code reads it). */
 export interface ConfigurationProperty {
-  type: 'string' | 'number' | 'array';
+  type: 'string' | 'number' | 'array' | 'boolean';
   default: unknown;
   items?: { type: 'string' };
   enum?: readonly string[];
@@ -20,7 +22,8 @@ export function contributedConfiguration(): { title: string; properties: Record<
       spec.type === 'count' ? { type: 'number', default: spec.default, minimum: 0, markdownDescription: '' }
         : spec.type === 'stringList' ? { type: 'array', items: { type: 'string' }, default: [...spec.default], markdownDescription: '' }
           : spec.type === 'enum' ? { type: 'string', default: spec.default, enum: [...spec.values], markdownDescription: '' }
-            : { type: 'string', default: spec.default, markdownDescription: '' };
+            : spec.type === 'boolean' ? { type: 'boolean', default: spec.default, markdownDescription: '' }
+              : { type: 'string', default: spec.default, markdownDescription: '' };
     // Restart behaviour is part of what the user should know, so it is stated from the same rule the client follows.
     p.markdownDescription = spec.description + (needsRestart(spec) ? ' Changing it restarts the server.' : '');
     properties[fullKey(spec)] = p;
@@ -39,6 +42,7 @@ function destinationText(spec: SettingSpec): string {
   const d = spec.goesTo;
   if (d.to === 'serverStart') return 'server start';
   if (d.to === 'initializationOptions') return `\`initializationOptions.${d.name}\``;
+  if (d.to === 'client') return 'client only';
   return Object.entries(d.params).map(([method, name]) => `\`${method}\` \`${String(name)}\``).join(', ');
 }
 
@@ -49,9 +53,21 @@ export function settingsMarkdownTable(): string {
   return ['| Setting | Default | Sent as | Restart | Meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** package.json (parsed) with its `contributes.configuration` replaced by the generated one. */
-export function withGeneratedConfiguration<P extends { contributes?: Record<string, unknown> }>(pkg: P): P {
-  return { ...pkg, contributes: { ...pkg.contributes, configuration: contributedConfiguration() } };
+/**
+ * package.json's `activationEvents`: a document in a default language of `agnews.languages`, or any AgNews command.
+ * Not `onStartupFinished`: a window without such a document never starts the server (it loads a model). A language
+ * the user adds to the setting serves once the extension is active; activation events are static, so it cannot wake it.
+ */
+export function activationEvents(): string[] {
+  return [
+    ...SETTINGS.languages.default.map((language) => `onLanguage:${language}`),
+    ...Object.values(COMMAND_IDS).map((id) => `onCommand:${id}`),
+  ];
+}
+
+/** package.json (parsed) with its `activationEvents` and `contributes.configuration` replaced by the generated ones. */
+export function withGeneratedManifest<P extends { contributes?: Record<string, unknown> }>(pkg: P): P {
+  return { ...pkg, activationEvents: activationEvents(), contributes: { ...pkg.contributes, configuration: contributedConfiguration() } };
 }
 
 /** The README text with the part between the markers replaced by the generated table; throws without the markers. */
