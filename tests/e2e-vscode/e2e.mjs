@@ -1,6 +1,7 @@
 // UI tests of the AgNews extension in a real VS Code (code-server) driven by headless Chromium (playwright-core).
 // Started by run.sh, which provides: E2E_URL, E2E_WS, E2E_SETTINGS, E2E_SERVER_PATH, E2E_DATA_DIR, E2E_ARTIFACTS,
-// E2E_LOGS, E2E_PLAYWRIGHT (path to playwright-core), E2E_TRAIN_TIMEOUT_S.
+// E2E_LOGS, E2E_PLAYWRIGHT (path to playwright-core), E2E_TRAIN_TIMEOUT_S, E2E_BUNDLED (1: the server inside the
+// platform vsix, no agnews.server.path), E2E_MODEL_FOLDER (a small BERT checkpoint folder for Select Model).
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +17,8 @@ const SERVER_PATH = process.env.E2E_SERVER_PATH;
 const DATA_DIR = process.env.E2E_DATA_DIR;
 const TRAIN_TIMEOUT = Number(process.env.E2E_TRAIN_TIMEOUT_S || 150) * 1000;
 const ONLY = (process.env.E2E_ONLY || '').split(',').filter(Boolean);
+const BUNDLED = process.env.E2E_BUNDLED === '1';
+const MODEL_FOLDER = process.env.E2E_MODEL_FOLDER;
 
 const results = [];
 const t0 = Date.now();
@@ -32,6 +35,9 @@ async function waitFor(what, fn, timeoutMs, intervalMs = 500) {
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
 }
 
+/** Thrown by a step whose feature the server under test does not have: reported, not counted as a failure. */
+class StepSkipped extends Error {}
+
 async function step(name, fn) {
   const scenario = name === 'activation-and-failure-message' ? 'failure' : 'main';
   if (name === 'train-cancel' && process.env.E2E_SKIP_CANCEL === '1') return;
@@ -44,6 +50,11 @@ async function step(name, fn) {
     results.push({ scenario, name, ok: true, seconds: (Date.now() - s) / 1000 });
     log(`PASS ${name}`);
   } catch (e) {
+    if (e instanceof StepSkipped) {
+      results.push({ scenario, name, ok: true, skipped: e.message, seconds: (Date.now() - s) / 1000 });
+      log(`SKIP ${name}: ${e.message}`);
+      return;
+    }
     results.push({ scenario, name, ok: false, seconds: (Date.now() - s) / 1000, error: e.message });
     log(`FAIL ${name}: ${e.message}`);
     try { await page.screenshot({ path: path.join(ART, `fail-${name}.png`) }); } catch { /* ignore */ }
@@ -113,6 +124,35 @@ function checkActivation() {
   if (!/_doActivateExtension agnewslsp\.agnews-vscode/.test(text)) throw new Error(`activation not found in ${hostLog}`);
   log(`activation logged in ${hostLog}`);
 }
+/** The extension's output channel ("AgNews Server": the client's lines and the server's stderr), as logged so far. */
+function serverOutputLog() {
+  const logs = process.env.E2E_LOGS;
+  const files = logs ? findFiles(logs, (f) => /AgNews Server\.log$/.test(f)).sort() : [];
+  return files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}
+/** Types a path into VS Code's simple file dialog (code-server's open and save dialogs are a quick input) and accepts it. */
+async function acceptInFileDialog(file) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  // The dialog fills in its start folder asynchronously; wait for it, so it cannot overwrite the typed path.
+  await waitFor('the file dialog to show its folder', async () => /[/\\]|\.\w+$/.test(await input.inputValue()), 10000, 200);
+  await waitFor('the dialog to accept the typed path', async () => {
+    if (!(await input.isVisible())) return true;
+    if ((await input.inputValue()) !== file) { await input.fill(file); await sleep(700); }
+    if ((await input.inputValue()) !== file) return false;
+    await page.keyboard.press('Enter');
+    await sleep(1500);
+    if (!(await input.isVisible())) return true;
+    // A folder the dialog went into rather than picking: its OK button picks the folder it shows.
+    const ok = page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).first();
+    if (await ok.isVisible().catch(() => false)) { await ok.click(); await sleep(1000); }
+    return !(await input.isVisible());
+  }, 20000, 200);
+}
+/** The inline labels (code lenses) the active editor shows, e.g. ["Sports 97%"]. */
+async function lensTexts() {
+  return page.$$eval('.editor-group-container.active .monaco-editor .codelens-decoration', (els) => els.map((e) => e.textContent.replace(/\u00a0/g, ' ').trim()).filter(Boolean));
+}
 async function activeEditorText() {
   return page.$$eval('.editor-group-container.active .monaco-editor .view-line', (els) => els.map((e) => e.textContent.replace(/\u00a0/g, ' ')).join('\n'));
 }
@@ -127,6 +167,7 @@ log('workbench ready');
 
 await step('activation-and-failure-message', async () => {
   // settings.json has a server path that does not exist: the extension must activate, show a clear error and keep working.
+  await openFile('sports.txt'); // activation is lazy: a plain-text document wakes the extension
   const toast = await waitToast(/AgNews: .*(not found|failed to start|dotnet)/i, 60000);
   log(`error toast: ${toast}`);
   await waitFor('status bar item in error state', async () => /AgNews/.test(await statusText()), 10000);
@@ -145,9 +186,16 @@ await step('activation-and-failure-message', async () => {
 
 await step('activation-and-server-start', async () => {
   log(`agnews.server.path = ${SERVER_PATH}`);
+  // Lazy activation: an empty window does not start the server; opening a plain-text file does.
+  await openFile('sports.txt');
   const st = await waitFor('status bar shows the loaded model', async () => { const t = await statusText(); return /·/.test(t) ? t : undefined; }, 120000, 1000);
   checkActivation();
   log(`status bar: ${st}`);
+  if (BUNDLED) {
+    const started = serverOutputLog().split('\n').find((l) => /\[client\] agnews\.server\.path = ""/.test(l));
+    if (!started || !/\(bundled\)/.test(started)) throw new Error(`the server did not come from the extension's folder: ${started ?? 'no start line in the output'}`);
+    log(started.trim());
+  }
 });
 
 await step('hover', async () => {
@@ -180,6 +228,40 @@ await step('classify-selection', async () => {
   log(`toast: ${toast}`);
 });
 
+await step('classify-file', async () => {
+  await clearToasts();
+  await openFile('sports.txt');
+  await runCommand('AgNews: Classify File');
+  const toast = await waitToast(/AgNews: sports\.txt: Sports \(/, 30000);
+  log(`toast: ${toast}`);
+});
+
+await step('inline-labels', async () => {
+  await openFile('sports.txt');
+  const first = await waitFor('a label above the paragraph', async () => { const l = await lensTexts(); return l.some((t) => /^Sports \d+%$/.test(t)) ? l : undefined; }, 60000);
+  log(`labels: ${JSON.stringify(first)}`);
+  // A new paragraph typed at the end gets its own label once typing pauses (VS Code asks again after edits).
+  await page.locator('.monaco-editor .view-line', { hasText: /celebrated/ }).first().click();
+  await page.keyboard.press('Control+End');
+  const typingStarted = Date.now();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Shares of the bank fell on the stock market after it reported lower quarterly profit and cut its dividend.', { delay: 5 });
+  const typingMs = Date.now() - typingStarted;
+  await waitFor('the typed text in the editor', async () => /cut its dividend/.test(await activeEditorText()), 10000, 200);
+  const after = await waitFor('a Business label for the new paragraph', async () => { const l = await lensTexts(); return l.some((t) => /^Business \d+%$/.test(t)) && l.length > first.length ? l : undefined; }, 60000);
+  log(`labels after typing (typed in ${typingMs} ms): ${JSON.stringify(after)}`);
+  await page.screenshot({ path: path.join(ART, 'inline-labels.png') });
+  // Toggle Inline Labels: off hides them with no restart, on brings them back.
+  await runCommand('AgNews: Toggle Inline Labels');
+  await waitFor('no labels', async () => (await lensTexts()).length === 0, 15000, 300);
+  await runCommand('AgNews: Toggle Inline Labels');
+  await waitFor('the labels again', async () => (await lensTexts()).some((t) => /^Business \d+%$/.test(t)), 30000, 300);
+  if (/restarting the server/.test(serverOutputLog())) throw new Error('toggling inline labels restarted the server');
+  await runCommand('File: Revert File');
+  await waitFor('the file as it was', async () => !/cut its dividend/.test(await activeEditorText()), 10000, 200);
+});
+
 await step('label-open-documents', async () => {
   await openFile('business.md');
   await openFile('sports.txt');
@@ -191,6 +273,34 @@ await step('label-open-documents', async () => {
   }, 60000);
   log(`summary:\n${text.split('\n').filter((l) => l.startsWith('|')).join('\n')}`);
   await page.screenshot({ path: path.join(ART, 'label-open-documents.png') });
+});
+
+await step('label-folder', async () => {
+  await clearToasts();
+  const folder = path.join(WS, 'news');
+  const out = path.join(WS, 'news-labels.csv');
+  await runCommand('AgNews: Label Folder…');
+  await acceptInFileDialog(folder);
+  // The globs (the default is offered), then per paragraph, then the file to write.
+  const input = page.locator('.quick-input-widget input');
+  await waitFor('the globs input with the default', async () => (await input.inputValue()) === '**/*.{txt,md}', 10000, 200);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'One row per paragraph' }).first().click({ timeout: 10000 });
+  await acceptInFileDialog(out);
+  const outcome = await waitFor('the folder summary or an error', async () => {
+    const t = await activeEditorText();
+    if (/labels of a folder/.test(t)) return { summary: t };
+    const err = (await toastTexts()).find((x) => /AgNews: /.test(x) && /(unhandled method|method not found|-32601)/i.test(x));
+    return err ? { error: err } : undefined;
+  }, TRAIN_TIMEOUT, 500);
+  if (outcome.error) throw new StepSkipped(`the server has no agnews/labelFolder yet (${outcome.error})`);
+  log(`summary:\n${outcome.summary.split('\n').filter((l) => l.startsWith('|') || /labelled/.test(l)).join('\n')}`);
+  if (!/\*\*Sports\*\*/.test(outcome.summary) || !/\*\*Business\*\*/.test(outcome.summary)) throw new Error('the summary lacks Sports or Business');
+  if (!/too-short\.txt/.test(outcome.summary)) throw new Error('the summary does not list the skipped file');
+  const csv = fs.readFileSync(out, 'utf8');
+  log(`${out}: ${csv.trim().split('\n').length} lines; ${csv.split('\n')[0]}`);
+  if (!/game-report\.txt/.test(csv) || !/earnings\.md/.test(csv) || /notes\.log/.test(csv)) throw new Error(`unexpected CSV:\n${csv}`);
+  await page.screenshot({ path: path.join(ART, 'label-folder.png') });
 });
 
 await step('train-cancel', async () => {
@@ -222,7 +332,7 @@ await step('train-head', async () => {
   }, TRAIN_TIMEOUT, 500);
   log(`progress seen: ${sawPercent}`);
   log(`done: ${done}`);
-  const st = await waitFor('status bar with accuracy', async () => { const t = await statusText(); return /%/.test(t) ? t : undefined; }, 15000);
+  const st = await waitFor('status bar with accuracy on validation', async () => { const t = await statusText(); return /% \(validation\)/.test(t) ? t : undefined; }, 15000);
   log(`status bar: ${st}`);
 });
 
@@ -230,19 +340,7 @@ await step('evaluate-report', async () => {
   await clearToasts();
   await runCommand('AgNews: Evaluate');
   // code-server uses VS Code's simple file dialog (a quick input): type the file's path.
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10000 });
-  const file = path.join(DATA_DIR, 'test.csv');
-  // The dialog fills in its start folder asynchronously; wait for it, so it cannot overwrite the typed path.
-  await waitFor('the file dialog to show its folder', async () => (await input.inputValue()).endsWith('/'), 10000, 200);
-  await waitFor('the dialog to accept the typed path', async () => {
-    if (!(await input.isVisible())) return true;
-    if ((await input.inputValue()) !== file) { await input.fill(file); await sleep(700); }
-    if ((await input.inputValue()) !== file) return false;
-    await page.keyboard.press('Enter');
-    await sleep(1500);
-    return !(await input.isVisible());
-  }, 20000, 200);
+  await acceptInFileDialog(path.join(DATA_DIR, 'test.csv'));
   const frame = await waitFor('report webview with a confusion matrix', async () => {
     for (const f of page.frames()) {
       try { if (await f.locator('text=Confusion matrix').count()) return f; } catch { /* detached */ }
@@ -255,6 +353,24 @@ await step('evaluate-report', async () => {
   if (cells < 4) throw new Error(`heat map has ${cells} cells`);
   await sleep(500);
   await page.screenshot({ path: path.join(ART, 'report.png') });
+  const st = await waitFor('status bar with accuracy on test.csv', async () => { const t = await statusText(); return /% \(test\.csv\)/.test(t) ? t : undefined; }, 15000);
+  log(`status bar: ${st}`);
+});
+
+await step('select-model-restarts', async () => {
+  // agnews.modelPath is read at start: Select Model sets it, and the change restarts the server with it.
+  await clearToasts();
+  await runCommand('AgNews: Select Model');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Choose a model folder' }).first().click({ timeout: 10000 });
+  await acceptInFileDialog(MODEL_FOLDER);
+  const restart = await waitFor('the restart in the output', async () => serverOutputLog().split('\n').find((l) => /settings changed \(agnews\.modelPath\); restarting the server/.test(l)), 30000, 500);
+  log(restart.trim());
+  const init = await waitFor('a start with the new model', async () => serverOutputLog().split('\n').find((l) => l.includes('initializationOptions') && l.includes(MODEL_FOLDER)), 60000, 500);
+  log(init.trim());
+  // The status bar names the new model (a checkpoint folder is named after itself; the AG News head is not for it).
+  const modelName = path.basename(MODEL_FOLDER);
+  const st = await waitFor('the status bar with the new model', async () => { const t = await statusText(); return t.includes(`${modelName} ·`) ? t : undefined; }, 120000, 1000);
+  log(`status bar: ${st}`);
 });
 
 function findFiles(dir, pred, out = []) {

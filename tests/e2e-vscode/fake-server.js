@@ -133,7 +133,7 @@ async function handle(msg) {
     state.clientProgress = !!(params.capabilities && params.capabilities.window && params.capabilities.window.workDoneProgress);
     state.headPath = state.opts.headPath || null;
     log('initialize', JSON.stringify(state.opts));
-    return reply(id, { capabilities: { hoverProvider: true, textDocumentSync: 1, executeCommandProvider: { commands: ['agnews.classify', 'agnews.labelDocument', 'agnews.train', 'agnews.evaluate', 'agnews.status'] } },
+    return reply(id, { capabilities: { hoverProvider: true, codeLensProvider: { resolveProvider: false }, textDocumentSync: 1, executeCommandProvider: { commands: ['agnews.classify', 'agnews.labelDocument', 'agnews.train', 'agnews.evaluate', 'agnews.status'] } },
       serverInfo: { name: 'agnews-fake', version: '0.0.0' } });
   }
   if (method === 'exit') process.exit(state.shutdown ? 0 : 1);
@@ -158,6 +158,16 @@ async function handle(msg) {
       const lines = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1])
         .map(([l, v]) => `${l.padEnd(9)} ${'█'.repeat(Math.round(v * 10)).padEnd(10, '░')} ${(v * 100).toFixed(1)}%`);
       return reply(id, { contents: { kind: 'markdown', value: `**${p.label}**\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`` } });
+    }
+    case 'textDocument/codeLens': {
+      // As the real server: one text-only lens per paragraph, on its first line.
+      const text = docs.get(params.textDocument.uri) || '';
+      return reply(id, paragraphs(text).filter((p) => (p.text.match(/\w/g) || []).length >= 3).map((p) => {
+        const c = classify(p.text);
+        const line = p.range.start.line;
+        return { range: { start: { line, character: 0 }, end: { line, character: 0 } },
+          command: { title: `${c.label} ${Math.round(c.probabilities[c.label] * 100)}%`, command: '' } };
+      }));
     }
     case 'workspace/executeCommand': return handle({ id, method: String(params.command).replace('agnews.', 'agnews/'), params: (params.arguments || [])[0] || {} });
     case 'agnews/classify': {
