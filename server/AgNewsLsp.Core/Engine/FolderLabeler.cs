@@ -105,9 +105,17 @@ public static class FolderLabeler
         {
             await using var text = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
             summary = await LabelAsync(engine, request, writerFor(text), progress, ct,
-                leaveOut: path => path == output || AtomicFile.IsTempFileOf(path, output));
+                leaveOut: path => IsOutput(path, output));
         }, cancellationToken);
         return summary! with { OutputPath = output };
+    }
+
+    /// <summary>True when a file found in the walk is the output or its temp file (the folder may be named through a link).</summary>
+    private static bool IsOutput(string path, string output)
+    {
+        var candidate = Path.Combine(Path.GetDirectoryName(output)!, Path.GetFileName(path));
+        if (candidate != output && !AtomicFile.IsTempFileOf(candidate, output)) return false;
+        return InputFiles.RealPath(Path.GetDirectoryName(path)!) is { } folder && folder == InputFiles.RealPath(Path.GetDirectoryName(output)!);
     }
 
     /// <summary>Labels the folder into <paramref name="writer"/>.</summary>
