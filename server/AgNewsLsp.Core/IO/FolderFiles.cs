@@ -7,8 +7,8 @@ namespace AgNewsLsp;
 public sealed record FolderFile(string RelativePath, string FullPath, string? SkipReason = null);
 
 /// <summary>
-/// Walks a folder and its subfolders for the files that match globs, one folder's listing in memory at a time, in
-/// ordinal order of the relative path (the same order on every run and machine, so two outputs can be compared).
+/// Walks a folder and its subfolders for the files that match globs, holding only the listings of the folders on the
+/// path now walked (not the tree), in ordinal order of the relative path (the same order on every run and machine, so two outputs can be compared).
 /// Symbolic links to folders are not followed (a link can loop, or lead anywhere); a symbolic link to a file is read
 /// only when the file it names lies inside the folder, so that a link cannot make the walk read beyond what it was given.
 /// </summary>
