@@ -15,22 +15,33 @@ public static class DocumentLabeler
 
     public static bool HasEnoughText(string text) => text.Count(char.IsLetterOrDigit) >= MinimumWordCharacters;
 
-    public static DocumentLabels Label(ILabelingEngine engine, string document, TextUnit unit, CancellationToken cancellationToken = default)
+    public static DocumentLabels Label(ILabelingEngine engine, string document, TextUnit unit, CancellationToken cancellationToken = default) =>
+        LabelMany(engine, [document], unit, cancellationToken)[0];
+
+    /// <summary>Several documents (and their paragraphs or lines) in one encoder call, which batches them by length.</summary>
+    public static IReadOnlyList<DocumentLabels> LabelMany(ILabelingEngine engine, IReadOnlyList<string> documents, TextUnit unit,
+        CancellationToken cancellationToken = default)
     {
-        var blocks = unit switch
+        var texts = new List<string>();
+        var plans = new List<(TextBlock[] Blocks, int First, bool WholeDocument)>(documents.Count);
+        foreach (var document in documents)
         {
-            TextUnit.Paragraph => Paragraphs.Split(document),
-            TextUnit.Line => Paragraphs.Lines(document),
-            _ => [],
-        };
-        var labelled = blocks.Where(b => HasEnoughText(b.Text)).ToArray();
-        bool wholeDocument = HasEnoughText(document);
-        var texts = labelled.Select(b => b.Text).ToList();
-        if (wholeDocument) texts.Add(document);
-        var predictions = engine.Classify(texts, cancellationToken);
-        return new DocumentLabels(
-            wholeDocument ? predictions[^1] : null,
-            labelled.Select((b, i) => new LabeledBlock(b, predictions[i])).ToArray());
+            var blocks = unit switch
+            {
+                TextUnit.Paragraph => Paragraphs.Split(document),
+                TextUnit.Line => Paragraphs.Lines(document),
+                _ => [],
+            };
+            var labelled = blocks.Where(b => HasEnoughText(b.Text)).ToArray();
+            bool wholeDocument = HasEnoughText(document);
+            plans.Add((labelled, texts.Count, wholeDocument));
+            texts.AddRange(labelled.Select(b => b.Text));
+            if (wholeDocument) texts.Add(document);
+        }
+        var predictions = texts.Count == 0 ? [] : engine.Classify(texts, cancellationToken);
+        return plans.Select(plan => new DocumentLabels(
+            plan.WholeDocument ? predictions[plan.First + plan.Blocks.Length] : null,
+            plan.Blocks.Select((b, i) => new LabeledBlock(b, predictions[plan.First + i])).ToArray())).ToList();
     }
 
     /// <summary>"Sports 97.1%, World 1.5%, ..." in descending probability.</summary>

@@ -187,9 +187,13 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         if (missing.Count > 0)
         {
             var toEncode = missing.Select(i => texts[i]).ToArray();
-            var encoded = _encoder.Encode(toEncode, [head.File.Pooling], null, cancellationToken);
             var lexical = head.Head.LexicalRows(toEncode); // n-grams are counted here, not on the torch thread
-            var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(encoded.ByPooling[head.File.Pooling], lexical), TorchPriority.InteractiveNested);
+            // Encoder and head in one torch-thread item: during training it waits for one yield point, not two.
+            var (encoded, probabilities) = TorchThread.Shared.Run(() =>
+            {
+                var features = _encoder.Encode(toEncode, [head.File.Pooling], null, cancellationToken);
+                return (features, head.Head.PredictProbabilities(features.ByPooling[head.File.Pooling], lexical));
+            }, TorchPriority.InteractiveNested, cancellationToken);
             for (var k = 0; k < missing.Count; k++)
             {
                 result[missing[k]] = ToPrediction(probabilities[k], head.File.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);

@@ -78,7 +78,7 @@ public sealed class TextEncoder : IDisposable
             int size = Math.Clamp(BatchTokenBudget / Math.Max(width, 1), 1, MaxBatchSize);
             var batchIndexes = order.Skip(done).Take(size).ToArray();
             var batch = batchIndexes.Select(i => encoded[i]).ToArray();
-            // A background batch lets a waiting hover run between its layers; an interactive one may run inside one.
+            // A background batch lets a waiting hover run inside it, between layers; an interactive one may run so.
             var results = priority == TorchPriority.Background
                 ? TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, TorchThread.Shared.YieldToInteractive), priority, cancellationToken)
                 : TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, null), TorchPriority.InteractiveNested, cancellationToken);
@@ -91,14 +91,14 @@ public sealed class TextEncoder : IDisposable
         return new EncodedFeatures(byPooling, encoded.Select(e => e.Truncated).ToArray(), encoded.Select(e => e.TokenCount).ToArray());
     }
 
-    private Dictionary<Pooling, float[][]> Forward(IReadOnlyList<EncodedText> batch, IReadOnlyList<Pooling> poolings, int clsLayers, Action? betweenLayers)
+    private Dictionary<Pooling, float[][]> Forward(IReadOnlyList<EncodedText> batch, IReadOnlyList<Pooling> poolings, int clsLayers, Action? yieldPoint)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (ids, mask, width) = Tokenizer.Pad(batch);
         var idTensor = tensor(ids, [batch.Count, width]);
         var maskTensor = tensor(mask, [batch.Count, width]);
-        using var output = Model.Forward(idTensor, maskTensor, clsLayers, betweenLayers);
+        using var output = Model.Forward(idTensor, maskTensor, clsLayers, yieldPoint);
         var result = new Dictionary<Pooling, float[][]>();
         foreach (var pooling in poolings)
         {

@@ -6,16 +6,24 @@ namespace AgNewsLsp;
 /// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write) =>
+        WriteAsync(path, (stream, _) => { write(stream); return Task.CompletedTask; }, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// As <see cref="Write"/>, for writers that await: when <paramref name="write"/> throws or is cancelled, the temp
+    /// file is deleted and the target is left as it was.
+    /// </summary>
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{TempSuffix}");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                write(stream);
+                await write(stream, cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
@@ -24,6 +32,18 @@ public static class AtomicFile
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    private const string TempSuffix = ".tmp";
+
+    /// <summary>True when <paramref name="path"/> is a temp file that a write of <paramref name="target"/> makes beside it.</summary>
+    public static bool IsTempFileOf(string path, string target)
+    {
+        var (full, fullTarget) = (Path.GetFullPath(path), Path.GetFullPath(target));
+        var name = Path.GetFileName(full);
+        return Path.GetDirectoryName(full) == Path.GetDirectoryName(fullTarget)
+               && name.StartsWith($".{Path.GetFileName(fullTarget)}.", StringComparison.Ordinal)
+               && name.EndsWith(TempSuffix, StringComparison.Ordinal);
     }
 
     public static void WriteAllText(string path, string text) =>

@@ -147,9 +147,13 @@ public sealed class BertLayer : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor attend)
+    public override Tensor forward(Tensor hidden, Tensor attend) => Forward(hidden, attend, null);
+
+    /// <param name="yieldPoint">Called between the attention and the feed-forward block, where other work may run.</param>
+    public Tensor Forward(Tensor hidden, Tensor attend, Action? yieldPoint)
     {
         using var attended = attention.forward(hidden, attend);
+        yieldPoint?.Invoke();
         using var expanded = intermediate.forward(attended);
         return output.forward(expanded, attended);
     }
@@ -168,7 +172,8 @@ public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor attend) => Run(hidden, attend, _ => { });
 
     /// <summary>Runs every layer; <paramref name="onLayer"/> sees each layer's output (e.g. to keep its [CLS] row).</summary>
-    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer, Action? betweenLayers = null)
+    /// <param name="yieldPoint">Called inside and between layers, where other work may run (see <see cref="BertLayer.Forward"/>).</param>
+    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer, Action? yieldPoint = null)
     {
         var current = hidden;
         for (int i = 0; i < layer.Count; i++)
@@ -177,13 +182,13 @@ public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
             // One dispose scope per layer: intermediates otherwise pile up until the batch ends.
             using (NewDisposeScope())
             {
-                next = layer[i].forward(current, attend);
+                next = layer[i].Forward(current, attend, yieldPoint);
                 onLayer((i, next));
                 next.MoveToOuterDisposeScope();
             }
             if (!ReferenceEquals(current, hidden)) current.Dispose();
             current = next;
-            if (i + 1 < layer.Count) betweenLayers?.Invoke();
+            if (i + 1 < layer.Count) yieldPoint?.Invoke();
         }
         return current;
     }
@@ -274,8 +279,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>Full forward pass, keeping the [CLS] rows of the last <paramref name="clsLayers"/> layers.</summary>
-    /// <param name="betweenLayers">Called after each layer, outside its tensors' scope (a point where other work may run).</param>
-    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? betweenLayers = null)
+    /// <param name="yieldPoint">Called inside and between layers: points where other work may run.</param>
+    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null)
     {
         using var attend = attention_mask.to(ScalarType.Bool).view(attention_mask.shape[0], 1, 1, attention_mask.shape[1]);
         using var embedded = embeddings.forward(input_ids);
@@ -284,7 +289,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
         var last = encoder.Run(embedded, attend, step =>
         {
             if (step.Index >= firstKept) layerCls.Add(step.Output.select(1, 0).clone().MoveToOuterDisposeScope());
-        }, betweenLayers);
+        }, yieldPoint);
         var pooled = pooler.forward(last);
         return new BertModelOutput(last, pooled, layerCls);
     }

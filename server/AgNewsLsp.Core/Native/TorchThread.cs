@@ -7,8 +7,8 @@ public enum TorchPriority
     Interactive,
     /// <summary>
     /// Interactive work that may also run inside a background item, between two of its steps (a background encoder
-    /// batch offers one after each layer): it must leave no tensor behind, returning managed data only, because any
-    /// tensor it moves outward lands in the background item's dispose scope.
+    /// batch offers such a point after each layer's attention and after each layer): it must leave no tensor behind,
+    /// returning managed data only, because any tensor it moves outward lands in the background item's dispose scope.
     /// </summary>
     InteractiveNested,
     /// <summary>Long work cut into batches or epochs: feature extraction, head training.</summary>

@@ -32,6 +32,10 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         Usage:
           agnews classify TEXT... | -          label a text (- reads standard input)
           agnews label FILE... [--paragraphs]  label files, or each paragraph of them
+          agnews label DIR --recursive --format csv|jsonl [--out FILE] [--include GLOB]... [--exclude GLOB]... [--paragraphs]
+                                               label a folder's files (--include default: {FileGlobs.DefaultInclude}) into
+                                               a CSV or JSONL file (written whole or not at all), else onto stdout; a
+                                               binary, too large or too short file is skipped with its reason
           agnews train --data DIR|FILE... [--head-kind hybrid|linear|mlp] [--pooling P] [--max-epochs N] [--seed N]
                        [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
                                                --data may repeat; a folder means its train* files; a text in
@@ -67,7 +71,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             return args[0] switch
             {
                 "classify" => await ClassifyAsync(Parse(args[1..]), cancellationToken),
-                "label" => await LabelAsync(Parse(args[1..], flags: ["paragraphs"]), cancellationToken),
+                "label" => await LabelAsync(Parse(args[1..], ["include", "exclude", "format", "out"], ["paragraphs", "recursive"]), cancellationToken),
                 "train" => await TrainAsync(Parse(args[1..], ["data", "max-epochs", "epochs", "seed", "limit", "out", "validation-fraction", "head-kind", "pooling"], ["skip-bad-rows"]), cancellationToken),
                 "evaluate" => await EvaluateAsync(Parse(args[1..], ["data", "limit"], ["skip-bad-rows"]), cancellationToken),
                 "model" when args.Length > 1 && args[1] == "info" => await ModelInfoAsync(Parse(args[2..]), cancellationToken),
@@ -173,9 +177,15 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
 
     private async Task<int> LabelAsync(CliArguments a, CancellationToken ct)
     {
+        if (a.Flag("recursive")) return await LabelFolderAsync(a, ct);
         if (a.Positionals.Count == 0) throw new UsageException("label needs one or more files.");
+        if (new[] { "include", "exclude", "format", "out" }.FirstOrDefault(a.Flag) is { } folderOption)
+            throw new UsageException($"--{folderOption} is for labelling a folder: agnews label DIR --recursive ...");
         foreach (var file in a.Positionals)
+        {
+            if (InputFiles.KindOf(file) == FileKind.Directory) throw new UsageException($"{file} is a folder; label its files with --recursive.");
             InputFiles.EnsureRegularFile(file);
+        }
         using var engine = await OpenEngineAsync(a, ct);
         var unit = a.Flag("paragraphs") ? TextUnit.Paragraph : TextUnit.Document;
         var results = new List<object>();
@@ -204,6 +214,61 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         }
         if (a.Flag("json")) WriteJson(results);
         return Ok;
+    }
+
+    /// <summary>
+    /// label DIR --recursive: the folder's rows as CSV or JSONL into --out (written atomically) or onto stdout, through
+    /// the same <see cref="FolderLabeler"/> as agnews/labelFolder; then the summary, on stdout when the rows went to a
+    /// file, else on stderr.
+    /// </summary>
+    private async Task<int> LabelFolderAsync(CliArguments a, CancellationToken ct)
+    {
+        if (a.Positionals.Count != 1) throw new UsageException("label --recursive needs one folder.");
+        var folder = a.Positionals[0];
+        FileGlobs globs;
+        FolderOutputFormat format;
+        try
+        {
+            globs = new FileGlobs(a.Values("include"), a.Values("exclude"));
+            format = a.Value("out") is null && a.Value("format") is null
+                ? throw new ArgumentException("label --recursive needs --format csv|jsonl (or --out FILE.csv|FILE.jsonl)")
+                : FolderOutputFormats.Parse(a.Value("format"), a.Value("out"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message + (e.Message.EndsWith('.') ? "" : "."));
+        }
+        if (InputFiles.KindOf(folder) != FileKind.Directory) throw new DirectoryNotFoundException($"No such folder: {folder}");
+        var request = new FolderLabelRequest(folder, globs, a.Flag("paragraphs") ? TextUnit.Paragraph : TextUnit.Document)
+        {
+            MaxFileBytes = engineOptions.MaxTextBytes,
+        };
+        using var engine = await OpenEngineAsync(a, ct);
+        var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
+        var output = a.Value("out");
+        var summary = output is null
+            ? await FolderLabeler.LabelAsync(engine, request, FolderRowWriters.For(format, stdout), progress, ct)
+            : await FolderLabeler.LabelToFileAsync(engine, request, output, w => FolderRowWriters.For(format, w), progress, ct);
+        progress?.Done();
+        var result = LabelFolderResult.From(summary, format);
+        var summaryTo = output is null ? stderr : stdout;
+        if (a.Flag("json")) summaryTo.WriteLine(JsonSerializer.Serialize(result, Json));
+        else if (output is not null || !a.Flag("quiet")) WriteFolderSummary(summaryTo, result);
+        return Ok;
+    }
+
+    private static void WriteFolderSummary(TextWriter to, LabelFolderResult r)
+    {
+        to.WriteLine($"Labelled {r.FilesLabeled} of {r.FilesMatched} files in {r.Folder} ({r.Unit}s) in {r.Seconds:F1} s: " +
+                     $"{r.Rows} rows{(r.Output is null ? "" : $" written to {r.Output}")}, {r.Skipped} files skipped.");
+        var paragraphs = r.Unit == "paragraph";
+        var width = Math.Max("label".Length, r.LabelCounts.Select(c => c.Label.Length).DefaultIfEmpty(0).Max());
+        to.WriteLine($"  {"label".PadRight(width)}  {"documents",9}{(paragraphs ? $"  {"paragraphs",10}" : "")}");
+        foreach (var c in r.LabelCounts)
+            to.WriteLine($"  {c.Label.PadRight(width)}  {c.Documents,9}{(paragraphs ? $"  {c.Paragraphs,10}" : "")}");
+        if (r.Skipped == 0) return;
+        to.WriteLine(r.Skipped > r.SkippedFiles.Count ? $"Skipped (the first {r.SkippedFiles.Count}):" : "Skipped:");
+        foreach (var f in r.SkippedFiles) to.WriteLine($"  {f.File}\t{f.Reason}");
     }
 
     private static string Preview(string text)

@@ -16,6 +16,9 @@ namespace AgNewsLsp.Server.Hosting;
 /// </summary>
 public static class ServerHost
 {
+    /// <summary>Pool threads ready without delay: room for a training run, label requests and hovers waiting at once.</summary>
+    private const int MinPoolThreads = 32;
+
     public static string Usage => $"""
         usage: agnews serve [--stdio | --port N] [options]
         {OptionTable.Usage(OptionScope.Host)}
@@ -38,6 +41,11 @@ public static class ServerHost
     {
         ArgumentNullException.ThrowIfNull(engineFactory);
         if (args.Length > 0 && args[0] == "serve") args = args[1..];
+        // Requests wait for the torch thread on a pool thread each (the engine's API is synchronous), and a training
+        // run holds one for as long as it runs; with the pool's default minimum (the core count) a hover would wait
+        // for the pool to grow. Threads above the minimum are still made only when needed.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, MinPoolThreads), io);
         if (args.Any(a => a is "--help" or "-h" or "-?"))
         {
             Console.Error.WriteLine(Usage);

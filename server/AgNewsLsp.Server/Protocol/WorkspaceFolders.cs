@@ -39,6 +39,15 @@ public sealed class WorkspaceFolders
         return false;
     }
 
+    /// <summary>True when the folder is a workspace folder or lies inside one.</summary>
+    public bool ContainsFolder(string path)
+    {
+        if (InputFiles.RealPath(path) is not { } real) return false;
+        foreach (var folder in Folders)
+            if (InputFiles.RealPath(folder) == real || InputFiles.IsUnder(real, folder)) return true;
+        return false;
+    }
+
     private static string? ToLocalPath(string uriOrPath)
     {
         if (string.IsNullOrWhiteSpace(uriOrPath)) return null;

@@ -125,3 +125,44 @@ public sealed record StatusResult(
 public sealed record EmbedParams(string[]? Texts = null, string? Pooling = null);
 
 public sealed record EmbedResult(string ModelName, string Fingerprint, Pooling Pooling, int Dimension, IReadOnlyList<float[]> Vectors);
+
+/// <summary>
+/// agnews/labelFolder params. folder and output are paths or file: URIs inside a workspace folder; a relative output
+/// is taken in the folder. include defaults to **/*.{txt,md}; unit to "document"; format to the output's extension.
+/// </summary>
+public sealed record LabelFolderParams(
+    string? Folder = null,
+    string[]? Include = null,
+    string[]? Exclude = null,
+    string? Unit = null,
+    string? Format = null,
+    string? Output = null,
+    JsonElement? WorkDoneToken = null);
+
+public sealed record SkippedFileDto(string File, string Reason);
+
+public sealed record LabelCountDto(string Label, int Documents, int Paragraphs);
+
+/// <summary>
+/// A folder's labelling, for a summary table: files found, labelled, skipped (the first 100 named with the reason),
+/// and per label how many documents and paragraphs got it. output is null when the rows went to standard output.
+/// </summary>
+public sealed record LabelFolderResult(
+    string Folder,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Output,
+    string Format,
+    string Unit,
+    int FilesMatched,
+    int FilesLabeled,
+    long Rows,
+    int Skipped,
+    IReadOnlyList<SkippedFileDto> SkippedFiles,
+    IReadOnlyList<LabelCountDto> LabelCounts,
+    double Seconds)
+{
+    public static LabelFolderResult From(FolderSummary s, FolderOutputFormat format) => new(
+        s.Folder, s.OutputPath, format.Name(), AgNewsLsp.Settings.SettingNames.Name(s.Unit), s.FilesMatched, s.FilesLabeled, s.Rows,
+        s.Skipped, s.SkippedFiles.Select(f => new SkippedFileDto(f.File, f.Reason)).ToList(),
+        s.LabelCounts.Select(c => new LabelCountDto(c.Label, c.Documents, c.Paragraphs)).ToList(),
+        Math.Round(s.Elapsed.TotalSeconds, 3));
+}

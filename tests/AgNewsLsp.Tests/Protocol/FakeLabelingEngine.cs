@@ -32,9 +32,22 @@ public sealed class FakeLabelingEngine : ILabelingEngine
     public EngineStatus Status => new("fake-minilm", "/models/fake", "/heads/fake.head", Pooling.Mean, "cpu", Precision.Fp32, 128, "/cache", 3,
         Volatile.Read(ref training) == 1, lastMetrics);
 
+    /// <summary>When set, Classify signals <see cref="ClassifyStarted"/> and waits on it (cancellably) before it answers.</summary>
+    public ManualResetEventSlim? HoldClassify { get; set; }
+    public TaskCompletionSource ClassifyStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Classify sleeps this long on each call (so that a long run can be watched).</summary>
+    public TimeSpan ClassifyDelay { get; set; }
+
     public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref ClassifyCalls);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (HoldClassify is { } hold)
+        {
+            ClassifyStarted.TrySetResult();
+            hold.Wait(cancellationToken);
+        }
+        if (ClassifyDelay > TimeSpan.Zero) cancellationToken.WaitHandle.WaitOne(ClassifyDelay);
         cancellationToken.ThrowIfCancellationRequested();
         return texts.Select(LabelOf).ToList();
     }

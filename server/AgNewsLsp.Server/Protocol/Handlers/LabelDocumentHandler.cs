@@ -20,12 +20,7 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
 
     public override async Task<LabelDocumentResult> HandleAsync(LabelDocumentParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        var perParagraph = request.Unit?.ToLowerInvariant() switch
-        {
-            null or "document" => false,
-            "paragraph" => true,
-            _ => throw ProtocolErrors.InvalidParams($"agnews/labelDocument: unit must be \"document\" or \"paragraph\", not \"{request.Unit}\""),
-        };
+        var perParagraph = ParseUnit(request.Unit, Method) == TextUnit.Paragraph;
         var open = context.Documents.Get(request.Uri);
         var document = open ?? await ReadFromDiskAsync(request.Uri, context, cancellationToken);
         context.CheckText(document.Text, $"document {request.Uri}");
@@ -43,6 +38,14 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
             await context.LabelsInPlace.PublishAsync(open, labels.Blocks.Select(b => (open.RangeOf(b.Block.Start, b.Block.End), b.Prediction)).ToList());
         return new LabelDocumentResult(request.Uri, PredictionDto.From(labels.Document!), labelled);
     }
+
+    /// <summary>A request's unit: "document" (the default) or "paragraph"; anything else is -32602.</summary>
+    internal static TextUnit ParseUnit(string? unit, string method) => unit?.ToLowerInvariant() switch
+    {
+        null or "document" => TextUnit.Document,
+        "paragraph" => TextUnit.Paragraph,
+        _ => throw ProtocolErrors.InvalidParams($"{method}: unit must be \"document\" or \"paragraph\", not \"{unit}\""),
+    };
 
     private static async Task<TextDocument> ReadFromDiskAsync(string uriText, RequestContext context, CancellationToken cancellationToken)
     {
