@@ -3,11 +3,20 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyParams, COMMAND_IDS, commandErrorMessage, progressIncrement } from '../src/lib/commands';
+import { SERVER_COMMANDS } from '../src/lib/protocol';
 
 test('every command id is contributed in package.json, and nothing else', () => {
   const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
   const contributed = (pkg.contributes.commands as { command: string }[]).map((c) => c.command).sort();
   assert.deepEqual(contributed, Object.values(COMMAND_IDS).sort());
+});
+
+test('no client command takes the id of a command the server advertises (the language client registers those)', () => {
+  const protocol = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'docs', 'protocol.md'), 'utf8');
+  const advertised = /executeCommandProvider: \{ commands: \[([^\]]*)\]/.exec(protocol);
+  assert.ok(advertised, 'docs/protocol.md names the executeCommandProvider commands');
+  assert.deepEqual(JSON.parse(`[${advertised[1]}]`), [...SERVER_COMMANDS]);
+  for (const id of Object.values(COMMAND_IDS)) assert.ok(!SERVER_COMMANDS.includes(id), id);
 });
 
 test('classifyParams: hover unit at the cursor, one text, or several', () => {

@@ -7,7 +7,7 @@ export const COMMAND_IDS = {
   classifySelection: 'agnews.classifySelection',
   classifyFile: 'agnews.classifyFile',
   labelOpenDocuments: 'agnews.labelOpenDocuments',
-  labelFolder: 'agnews.labelFolder',
+  labelFolder: 'agnews.labelFolderToFile',
   toggleInlineLabels: 'agnews.toggleInlineLabels',
   trainHead: 'agnews.trainHead',
   evaluate: 'agnews.evaluateFile',

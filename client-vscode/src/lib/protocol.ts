@@ -199,6 +199,12 @@ export const Methods = {
   embed: 'agnews/embed',
 } as const;
 
+/**
+ * The commands the server advertises in executeCommandProvider (docs/protocol.md, Lifecycle). vscode-languageclient
+ * registers each as a VS Code command when it starts, so a client command with one of these ids would make the start fail.
+ */
+export const SERVER_COMMANDS: readonly string[] = ['agnews.classify', 'agnews.evaluate', 'agnews.labelDocument', 'agnews.labelFolder', 'agnews.status', 'agnews.train'];
+
 export const ErrorCodes = {
   busy: -32001,
   notInitialized: -32002,
