@@ -133,20 +133,24 @@ function serverOutputLog() {
 /** Types a path into VS Code's simple file dialog (code-server's open and save dialogs are a quick input) and accepts it. */
 async function acceptInFileDialog(file) {
   const input = page.locator('.quick-input-widget input');
+  const title = page.locator('.quick-input-widget .quick-input-title');
   await input.waitFor({ state: 'visible', timeout: 10000 });
   // The dialog fills in its start folder asynchronously; wait for it, so it cannot overwrite the typed path.
   await waitFor('the file dialog to show its folder', async () => /[/\\]|\.\w+$/.test(await input.inputValue()), 10000, 200);
+  const dialogTitle = await title.innerText().catch(() => '');
+  // Closed, or replaced by the command's next question (another quick input with another title).
+  const accepted = async () => !(await input.isVisible()) || (await title.innerText().catch(() => '')) !== dialogTitle;
   await waitFor('the dialog to accept the typed path', async () => {
-    if (!(await input.isVisible())) return true;
+    if (await accepted()) return true;
     if ((await input.inputValue()) !== file) { await input.fill(file); await sleep(700); }
     if ((await input.inputValue()) !== file) return false;
     await page.keyboard.press('Enter');
     await sleep(1500);
-    if (!(await input.isVisible())) return true;
+    if (await accepted()) return true;
     // A folder the dialog went into rather than picking: its OK button picks the folder it shows.
     const ok = page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).first();
     if (await ok.isVisible().catch(() => false)) { await ok.click(); await sleep(1000); }
-    return !(await input.isVisible());
+    return accepted();
   }, 20000, 200);
 }
 /** The inline labels (code lenses) the active editor shows, e.g. ["Sports 97%"]. */
@@ -258,7 +262,13 @@ await step('inline-labels', async () => {
   await runCommand('AgNews: Toggle Inline Labels');
   await waitFor('the labels again', async () => (await lensTexts()).some((t) => /^Business \d+%$/.test(t)), 30000, 300);
   if (/restarting the server/.test(serverOutputLog())) throw new Error('toggling inline labels restarted the server');
-  await runCommand('File: Revert File');
+  // Back to the file as it was (auto save may have written the typed paragraph): delete from the first new line on.
+  await page.locator('.monaco-editor .view-line', { hasText: /dividend/ }).first().click();
+  await page.keyboard.press('Control+End');
+  for (let i = 0; i < 2; i++) await page.keyboard.press('Shift+ArrowUp');
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.press('Delete');
+  await page.keyboard.press('Control+S');
   await waitFor('the file as it was', async () => !/cut its dividend/.test(await activeEditorText()), 10000, 200);
 });
 
