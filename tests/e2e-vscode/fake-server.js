@@ -186,8 +186,9 @@ async function handle(msg) {
       return reply(id, res);
     }
     case 'agnews/status':
-      return reply(id, { modelName: 'fake-minilm', modelPath: state.opts.modelPath || '(embedded fake)', headPath: state.headPath, pooling: state.opts.pooling || 'mean',
-        device: 'cpu', precision: 'fp32', maxTokens: state.opts.maxTokens || 256, cacheDirectory: os.tmpdir(), cachedFeatureFiles: 0, training: state.training, lastMetrics: state.lastMetrics });
+      return reply(id, { modelName: state.opts.modelPath ? path.basename(state.opts.modelPath) : 'fake-minilm', modelPath: state.opts.modelPath || '(embedded fake)', headPath: state.headPath, pooling: state.opts.pooling || 'mean',
+        device: 'cpu', precision: 'fp32', maxTokens: state.opts.maxTokens || 256, cacheDirectory: os.tmpdir(), cachedFeatureFiles: 0, training: state.training, lastMetrics: state.lastMetrics,
+        lastMetricsSource: state.lastMetricsSource ?? null });
     case 'agnews/train': {
       if (state.training) return fail(id, -32001, 'training already running');
       const file = params.dataPath && dataFile(params.dataPath, 'train.csv');
@@ -207,6 +208,7 @@ async function handle(msg) {
         });
         state.headPath = result.headPath;
         state.lastMetrics = result.validation;
+        state.lastMetricsSource = 'validation';
         return reply(id, result);
       } catch (e) {
         return fail(id, e.code || -32603, e.message);
@@ -218,6 +220,7 @@ async function handle(msg) {
       try {
         const r = await withProgress(id, params, 'Evaluating', 6, () => report(readCsv(file, params.limit || 0)));
         state.lastMetrics = r;
+        state.lastMetricsSource = `evaluation: ${path.basename(file)}`;
         return reply(id, r);
       } catch (e) { return fail(id, e.code || -32603, e.message); }
     }
