@@ -212,7 +212,8 @@ public static class OptionTable
             var shown = value switch
             {
                 null => "",
-                bool b when row.IsFlag => "",
+                bool when row.IsFlag => "",
+                bool b => b ? "true" : "false",
                 Pooling p => p.Name(),
                 HeadKind k => k.Name(),
                 TextUnit u => u.ToString().ToLowerInvariant(),

@@ -22,6 +22,17 @@ public sealed class TrainedEngineFixture : IDisposable
         FirstTraining = Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: TrainRows), null, CancellationToken.None).GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// For a test that loads or trains another head: disposing puts the fixture's head back, also when the test
+    /// fails, so that the tests after it see the head they expect.
+    /// </summary>
+    public IDisposable RestoresHead() => new Restore(() => Engine.UseHead(HeadPath));
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
     public void Dispose()
     {
         Engine.Dispose();

@@ -32,6 +32,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
     [Fact]
     public async Task Status_says_what_its_metrics_measured_the_validation_rows_or_an_evaluated_file()
     {
+        using var restoreHead = fixture.RestoresHead();
         Engine.UseHead(fixture.HeadPath);
         Assert.Null(Engine.Status.LastMetricsData); // the head's own validation report
         using var folder = new TempFolder();
@@ -40,12 +41,12 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         await Engine.EvaluateAsync(new EvaluateRequest([sample]), null, CancellationToken.None);
         Assert.Equal("sample-test.csv", Engine.Status.LastMetricsData);
         Assert.Equal(120, Engine.Status.LastMetrics!.Count);
-        Engine.UseHead(fixture.HeadPath);
     }
 
     [Fact]
     public void A_text_classified_again_comes_from_the_heads_prediction_cache_and_a_new_head_starts_afresh()
     {
+        using var restoreHead = fixture.RestoresHead();
         Engine.UseHead(fixture.HeadPath);
         const string text = "The central bank raised interest rates again to fight inflation this quarter.";
         var first = Engine.Classify([text, "A second, different paragraph about football."]);
@@ -60,6 +61,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
     [Fact]
     public void Same_seed_and_data_give_the_same_head()
     {
+        using var restoreHead = fixture.RestoresHead();
         using var folder = new TempFolder();
         var a = Path.Combine(folder.Path, "a.json");
         var b = Path.Combine(folder.Path, "b.json");
@@ -70,18 +72,16 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         Assert.Equal(ha.History.Length, hb.History.Length);
         foreach (var (name, tensor) in ha.Tensors)
             Assert.Equal(tensor.Data, hb.Tensors[name].Data);
-        // Put the fixture's head back for the other tests.
-        Engine.UseHead(fixture.HeadPath);
     }
 
     [Fact]
     public async Task Training_progress_rises_across_its_stages()
     {
+        using var restoreHead = fixture.RestoresHead();
         using var folder = new TempFolder();
         var overall = new List<double>();
         var progress = new InlineProgress<WorkProgress>(p => { if (p.OverallPercent is { } o) overall.Add(o); });
         await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 700, OutputHeadPath: Path.Combine(folder.Path, "p.json")), progress, CancellationToken.None);
-        Engine.UseHead(fixture.HeadPath);
         Assert.NotEmpty(overall);
         Assert.Equal(overall.OrderBy(x => x), overall); // never goes back when a new stage starts
         Assert.True(overall[^1] > 90, $"ends at {overall[^1]}");
@@ -106,6 +106,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
     [Fact]
     public async Task A_second_training_run_while_one_runs_is_refused_and_classify_keeps_answering()
     {
+        using var restoreHead = fixture.RestoresHead();
         using var started = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         using var folder = new TempFolder();
@@ -130,7 +131,6 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
             await first;
         }
         Assert.False(Engine.Status.Training);
-        Engine.UseHead(fixture.HeadPath);
     }
 
     [Fact]
