@@ -143,6 +143,6 @@ if [ -z "$CHANGED" ]; then echo "PASS main/extension-folder-unchanged"
 else echo "FAIL main/extension-folder-unchanged: written after install: $CHANGED"; FAIL=1; fi
 node -e '
 const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-for (const x of r) console.log(`${x.ok ? "PASS" : "FAIL"} ${x.scenario}/${x.name} (${x.seconds.toFixed(1)} s)${x.ok ? "" : ": " + x.error}`);' "$ART/results.json" || true
+for (const x of r) console.log(`${x.skipped ? "SKIP" : x.ok ? "PASS" : "FAIL"} ${x.scenario}/${x.name} (${x.seconds.toFixed(1)} s)${x.skipped ? ": " + x.skipped : x.ok ? "" : ": " + x.error}`);' "$ART/results.json" || true
 echo "[e2e] artefacts: $ART"
 exit $FAIL
