@@ -367,6 +367,26 @@ await step('evaluate-report', async () => {
   log(`status bar: ${st}`);
 });
 
+await step('restart-server-and-show-report', async () => {
+  // Restart Server: a new server process starts and the status bar comes back; Show Report reopens the last report.
+  await clearToasts();
+  const runningBefore = serverOutputLog().split('\n').filter((l) => /\[client\] server running/.test(l)).length;
+  await runCommand('AgNews: Restart Server');
+  await waitFor('the restart in the output', async () => serverOutputLog().includes('[client] restarting the server'), 30000, 500);
+  await waitFor('the server running again', async () => serverOutputLog().split('\n').filter((l) => /\[client\] server running/.test(l)).length > runningBefore, 120000, 500);
+  const st = await waitFor('the status bar with the model again', async () => { const t = await statusText(); return /·/.test(t) ? t : undefined; }, 120000, 1000);
+  log(`status bar after restart: ${st}`);
+  await runCommand('View: Close All Editors').catch(() => undefined);
+  await runCommand('AgNews: Show Report');
+  await waitFor('the report webview again', async () => {
+    for (const f of page.frames()) {
+      try { if (await f.locator('text=Confusion matrix').count()) return true; } catch { /* detached */ }
+    }
+    return undefined;
+  }, 30000, 500);
+  await page.screenshot({ path: path.join(ART, 'restart-and-report.png') });
+});
+
 await step('select-model-restarts', async () => {
   // agnews.modelPath is read at start: Select Model sets it, and the change restarts the server with it.
   await clearToasts();
