@@ -24,7 +24,7 @@ public sealed class LabelsInPlace(RequestContext context)
 
     /// <summary>The paragraphs of an open document that get a label: enough text, not too long, at most the limit.</summary>
     public static IReadOnlyList<TextSpan> Labelled(TextDocument document, RequestContext context) =>
-        TextUnits.Paragraphs(document)
+        TextUnits.ParagraphsInOrder(document)
             .Where(p => DocumentLabeler.HasEnoughText(p.Text) && InputLimits.TextProblem(p.Text, "paragraph", context.Options.MaxTextBytes) is null)
             .Take(context.Options.MaxInlineLabels)
             .ToList();

@@ -23,6 +23,24 @@ public static class TextUnits
         return span is { } s ? new TextSpan(s.Start, s.End, document.Text[s.Start..s.End]) : null;
     }
 
+    /// <summary>
+    /// The paragraphs in order, found one after another through the line index: a caller that takes the first few
+    /// pays for those, not for the whole document (the same paragraphs as <see cref="Paragraphs"/>).
+    /// </summary>
+    public static IEnumerable<TextSpan> ParagraphsInOrder(TextDocument document)
+    {
+        for (var line = 0; line < document.LineCount;)
+        {
+            if (document.ParagraphAt(line) is not { } p)
+            {
+                line++;
+                continue;
+            }
+            yield return new TextSpan(p.Start, p.End, document.Text[p.Start..p.End]);
+            line = p.LastLine + 1;
+        }
+    }
+
     /// <summary>All paragraphs of the document in order.</summary>
     public static IReadOnlyList<TextSpan> Paragraphs(TextDocument document) =>
         AgNewsLsp.Text.Paragraphs.Split(document.Text).Select(ToSpan).ToList();
