@@ -175,6 +175,9 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     private static string ShellWord(string word) =>
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 
+    /// <summary>Up to this many texts to encode run as one torch-thread item (see <see cref="Classify"/>).</summary>
+    private const int FewTexts = 8;
+
     public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         var head = RequireHead();
@@ -188,12 +191,18 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         {
             var toEncode = missing.Select(i => texts[i]).ToArray();
             var lexical = head.Head.LexicalRows(toEncode); // n-grams are counted here, not on the torch thread
-            // Encoder and head in one torch-thread item: during training it waits for one yield point, not two.
-            var (encoded, probabilities) = TorchThread.Shared.Run(() =>
+            // Encode then predict: on the torch thread, each step an item of its own (Encode makes one per batch),
+            // or run inline when already there.
+            (EncodedFeatures Features, float[][] Probabilities) Run()
             {
                 var features = _encoder.Encode(toEncode, [head.File.Pooling], null, cancellationToken);
-                return (features, head.Head.PredictProbabilities(features.ByPooling[head.File.Pooling], lexical));
-            }, TorchPriority.InteractiveNested, cancellationToken);
+                var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features.ByPooling[head.File.Pooling], lexical),
+                    TorchPriority.InteractiveNested, cancellationToken);
+                return (features, probabilities);
+            }
+            // A few texts (a hover): all of it as one torch-thread item, so during training it waits for one yield
+            // point, not two. Many (a document's CodeLens): an item per batch, so hovers get in between.
+            var (encoded, probabilities) = toEncode.Length <= FewTexts ? TorchThread.Shared.Run(Run, TorchPriority.InteractiveNested, cancellationToken) : Run();
             for (var k = 0; k < missing.Count; k++)
             {
                 result[missing[k]] = ToPrediction(probabilities[k], head.File.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);
