@@ -115,9 +115,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     {
         try
         {
-            var fromEnvironment = OptionTable.FromEnvironment(new ServerOptions(),
-                OptionTable.ProcessEnvironment().Where(e => OptionTable.Rows.Any(r => r.Spec.Scope == OptionScope.Engine &&
-                    string.Equals(r.EnvironmentVariable, e.Key, StringComparison.OrdinalIgnoreCase))).ToDictionary());
+            var fromEnvironment = OptionTable.FromEnvironment(new ServerOptions(), OptionTable.ProcessEnvironment(), OptionScope.Engine);
             var (options, remaining) = OptionTable.TakeFromArguments(fromEnvironment, args, OptionScope.Engine);
             if (remaining.Length > 0 && remaining[0] == "serve")
                 throw new UsageException("serve takes its options after it: agnews serve [--stdio | --port N] [--model-path P] ...");

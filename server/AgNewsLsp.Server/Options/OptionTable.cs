@@ -120,10 +120,10 @@ public static class OptionTable
         return copy;
     }
 
-    /// <summary>Environment variables AGNEWS_&lt;NAME&gt; (any case) of every scope.</summary>
-    public static ServerOptions FromEnvironment(ServerOptions options, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Environment variables AGNEWS_&lt;NAME&gt; (any case) of <paramref name="scopes"/>, or of every scope when none is named.</summary>
+    public static ServerOptions FromEnvironment(ServerOptions options, IReadOnlyDictionary<string, string> environment, params OptionScope[] scopes)
     {
-        foreach (var row in Rows)
+        foreach (var row in Rows.Where(r => scopes.Length == 0 || scopes.Contains(r.Spec.Scope)))
             foreach (var (key, value) in environment)
                 if (string.Equals(key, row.EnvironmentVariable, StringComparison.OrdinalIgnoreCase))
                     options = With(options, row, value);
