@@ -7,8 +7,16 @@ public static class CpuInfo
 
     public static bool IsAmd => Info.Value.Vendor == "AuthenticAMD";
 
-    /// <summary>bf16 matmuls in hardware (AVX-512 BF16 or AMX): bf16 inference is then 1.5-4x fp32.</summary>
-    public static bool HasBf16 => Info.Value.Flags.Contains("avx512_bf16") || Info.Value.Flags.Contains("amx_bf16");
+    /// <summary>bf16 matmuls faster than fp32 on this processor (<see cref="Bf16BeatsFp32"/>).</summary>
+    public static bool PrefersBf16 => Bf16BeatsFp32(Info.Value.Vendor, Info.Value.Flags);
+
+    /// <summary>
+    /// Whether oneDNN's bf16 kernels beat fp32 here: with AMX tiles (amx_bf16), or on AMD's AVX-512 BF16 (Zen 4 and 5).
+    /// Intel's AVX-512 BF16 without AMX (a virtual machine that hides AMX, say) is not enough: there bf16 encoded at
+    /// about half fp32's rate and answered single texts more slowly (README, Benchmarks), so fp32 is the better default.
+    /// </summary>
+    public static bool Bf16BeatsFp32(string vendor, IReadOnlySet<string> flags) =>
+        flags.Contains("amx_bf16") || (vendor == "AuthenticAMD" && flags.Contains("avx512_bf16"));
 
     private static (string, HashSet<string>) Read()
     {

@@ -13,8 +13,8 @@ public enum Precision
 
 public static class Precisions
 {
-    /// <summary>What "auto" (or nothing) means: bf16 where the CPU computes it in hardware, else fp32.</summary>
-    public static Precision Default => Native.CpuInfo.HasBf16 ? Precision.Bf16 : Precision.Fp32;
+    /// <summary>What "auto" (or nothing) means: bf16 where the CPU computes it faster than fp32, else fp32.</summary>
+    public static Precision Default => Native.CpuInfo.PrefersBf16 ? Precision.Bf16 : Precision.Fp32;
 
     public static string Name(this Precision precision) => SettingNames.Name(precision);
 

@@ -37,7 +37,7 @@ public sealed record ServerOptions
     [Option("longer texts are truncated", Scope = OptionScope.Engine, Hint = "N", Min = EngineSettings.MinMaxTokens, FromClient = true)]
     public int MaxTokens { get; init; } = EngineSettings.DefaultMaxTokens;
 
-    [Option("auto (bf16 where the CPU has bf16 instructions, else fp32), fp32, bf16", Scope = OptionScope.Engine, Hint = "P")]
+    [Option("auto (bf16 where the CPU runs it faster than fp32: AMX, or AMD with AVX-512 BF16; else fp32), fp32, bf16", Scope = OptionScope.Engine, Hint = "P")]
     public Precision? Precision { get; init; }
 
     [Option("libtorch threads (1 to the number of cores)", Scope = OptionScope.Engine, Hint = "N", Min = 1, MaxIsCoreCount = true)]
