@@ -200,9 +200,11 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
                     TorchPriority.InteractiveNested, cancellationToken);
                 return (features, probabilities);
             }
-            // A few texts (a hover): all of it as one torch-thread item, so during training it waits for one yield
-            // point, not two. Many (a document's CodeLens): an item per batch, so hovers get in between.
-            var (encoded, probabilities) = toEncode.Length <= FewTexts ? TorchThread.Shared.Run(Run, TorchPriority.InteractiveNested, cancellationToken) : Run();
+            // A few texts (a hover): all of it as one torch-thread item on one core, so during training it waits for
+            // one yield point, not two. Many (a document's CodeLens): an item per batch, so hovers get in between.
+            var (encoded, probabilities) = toEncode.Length <= FewTexts
+                ? TorchThread.Shared.Run(() => TorchThread.Shared.SingleThreaded(Run), TorchPriority.InteractiveNested, cancellationToken)
+                : Run();
             for (var k = 0; k < missing.Count; k++)
             {
                 result[missing[k]] = ToPrediction(probabilities[k], head.File.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);

@@ -1,3 +1,5 @@
+using TorchSharp;
+
 namespace AgNewsLsp.Native;
 
 /// <summary>Which queue a piece of libtorch work waits in.</summary>
@@ -7,7 +9,7 @@ public enum TorchPriority
     Interactive,
     /// <summary>
     /// Interactive work that may also run inside a background item, between two of its steps (a background encoder
-    /// batch offers such a point after each layer's attention and after each layer): it must leave no tensor behind,
+    /// batch offers such points inside and after each layer, see BertLayer.Forward): it must leave no tensor behind,
     /// returning managed data only, because any tensor it moves outward lands in the background item's dispose scope.
     /// </summary>
     InteractiveNested,
@@ -106,6 +108,28 @@ public sealed class TorchThread
 
     public void Run(Action work, TorchPriority priority, CancellationToken cancellationToken = default) =>
         Run(() => { work(); return true; }, priority, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with libtorch limited to one thread, then restores the thread count; call it on this
+    /// thread. For a few short texts (a hover): their matmuls are too small to gain from a second core, and each op's
+    /// fork and join would wait for a core that the server's other threads (or the editor) may hold at that moment,
+    /// which is where a hover's slow tail came from (README, Benchmarks).
+    /// </summary>
+    public T SingleThreaded<T>(Func<T> work)
+    {
+        if (!IsCurrent) throw new InvalidOperationException("SingleThreaded runs on the torch thread");
+        var threads = torch.get_num_threads();
+        if (threads == 1) return work();
+        torch.set_num_threads(1);
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+    }
 
     private void Enqueue(Action item, TorchPriority priority)
     {

@@ -21,6 +21,34 @@ public class TorchThreadTests
     }
 
     [Fact]
+    public void Single_threaded_work_sees_one_libtorch_thread_and_the_count_comes_back_after_it()
+    {
+        TorchRuntime.EnsureInitialized();
+        var t = TorchThread.Shared;
+        var (afterThrow, inside, after) = t.Run(() =>
+        {
+            var configured = TorchSharp.torch.get_num_threads();
+            TorchSharp.torch.set_num_threads(2); // as on a two-core machine, whatever this one has
+            try
+            {
+                var seen = 0;
+                Assert.Throws<InvalidDataException>(() => t.SingleThreaded<int>(() => throw new InvalidDataException("bad")));
+                var restoredAfterThrow = TorchSharp.torch.get_num_threads();
+                t.SingleThreaded(() => seen = TorchSharp.torch.get_num_threads());
+                return (restoredAfterThrow, seen, TorchSharp.torch.get_num_threads());
+            }
+            finally
+            {
+                TorchSharp.torch.set_num_threads(configured);
+            }
+        }, TorchPriority.Interactive);
+        Assert.Equal(2, afterThrow);
+        Assert.Equal(1, inside);
+        Assert.Equal(2, after);
+        Assert.Throws<InvalidOperationException>(() => t.SingleThreaded(() => 0)); // not from another thread
+    }
+
+    [Fact]
     public void Exceptions_reach_the_caller_as_they_were()
     {
         var e = Assert.Throws<InvalidDataException>(() => TorchThread.Shared.Run<int>(() => throw new InvalidDataException("bad"), TorchPriority.Interactive));
