@@ -200,10 +200,12 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
                     TorchPriority.InteractiveNested, cancellationToken);
                 return (features, probabilities);
             }
-            // A few texts (a hover): all of it as one torch-thread item on one core, so during training it waits for
-            // one yield point, not two. Many (a document's CodeLens): an item per batch, so hovers get in between.
+            // A few texts (a hover): all of it as one torch-thread item, so during training it waits for one yield
+            // point, not two; a single text on one core. Many (a document's CodeLens): an item per batch, so hovers
+            // get in between.
+            Func<(EncodedFeatures, float[][])> few = toEncode.Length == 1 ? () => TorchThread.Shared.SingleThreaded(Run) : Run;
             var (encoded, probabilities) = toEncode.Length <= FewTexts
-                ? TorchThread.Shared.Run(() => TorchThread.Shared.SingleThreaded(Run), TorchPriority.InteractiveNested, cancellationToken)
+                ? TorchThread.Shared.Run(few, TorchPriority.InteractiveNested, cancellationToken)
                 : Run();
             for (var k = 0; k < missing.Count; k++)
             {

@@ -111,7 +111,7 @@ public sealed class TorchThread
 
     /// <summary>
     /// Runs <paramref name="work"/> with libtorch limited to one thread, then restores the thread count; call it on this
-    /// thread. For a few short texts (a hover): their matmuls are too small to gain from a second core, and each op's
+    /// thread. For one short text (a hover): its matmuls are too small to gain from a second core, and each op's
     /// fork and join would wait for a core that the server's other threads (or the editor) may hold at that moment,
     /// which is where a hover's slow tail came from (README, Benchmarks).
     /// </summary>
