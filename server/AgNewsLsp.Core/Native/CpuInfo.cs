@@ -5,7 +5,9 @@ public static class CpuInfo
 {
     private static readonly Lazy<(string Vendor, HashSet<string> Flags)> Info = new(Read);
 
-    public static bool IsAmd => Info.Value.Vendor == "AuthenticAMD";
+    private const string AmdVendor = "AuthenticAMD";
+
+    public static bool IsAmd => Info.Value.Vendor == AmdVendor;
 
     /// <summary>bf16 matmuls faster than fp32 on this processor (<see cref="Bf16BeatsFp32"/>).</summary>
     public static bool PrefersBf16 => Bf16BeatsFp32(Info.Value.Vendor, Info.Value.Flags);
@@ -16,7 +18,7 @@ public static class CpuInfo
     /// about half fp32's rate and answered single texts more slowly (README, Benchmarks), so fp32 is the better default.
     /// </summary>
     public static bool Bf16BeatsFp32(string vendor, IReadOnlySet<string> flags) =>
-        flags.Contains("amx_bf16") || (vendor == "AuthenticAMD" && flags.Contains("avx512_bf16"));
+        flags.Contains("amx_bf16") || (vendor == AmdVendor && flags.Contains("avx512_bf16"));
 
     private static (string, HashSet<string>) Read()
     {
