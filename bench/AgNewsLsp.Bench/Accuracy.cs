@@ -55,6 +55,7 @@ public sealed partial class BenchRun
             Model = model,
             HeadPath = Path.Combine(_headsDir, $"{model ?? "minilm"}-features-only.head.json"),
             Threads = options.Threads,
+            Precision = options.FeaturePrecision,
         });
         if (model is null) _miniLm = engine; else _arctic = engine;
         return engine;
@@ -189,6 +190,18 @@ public sealed partial class BenchRun
                          "the rows measured instead: MiniLM mlp vs hybrid, and mlp on both encoders' features joined.");
         _featureSets.Remove($"{ArcticModel}/{Pooling.Cls.Name()}");
         SectionTime(section, clock, "ArcticXs and joined candidates");
+    }
+
+    /// <summary>MiniLM's cls-last4 joined with the token mean (one encoder pass, two poolings) under the hybrid head.</summary>
+    private async Task AccuracyJoinedPoolingsAsync()
+    {
+        const string section = "1 accuracy";
+        var clock = Stopwatch.StartNew();
+        var (train, test) = (TrainSplit, TestSplit);
+        var last4 = await FeaturesAsync(null, Pooling.ClsLast4);
+        var mean = await FeaturesAsync(null, Pooling.Mean);
+        Candidate(section, "MiniLM cls-last4 + mean joined, hybrid", Join(last4.Train, mean.Train), train, Join(last4.Test, mean.Test), test, HeadKind.Hybrid);
+        SectionTime(section, clock, "joined poolings");
     }
 
     private static float[][] Join(float[][] a, float[][] b) =>

@@ -22,7 +22,8 @@ public sealed class TokenStates
     public long Bytes => States.Sum(s => (long)s.Length * sizeof(ushort));
     public int Count => Lengths.Length;
 
-    public static TokenStates Encode(TextEncoder encoder, IReadOnlyList<string> texts, int maxTokens)
+    /// <param name="layers">Keep the hidden states after this many encoder layers; null: the last layer's output.</param>
+    public static TokenStates Encode(TextEncoder encoder, IReadOnlyList<string> texts, int maxTokens, int? layers = null)
     {
         var encoded = encoder.Tokenizer.EncodeBatch(texts, maxTokens);
         int hidden = encoder.HiddenSize;
@@ -40,8 +41,12 @@ public sealed class TokenStates
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 var (ids, mask, w) = encoder.Tokenizer.Pad(batch.Select(i => encoded[i]).ToArray());
-                using var output = encoder.Model.Forward(tensor(ids, [batch.Length, w]), tensor(mask, [batch.Length, w]), 0);
-                var flat = output.LastHiddenState.to(ScalarType.Float32).contiguous().data<float>().ToArray();
+                using var idTensor = tensor(ids, [batch.Length, w]);
+                using var maskTensor = tensor(mask, [batch.Length, w]);
+                using var layerStates = layers is { } count
+                    ? encoder.Model.HiddenStates(idTensor, maskTensor, count)
+                    : encoder.Model.forward(idTensor, maskTensor);
+                var flat = layerStates.to(ScalarType.Float32).contiguous().data<float>().ToArray();
                 for (int r = 0; r < batch.Length; r++)
                 {
                     int length = encoded[batch[r]].Length;

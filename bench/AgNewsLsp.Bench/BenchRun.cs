@@ -80,6 +80,8 @@ public sealed partial class BenchRun(BenchOptions options, Report report)
             if (Want("accuracy")) await AccuracyAsync();
             if (Want("curve")) await LearningCurveAsync();
             if (Want("attention")) await AttentionAsync();
+            if (Want("toplayer")) await TopLayerAsync();
+            if (Want("poolings")) await AccuracyJoinedPoolingsAsync();
             if (Want("arctic")) await AccuracyArcticAsync();
         }
         finally

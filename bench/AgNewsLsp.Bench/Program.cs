@@ -70,7 +70,12 @@ public sealed record BenchOptions
     public AgNewsLsp.Settings.HeadKind[]? MiniLmHeads { get; init; }
     /// <summary>Another run's JSON to take the curve's all-rows point from (a run split across processes).</summary>
     public string? CurveAllFrom { get; init; }
-    public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "training", "bf16", "throughput", "latency", "bertbase", "process"];
+    /// <summary>Epochs and layer learning rate of the trained-top-layer head; null: 3 and 5e-5.</summary>
+    public int? TopLayerEpochs { get; init; }
+    /// <summary>The feature engines' precision for the accuracy sections; null: the engine default.</summary>
+    public AgNewsLsp.Settings.Precision? FeaturePrecision { get; init; }
+    public double[]? TopLayerRates { get; init; }
+    public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "toplayer", "poolings", "training", "bf16", "throughput", "latency", "bertbase", "process"];
 
     public const string Usage = """
         Usage: dotnet run --project bench/AgNewsLsp.Bench -c Release -- [options]
@@ -82,12 +87,14 @@ public sealed record BenchOptions
           --threads N      libtorch and ONNX Runtime threads (default: libtorch's default)
           --skip-process   skip the child-process cold start and peak memory measurements
           --sections LIST  only these, comma-separated: accuracy (MiniLM heads), curve, arctic (ArcticXs and joined
-                           encoders), attention, training (cold/warm default head), bf16, throughput,
+                           encoders), attention, toplayer (a trained copy of the last layer), poolings (cls-last4 + mean, hybrid), training (cold/warm default head), bf16, throughput,
                            latency, bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache)
           --heads LIST     the accuracy section's MiniLM head kinds (default linear,mlp,hybrid)
           --curve-rows LIST  learning-curve sizes below all rows, comma-separated (default 1000,2500,5000,10000,20000)
           --curve-all-from FILE  take the all-rows curve point from another run's JSON (waits up to 45 min for it)
           --attention-rows N  training rows for the attention-pooling head (default 10000; 1000 with --quick)
+          --precision P    feature precision of the accuracy sections (fp32 or bf16; default: the engine's, "auto")
+          --top-epochs N, --top-rate LIST  the trained-top-layer head's epochs (default 3) and layer learning rates (default 5e-5)
           --latency-first  measure single-text latency before throughput instead of after it
         """;
 
@@ -112,6 +119,9 @@ public sealed record BenchOptions
                     .Select(v => int.TryParse(v, out var r) && r >= 50 ? r : throw new ArgumentException("--curve-rows needs numbers of at least 50.")).ToArray() },
                 "--curve-all-from" => o with { CurveAllFrom = Path.GetFullPath(Next()) },
                 "--attention-rows" => o with { AttentionRows = int.TryParse(Next(), out var n) && n >= 100 ? n : throw new ArgumentException("--attention-rows needs a number of at least 100.") },
+                "--precision" => o with { FeaturePrecision = AgNewsLsp.Settings.Precisions.Parse(Next()) },
+                "--top-epochs" => o with { TopLayerEpochs = int.Parse(Next()) },
+                "--top-rate" => o with { TopLayerRates = Next().Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray() },
                 "--sections" => o with { Sections = ParseSections(Next()) },
                 "-h" or "--help" => o with { Help = true },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),

@@ -276,6 +276,31 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
             }
     }
 
+    /// <summary>The hidden states [b, s, h] after the first <paramref name="layers"/> encoder layers.</summary>
+    public Tensor HiddenStates(Tensor input_ids, Tensor attention_mask, int layers)
+    {
+        if (layers < 0 || layers > Config.NumHiddenLayers) throw new ArgumentOutOfRangeException(nameof(layers));
+        using var attend = attention_mask.to(ScalarType.Bool).view(attention_mask.shape[0], 1, 1, attention_mask.shape[1]);
+        var current = embeddings.forward(input_ids);
+        for (int i = 0; i < layers; i++)
+        {
+            var next = encoder.layer[i].forward(current, attend);
+            current.Dispose();
+            current = next;
+        }
+        return current;
+    }
+
+    /// <summary>A trainable float32 copy of encoder layer <paramref name="index"/>: the same values, parameters of its own.</summary>
+    public BertLayer CopyOfLayer(int index)
+    {
+        var copy = new BertLayer(Config);
+        using var noGrad = no_grad();
+        var source = encoder.layer[index].named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, parameter) in copy.named_parameters()) parameter.copy_(source[name].to(ScalarType.Float32));
+        return copy;
+    }
+
     /// <summary>input_ids [b, s] (int64), attention_mask [b, s] (1 = token, 0 = padding) -> last_hidden_state.</summary>
     public override Tensor forward(Tensor input_ids, Tensor attention_mask)
     {
