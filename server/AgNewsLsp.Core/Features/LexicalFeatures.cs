@@ -40,47 +40,83 @@ public sealed record LexicalFeaturizer
     public int Buckets => 1 << Bits;
 
     /// <summary>The word part and the character part of one text.</summary>
+    /// <remarks>
+    /// Training featurises every text on each run, so this path avoids per-n-gram work: words are spans of the
+    /// lower-cased text, not substrings; a character n-gram's hash extends the hash of the n-gram one shorter at the same
+    /// start (FNV-1a is sequential), so each start costs one step per length; buckets are collected and sorted, then
+    /// counted in runs, instead of a dictionary.
+    /// </remarks>
     public (SparseRow Words, SparseRow Chars) Featurize(string text)
     {
         var lower = text.ToLowerInvariant();
-        var words = new Dictionary<int, int>();
-        var chars = new Dictionary<int, int>();
+        int mask = Buckets - 1;
         var tokens = WordTokens(lower);
+        var words = new List<int>(tokens.Count * MaxWordNgram);
         for (int n = 1; n <= MaxWordNgram; n++)
             for (int i = 0; i + n <= tokens.Count; i++)
-                Count(words, HashWords(tokens, i, n));
-        foreach (var word in lower.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+                words.Add((int)(HashWords(lower, tokens, i, n) & (ulong)mask));
+
+        var chars = new List<int>(lower.Length * (MaxCharNgram - MinCharNgram + 1));
+        Span<char> padded = stackalloc char[PaddedStackLimit];
+        int start = -1;
+        for (int i = 0; i <= lower.Length; i++)
         {
-            var padded = " " + word + " ";
-            for (int n = MinCharNgram; n <= MaxCharNgram; n++)
+            bool space = i == lower.Length || char.IsWhiteSpace(lower[i]); // string.Split(null)'s separators
+            if (!space && start < 0) start = i;
+            else if (space && start >= 0)
             {
-                if (n > padded.Length) break;
-                for (int i = 0; i + n <= padded.Length; i++)
-                    Count(chars, HashChars(padded.AsSpan(i, n)));
+                var word = lower.AsSpan(start, i - start);
+                var buffer = word.Length + 2 <= padded.Length ? padded[..(word.Length + 2)] : new char[word.Length + 2];
+                buffer[0] = ' ';
+                word.CopyTo(buffer[1..]);
+                buffer[^1] = ' ';
+                CharNgrams(buffer, chars, mask);
+                start = -1;
             }
         }
         return (ToRow(words), ToRow(chars));
     }
 
-    private void Count(Dictionary<int, int> counts, ulong hash)
+    private const int PaddedStackLimit = 256;
+
+    /// <summary>Every n-gram of MinCharNgram..MaxCharNgram characters of one padded word.</summary>
+    private void CharNgrams(ReadOnlySpan<char> padded, List<int> into, int mask)
     {
-        int bucket = (int)(hash & (ulong)(Buckets - 1));
-        counts[bucket] = counts.GetValueOrDefault(bucket) + 1;
+        for (int i = 0; i + MinCharNgram <= padded.Length; i++)
+        {
+            ulong h = CharSeed;
+            int longest = Math.Min(MaxCharNgram, padded.Length - i);
+            for (int n = 1; n <= longest; n++)
+            {
+                h = (h ^ padded[i + n - 1]) * FnvPrime;
+                if (n >= MinCharNgram) into.Add((int)(Mix(h) & (ulong)mask));
+            }
+        }
     }
 
-    private static SparseRow ToRow(Dictionary<int, int> counts)
+    /// <summary>Sorted distinct buckets with 1 + ln(count).</summary>
+    private static SparseRow ToRow(List<int> buckets)
     {
-        var indexes = counts.Keys.ToArray();
-        Array.Sort(indexes);
-        var values = new float[indexes.Length];
-        for (int k = 0; k < indexes.Length; k++) values[k] = 1 + MathF.Log(counts[indexes[k]]);
+        var sorted = buckets.ToArray();
+        Array.Sort(sorted);
+        int distinct = 0;
+        for (int k = 0; k < sorted.Length; k++)
+            if (k == 0 || sorted[k] != sorted[k - 1]) distinct++;
+        var indexes = new int[distinct];
+        var values = new float[distinct];
+        for (int k = 0, d = -1; k < sorted.Length; k++)
+        {
+            if (k == 0 || sorted[k] != sorted[k - 1]) indexes[++d] = sorted[k];
+            values[d] += 1;
+        }
+        for (int d = 0; d < distinct; d++) values[d] = 1 + MathF.Log(values[d]);
         return new SparseRow(indexes, values);
     }
 
-    /// <summary>Runs of two or more letters, digits or underscores (scikit-learn's default token pattern).</summary>
-    private static List<string> WordTokens(string lower)
+    /// <summary>Runs of two or more letters, digits or underscores (scikit-learn's default token pattern), as (start, length).</summary>
+    private static List<(int Start, int Length)> WordTokens(string lower)
     {
-        var tokens = new List<string>();
+        var tokens = new List<(int, int)>();
         int start = -1;
         for (int i = 0; i <= lower.Length; i++)
         {
@@ -88,7 +124,7 @@ public sealed record LexicalFeaturizer
             if (wordChar && start < 0) start = i;
             else if (!wordChar && start >= 0)
             {
-                if (i - start >= 2) tokens.Add(lower[start..i]);
+                if (i - start >= 2) tokens.Add((start, i - start));
                 start = -1;
             }
         }
@@ -104,21 +140,14 @@ public sealed record LexicalFeaturizer
     private const ulong WordSeed = 14695981039346656037;
     private const ulong CharSeed = WordSeed ^ 0x9E3779B97F4A7C15;
 
-    private static ulong HashWords(List<string> tokens, int start, int n)
+    private static ulong HashWords(string lower, List<(int Start, int Length)> tokens, int first, int n)
     {
         ulong h = WordSeed;
-        for (int k = start; k < start + n; k++)
+        for (int k = first; k < first + n; k++)
         {
-            if (k > start) h = (h ^ ' ') * FnvPrime;
-            foreach (char c in tokens[k]) h = (h ^ c) * FnvPrime;
+            if (k > first) h = (h ^ ' ') * FnvPrime;
+            foreach (char c in lower.AsSpan(tokens[k].Start, tokens[k].Length)) h = (h ^ c) * FnvPrime;
         }
-        return Mix(h);
-    }
-
-    private static ulong HashChars(ReadOnlySpan<char> gram)
-    {
-        ulong h = CharSeed;
-        foreach (char c in gram) h = (h ^ c) * FnvPrime;
         return Mix(h);
     }
 
