@@ -72,6 +72,8 @@ public sealed record BenchOptions
     public string? CurveAllFrom { get; init; }
     /// <summary>Epochs and layer learning rate of the trained-top-layer head; null: 3 and 5e-5.</summary>
     public int? TopLayerEpochs { get; init; }
+    /// <summary>How many of the encoder's last layers the trained-top-layer head copies and trains; null: 1.</summary>
+    public int? TopLayers { get; init; }
     /// <summary>The feature engines' precision for the accuracy sections; null: the engine default.</summary>
     public AgNewsLsp.Settings.Precision? FeaturePrecision { get; init; }
     public double[]? TopLayerRates { get; init; }
@@ -95,6 +97,7 @@ public sealed record BenchOptions
           --attention-rows N  training rows for the attention-pooling head (default 10000; 1000 with --quick)
           --precision P    feature precision of the accuracy sections (fp32 or bf16; default: the engine's, "auto")
           --top-epochs N, --top-rate LIST  the trained-top-layer head's epochs (default 3) and layer learning rates (default 5e-5)
+          --top-layers N   how many of the last encoder layers it trains (default 1)
           --latency-first  measure single-text latency before throughput instead of after it
         """;
 
@@ -120,6 +123,7 @@ public sealed record BenchOptions
                 "--curve-all-from" => o with { CurveAllFrom = Path.GetFullPath(Next()) },
                 "--attention-rows" => o with { AttentionRows = int.TryParse(Next(), out var n) && n >= 100 ? n : throw new ArgumentException("--attention-rows needs a number of at least 100.") },
                 "--precision" => o with { FeaturePrecision = AgNewsLsp.Settings.Precisions.Parse(Next()) },
+                "--top-layers" => o with { TopLayers = int.Parse(Next()) },
                 "--top-epochs" => o with { TopLayerEpochs = int.Parse(Next()) },
                 "--top-rate" => o with { TopLayerRates = Next().Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray() },
                 "--sections" => o with { Sections = ParseSections(Next()) },

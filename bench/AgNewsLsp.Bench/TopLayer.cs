@@ -16,24 +16,24 @@ using F = TorchSharp.torch.nn.functional;
 namespace AgNewsLsp.Bench;
 
 /// <summary>
-/// A trained copy of the encoder's last layer over the frozen states of the layers below it, then [CLS] and the
-/// mean of the tokens into a linear classifier. The frozen encoder is unchanged; the head holds one layer.
+/// Trained copies of the encoder's last layers over the frozen states of the layers below them, then [CLS] and the
+/// mean of the tokens into a linear classifier. The frozen encoder is unchanged; the head holds its own layers.
 /// </summary>
 public sealed class TopLayerHead : Module<Tensor, Tensor, Tensor>
 {
-    private readonly BertLayer layer;
+    private readonly ModuleList<BertLayer> layers;
     private readonly Dropout dropout;
     private readonly Linear classifier;
 
-    public TopLayerHead(BertLayer layer, int hidden, int classes, double dropoutRate = 0.1) : base(nameof(TopLayerHead))
+    public TopLayerHead(IEnumerable<BertLayer> layers, int hidden, int classes, double dropoutRate = 0.1) : base(nameof(TopLayerHead))
     {
-        this.layer = layer;
+        this.layers = ModuleList(layers.ToArray());
         dropout = Dropout(dropoutRate);
         classifier = Linear(2 * hidden, classes);
         RegisterComponents();
     }
 
-    public IEnumerable<Parameter> LayerParameters() => layer.parameters();
+    public IEnumerable<Parameter> LayerParameters() => layers.parameters();
     public IEnumerable<Parameter> ClassifierParameters() => classifier.parameters();
 
     /// <summary>Logits [rows, classes] from states [rows, width, hidden] and mask [rows, width] (true on tokens).</summary>
@@ -41,7 +41,8 @@ public sealed class TopLayerHead : Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var attend = mask.view(mask.shape[0], 1, 1, mask.shape[1]);
-        var x = layer.forward(states, attend);
+        var x = states;
+        foreach (var layer in layers) x = layer.forward(x, attend);
         var cls = x.select(1, 0);
         var weights = mask.unsqueeze(-1).to(ScalarType.Float32);
         var mean = (x * weights).sum(1) / weights.sum(1);
@@ -54,12 +55,12 @@ public sealed partial class BenchRun
     // ---------------------------------------------------------------- 1f. a trained top layer over frozen states
     private async Task TopLayerAsync()
     {
-        const string section = "1f trained top layer (MiniLM)";
+        string section = $"1f trained top {options.TopLayers ?? 1} layer(s) (MiniLM)";
         var clock = Stopwatch.StartNew();
         var (train, test) = (TrainSplit, TestSplit);
         var engine = await FeatureEngineAsync(null);
         const int maxTokens = 128;
-        int frozen = engine.Encoder.Model.Config.NumHiddenLayers - 1;
+        int frozen = engine.Encoder.Model.Config.NumHiddenLayers - (options.TopLayers ?? 1);
         var (trainIdx, valIdx) = HeadTrainer.StratifiedSplit(train.Labels, 4, new HeadTrainingOptions().ValidationFraction, 42);
 
         Stage($"top layer: states after layer {frozen} of {train.Texts.Length} train + {test.Texts.Length} test texts");
@@ -112,7 +113,8 @@ public sealed partial class BenchRun
         var (head, layerOptimizer, classifierOptimizer) = torchThread.Run(() =>
         {
             torch.random.manual_seed(42);
-            var h = new TopLayerHead(engine.Encoder.Model.CopyOfLayer(frozen), engine.Encoder.HiddenSize, 4);
+            var copies = Enumerable.Range(frozen, engine.Encoder.Model.Config.NumHiddenLayers - frozen).Select(engine.Encoder.Model.CopyOfLayer);
+            var h = new TopLayerHead(copies, engine.Encoder.HiddenSize, 4);
             return (h, optim.AdamW(h.LayerParameters(), layerRate, weight_decay: 0.01), optim.AdamW(h.ClassifierParameters(), 1e-3, weight_decay: 0.01));
         }, TorchPriority.Background);
         var shuffle = new Random(42);
