@@ -297,7 +297,11 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
         var copy = new BertLayer(Config);
         using var noGrad = no_grad();
         var source = encoder.layer[index].named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, parameter) in copy.named_parameters()) parameter.copy_(source[name].to(ScalarType.Float32));
+        foreach (var (name, parameter) in copy.named_parameters())
+        {
+            using var value = source[name].to(ScalarType.Float32);
+            parameter.copy_(value);
+        }
         return copy;
     }
 

@@ -354,7 +354,7 @@ public static class HeadTrainer
     /// <summary>
     /// Per-dimension mean and spread of the training rows, for standardising. Two passes in double: one pass of
     /// E[x^2] - E[x]^2 cancels to nothing on a dimension with a large mean and a tiny spread. Such dimensions exist
-    /// (one [CLS] dimension of all-MiniLM-L6-v2 sits near 9.66 with a spread of 5e-5) and a spread below
+    /// (all-MiniLM-L6-v2 has one among its [CLS] rows: README, Accuracy) and a spread below
     /// <see cref="RelativeSpreadFloor"/> of the mean is floored there: that is below what bf16 resolves, so in bf16
     /// the dimension is a constant, and a head trained on fp32 features would otherwise weigh float noise as much as
     /// a real feature and read bf16 rounding as hundreds of standard deviations.
