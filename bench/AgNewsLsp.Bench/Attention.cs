@@ -207,7 +207,7 @@ public static class AttentionHead
     }
 
     /// <summary>Eval-mode logits of rows, flattened row-major [rows * classes].</summary>
-    private static float[] Logits(AttentionPoolHead head, TokenStates states, int[] rows)
+    internal static float[] Logits(Module<Tensor, Tensor, Tensor> head, TokenStates states, int[] rows)
     {
         var result = new List<float>(rows.Length * 4);
         for (int start = 0; start < rows.Length; start += 256)

@@ -147,7 +147,7 @@ public sealed partial class BenchRun
                 }, TorchPriority.Background);
                 if (++done % 200 == 0) Stage($"top layer epoch {epoch}: {done}/{order.Length} batches, mean loss {lossSum / done:F4}, {epochClock.Elapsed.TotalSeconds:F0} s");
             }
-            var valLogits = TopLogits(head, trainStates, valIdx);
+            var valLogits = AttentionHead.Logits(head, trainStates, valIdx);
             double valLoss = Calibration.LogLoss(valLogits, valGold, 4, 1);
             double valAccuracy = Metrics.Compute(valGold, Calibration.Softmax(valLogits, 4, 1), AgNewsLabels.Names).Accuracy;
             report.Add(section, "epoch", $"{epoch}, layer lr {layerRate}", valAccuracy, "%",
@@ -156,7 +156,7 @@ public sealed partial class BenchRun
             {
                 bestLoss = valLoss;
                 bestVal = valLogits;
-                bestTest = TopLogits(head, testStates, Enumerable.Range(0, testStates.Count).ToArray());
+                bestTest = AttentionHead.Logits(head, testStates, Enumerable.Range(0, testStates.Count).ToArray());
             }
         }
         torchThread.Run(() => { head.Dispose(); layerOptimizer.Dispose(); classifierOptimizer.Dispose(); }, TorchPriority.Background);
@@ -170,22 +170,4 @@ public sealed partial class BenchRun
         double sum = mixed.Sum();
         return mixed.Select(v => (float)(v / sum)).ToArray();
     }).ToArray();
-
-    private static float[] TopLogits(TopLayerHead head, TokenStates states, int[] rows)
-    {
-        var result = new List<float>(rows.Length * 4);
-        for (int start = 0; start < rows.Length; start += 128)
-        {
-            var chunk = rows.AsSpan(start, Math.Min(128, rows.Length - start)).ToArray();
-            result.AddRange(TorchThread.Shared.Run(() =>
-            {
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                head.eval();
-                var (x, mask) = states.Batch(chunk);
-                return head.forward(x, mask).data<float>().ToArray();
-            }, TorchPriority.Background));
-        }
-        return result.ToArray();
-    }
 }
