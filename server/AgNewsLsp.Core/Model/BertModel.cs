@@ -176,12 +176,14 @@ public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
 
     public override Tensor forward(Tensor hidden, Tensor attend) => Run(hidden, attend, _ => { });
 
-    /// <summary>Runs every layer; <paramref name="onLayer"/> sees each layer's output (e.g. to keep its [CLS] row).</summary>
+    /// <summary>Runs the first <paramref name="layers"/> layers (null: every layer); <paramref name="onLayer"/> sees each layer's output (e.g. to keep its [CLS] row).</summary>
     /// <param name="yieldPoint">Called inside and between layers, where other work may run (see <see cref="BertLayer.Forward"/>).</param>
-    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer, Action? yieldPoint = null)
+    /// <returns>The last layer's output; <paramref name="hidden"/> itself when no layer runs.</returns>
+    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer, Action? yieldPoint = null, int? layers = null)
     {
+        int count = layers ?? layer.Count;
         var current = hidden;
-        for (int i = 0; i < layer.Count; i++)
+        for (int i = 0; i < count; i++)
         {
             Tensor next;
             // One dispose scope per layer: intermediates otherwise pile up until the batch ends.
@@ -193,7 +195,7 @@ public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
             }
             if (!ReferenceEquals(current, hidden)) current.Dispose();
             current = next;
-            if (i + 1 < layer.Count) yieldPoint?.Invoke();
+            if (i + 1 < count) yieldPoint?.Invoke();
         }
         return current;
     }
@@ -280,16 +282,15 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     public Tensor HiddenStates(Tensor input_ids, Tensor attention_mask, int layers)
     {
         if (layers < 0 || layers > Config.NumHiddenLayers) throw new ArgumentOutOfRangeException(nameof(layers));
-        using var attend = attention_mask.to(ScalarType.Bool).view(attention_mask.shape[0], 1, 1, attention_mask.shape[1]);
-        var current = embeddings.forward(input_ids);
-        for (int i = 0; i < layers; i++)
-        {
-            var next = encoder.layer[i].forward(current, attend);
-            current.Dispose();
-            current = next;
-        }
-        return current;
+        using var attend = Attend(attention_mask);
+        var embedded = embeddings.forward(input_ids);
+        if (layers == 0) return embedded;
+        using (embedded) return encoder.Run(embedded, attend, _ => { }, layers: layers);
     }
+
+    /// <summary>attention_mask [b, s] as the [b, 1, 1, s] boolean mask attention takes (true = a real token).</summary>
+    private static Tensor Attend(Tensor attention_mask) =>
+        attention_mask.to(ScalarType.Bool).view(attention_mask.shape[0], 1, 1, attention_mask.shape[1]);
 
     /// <summary>A trainable float32 copy of encoder layer <paramref name="index"/>: the same values, parameters of its own.</summary>
     public BertLayer CopyOfLayer(int index)
@@ -316,7 +317,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     /// <param name="yieldPoint">Called inside and between layers: points where other work may run.</param>
     public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null)
     {
-        using var attend = attention_mask.to(ScalarType.Bool).view(attention_mask.shape[0], 1, 1, attention_mask.shape[1]);
+        using var attend = Attend(attention_mask);
         using var embedded = embeddings.forward(input_ids);
         var layerCls = new List<Tensor>();
         int firstKept = Config.NumHiddenLayers - clsLayers;
