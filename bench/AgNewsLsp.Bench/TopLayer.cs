@@ -61,7 +61,8 @@ public sealed partial class BenchRun
         var engine = await FeatureEngineAsync(null);
         const int maxTokens = 128;
         int frozen = engine.Encoder.Model.Config.NumHiddenLayers - (options.TopLayers ?? 1);
-        var (trainIdx, valIdx) = HeadTrainer.StratifiedSplit(train.Labels, 4, new HeadTrainingOptions().ValidationFraction, 42);
+        int classes = AgNewsLabels.Names.Count;
+        var (trainIdx, valIdx) = HeadTrainer.StratifiedSplit(train.Labels, classes, new HeadTrainingOptions().ValidationFraction, 42);
 
         Stage($"top layer: states after layer {frozen} of {train.Texts.Length} train + {test.Texts.Length} test texts");
         var encodeClock = Stopwatch.StartNew();
@@ -80,14 +81,15 @@ public sealed partial class BenchRun
         var hybridTest = TorchThread.Shared.Run(() => trained.Head.PredictProbabilities(mini.Test, trained.Head.LexicalRows(test.Texts)), TorchPriority.Background);
         TorchThread.Shared.Run(trained.Head.Dispose, TorchPriority.Background);
         var valGold = valIdx.Select(i => train.Labels[i]).ToArray();
-        report.Add(section, "validation / test accuracy", "hybrid alone", Metrics.Compute(test.Labels, hybridTest, AgNewsLabels.Names).Accuracy, "%",
-            shown: $"val {Metrics.Compute(valGold, hybridVal, AgNewsLabels.Names).Accuracy * 100:F2} % / test {Metrics.Compute(test.Labels, hybridTest, AgNewsLabels.Names).Accuracy * 100:F2} %");
+        double hybridTestAccuracy = Metrics.Compute(test.Labels, hybridTest, AgNewsLabels.Names).Accuracy;
+        report.Add(section, "validation / test accuracy", "hybrid alone", hybridTestAccuracy, "%",
+            shown: $"val {Metrics.Compute(valGold, hybridVal, AgNewsLabels.Names).Accuracy * 100:F2} % / test {hybridTestAccuracy * 100:F2} %");
         foreach (var layerRate in options.TopLayerRates ?? [5e-5])
         {
             var (bestVal, bestTest) = TrainTopLayer(engine, frozen, layerRate, trainStates, testStates, train.Labels, trainIdx, valIdx, section);
-            double topTemperature = Calibration.FitTemperature(bestVal, valGold, 4);
-            var topVal = Calibration.Softmax(bestVal, 4, topTemperature);
-            var topTest = Calibration.Softmax(bestTest, 4, topTemperature);
+            double topTemperature = Calibration.FitTemperature(bestVal, valGold, classes);
+            var topVal = Calibration.Softmax(bestVal, classes, topTemperature);
+            var topTest = Calibration.Softmax(bestTest, classes, topTemperature);
             var topTestReport = Metrics.Compute(test.Labels, topTest, AgNewsLabels.Names);
             report.Add(section, "validation / test accuracy", $"top layer alone, lr {layerRate}", topTestReport.Accuracy, "%",
                 shown: $"val {Metrics.Compute(valGold, topVal, AgNewsLabels.Names).Accuracy * 100:F2} % / test {topTestReport.Accuracy * 100:F2} %");
@@ -114,7 +116,7 @@ public sealed partial class BenchRun
         {
             torch.random.manual_seed(42);
             var copies = Enumerable.Range(frozen, engine.Encoder.Model.Config.NumHiddenLayers - frozen).Select(engine.Encoder.Model.CopyOfLayer);
-            var h = new TopLayerHead(copies, engine.Encoder.HiddenSize, 4);
+            var h = new TopLayerHead(copies, engine.Encoder.HiddenSize, AgNewsLabels.Names.Count);
             return (h, optim.AdamW(h.LayerParameters(), layerRate, weight_decay: 0.01), optim.AdamW(h.ClassifierParameters(), 1e-3, weight_decay: 0.01));
         }, TorchPriority.Background);
         var shuffle = new Random(42);
@@ -148,8 +150,8 @@ public sealed partial class BenchRun
                 if (++done % 200 == 0) Stage($"top layer epoch {epoch}: {done}/{order.Length} batches, mean loss {lossSum / done:F4}, {epochClock.Elapsed.TotalSeconds:F0} s");
             }
             var valLogits = AttentionHead.Logits(head, trainStates, valIdx);
-            double valLoss = Calibration.LogLoss(valLogits, valGold, 4, 1);
-            double valAccuracy = Metrics.Compute(valGold, Calibration.Softmax(valLogits, 4, 1), AgNewsLabels.Names).Accuracy;
+            double valLoss = Calibration.LogLoss(valLogits, valGold, AgNewsLabels.Names.Count, 1);
+            double valAccuracy = Metrics.Compute(valGold, Calibration.Softmax(valLogits, AgNewsLabels.Names.Count, 1), AgNewsLabels.Names).Accuracy;
             report.Add(section, "epoch", $"{epoch}, layer lr {layerRate}", valAccuracy, "%",
                 shown: $"val {valAccuracy * 100:F2} %", note: $"val loss {valLoss:F4}, train loss {lossSum / done:F4}, {epochClock.Elapsed.TotalSeconds:F0} s");
             if (valLoss < bestLoss)
