@@ -14,8 +14,8 @@ public static class CpuInfo
 
     /// <summary>
     /// Whether oneDNN's bf16 kernels beat fp32 here: with AMX tiles (amx_bf16), or on AMD's AVX-512 BF16 (Zen 4 and 5).
-    /// Intel's AVX-512 BF16 without AMX (a virtual machine that hides AMX, say) is not enough: there bf16 encoded at
-    /// about half fp32's rate and answered single texts more slowly (README, Benchmarks), so fp32 is the better default.
+    /// Intel's AVX-512 BF16 without AMX (a virtual machine that hides AMX, say) is not enough: there bf16 encoded
+    /// batches and single texts more slowly than fp32 (README, Benchmarks), so fp32 is the better default.
     /// </summary>
     public static bool Bf16BeatsFp32(string vendor, IReadOnlySet<string> flags) =>
         flags.Contains("amx_bf16") || (vendor == AmdVendor && flags.Contains("avx512_bf16"));
