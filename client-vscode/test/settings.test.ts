@@ -86,7 +86,7 @@ test('every value goes somewhere the server knows and every key is unique', () =
   const keys = SETTING_LIST.map((s) => s.key);
   assert.equal(new Set(keys).size, keys.length);
   for (const spec of SETTING_LIST) if (spec.goesTo.to === 'requestParams') assert.ok(Object.keys(spec.goesTo.params).length > 0, spec.key);
-  assert.deepEqual(SETTINGS.headKind.values, ['', 'hybrid', 'linear', 'mlp']);
+  assert.deepEqual(SETTINGS.headKind.values, ['', 'hybrid', 'linear', 'mlp', 'hybrid+layers']);
 });
 
 test('package.json contributes.configuration is the one generated from the table (npm run generate-settings)', () => {
@@ -94,7 +94,7 @@ test('package.json contributes.configuration is the one generated from the table
   assert.deepEqual(pkg.contributes.configuration, contributedConfiguration(),
     'package.json and src/lib/settings.ts disagree: run `npm run generate-settings -w client-vscode`');
   const properties = contributedConfiguration().properties;
-  assert.deepEqual(properties['agnews.train.headKind'].enum, ['', 'hybrid', 'linear', 'mlp']);
+  assert.deepEqual(properties['agnews.train.headKind'].enum, ['', 'hybrid', 'linear', 'mlp', 'hybrid+layers']);
   assert.equal(properties['agnews.limit'].minimum, 0);
   assert.match(properties['agnews.modelPath'].markdownDescription, /restarts the server/);
   assert.doesNotMatch(properties['agnews.train.pooling'].markdownDescription, /restarts the server/);

@@ -28,8 +28,8 @@ export interface InitializationOptions {
 export type HoverUnit = 'paragraph' | 'line';
 export const HOVER_UNITS: readonly HoverUnit[] = ['paragraph', 'line'];
 
-export type HeadKind = 'hybrid' | 'linear' | 'mlp';
-export const HEAD_KINDS: readonly HeadKind[] = ['hybrid', 'linear', 'mlp'];
+export type HeadKind = 'hybrid' | 'linear' | 'mlp' | 'hybrid+layers';
+export const HEAD_KINDS: readonly HeadKind[] = ['hybrid', 'linear', 'mlp', 'hybrid+layers'];
 
 export type Pooling = 'cls' | 'pooler' | 'mean' | 'cls-last2' | 'cls-last4' | 'mean+cls';
 export const POOLINGS: readonly Pooling[] = ['cls', 'pooler', 'mean', 'cls-last2', 'cls-last4', 'mean+cls'];

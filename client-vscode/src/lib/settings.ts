@@ -88,7 +88,7 @@ export const SETTINGS = {
   },
   headKind: {
     key: 'train.headKind', type: 'enum', values: ['', ...HEAD_KINDS], default: '', goesTo: { to: 'requestParams', params: { [Methods.train]: 'headKind' } },
-    description: 'Head kind for **Train Head**: `hybrid` (encoder features joined with word and character n-grams), `linear` or `mlp` (encoder features only). Empty: the server\'s default, `hybrid`.',
+    description: 'Head kind for **Train Head**: `hybrid` (encoder features joined with word and character n-grams; seconds to retrain), `hybrid+layers` (a hybrid part mixed with trained copies of the encoder\'s top two layers: the shipped head\'s kind, the most accurate, tens of minutes to train), `linear` or `mlp` (encoder features only). Empty: the server\'s default, `hybrid`.',
   },
   pooling: {
     key: 'train.pooling', type: 'enum', values: ['', ...POOLINGS], default: '', goesTo: { to: 'requestParams', params: { [Methods.train]: 'pooling' } },
@@ -96,7 +96,7 @@ export const SETTINGS = {
   },
   maxEpochs: {
     key: 'train.maxEpochs', type: 'count', default: 0, goesTo: { to: 'requestParams', params: { [Methods.train]: 'maxEpochs' } },
-    description: 'Maximum training epochs for **Train Head**. 0: the server\'s default.',
+    description: 'Maximum training epochs for **Train Head** (solver passes for `hybrid`; for `hybrid+layers` its layers\' epochs, 4 by default). 0: the server\'s default.',
   },
   inlineLabels: {
     key: 'inlineLabels', type: 'boolean', default: true, goesTo: { to: 'client' },

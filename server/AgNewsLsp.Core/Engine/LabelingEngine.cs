@@ -121,7 +121,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     {
         var file = alreadyRead ?? HeadFile.Load(path);
         file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, PoolingLayer.Dimension(file.Pooling, _encoder.Model.Config),
-            TrainCommandText(withHead: false)); // not into the head file of another model
+            TrainCommandText(withHead: false), _encoder.Model.Config); // not into the head file of another model
         return new LoadedHead(file, TorchThread.Shared.Run(file.CreateHead, TorchPriority.Interactive), path);
     }
 
@@ -195,8 +195,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             // or run inline when already there.
             (EncodedFeatures Features, float[][] Probabilities) Run()
             {
-                var features = _encoder.Encode(toEncode, [head.File.Pooling], null, cancellationToken);
-                var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features.ByPooling[head.File.Pooling], lexical),
+                var features = _encoder.Encode(toEncode, [head.File.Pooling], null, cancellationToken, top: head.Head.Top);
+                var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features.ByPooling[head.File.Pooling], lexical, features.TopLogits),
                     TorchPriority.InteractiveNested, cancellationToken);
                 return (features, probabilities);
             }
@@ -248,22 +248,37 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         var labelNames = data.LabelNames;
         if (labelNames.Count < 2) throw new InvalidDataException($"{data.Path} has one class only ({labelNames[0]}); a head needs at least two.");
 
-        var featureClock = Stopwatch.StartNew();
-        // Features take nearly all of a cold run; epochs the rest (early stopping may end before 100%).
-        var texts = data.Rows.Select(r => r.Text).ToArray();
-        var features = _features.Extract(texts, [pooling], WorkProgress.Scaled(progress, 0, 90), cancellationToken)[pooling];
-        featureClock.Stop();
-
-        var trainClock = Stopwatch.StartNew();
+        var kind = request.Head ?? HeadKinds.Default;
         var defaults = new HeadTrainingOptions();
         var options = defaults with
         {
-            Kind = request.Head ?? HeadKinds.Default,
-            MaxEpochs = request.MaxEpochs ?? defaults.MaxEpochs,
+            Kind = kind,
+            // A hybrid+layers head's epochs are its top layers' (its solver runs to convergence as a hybrid head's does).
+            MaxEpochs = kind == HeadKind.HybridLayers ? defaults.MaxEpochs : request.MaxEpochs ?? defaults.MaxEpochs,
+            TopLayerEpochs = kind == HeadKind.HybridLayers ? request.MaxEpochs ?? defaults.TopLayerEpochs : defaults.TopLayerEpochs,
             Seed = request.Seed ?? defaults.Seed,
             ValidationFraction = request.ValidationFraction ?? defaults.ValidationFraction,
         };
-        var trained = HeadTrainer.Train(features, texts, data.Rows.Select(r => r.Label).ToArray(), labelNames, options, WorkProgress.Scaled(progress, 90, 100), cancellationToken);
+        // Shares of the progress bar, by what each step costs: for most kinds features take nearly all of a cold run
+        // (early stopping may end before 100%); a hybrid+layers head's epochs take most of its run, warm or cold.
+        var (featuresEnd, statesEnd) = kind == HeadKind.HybridLayers ? (20.0, 35.0) : (90.0, 90.0);
+
+        var featureClock = Stopwatch.StartNew();
+        var texts = data.Rows.Select(r => r.Text).ToArray();
+        var features = _features.Extract(texts, [pooling], WorkProgress.Scaled(progress, 0, featuresEnd), cancellationToken)[pooling];
+        TopLayerInput? top = null;
+        if (kind == HeadKind.HybridLayers)
+        {
+            // Not cached on disk: in memory only (bf16), a few GiB for hundreds of thousands of texts (README, Accuracy).
+            var shape = TopLayersShape.OnTopOf(_encoder.Model.Config, TrainingSettings.DefaultTopLayerCount);
+            top = new TopLayerInput(shape, TokenStates.Encode(_encoder, texts, shape.From, WorkProgress.Scaled(progress, featuresEnd, statesEnd), cancellationToken),
+                _encoder.Model);
+        }
+        featureClock.Stop();
+
+        var trainClock = Stopwatch.StartNew();
+        var trained = HeadTrainer.Train(features, texts, data.Rows.Select(r => r.Label).ToArray(), labelNames, options,
+            WorkProgress.Scaled(progress, statesEnd, 100), cancellationToken, top);
         trainClock.Stop();
         try
         {
@@ -313,9 +328,14 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
             var gold = data.LabelsIn(head.File.LabelNames); // before the features: a class the head lacks fails at once
             var texts = data.Rows.Select(r => r.Text).ToArray();
-            var features = _features.Extract(texts, [head.File.Pooling], progress, cancellationToken)[head.File.Pooling];
+            var pooling = head.File.Pooling;
+            // Top layers' logits depend on the head, so they are never cached: such a head's texts go through the encoder.
+            var (features, topLogits) = head.Head.Top is { } top
+                ? Encoded(_encoder.Encode(texts, [pooling], progress, cancellationToken, priority: TorchPriority.Background, top: top))
+                : (_features.Extract(texts, [pooling], progress, cancellationToken)[pooling], null);
+            (float[][], float[][]?) Encoded(EncodedFeatures e) => (e.ByPooling[pooling], e.TopLogits);
             var lexical = head.Head.LexicalRows(texts);
-            var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features, lexical), TorchPriority.Background, cancellationToken);
+            var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features, lexical, topLogits), TorchPriority.Background, cancellationToken);
             var report = Metrics.Compute(gold, probabilities, head.File.LabelNames);
             head.MetricsData = string.Join(", ", data.Files.Select(Path.GetFileName)); // before Metrics: a reader sees a pair that belongs together or the old one
             head.Metrics = report; // the head it measured, even if training swapped in another meanwhile

@@ -10,7 +10,11 @@ using AgNewsLsp.Settings;
 namespace AgNewsLsp.Features;
 
 /// <summary>Pooled features of many texts, in input order, one array per pooling.</summary>
-public sealed record EncodedFeatures(IReadOnlyDictionary<Pooling, float[][]> ByPooling, bool[] Truncated, int[] TokenCounts);
+public sealed record EncodedFeatures(IReadOnlyDictionary<Pooling, float[][]> ByPooling, bool[] Truncated, int[] TokenCounts)
+{
+    /// <summary>The logits of the trained top layers asked for, per text; null when none were.</summary>
+    public float[][]? TopLogits { get; init; }
+}
 
 /// <summary>
 /// The frozen encoder: tokenizer + BERT. Encodes texts in length-sorted batches with dynamic padding
@@ -59,12 +63,14 @@ public sealed class TextEncoder : IDisposable
     /// Pooled features of <paramref name="texts"/>. Each batch runs on the <see cref="TorchThread"/>; with
     /// <see cref="TorchPriority.Background"/> (long work) a hover's interactive batch goes in between.
     /// </summary>
+    /// <param name="top">Trained top layers to run in the same pass, on the states after the frozen layers below them.</param>
     public EncodedFeatures Encode(IReadOnlyList<string> texts, IReadOnlyList<Pooling> poolings,
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "features",
-        TorchPriority priority = TorchPriority.Interactive)
+        TorchPriority priority = TorchPriority.Interactive, TopLayers? top = null)
     {
         var encoded = Tokenizer.EncodeBatch(texts, MaxTokens);
         var byPooling = poolings.ToDictionary(p => p, _ => new float[texts.Count][]);
+        var topLogits = top is null ? null : new float[texts.Count][];
         int clsLayers = PoolingLayer.ClsLayersNeeded(poolings);
 
         // Longest first: the first batch shows the peak memory, and similar lengths share a batch.
@@ -80,34 +86,49 @@ public sealed class TextEncoder : IDisposable
             var batch = batchIndexes.Select(i => encoded[i]).ToArray();
             // A background batch lets a waiting hover run inside it, between layers; an interactive one may run so.
             var results = priority == TorchPriority.Background
-                ? TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, TorchThread.Shared.YieldToInteractive), priority, cancellationToken)
-                : TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, null), TorchPriority.InteractiveNested, cancellationToken);
+                ? TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, TorchThread.Shared.YieldToInteractive, top), priority, cancellationToken)
+                : TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, null, top), TorchPriority.InteractiveNested, cancellationToken);
             foreach (var pooling in poolings)
                 for (int r = 0; r < batchIndexes.Length; r++)
-                    byPooling[pooling][batchIndexes[r]] = results[pooling][r];
+                    byPooling[pooling][batchIndexes[r]] = results.Pooled[pooling][r];
+            if (topLogits is not null)
+                for (int r = 0; r < batchIndexes.Length; r++) topLogits[batchIndexes[r]] = results.TopLogits![r];
             done += batchIndexes.Length;
             progress?.Report(new WorkProgress(stage, done, texts.Count));
         }
-        return new EncodedFeatures(byPooling, encoded.Select(e => e.Truncated).ToArray(), encoded.Select(e => e.TokenCount).ToArray());
+        return new EncodedFeatures(byPooling, encoded.Select(e => e.Truncated).ToArray(), encoded.Select(e => e.TokenCount).ToArray())
+        {
+            TopLogits = topLogits,
+        };
     }
 
-    private Dictionary<Pooling, float[][]> Forward(IReadOnlyList<EncodedText> batch, IReadOnlyList<Pooling> poolings, int clsLayers, Action? yieldPoint)
+    private (Dictionary<Pooling, float[][]> Pooled, float[][]? TopLogits) Forward(IReadOnlyList<EncodedText> batch, IReadOnlyList<Pooling> poolings,
+        int clsLayers, Action? yieldPoint, TopLayers? top)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (ids, mask, width) = Tokenizer.Pad(batch);
         var idTensor = tensor(ids, [batch.Count, width]);
         var maskTensor = tensor(mask, [batch.Count, width]);
-        using var output = Model.Forward(idTensor, maskTensor, clsLayers, yieldPoint);
+        using var output = Model.Forward(idTensor, maskTensor, clsLayers, yieldPoint, top?.Shape.From);
         var result = new Dictionary<Pooling, float[][]>();
         foreach (var pooling in poolings)
+            result[pooling] = Rows(PoolingLayer.Apply(pooling, output, maskTensor), batch.Count);
+        float[][]? topLogits = null;
+        if (top is not null)
         {
-            var pooled = PoolingLayer.Apply(pooling, output, maskTensor);
-            int dim = (int)pooled.shape[1];
-            var flat = pooled.data<float>().ToArray();
-            result[pooling] = Enumerable.Range(0, batch.Count).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();
+            // The states as training stored them (bf16-rounded float32), so the layers see what they learnt from.
+            top.eval();
+            topLogits = Rows(top.forward(TokenStates.RoundLikeStored(output.KeptStates!), maskTensor), batch.Count);
         }
-        return result;
+        return (result, topLogits);
+    }
+
+    private static float[][] Rows(Tensor matrix, int count)
+    {
+        int dim = (int)matrix.shape[1];
+        var flat = matrix.to(ScalarType.Float32).data<float>().ToArray();
+        return Enumerable.Range(0, count).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();
     }
 
     public void Dispose() => Model.Dispose();

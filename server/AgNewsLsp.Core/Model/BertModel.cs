@@ -221,7 +221,7 @@ public sealed class BertPooler : Module<Tensor, Tensor>
 }
 
 /// <summary>What one forward pass yields; the caller owns (and disposes) the tensors.</summary>
-public sealed class BertModelOutput(Tensor lastHiddenState, Tensor poolerOutput, IReadOnlyList<Tensor> layerCls) : IDisposable
+public sealed class BertModelOutput(Tensor lastHiddenState, Tensor poolerOutput, IReadOnlyList<Tensor> layerCls, Tensor? keptStates = null) : IDisposable
 {
     /// <summary>[batch, seq, hidden].</summary>
     public Tensor LastHiddenState { get; } = lastHiddenState;
@@ -229,9 +229,12 @@ public sealed class BertModelOutput(Tensor lastHiddenState, Tensor poolerOutput,
     public Tensor PoolerOutput { get; } = poolerOutput;
     /// <summary>[CLS] rows [batch, hidden] of the last layers, the last layer last.</summary>
     public IReadOnlyList<Tensor> LayerCls { get; } = layerCls;
+    /// <summary>[batch, seq, hidden] after the layer count asked for (the input of trained top layers); null when none was.</summary>
+    public Tensor? KeptStates { get; } = keptStates;
 
     public void Dispose()
     {
+        KeptStates?.Dispose();
         LastHiddenState.Dispose();
         PoolerOutput.Dispose();
         foreach (var t in LayerCls) t.Dispose();
@@ -279,13 +282,14 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>The hidden states [b, s, h] after the first <paramref name="layers"/> encoder layers.</summary>
-    public Tensor HiddenStates(Tensor input_ids, Tensor attention_mask, int layers)
+    /// <param name="yieldPoint">Called inside and between layers: points where other work may run.</param>
+    public Tensor HiddenStates(Tensor input_ids, Tensor attention_mask, int layers, Action? yieldPoint = null)
     {
         if (layers < 0 || layers > Config.NumHiddenLayers) throw new ArgumentOutOfRangeException(nameof(layers));
         using var attend = Attend(attention_mask);
         var embedded = embeddings.forward(input_ids);
         if (layers == 0) return embedded;
-        using (embedded) return encoder.Run(embedded, attend, _ => { }, layers: layers);
+        using (embedded) return encoder.Run(embedded, attend, _ => { }, yieldPoint, layers);
     }
 
     /// <summary>attention_mask [b, s] as the [b, 1, 1, s] boolean mask attention takes (true = a real token).</summary>
@@ -296,14 +300,20 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     public BertLayer CopyOfLayer(int index)
     {
         var copy = new BertLayer(Config);
+        CopyLayerInto(index, copy);
+        return copy;
+    }
+
+    /// <summary>Sets <paramref name="target"/>'s parameters (float32) to encoder layer <paramref name="index"/>'s values.</summary>
+    public void CopyLayerInto(int index, BertLayer target)
+    {
         using var noGrad = no_grad();
         var source = encoder.layer[index].named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, parameter) in copy.named_parameters())
+        foreach (var (name, parameter) in target.named_parameters())
         {
             using var value = source[name].to(ScalarType.Float32);
             parameter.copy_(value);
         }
-        return copy;
     }
 
     /// <summary>input_ids [b, s] (int64), attention_mask [b, s] (1 = token, 0 = padding) -> last_hidden_state.</summary>
@@ -315,17 +325,21 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
 
     /// <summary>Full forward pass, keeping the [CLS] rows of the last <paramref name="clsLayers"/> layers.</summary>
     /// <param name="yieldPoint">Called inside and between layers: points where other work may run.</param>
-    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null)
+    /// <param name="keepStatesAfter">Also keep the hidden states after this many layers (<see cref="BertModelOutput.KeptStates"/>).</param>
+    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null, int? keepStatesAfter = null)
     {
+        if (keepStatesAfter is < 0 || keepStatesAfter > Config.NumHiddenLayers) throw new ArgumentOutOfRangeException(nameof(keepStatesAfter));
         using var attend = Attend(attention_mask);
         using var embedded = embeddings.forward(input_ids);
         var layerCls = new List<Tensor>();
         int firstKept = Config.NumHiddenLayers - clsLayers;
+        Tensor? kept = keepStatesAfter == 0 ? embedded.alias() : null;
         var last = encoder.Run(embedded, attend, step =>
         {
             if (step.Index >= firstKept) layerCls.Add(step.Output.select(1, 0).clone().MoveToOuterDisposeScope());
+            if (step.Index + 1 == keepStatesAfter) kept = step.Output.alias().MoveToOuterDisposeScope();
         }, yieldPoint);
         var pooled = pooler.forward(last);
-        return new BertModelOutput(last, pooled, layerCls);
+        return new BertModelOutput(last, pooled, layerCls, kept);
     }
 }

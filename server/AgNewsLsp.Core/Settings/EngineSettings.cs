@@ -37,6 +37,13 @@ public static class TrainingSettings
     public const int DefaultMaxEpochs = 100;
     public const int DefaultSeed = 42;
     public const double DefaultValidationFraction = 0.1;
+    /// <summary>
+    /// Epochs of a hybrid+layers head's top layers when none is asked for: each is a pass over every training text
+    /// through two encoder layers, forward and back (README, Accuracy, has the per-epoch validation losses).
+    /// </summary>
+    public const int DefaultTopLayerEpochs = 4;
+    /// <summary>The encoder layers a hybrid+layers head trains copies of: the last two (README, Accuracy, compares one).</summary>
+    public const int DefaultTopLayerCount = 2;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first value out of its range (null: the default).</summary>
     public static void Check(int? maxEpochs, double? validationFraction, int? limit)

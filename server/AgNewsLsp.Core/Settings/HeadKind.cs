@@ -3,8 +3,9 @@ using System.Text.Json.Serialization;
 namespace AgNewsLsp.Settings;
 
 /// <summary>
-/// What a head computes on the frozen features: a linear layer, a small MLP, or a linear layer over the
-/// encoder features joined with the text's hashed word and character n-grams (hybrid).
+/// What a head computes on the frozen features: a linear layer, a small MLP, a linear layer over the
+/// encoder features joined with the text's hashed word and character n-grams (hybrid), or a hybrid part mixed with
+/// trained copies of the encoder's top layers (hybrid+layers: the most accurate, and the slowest to train by far).
 /// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<HeadKind>))]
 public enum HeadKind
@@ -12,6 +13,7 @@ public enum HeadKind
     [JsonStringEnumMemberName("linear")] Linear,
     [JsonStringEnumMemberName("mlp")] Mlp,
     [JsonStringEnumMemberName("hybrid")] Hybrid,
+    [JsonStringEnumMemberName("hybrid+layers")] HybridLayers,
 }
 
 public static class HeadKinds
@@ -22,6 +24,9 @@ public static class HeadKinds
     public static IReadOnlyList<string> Names => SettingNames.All<HeadKind>();
 
     public static string Name(this HeadKind kind) => SettingNames.Name(kind);
+
+    /// <summary>Whether heads of this kind read the text's n-grams (and so need the texts beside the features).</summary>
+    public static bool HasNGrams(this HeadKind kind) => kind is HeadKind.Hybrid or HeadKind.HybridLayers;
 
     /// <summary>A kind by name (any case); null or blank means "not asked for".</summary>
     public static HeadKind? Parse(string? name) => string.IsNullOrWhiteSpace(name) ? null : SettingNames.Parse<HeadKind>(name, "headKind");

@@ -1,3 +1,4 @@
+using AgNewsLsp.Model;
 using AgNewsLsp.Features;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -15,6 +16,9 @@ namespace AgNewsLsp.Training;
 /// <item>hybrid: a linear layer over the encoder features joined with the text's hashed word and character
 /// n-grams (tf-idf, each part L2-normalised): an EmbeddingBag with one weight row per bucket adds the
 /// lexical logits, so a row costs its non-zero n-grams, not the size of the hashed space.</item>
+/// <item>hybrid+layers: a hybrid part as above, and <see cref="TopLayers"/>: trained copies of the encoder's top layers
+/// over the frozen states below them (the encoder computes their logits in its forward pass). Each part's logits are
+/// divided by its own temperature; the two log-probabilities are then mixed, <see cref="HybridWeight"/> on the hybrid's.</item>
 /// </list>
 /// Logits are divided by a temperature fitted on the validation rows (1 until fitted), so the probabilities
 /// are calibrated; the arg-max, and so the label, does not depend on it. Softmax only at prediction time.
@@ -26,8 +30,11 @@ public sealed class ClassifierHead : Module
     public int ClassCount { get; }
     public int HiddenSize { get; }
 
-    /// <summary>The n-gram features a hybrid head reads; null for the other kinds.</summary>
+    /// <summary>The n-gram features a hybrid head reads; null for the kinds without n-grams.</summary>
     public LexicalFeaturizer? Lexical { get; }
+
+    /// <summary>The trained top layers of a hybrid+layers head; null for the other kinds.</summary>
+    public TopLayers? Top => top;
 
     // Feature standardisation learnt from the training split, the lexical idf and the temperature: buffers, saved, not trained.
     private readonly Tensor feature_mean;
@@ -36,11 +43,18 @@ public sealed class ClassifierHead : Module
     private readonly Tensor? lexical_idf;
     private readonly Sequential layers;
     private readonly EmbeddingBag? lexical;
+    private readonly TopLayers? top;
+    private readonly Tensor? top_temperature;
+    private readonly Tensor? hybrid_weight;
     private float[]? _idf; // managed copy: the lexical weights of a row are computed on the CPU before the bag
 
-    public ClassifierHead(HeadKind kind, int inputSize, int classCount, int hiddenSize = 256, double dropout = 0.1, LexicalFeaturizer? lexicalFeatures = null)
+    /// <param name="topLayers">A hybrid+layers head's trained layers (required for that kind only); the head owns them from here.</param>
+    public ClassifierHead(HeadKind kind, int inputSize, int classCount, int hiddenSize = 256, double dropout = 0.1, LexicalFeaturizer? lexicalFeatures = null,
+        TopLayers? topLayers = null)
         : base(nameof(ClassifierHead))
     {
+        if ((kind == HeadKind.HybridLayers) != (topLayers is not null))
+            throw new ArgumentException($"A {kind.Name()} head {(topLayers is null ? "needs" : "has no")} top layers.");
         Kind = kind;
         InputSize = inputSize;
         ClassCount = classCount;
@@ -54,13 +68,21 @@ public sealed class ClassifierHead : Module
         register_buffer(nameof(feature_mean), feature_mean);
         register_buffer(nameof(feature_std), feature_std);
         register_buffer(nameof(temperature), temperature);
-        if (kind == HeadKind.Hybrid)
+        if (kind.HasNGrams())
         {
             Lexical = lexicalFeatures ?? new LexicalFeaturizer();
             lexical = EmbeddingBag(Lexical.Buckets, classCount, mode: EmbeddingBagMode.Sum);
             using (no_grad()) lexical.weight!.zero_(); // an n-gram says nothing until training sees it
             lexical_idf = ones(Lexical.Buckets);
             register_buffer(nameof(lexical_idf), lexical_idf);
+        }
+        if (topLayers is not null)
+        {
+            top = topLayers;
+            top_temperature = ones(1);
+            hybrid_weight = full(1, 0.5f);
+            register_buffer(nameof(top_temperature), top_temperature);
+            register_buffer(nameof(hybrid_weight), hybrid_weight);
         }
         RegisterComponents();
     }
@@ -72,7 +94,24 @@ public sealed class ClassifierHead : Module
         feature_std.copy_(tensor(std));
     }
 
+    /// <summary>The temperature of the logits (of the hybrid part, in a hybrid+layers head).</summary>
     public float Temperature => temperature.item<float>();
+
+    /// <summary>A hybrid+layers head's temperature of its top layers' logits.</summary>
+    public float TopTemperature => top_temperature?.item<float>() ?? 1;
+
+    /// <summary>A hybrid+layers head's weight on its hybrid part's log-probabilities (the top layers' take the rest).</summary>
+    public float HybridWeight => hybrid_weight?.item<float>() ?? 1;
+
+    /// <summary>Sets a hybrid+layers head's top-layer temperature and mixing weight, both fitted on the validation rows.</summary>
+    public void SetMix(double topTemperature, double hybridWeight)
+    {
+        if (top is null) throw new InvalidOperationException($"A {Kind.Name()} head has no top layers.");
+        if (!(hybridWeight >= 0 && hybridWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(hybridWeight));
+        using var _ = no_grad();
+        top_temperature!.fill_(topTemperature);
+        hybrid_weight!.fill_(hybridWeight);
+    }
 
     public void SetTemperature(double value)
     {
@@ -144,14 +183,23 @@ public sealed class ClassifierHead : Module
         return PredictProbabilities(features, lexicalRows);
     }
 
-    public float[][] PredictProbabilities(float[][] features, IReadOnlyList<LexicalRow>? lexicalRows)
+    /// <param name="topLogits">A hybrid+layers head's top-layer logits of each row, as <see cref="Top"/> computed them in the encoder's pass.</param>
+    public float[][] PredictProbabilities(float[][] features, IReadOnlyList<LexicalRow>? lexicalRows, float[][]? topLogits = null)
     {
         if (features.Length == 0) return [];
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         eval();
         var input = tensor(features.SelectMany(f => f).ToArray(), [features.Length, InputSize]);
-        var probabilities = functional.softmax(CalibratedLogits(input, lexicalRows), 1).data<float>().ToArray();
+        var logProbabilities = functional.log_softmax(CalibratedLogits(input, lexicalRows), 1);
+        if (top is not null)
+        {
+            if (topLogits is null || topLogits.Length != features.Length)
+                throw new ArgumentException("A hybrid+layers head needs the top layers' logits of every row.");
+            var topLog = functional.log_softmax(tensor(topLogits.SelectMany(l => l).ToArray(), [features.Length, ClassCount]) / top_temperature!, 1);
+            logProbabilities = logProbabilities * hybrid_weight! + topLog * (1 - hybrid_weight!);
+        }
+        var probabilities = functional.softmax(logProbabilities, 1).data<float>().ToArray();
         return Enumerable.Range(0, features.Length).Select(r => probabilities.AsSpan(r * ClassCount, ClassCount).ToArray()).ToArray();
     }
 }

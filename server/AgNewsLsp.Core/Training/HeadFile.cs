@@ -1,3 +1,4 @@
+using AgNewsLsp.Model;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgNewsLsp.Evaluation;
@@ -31,6 +32,8 @@ public sealed record HeadFile
     [JsonPropertyName("hiddenSize")] public int HiddenSize { get; init; }
     /// <summary>The n-gram features of a hybrid head; null for the other kinds.</summary>
     [JsonPropertyName("lexical")] public LexicalFeaturizer? Lexical { get; init; }
+    /// <summary>Where a hybrid+layers head's trained layers sit on the encoder; null for the other kinds.</summary>
+    [JsonPropertyName("topLayers")] public TopLayersShape? TopLayers { get; init; }
     [JsonPropertyName("tensors")] public Dictionary<string, HeadTensor> Tensors { get; init; } = new();
     [JsonPropertyName("validation")] public EvaluationReport? Validation { get; init; }
     /// <summary>The validation report before temperature scaling (same accuracy; log-loss and ECE of the raw softmax).</summary>
@@ -87,6 +90,7 @@ public sealed record HeadFile
         Kind = head.Kind,
         InputSize = head.InputSize,
         Lexical = head.Lexical,
+        TopLayers = head.Top?.Shape,
         HiddenSize = head.HiddenSize,
         Tensors = head.state_dict().ToDictionary(kv => kv.Key, kv =>
         {
@@ -98,9 +102,20 @@ public sealed record HeadFile
     public ClassifierHead CreateHead()
     {
         TorchRuntime.EnsureInitialized();
-        if (Kind == HeadKind.Hybrid && Lexical is null) throw new InvalidDataException("A hybrid head file lacks its n-gram settings ('lexical').");
+        if (Kind.HasNGrams() && Lexical is null) throw new InvalidDataException($"A {Kind.Name()} head file lacks its n-gram settings ('lexical').");
         Lexical?.Validate();
-        var head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1), lexicalFeatures: Lexical);
+        if ((Kind == HeadKind.HybridLayers) != (TopLayers is not null))
+            throw new InvalidDataException($"A {Kind.Name()} head file {(TopLayers is null ? "lacks" : "must not have")} top layers ('topLayers').");
+        if (TopLayers is not null)
+        {
+            TopLayers.Config.Validate("the head file's topLayers");
+            // Sizes come from the file: never allocate layers bigger than the weights the file actually holds.
+            long stored = Tensors.Values.Sum(t => (long)(t.Values()?.Length ?? 0));
+            if (TopLayers.Count < 1 || TopLayers.ParameterCount(LabelNames.Length) > stored)
+                throw new InvalidDataException($"The head file's topLayers ({TopLayers.Count} layers of hidden size {TopLayers.Config.HiddenSize}) need more weights than it holds.");
+        }
+        var head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1), lexicalFeatures: Lexical,
+            topLayers: TopLayers is null ? null : new TopLayers(TopLayers, LabelNames.Length));
         try
         {
             var state = head.state_dict();
@@ -122,7 +137,9 @@ public sealed record HeadFile
                 using var values = tensor(data, stored.Shape);
                 parameter.copy_(values);
             }
-            if (Kind == HeadKind.Hybrid) head.SetIdf(Tensors["lexical_idf"].Values()!);
+            if (Kind.HasNGrams()) head.SetIdf(Tensors["lexical_idf"].Values()!);
+            if (head.Top is not null && !(head.HybridWeight is >= 0 and <= 1 && head.TopTemperature > 0 && head.Temperature > 0))
+                throw new InvalidDataException($"The head file's mixing weight ({head.HybridWeight}) must lie in [0, 1] and its temperatures be positive.");
             head.eval();
             return head;
         }
@@ -174,7 +191,9 @@ public sealed record HeadFile
 
     /// <summary>Refuses a head made for another model (by content fingerprint) or another feature size, naming both sides.</summary>
     /// <param name="trainCommand">How to train one for the loaded model (the CLI command, with its --model).</param>
-    public void EnsureFits(string path, string modelName, string fingerprint, int featureSize, string trainCommand = "agnews train --data DIR")
+    /// <param name="encoder">The loaded model's shape, which trained top layers must match.</param>
+    public void EnsureFits(string path, string modelName, string fingerprint, int featureSize, string trainCommand = "agnews train --data DIR",
+        BertConfig? encoder = null)
     {
         if (ModelFingerprint != fingerprint)
             throw new InvalidDataException(
@@ -182,5 +201,6 @@ public sealed record HeadFile
                 $"'{modelName}' (fingerprint {fingerprint}). Train a head for this model ({trainCommand}) and use it instead, or load the matching model.");
         if (InputSize != featureSize)
             throw new InvalidDataException($"The head {path} expects {InputSize} features ({Pooling.Name()} pooling) but the model gives {featureSize}.");
+        if (TopLayers is not null && encoder is not null) TopLayers.EnsureFits(encoder, path);
     }
 }

@@ -1,3 +1,4 @@
+using AgNewsLsp.Model;
 using AgNewsLsp.Evaluation;
 using AgNewsLsp.Features;
 using AgNewsLsp.Native;
@@ -31,7 +32,17 @@ public sealed record HeadTrainingOptions
     public double HybridTolerance { get; init; } = 0.1;
     /// <summary>The n-gram features of hybrid heads.</summary>
     public LexicalFeaturizer Lexical { get; init; } = new();
+    /// <summary>Hybrid+layers heads: epochs over the training rows for the top layers (the epoch with the lowest validation loss is kept).</summary>
+    public int TopLayerEpochs { get; init; } = TrainingSettings.DefaultTopLayerEpochs;
+    /// <summary>Hybrid+layers heads: AdamW's learning rate for the copied encoder layers (small: they start trained).</summary>
+    public double TopLayerLearningRate { get; init; } = 2e-4;
+    /// <summary>Hybrid+layers heads: AdamW's learning rate for their new linear classifier.</summary>
+    public double TopClassifierLearningRate { get; init; } = 1e-3;
+    public int TopLayerBatchSize { get; init; } = 32;
 }
+
+/// <summary>What a hybrid+layers head's top layers train on: where they sit, the frozen states below them, and the encoder they copy.</summary>
+public sealed record TopLayerInput(TopLayersShape Shape, TokenStates States, BertModel Encoder);
 
 /// <summary>Losses and accuracies after one epoch (or solver pass) of training.</summary>
 public sealed record EpochStats(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy);
@@ -55,20 +66,31 @@ public sealed record HeadTrainingResult(ClassifierHead Head, EvaluationReport Va
 public static class HeadTrainer
 {
     /// <param name="texts">The texts of the rows; read by hybrid heads (their n-grams), may be null for the others.</param>
+    /// <param name="top">The states hybrid+layers heads train their top layers on; null for the other kinds.</param>
     public static HeadTrainingResult Train(float[][] features, IReadOnlyList<string>? texts, int[] labels, IReadOnlyList<string> labelNames,
-        HeadTrainingOptions options, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
+        HeadTrainingOptions options, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, TopLayerInput? top = null)
     {
         TorchRuntime.EnsureInitialized();
         if (features.Length != labels.Length) throw new ArgumentException("features and labels differ in length.");
-        if (options.Kind == HeadKind.Hybrid && (texts is null || texts.Count != features.Length))
-            throw new ArgumentException("A hybrid head needs the text of every row.");
+        if (options.Kind.HasNGrams() && (texts is null || texts.Count != features.Length))
+            throw new ArgumentException($"A {options.Kind.Name()} head needs the text of every row.");
+        if ((options.Kind == HeadKind.HybridLayers) != (top is not null) || (top is not null && top.States.Count != features.Length))
+            throw new ArgumentException($"A {options.Kind.Name()} head {(top is null ? "needs the token states of every row" : "takes no token states")}.");
+        if (options.TopLayerEpochs < 1) throw new ArgumentException($"maxEpochs must be at least 1, not {options.TopLayerEpochs}.");
         TrainingSettings.Check(options.MaxEpochs, options.ValidationFraction, limit: null);
         var (trainIdx, valIdx) = StratifiedSplit(labels, labelNames.Count, options.ValidationFraction, options.Seed);
         if (trainIdx.Length < labelNames.Count || valIdx.Length == 0)
             throw new ArgumentException($"Too little data to train: {features.Length} rows give {trainIdx.Length} for training and {valIdx.Length} for validation.");
 
         if (options.Kind == HeadKind.Hybrid)
-            return TrainHybrid(features, texts!, labels, labelNames, options, trainIdx, valIdx, progress, cancellationToken);
+        {
+            var hybrid = SolveHybrid(features, texts!, labels, labelNames, options, trainIdx, valIdx, progress, cancellationToken);
+            var head = TorchThread.Shared.Run(() => hybrid.Fill(new ClassifierHead(HeadKind.Hybrid, hybrid.Dim, labelNames.Count, lexicalFeatures: options.Lexical)),
+                TorchPriority.Background);
+            return new HeadTrainingResult(head, hybrid.Report, hybrid.History, trainIdx.Length, valIdx.Length) { UncalibratedValidation = hybrid.Uncalibrated };
+        }
+        if (options.Kind == HeadKind.HybridLayers)
+            return TrainHybridLayers(features, texts!, labels, labelNames, options, trainIdx, valIdx, top!, progress, cancellationToken);
 
         // Torch work runs on the torch thread an epoch at a time (a hover may go in between); progress is
         // reported from this thread, so a slow progress listener never holds the torch thread.
@@ -224,6 +246,9 @@ public static class HeadTrainer
         return (train.ToArray(), validation.ToArray());
     }
 
+    /// <summary>Training rows scored after each hybrid pass for the history (all of them when there are fewer).</summary>
+    private const int TrainingHistorySample = 5000;
+
     /// <summary>
     /// The hybrid kind: n-grams counted (in parallel) and weighted with idf from the training rows; every row becomes
     /// [standardised encoder features x scale, tf-idf n-grams (a unit vector), 1]; one-vs-rest linear SVMs solved by
@@ -231,10 +256,7 @@ public static class HeadTrainer
     /// hybrid <see cref="ClassifierHead"/>, whose logits are the SVM scores, and a temperature turns them into
     /// calibrated probabilities.
     /// </summary>
-    /// <summary>Training rows scored after each hybrid pass for the history (all of them when there are fewer).</summary>
-    private const int TrainingHistorySample = 5000;
-
-    private static HeadTrainingResult TrainHybrid(float[][] features, IReadOnlyList<string> texts, int[] labels, IReadOnlyList<string> labelNames,
+    private static HybridSolution SolveHybrid(float[][] features, IReadOnlyList<string> texts, int[] labels, IReadOnlyList<string> labelNames,
         HeadTrainingOptions options, int[] trainIdx, int[] valIdx, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var lexical = options.Lexical;
@@ -284,35 +306,187 @@ public static class HeadTrainer
         var uncalibrated = Metrics.Compute(valGold, Calibration.Softmax(valLogits, classes, 1), labelNames);
         double temperature = Calibration.FitTemperature(valLogits, valGold, classes);
         var report = Metrics.Compute(valGold, Calibration.Softmax(valLogits, classes, temperature), labelNames);
-        var head = TorchThread.Shared.Run(() =>
+        return new HybridSolution(dim, mean, std, idf, scale, weights, temperature, report, uncalibrated, history);
+    }
+
+    /// <summary>
+    /// The hybrid+layers kind: the hybrid part solved as above; then copies of the encoder's top layers, with a new
+    /// linear classifier over [CLS] and the token mean, trained by AdamW on the frozen states below them (batches of
+    /// similar lengths, the layers at a smaller rate than the classifier); the epoch with the lowest validation loss is
+    /// kept and a temperature fitted. Last, the weight that mixes the two parts' log-probabilities is chosen on the
+    /// validation rows. Every torch call runs on the torch thread, a batch at a time, so hovers go in between.
+    /// </summary>
+    private static HeadTrainingResult TrainHybridLayers(float[][] features, IReadOnlyList<string> texts, int[] labels, IReadOnlyList<string> labelNames,
+        HeadTrainingOptions options, int[] trainIdx, int[] valIdx, TopLayerInput input, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        // The solver takes seconds; the layers nearly all of the time.
+        var hybrid = SolveHybrid(features, texts, labels, labelNames, options with { MaxEpochs = TrainingSettings.DefaultMaxEpochs },
+            trainIdx, valIdx, WorkProgress.Scaled(progress, 0, 2), cancellationToken);
+        var (top, topValLogits, history) = TrainTopLayers(input, labels, labelNames, options, trainIdx, valIdx,
+            WorkProgress.Scaled(progress, 2, 100), cancellationToken);
+        int classes = labelNames.Count;
+        var valGold = valIdx.Select(i => labels[i]).ToArray();
+        var valLogitRows = Enumerable.Range(0, valIdx.Length).Select(r => topValLogits.AsSpan(r * classes, classes).ToArray()).ToArray();
+        double topTemperature = Calibration.FitTemperature(topValLogits, valGold, classes);
+        var valFeatures = valIdx.Select(i => features[i]).ToArray();
+        var valLexical = LexicalRow.Featurize(options.Lexical, valIdx.Select(i => texts[i]).ToArray());
+        return TorchThread.Shared.Run(() =>
         {
-            var h = new ClassifierHead(HeadKind.Hybrid, dim, classes, lexicalFeatures: lexical);
+            var head = hybrid.Fill(new ClassifierHead(HeadKind.HybridLayers, hybrid.Dim, classes, lexicalFeatures: options.Lexical, topLayers: top));
             try
             {
-                h.SetStandardization(mean, std);
-                h.SetIdf(idf);
-                // The head standardises and its linear layer multiplies: scaling the weights is scaling the features.
-                var linear = new float[classes * dim];
-                var lexicalWeights = new float[lexical.Buckets * classes];
-                var bias = new float[classes];
-                for (int k = 0; k < classes; k++)
+                // The mixing weight on the hybrid's log-probabilities, in tenths, by validation accuracy (the first best):
+                // through the head's own prediction path, so what is chosen is what is served.
+                EvaluationReport? best = null;
+                double bestWeight = 0;
+                for (int tenth = 0; tenth <= 10; tenth++)
                 {
-                    for (int d = 0; d < dim; d++) linear[k * dim + d] = weights[k].Dense[d] * scale;
-                    for (int b = 0; b < lexical.Buckets; b++) lexicalWeights[b * classes + k] = weights[k].Sparse[b];
-                    bias[k] = (float)weights[k].Bias;
+                    head.SetMix(topTemperature, tenth / 10.0);
+                    var report = Metrics.Compute(valGold, head.PredictProbabilities(valFeatures, valLexical, valLogitRows), labelNames);
+                    if (best is null || report.Accuracy > best.Accuracy) (best, bestWeight) = (report, tenth / 10.0);
                 }
-                h.SetLinearWeights(linear, bias, lexicalWeights);
-                h.SetTemperature(temperature);
-                h.eval();
-                return h;
+                head.SetMix(1, bestWeight);
+                head.SetTemperature(1);
+                var uncalibrated = Metrics.Compute(valGold, head.PredictProbabilities(valFeatures, valLexical, valLogitRows), labelNames);
+                head.SetTemperature(hybrid.Temperature);
+                head.SetMix(topTemperature, bestWeight);
+                return new HeadTrainingResult(head, best!, history, trainIdx.Length, valIdx.Length) { UncalibratedValidation = uncalibrated };
             }
             catch
             {
-                h.Dispose();
+                head.Dispose();
                 throw;
             }
         }, TorchPriority.Background);
-        return new HeadTrainingResult(head, report, history, trainIdx.Length, valIdx.Length) { UncalibratedValidation = uncalibrated };
+    }
+
+    /// <summary>Trains top layers (see <see cref="TrainHybridLayers"/>); returns them at their best epoch, with that epoch's validation logits.</summary>
+    private static (TopLayers Top, float[] ValidationLogits, List<EpochStats> History) TrainTopLayers(TopLayerInput input, int[] labels,
+        IReadOnlyList<string> labelNames, HeadTrainingOptions options, int[] trainIdx, int[] valIdx, IProgress<WorkProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var torchThread = TorchThread.Shared;
+        var states = input.States;
+        int classes = labelNames.Count, batchSize = options.TopLayerBatchSize;
+        var (top, layerOptimizer, classifierOptimizer) = torchThread.Run(() =>
+        {
+            torch.random.manual_seed(options.Seed); // the classifier's initial weights and every dropout mask
+            var t = new TopLayers(input.Shape, classes);
+            t.CopyFrom(input.Encoder);
+            return (t, optim.AdamW(t.LayerParameters(), options.TopLayerLearningRate, weight_decay: options.WeightDecay),
+                optim.AdamW(t.ClassifierParameters(), options.TopClassifierLearningRate, weight_decay: options.WeightDecay));
+        }, TorchPriority.Background, cancellationToken);
+        var shuffle = new Random(options.Seed);
+        var valGold = valIdx.Select(i => labels[i]).ToArray();
+        var history = new List<EpochStats>();
+        Dictionary<string, Tensor>? best = null;
+        float[]? bestValLogits = null;
+        double bestLoss = double.PositiveInfinity;
+        bool handedOut = false;
+        try
+        {
+            int batchesPerEpoch = (trainIdx.Length + batchSize - 1) / batchSize, total = batchesPerEpoch * options.TopLayerEpochs, done = 0;
+            for (int epoch = 1; epoch <= options.TopLayerEpochs; epoch++)
+            {
+                // Similar lengths share a batch (less padding): shuffle, sort within windows of 50 batches, shuffle the batches.
+                var batches = trainIdx.OrderBy(_ => shuffle.Next()).Chunk(batchSize * 50)
+                    .SelectMany(w => w.OrderBy(r => states.Lengths[r])).Chunk(batchSize).OrderBy(_ => shuffle.Next()).ToArray();
+                double lossSum = 0;
+                long correct = 0;
+                foreach (var rows in batches)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var (loss, right) = torchThread.Run(() =>
+                    {
+                        using var scope = NewDisposeScope();
+                        top.train();
+                        var (x, mask) = states.Batch(rows);
+                        var gold = tensor(rows.Select(r => (long)labels[r]).ToArray());
+                        layerOptimizer.zero_grad();
+                        classifierOptimizer.zero_grad();
+                        var logits = top.forward(x, mask);
+                        var loss = F.cross_entropy(logits, gold);
+                        loss.backward();
+                        layerOptimizer.step();
+                        classifierOptimizer.step();
+                        return (loss.item<float>() * (double)rows.Length, logits.argmax(1).eq(gold).sum().item<long>());
+                    }, TorchPriority.Background, cancellationToken);
+                    lossSum += loss;
+                    correct += right;
+                    if (++done % 50 == 0) progress?.Report(new WorkProgress("training", done, total, $"epoch {epoch}: loss {lossSum / Math.Max(1, done - (epoch - 1) * batchesPerEpoch) / batchSize:F4}"));
+                }
+                var valLogits = states.Logits(top, valIdx, cancellationToken);
+                double valLoss = Calibration.LogLoss(valLogits, valGold, classes, 1);
+                double valAccuracy = Metrics.Compute(valGold, Calibration.Softmax(valLogits, classes, 1), labelNames).Accuracy;
+                var stats = new EpochStats(epoch, lossSum / trainIdx.Length, (double)correct / trainIdx.Length, valLoss, valAccuracy);
+                history.Add(stats);
+                progress?.Report(new WorkProgress("training", done, total,
+                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAccuracy:P2}"));
+                if (valLoss < bestLoss)
+                {
+                    bestLoss = valLoss;
+                    bestValLogits = valLogits;
+                    torchThread.Run(() =>
+                    {
+                        DisposeAll(best);
+                        best = top.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                    }, TorchPriority.Background);
+                }
+            }
+            torchThread.Run(() =>
+            {
+                using var noGrad = no_grad();
+                foreach (var (name, parameter) in top.state_dict()) parameter.copy_(best![name]);
+                top.eval();
+            }, TorchPriority.Background);
+            handedOut = true;
+            return (top, bestValLogits!, history);
+        }
+        finally
+        {
+            torchThread.Run(() =>
+            {
+                DisposeAll(best);
+                layerOptimizer.Dispose();
+                classifierOptimizer.Dispose();
+                if (!handedOut) top.Dispose();
+            }, TorchPriority.Background);
+        }
+    }
+
+    /// <summary>A solved hybrid problem: what fills the hybrid part of a head, and how it scored on the validation rows.</summary>
+    private sealed record HybridSolution(int Dim, float[] Mean, float[] Std, float[] Idf, float Scale, SvmWeights[] Weights, double Temperature,
+        EvaluationReport Report, EvaluationReport Uncalibrated, IReadOnlyList<EpochStats> History)
+    {
+        /// <summary>Sets <paramref name="head"/>'s hybrid part (on the torch thread); disposes it if that fails.</summary>
+        public ClassifierHead Fill(ClassifierHead head)
+        {
+            try
+            {
+                int classes = Weights.Length, buckets = head.Lexical!.Buckets;
+                head.SetStandardization(Mean, Std);
+                head.SetIdf(Idf);
+                // The head standardises and its linear layer multiplies: scaling the weights is scaling the features.
+                var linear = new float[classes * Dim];
+                var lexicalWeights = new float[buckets * classes];
+                var bias = new float[classes];
+                for (int k = 0; k < classes; k++)
+                {
+                    for (int d = 0; d < Dim; d++) linear[k * Dim + d] = Weights[k].Dense[d] * Scale;
+                    for (int b = 0; b < buckets; b++) lexicalWeights[b * classes + k] = Weights[k].Sparse[b];
+                    bias[k] = (float)Weights[k].Bias;
+                }
+                head.SetLinearWeights(linear, bias, lexicalWeights);
+                head.SetTemperature(Temperature);
+                head.eval();
+                return head;
+            }
+            catch
+            {
+                head.Dispose();
+                throw;
+            }
+        }
     }
 
     /// <summary>Each row's score under each class's weights, row-major [rows * classes].</summary>

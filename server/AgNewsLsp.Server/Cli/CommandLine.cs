@@ -36,10 +36,13 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
                                                label a folder's files (--include default: {FileGlobs.DefaultInclude}) into
                                                a CSV or JSONL file (written whole or not at all), else onto stdout; a
                                                binary, too large or too short file is skipped with its reason
-          agnews train --data DIR|FILE... [--head-kind hybrid|linear|mlp] [--pooling P] [--max-epochs N] [--seed N]
-                       [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
+          agnews train --data DIR|FILE... [--head-kind {string.Join('|', HeadKinds.Names)}] [--pooling P] [--max-epochs N]
+                       [--seed N] [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
                                                --data may repeat; a folder means its train* files; a text in
-                                               several files counts once. Default head kind: hybrid. The head
+                                               several files counts once. Default head kind: {HeadKinds.Default.Name()}
+                                               (seconds when warm); hybrid+layers also trains copies of the
+                                               encoder's top layers: more accurate, tens of minutes on a laptop
+                                               (--max-epochs: its layers' epochs, default {TrainingSettings.DefaultTopLayerEpochs}). The head
                                                learns the data's classes: its label names, or the names in a
                                                classes.txt beside it; plain numbers mean the AG News classes
           agnews evaluate --data FILE|DIR... [--limit N] [--skip-bad-rows]

@@ -170,6 +170,8 @@ public class RequestTests
         var request = client.Engine.LastTrainRequest!;
         Assert.Equal([Path.Combine(TestData.Folder, "train.csv"), Path.Combine(TestData.Folder, "test.csv")], request.DataPaths);
         Assert.Equal(HeadKind.Hybrid, request.Head);
+        await client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "hybrid+layers", maxEpochs = 2 });
+        Assert.Equal((HeadKind.HybridLayers, 2), (client.Engine.LastTrainRequest!.Head, client.Engine.LastTrainRequest.MaxEpochs));
         Assert.True(result.GetProperty("validation").TryGetProperty("expectedCalibrationError", out _));
         Assert.True(result.TryGetProperty("temperature", out _));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { headKind = "hybrid" })));

@@ -1,0 +1,87 @@
+using System.Text.Json.Serialization;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace AgNewsLsp.Model;
+
+/// <summary>
+/// Where trained top layers sit on the frozen encoder and what shape they have: they read the states after the first
+/// <see cref="From"/> frozen layers and hold <see cref="Count"/> layers of <see cref="Config"/>'s shape (the encoder's).
+/// </summary>
+public sealed record TopLayersShape
+{
+    [JsonPropertyName("from")] public int From { get; init; }
+    [JsonPropertyName("count")] public int Count { get; init; }
+    [JsonPropertyName("config")] public BertConfig Config { get; init; } = new();
+
+    /// <summary>The trained copies of the encoder's last <paramref name="count"/> layers.</summary>
+    public static TopLayersShape OnTopOf(BertConfig config, int count) =>
+        count >= 1 && count <= config.NumHiddenLayers
+            ? new TopLayersShape { From = config.NumHiddenLayers - count, Count = count, Config = config }
+            : throw new ArgumentException($"topLayers must be between 1 and the encoder's {config.NumHiddenLayers} layers, not {count}.");
+
+    /// <summary>Weights a module of this shape holds for <paramref name="classes"/> classes: checked before any is allocated.</summary>
+    public long ParameterCount(int classes)
+    {
+        long h = Config.HiddenSize, i = Config.IntermediateSize;
+        long layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
+        return Count * layer + (2 * h + 1) * classes;
+    }
+
+    /// <summary>Throws <see cref="InvalidDataException"/> unless this shape fits the encoder <paramref name="encoder"/>.</summary>
+    public void EnsureFits(BertConfig encoder, string source)
+    {
+        Config.Validate(source);
+        if (Count < 1 || From < 0 || From + Count != encoder.NumHiddenLayers)
+            throw new InvalidDataException($"{source}: its top layers ({Count} after layer {From}) do not end at the encoder's layer {encoder.NumHiddenLayers}.");
+        if (Config.HiddenSize != encoder.HiddenSize || Config.IntermediateSize != encoder.IntermediateSize ||
+            Config.NumAttentionHeads != encoder.NumAttentionHeads || Config.HiddenAct != encoder.HiddenAct)
+            throw new InvalidDataException($"{source}: its top layers have another shape than the encoder's layers.");
+    }
+}
+
+/// <summary>
+/// Trained copies of the encoder's top layers, run on the frozen states below them; then the [CLS] row and the mean of
+/// the real tokens, joined, into a linear classifier. The frozen encoder is unchanged: a head of the hybrid+layers
+/// kind holds these beside its hybrid part (README, Accuracy).
+/// </summary>
+public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
+{
+    private readonly ModuleList<BertLayer> layers;
+    private readonly Dropout dropout;
+    private readonly Linear classifier;
+
+    public TopLayersShape Shape { get; }
+
+    public TopLayers(TopLayersShape shape, int classes, double dropoutRate = 0.1) : base(nameof(TopLayers))
+    {
+        Shape = shape;
+        layers = ModuleList(Enumerable.Range(0, shape.Count).Select(_ => new BertLayer(shape.Config)).ToArray());
+        dropout = Dropout(dropoutRate);
+        classifier = Linear(2 * shape.Config.HiddenSize, classes);
+        RegisterComponents();
+    }
+
+    /// <summary>Starts from the frozen layers' own weights (float32 copies), as fine-tuning does.</summary>
+    public void CopyFrom(BertModel encoder)
+    {
+        for (int k = 0; k < Shape.Count; k++) encoder.CopyLayerInto(Shape.From + k, layers[k]);
+    }
+
+    public IEnumerable<Parameter> LayerParameters() => layers.parameters();
+    public IEnumerable<Parameter> ClassifierParameters() => classifier.parameters();
+
+    /// <summary>Logits [rows, classes] from float32 states [rows, width, hidden] and mask [rows, width] (true on tokens).</summary>
+    public override Tensor forward(Tensor states, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var attend = mask.to(ScalarType.Bool).view(mask.shape[0], 1, 1, mask.shape[1]);
+        var x = states;
+        foreach (var layer in layers) x = layer.forward(x, attend);
+        var cls = x.select(1, 0);
+        var weights = mask.unsqueeze(-1).to(ScalarType.Float32);
+        var mean = (x * weights).sum(1) / weights.sum(1);
+        return classifier.forward(dropout.forward(cat([cls, mean], 1))).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,207 @@
+using AgNewsLsp.Engine;
+using AgNewsLsp.Features;
+using AgNewsLsp.Model;
+using AgNewsLsp.Native;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
+using AgNewsLsp.Tests.Model;
+using AgNewsLsp.Training;
+using static TorchSharp.torch;
+
+namespace AgNewsLsp.Tests.Training;
+
+/// <summary>
+/// The hybrid+layers kind on the tiny BERT fixture: top layers computed in the encoder's pass equal what training
+/// computes on stored states; a head trains through the engine, saves, reloads and serves the same probabilities;
+/// a cancelled run keeps the previous head; head files with wrong or hostile top layers are refused.
+/// </summary>
+public class HybridLayersHeadTests : IDisposable
+{
+    private static readonly string ModelFolder = TinyBertParityTests.Folder("legacy");
+    private static readonly string[] Labels = ["World", "Sports", "Business", "Sci/Tech"];
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static readonly string[] Texts =
+    [
+        "Stocks rose.",
+        "The minister said the talks on the border would resume next week after the election.",
+        "Federer beat Nadal in straight sets to win the title",
+        "A new chip from Intel doubles the speed of laptops, the company said on Tuesday in a statement to investors.",
+        "Oil",
+    ];
+
+    [Fact]
+    public void Top_layers_in_the_encoders_pass_compute_what_training_computes_on_the_stored_states()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var encoder = TextEncoder.Load(ModelFolder, "tiny", Precision.Fp32);
+        var shape = TopLayersShape.OnTopOf(encoder.Model.Config, 2);
+        Assert.Equal(encoder.Model.Config.NumHiddenLayers - 2, shape.From);
+        using var top = TorchThread.Shared.Run(() =>
+        {
+            random.manual_seed(7);
+            var t = new TopLayers(shape, Labels.Length);
+            t.CopyFrom(encoder.Model);
+            t.eval();
+            return t;
+        }, TorchPriority.Background);
+
+        var served = encoder.Encode(Texts, [Pooling.ClsLast4], top: top).TopLogits!;
+        var states = TokenStates.Encode(encoder, Texts, shape.From);
+        var trained = TorchThread.Shared.Run(() =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var (x, mask) = states.Batch(Enumerable.Range(0, Texts.Length).ToArray());
+            return top.forward(x, mask).data<float>().ToArray();
+        }, TorchPriority.Background);
+
+        for (int r = 0; r < Texts.Length; r++)
+            for (int c = 0; c < Labels.Length; c++)
+                Assert.True(Math.Abs(served[r][c] - trained[r * Labels.Length + c]) < 1e-4,
+                    $"text {r}, class {c}: served {served[r][c]}, trained {trained[r * Labels.Length + c]}");
+        Assert.NotEqual(served[0], served[1]); // texts differ, so their logits do: the comparison is not of constants
+    }
+
+    private string TrainFile(int rows = 240)
+    {
+        var path = _temp.Combine("train.csv");
+        File.WriteAllLines(path, File.ReadLines(TestPaths.AgNewsTrain).Take(rows + 1));
+        return path;
+    }
+
+    private Task<LabelingEngine> Engine(string headPath) =>
+        LabelingEngine.CreateAsync(new EngineSettings { Model = ModelFolder, CacheRoot = _temp.Combine("cache"), Precision = Precision.Fp32, HeadPath = headPath });
+
+    [Fact]
+    public async Task A_hybrid_layers_head_trains_saves_and_serves_the_same_probabilities_after_a_reload()
+    {
+        var headPath = _temp.Combine("head.json");
+        float[][] before;
+        using (var engine = await Engine(headPath))
+        {
+            var result = await engine.TrainAsync(new TrainRequest([TrainFile()], Head: HeadKind.HybridLayers, MaxEpochs: 2), null, CancellationToken.None);
+            Assert.Equal(HeadKind.HybridLayers, result.Kind);
+            Assert.Equal(2, result.History.Count); // the top layers' epochs
+            Assert.Equal(HeadKind.HybridLayers, engine.Head!.Kind);
+            before = engine.Classify(Texts).Select(p => p.Probabilities).ToArray();
+
+            var file = HeadFile.Load(headPath);
+            Assert.Equal(HeadKind.HybridLayers, file.Kind);
+            var config = engine.Encoder.Model.Config;
+            Assert.Equal(new { From = config.NumHiddenLayers - 2, Count = 2 }, new { file.TopLayers!.From, file.TopLayers.Count });
+            // The copies were trained: their weights moved away from the frozen layer they started as.
+            using var frozen = engine.Encoder.Model.CopyOfLayer(config.NumHiddenLayers - 2);
+            var frozenQuery = frozen.named_parameters().Single(p => p.name == "attention.self.query.weight").parameter.data<float>().ToArray();
+            var trainedQuery = file.Tensors["top.layers.0.attention.self.query.weight"].Values()!;
+            Assert.Equal(frozenQuery.Length, trainedQuery.Length);
+            Assert.True(frozenQuery.Zip(trainedQuery).Max(p => Math.Abs(p.First - p.Second)) > 1e-5, "the top layers did not train");
+            using var head = file.CreateHead();
+            Assert.InRange(head.HybridWeight, 0f, 1f);
+        }
+
+        using (var reloaded = await Engine(headPath))
+        {
+            Assert.Equal(HeadKind.HybridLayers, reloaded.Head!.Kind);
+            var after = reloaded.Classify(Texts).Select(p => p.Probabilities).ToArray();
+            for (int r = 0; r < Texts.Length; r++)
+                for (int c = 0; c < Labels.Length; c++)
+                    Assert.True(Math.Abs(before[r][c] - after[r][c]) < 1e-5, $"text {r}, class {c}: {before[r][c]} before the reload, {after[r][c]} after");
+            var report = await reloaded.EvaluateAsync(new EvaluateRequest([TestPaths.AgNewsTest], Limit: 100), null, CancellationToken.None);
+            Assert.Equal(100, report.Count);
+            Assert.True(report.ExpectedCalibrationError is >= 0 and <= 1);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_a_hybrid_layers_run_in_its_epochs_keeps_the_previous_head()
+    {
+        var headPath = _temp.Combine("head.json");
+        using var engine = await Engine(headPath);
+        var data = TrainFile();
+        await engine.TrainAsync(new TrainRequest([data]), null, CancellationToken.None);
+        var saved = File.ReadAllBytes(headPath);
+        var probabilities = engine.Classify(Texts)[1].Probabilities;
+
+        using var cancel = new CancellationTokenSource();
+        var epochsSeen = 0;
+        var progress = new InlineProgress<WorkProgress>(p =>
+        {
+            if (p.Stage == "training" && p.Message?.StartsWith("epoch") == true && ++epochsSeen == 1) cancel.Cancel();
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            engine.TrainAsync(new TrainRequest([data], Head: HeadKind.HybridLayers, MaxEpochs: 3), progress, cancel.Token));
+        Assert.True(epochsSeen >= 1, "the run was cancelled before its epochs began");
+        Assert.Equal(saved, File.ReadAllBytes(headPath));
+        Assert.Equal(HeadKinds.Default, engine.Head!.Kind);
+        Assert.Equal(probabilities, engine.Classify(Texts)[1].Probabilities);
+    }
+
+    [Fact]
+    public void Head_files_with_missing_wrong_or_oversized_top_layers_are_refused()
+    {
+        TorchRuntime.EnsureInitialized();
+        var config = BertConfig.MiniLmL6 with { VocabSize = 100, HiddenSize = 32, NumAttentionHeads = 4, IntermediateSize = 64, NumHiddenLayers = 3 };
+        var shape = TopLayersShape.OnTopOf(config, 1);
+        var path = _temp.Combine("head.json");
+        TorchThread.Shared.Run(() =>
+        {
+            using var head = new ClassifierHead(HeadKind.HybridLayers, 8, Labels.Length, lexicalFeatures: new LexicalFeaturizer { Bits = 10 },
+                topLayers: new TopLayers(shape, Labels.Length));
+            HeadFile.FromHead(head, new HeadFile { LabelNames = Labels, ModelFingerprint = "f", Pooling = Pooling.ClsLast4 }).Save(path);
+        }, TorchPriority.Background);
+        var file = HeadFile.Load(path);
+        Assert.Equal(shape, file.TopLayers);
+        TorchThread.Shared.Run(() => file.CreateHead().Dispose(), TorchPriority.Background);
+
+        // Layers far bigger than the weights in the file: refused before anything that size is allocated.
+        var huge = file with { TopLayers = shape with { Count = 48, Config = config with { HiddenSize = 8192, NumAttentionHeads = 64, IntermediateSize = 32768 } } };
+        Assert.Contains("need more weights", Assert.Throws<InvalidDataException>(() => huge.CreateHead()).Message);
+        var outOfRange = file with { Tensors = new(file.Tensors) { ["hybrid_weight"] = HeadFile.HeadTensor.From([1], [1.5f]) } };
+        Assert.Contains("mixing weight", Assert.Throws<InvalidDataException>(() => TorchThread.Shared.Run(() => outOfRange.CreateHead(), TorchPriority.Background)).Message);
+        Assert.Contains("lacks top layers", Assert.Throws<InvalidDataException>(() => (file with { TopLayers = null }).CreateHead()).Message);
+        Assert.Contains("must not have", Assert.Throws<InvalidDataException>(() => (file with { Kind = HeadKind.Hybrid }).CreateHead()).Message);
+        // The model it is loaded with must have layers of the same shape, ending where the top layers end.
+        file.EnsureFits(path, "m", "f", 8, encoder: config);
+        Assert.Throws<InvalidDataException>(() => file.EnsureFits(path, "m", "f", 8, encoder: config with { NumHiddenLayers = 6 }));
+        Assert.Throws<InvalidDataException>(() => file.EnsureFits(path, "m", "f", 8, encoder: config with { IntermediateSize = 128 }));
+    }
+
+    [Fact]
+    public void The_command_line_trains_a_hybrid_layers_head_and_classifies_with_it()
+    {
+        var head = _temp.Combine("cli.head.json");
+        string[] common = ["--model", ModelFolder, "--cache", _temp.Combine("cache"), "--precision", "fp32"];
+        var (code, output, err) = Cli([.. common, "train", "--data", TrainFile(), "--head-kind", "hybrid+layers", "--max-epochs", "1", "--out", head, "--json"]);
+        Assert.True(code == 0, err);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal("hybrid+layers", doc.RootElement.GetProperty("headKind").GetString());
+        Assert.Single(doc.RootElement.GetProperty("history").EnumerateArray());
+        Assert.Equal(HeadKind.HybridLayers, HeadFile.Load(head).Kind);
+        var (classified, labels, classifyErr) = Cli([.. common, "classify", "Federer won the final.", "--head", head, "--quiet"]);
+        Assert.True(classified == 0, classifyErr);
+        Assert.Contains(labels.Split('\t')[0], Labels);
+    }
+
+    private static (int Code, string Out, string Err) Cli(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = new AgNewsLsp.Server.Cli.CommandLine(new StringReader(""), stdout, stderr).RunAsync(args, CancellationToken.None).GetAwaiter().GetResult();
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Every_head_kind_is_offered_by_the_extension_under_the_servers_name()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "AgNewsLsp.sln"))) root = root.Parent!;
+        var protocol = File.ReadAllText(Path.Combine(root.FullName, "client-vscode", "src", "lib", "protocol.ts"));
+        var line = protocol.Split('\n').Single(l => l.Contains("export const HEAD_KINDS"));
+        var offered = System.Text.RegularExpressions.Regex.Matches(line, "'([^']+)'").Select(m => m.Groups[1].Value).Order();
+        Assert.Equal(HeadKinds.Names.Order(), offered);
+        Assert.Equal(HeadKind.HybridLayers, HeadKinds.Parse(" HYBRID+Layers "));
+    }
+}
