@@ -325,8 +325,8 @@ public sealed partial class BenchRun
 
         Stage($"attention: token states of {rows} train + {test.Texts.Length} test texts ({maxTokens} tokens)");
         var encodeClock = Stopwatch.StartNew();
-        var trainStates = TokenStates.Encode(engine.Encoder, subset.Texts, maxTokens);
-        var testStates = TokenStates.Encode(engine.Encoder, test.Texts, maxTokens);
+        var trainStates = TokenStates.Encode(engine.Encoder, subset.Texts, maxTokens: maxTokens);
+        var testStates = TokenStates.Encode(engine.Encoder, test.Texts, maxTokens: maxTokens);
         encodeClock.Stop();
         report.Add(section, "token states (last layer, bf16-stored)", $"{rows} train + {test.Texts.Length} test texts, first {maxTokens} tokens",
             encodeClock.Elapsed.TotalSeconds, "s",

@@ -11,85 +11,6 @@ using F = TorchSharp.torch.nn.functional;
 namespace AgNewsLsp.Bench;
 
 /// <summary>
-/// The frozen encoder's last-layer token vectors of many texts, each text's real tokens only (no padding),
-/// stored as bfloat16 bit patterns: half the memory of float32, and lossless when the encoder runs in bf16.
-/// </summary>
-public sealed class TokenStates
-{
-    public required ushort[][] States { get; init; }
-    public required int[] Lengths { get; init; }
-    public required int Hidden { get; init; }
-    public long Bytes => States.Sum(s => (long)s.Length * sizeof(ushort));
-    public int Count => Lengths.Length;
-
-    /// <param name="layers">Keep the hidden states after this many encoder layers; null: the last layer's output.</param>
-    public static TokenStates Encode(TextEncoder encoder, IReadOnlyList<string> texts, int maxTokens, int? layers = null)
-    {
-        var encoded = encoder.Tokenizer.EncodeBatch(texts, maxTokens);
-        int hidden = encoder.HiddenSize;
-        var states = new ushort[texts.Count][];
-        // Longest first with a token budget per batch, as TextEncoder does: similar lengths share a batch.
-        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encoded[i].Length).ToArray();
-        int done = 0;
-        while (done < order.Length)
-        {
-            int width = encoded[order[done]].Length;
-            int size = Math.Clamp(encoder.BatchTokenBudget / Math.Max(width, 1), 1, encoder.MaxBatchSize);
-            var batch = order.Skip(done).Take(size).ToArray();
-            TorchThread.Shared.Run(() =>
-            {
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                var (ids, mask, w) = encoder.Tokenizer.Pad(batch.Select(i => encoded[i]).ToArray());
-                using var idTensor = tensor(ids, [batch.Length, w]);
-                using var maskTensor = tensor(mask, [batch.Length, w]);
-                using var layerStates = layers is { } count
-                    ? encoder.Model.HiddenStates(idTensor, maskTensor, count)
-                    : encoder.Model.forward(idTensor, maskTensor);
-                var flat = layerStates.to(ScalarType.Float32).contiguous().data<float>().ToArray();
-                for (int r = 0; r < batch.Length; r++)
-                {
-                    int length = encoded[batch[r]].Length;
-                    var row = new ushort[length * hidden];
-                    var source = flat.AsSpan(r * w * hidden, length * hidden);
-                    for (int k = 0; k < row.Length; k++) row[k] = ToBf16(source[k]);
-                    states[batch[r]] = row;
-                }
-            }, TorchPriority.Background);
-            done += batch.Length;
-        }
-        return new TokenStates { States = states, Lengths = encoded.Select(e => e.Length).ToArray(), Hidden = hidden };
-    }
-
-    /// <summary>Round to nearest even, as a cast to bfloat16 does.</summary>
-    public static ushort ToBf16(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        if (float.IsNaN(value)) return (ushort)((bits >> 16) | 0x40);
-        uint rounding = 0x7FFF + ((bits >> 16) & 1);
-        return (ushort)((bits + rounding) >> 16);
-    }
-
-    public static float FromBf16(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
-
-    /// <summary>A padded [rows, width, hidden] batch and its [rows, width] mask (true on real tokens).</summary>
-    public (Tensor States, Tensor Mask) Batch(IReadOnlyList<int> rows)
-    {
-        int width = rows.Max(r => Lengths[r]);
-        var values = new float[rows.Count * width * Hidden];
-        var mask = new bool[rows.Count * width];
-        for (int b = 0; b < rows.Count; b++)
-        {
-            var source = States[rows[b]];
-            var target = values.AsSpan(b * width * Hidden, source.Length);
-            for (int k = 0; k < source.Length; k++) target[k] = FromBf16(source[k]);
-            for (int t = 0; t < Lengths[rows[b]]; t++) mask[b * width + t] = true;
-        }
-        return (tensor(values, [rows.Count, width, Hidden]), tensor(mask, [rows.Count, width]));
-    }
-}
-
-/// <summary>
 /// A small head over frozen token vectors: layer norm, a few learned query vectors each taking a softmax-weighted
 /// mean of the tokens, then dropout and a linear classifier over the concatenated means.
 /// </summary>
@@ -169,7 +90,7 @@ public static class AttentionHead
                         optimizer.step();
                     }
                 }, TorchPriority.Background);
-                var logits = Logits(head, train, valIdx);
+                var logits = train.Logits(head, valIdx);
                 var gold = valIdx.Select(i => labels[i]).ToArray();
                 double loss = Calibration.LogLoss(logits, gold, classes, 1);
                 double accuracy = Metrics.Compute(gold, Calibration.Softmax(logits, classes, 1), labelNames).Accuracy;
@@ -189,9 +110,9 @@ public static class AttentionHead
                 using var noGrad = no_grad();
                 foreach (var (name, parameter) in head.state_dict()) parameter.copy_(best![name]);
             }, TorchPriority.Background);
-            var valLogits = Logits(head, train, valIdx);
+            var valLogits = train.Logits(head, valIdx);
             double temperature = Calibration.FitTemperature(valLogits, valIdx.Select(i => labels[i]).ToArray(), classes);
-            var testLogits = Logits(head, test, Enumerable.Range(0, test.Count).ToArray());
+            var testLogits = test.Logits(head, Enumerable.Range(0, test.Count).ToArray());
             var report = Metrics.Compute(testLabels, Calibration.Softmax(testLogits, classes, temperature), labelNames);
             return new AttentionResult(bestAccuracy, report, epochs, temperature);
         }
@@ -204,24 +125,5 @@ public static class AttentionHead
                 head.Dispose();
             }, TorchPriority.Background);
         }
-    }
-
-    /// <summary>Eval-mode logits of rows, flattened row-major [rows * classes].</summary>
-    internal static float[] Logits(Module<Tensor, Tensor, Tensor> head, TokenStates states, int[] rows)
-    {
-        var result = new List<float>(rows.Length * 4);
-        for (int start = 0; start < rows.Length; start += 256)
-        {
-            var chunk = rows.AsSpan(start, Math.Min(256, rows.Length - start)).ToArray();
-            result.AddRange(TorchThread.Shared.Run(() =>
-            {
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                head.eval();
-                var (x, mask) = states.Batch(chunk);
-                return head.forward(x, mask).data<float>().ToArray();
-            }, TorchPriority.Background));
-        }
-        return result.ToArray();
     }
 }

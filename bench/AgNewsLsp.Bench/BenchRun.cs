@@ -104,6 +104,7 @@ public sealed partial class BenchRun(BenchOptions options, Report report)
             if (Want("latency") && !options.LatencyFirst) Latency(fp32.Engine, bf16.Engine, rowMajor);
             if (Want("process") && !options.SkipProcess) ChildProcesses(fp32.MeanLinearHead);
         }
+        if (Want("headload")) HeadLoad();
         if (Want("bertbase")) BertBase();
         if (!Want("process") || options.SkipProcess) report.Notes.Add("Child-process cold start and peak memory were skipped.");
         Stage("done");

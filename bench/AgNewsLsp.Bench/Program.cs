@@ -70,14 +70,14 @@ public sealed record BenchOptions
     public AgNewsLsp.Settings.HeadKind[]? MiniLmHeads { get; init; }
     /// <summary>Another run's JSON to take the curve's all-rows point from (a run split across processes).</summary>
     public string? CurveAllFrom { get; init; }
-    /// <summary>Epochs and layer learning rate of the trained-top-layer head; null: 3 and 5e-5.</summary>
+    /// <summary>Epochs and layer learning rates of the hybrid+layers head; null: the trainer's defaults.</summary>
     public int? TopLayerEpochs { get; init; }
-    /// <summary>How many of the encoder's last layers the trained-top-layer head copies and trains; null: 1.</summary>
+    /// <summary>How many of the encoder's last layers the hybrid+layers head copies and trains; null: the engine's default.</summary>
     public int? TopLayers { get; init; }
     /// <summary>The feature engines' precision for the accuracy sections; null: the engine default.</summary>
     public AgNewsLsp.Settings.Precision? FeaturePrecision { get; init; }
     public double[]? TopLayerRates { get; init; }
-    public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "toplayer", "poolings", "training", "bf16", "throughput", "latency", "bertbase", "process"];
+    public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "toplayer", "poolings", "training", "bf16", "throughput", "latency", "headload", "bertbase", "process"];
 
     public const string Usage = """
         Usage: dotnet run --project bench/AgNewsLsp.Bench -c Release -- [options]
@@ -89,15 +89,15 @@ public sealed record BenchOptions
           --threads N      libtorch and ONNX Runtime threads (default: libtorch's default)
           --skip-process   skip the child-process cold start and peak memory measurements
           --sections LIST  only these, comma-separated: accuracy (MiniLM heads), curve, arctic (ArcticXs and joined
-                           encoders), attention, toplayer (a trained copy of the last layer), poolings (cls-last4 + mean, hybrid), training (cold/warm default head), bf16, throughput,
-                           latency, bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache)
+                           encoders), attention, toplayer (the hybrid+layers kind, its parts alone and mixed), poolings (cls-last4 + mean, hybrid), training (cold/warm default head), bf16, throughput,
+                           latency, headload (the shipped head's load time), bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache)
           --heads LIST     the accuracy section's MiniLM head kinds (default linear,mlp,hybrid)
           --curve-rows LIST  learning-curve sizes below all rows, comma-separated (default 1000,2500,5000,10000,20000)
           --curve-all-from FILE  take the all-rows curve point from another run's JSON (waits up to 45 min for it)
           --attention-rows N  training rows for the attention-pooling head (default 10000; 1000 with --quick)
           --precision P    feature precision of the accuracy sections (fp32 or bf16; default: the engine's, "auto")
-          --top-epochs N, --top-rate LIST  the trained-top-layer head's epochs (default 3) and layer learning rates (default 5e-5)
-          --top-layers N   how many of the last encoder layers it trains (default 1)
+          --top-epochs N, --top-rate LIST  the hybrid+layers head's epochs (default 4) and layer learning rates (default 2e-4)
+          --top-layers N   how many of the last encoder layers it trains (default 2)
           --latency-first  measure single-text latency before throughput instead of after it
         """;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using AgNewsLsp.Native;
 using AgNewsLsp.Features;
 using AgNewsLsp.Model;
 using AgNewsLsp.Text;
@@ -157,5 +158,39 @@ public static class Speed
             budget.SetValue(encoder, oldBudget);
             size.SetValue(encoder, oldSize);
         }
+    }
+}
+
+public sealed partial class BenchRun
+{
+    // ---------------------------------------------------------------- 2d. loading the shipped head
+    /// <summary>
+    /// What a server start or a Select Model pays for the head: reading and checking the shipped head file
+    /// (HeadFile.Load) and building its modules from it (CreateHead), each the median of 7 rounds after one untimed.
+    /// </summary>
+    private void HeadLoad()
+    {
+        const string section = "2d head load";
+        var path = Engine.LabelingEngine.ShippedHeadPath;
+        var read = new List<double>();
+        var create = new List<double>();
+        for (int round = 0; round <= 7; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            var file = Training.HeadFile.Load(path);
+            double readMs = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            TorchThread.Shared.Run(() => file.CreateHead().Dispose(), TorchPriority.Background);
+            double createMs = clock.Elapsed.TotalMilliseconds;
+            if (round == 0) continue;
+            read.Add(readMs);
+            create.Add(createMs);
+        }
+        double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        var head = Training.HeadFile.Load(path);
+        string what = $"{Path.GetFileName(path)} ({head.Kind.Name()}, {new FileInfo(path).Length / 1e6:F1} MB)";
+        report.Add(section, "HeadFile.Load (read, decode, check)", what, Median(read), "ms", note: $"min {read.Min():F0}, max {read.Max():F0}");
+        report.Add(section, "CreateHead (modules from the file)", what, Median(create), "ms", note: $"min {create.Min():F0}, max {create.Max():F0}");
+        report.Add(section, "head load, total", what, Median(read.Zip(create, (a, b) => a + b).ToList()), "ms");
     }
 }

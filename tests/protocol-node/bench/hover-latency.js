@@ -2,6 +2,8 @@
 // Benchmark (not a test): hover latency p50/p95 of the real server with the embedded default, idle and
 // while a training run is going, plus agnews/classify throughput for batches of AG News test texts.
 // Usage: node bench/hover-latency.js --data ../../../shared/data/ag_news [--hovers 200] [--out FILE.json]
+//          [--head-kind hybrid|hybrid+layers|...]   the kind of the head hovered (trained first on 1,000 rows; one epoch
+//                                                   for hybrid+layers, whose hovers cost what the shipped head's do)
 // The server is found as in the tests (AGNEWS_SERVER_DLL, default: the Debug build); use a Release build.
 const fs = require('node:fs');
 const os = require('node:os');
@@ -16,6 +18,7 @@ function arg(name, fallback) {
 const dataDir = path.resolve(arg('data', path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'ag_news')));
 const hovers = Number(arg('hovers', 200));
 const out = arg('out', null);
+const headKind = arg('head-kind', 'hybrid');
 
 /** Canonical AG News CSV rows: "class","title","description" -> title + " " + description. */
 function readAgNews(file, limit) {
@@ -71,7 +74,8 @@ async function hoverRound(s, uris, count) {
       await s.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'plaintext', version: 1, text: texts[i] } });
     }
     // The head file does not exist yet: train a small one first so hovers have a head (and warm up).
-    const trainSmall = await s.connection.sendRequest('agnews/train', { dataPath: path.join(dataDir, 'train.csv'), limit: 1000 });
+    const trainSmall = await s.connection.sendRequest('agnews/train',
+      { dataPath: path.join(dataDir, 'train.csv'), limit: 1000, headKind, ...(headKind === 'hybrid+layers' ? { maxEpochs: 1 } : {}) });
     await hoverRound(s, uris, 20);
 
     const idle = await hoverRound(s, uris, hovers);
@@ -103,7 +107,7 @@ async function hoverRound(s, uris, count) {
       hoverDuringTrainingMs: summary(during),
       classifyThroughput: throughput,
       trainingDuringHovers: { rows: trained.trainCount + trained.validationCount, featureSeconds: trained.featureSeconds, trainSeconds: trained.trainSeconds },
-      warmupTraining: { rows: trainSmall.trainCount + trainSmall.validationCount },
+      warmupTraining: { rows: trainSmall.trainCount + trainSmall.validationCount, headKind: trainSmall.headKind },
     };
     console.log(JSON.stringify(result, null, 2));
     if (out) fs.writeFileSync(out, JSON.stringify(result, null, 2));
