@@ -85,7 +85,8 @@ public sealed class TokenStates
 
     /// <summary>
     /// Eval-mode logits of a model over these states (trained top layers, or a head of the bench) for some rows,
-    /// flattened row-major [rows * classes]; a torch-thread item per chunk of rows.
+    /// flattened row-major [rows * classes]; a background torch-thread item per chunk of rows, and top layers yield
+    /// inside it, so a hover waits for a third of a layer.
     /// </summary>
     public float[] Logits(TorchSharp.torch.nn.Module<Tensor, Tensor, Tensor> model, IReadOnlyList<int> rows, CancellationToken cancellationToken = default)
     {
@@ -100,7 +101,8 @@ public sealed class TokenStates
                 using var noGrad = no_grad();
                 model.eval();
                 var (x, mask) = Batch(part);
-                return model.forward(x, mask).data<float>().ToArray();
+                var logits = model is Model.TopLayers top ? top.Forward(x, mask, TorchThread.Shared.YieldToInteractive) : model.forward(x, mask);
+                return logits.data<float>().ToArray();
             }, TorchPriority.Background, cancellationToken));
         }
         return result.ToArray();

@@ -73,12 +73,19 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
     public IEnumerable<Parameter> ClassifierParameters() => classifier.parameters();
 
     /// <summary>Logits [rows, classes] from float32 states [rows, width, hidden] and mask [rows, width] (true on tokens).</summary>
-    public override Tensor forward(Tensor states, Tensor mask)
+    public override Tensor forward(Tensor states, Tensor mask) => Forward(states, mask, null);
+
+    /// <param name="yieldPoint">Called inside and between the layers, where other work may run (<see cref="BertLayer.Forward"/>).</param>
+    public Tensor Forward(Tensor states, Tensor mask, Action? yieldPoint)
     {
         using var scope = NewDisposeScope();
         var attend = mask.to(ScalarType.Bool).view(mask.shape[0], 1, 1, mask.shape[1]);
         var x = states;
-        foreach (var layer in layers) x = layer.forward(x, attend);
+        foreach (var layer in layers)
+        {
+            x = layer.Forward(x, attend, yieldPoint);
+            yieldPoint?.Invoke();
+        }
         var cls = x.select(1, 0);
         var weights = mask.unsqueeze(-1).to(ScalarType.Float32);
         var mean = (x * weights).sum(1) / weights.sum(1);

@@ -330,34 +330,39 @@ public static class HeadTrainer
         double topTemperature = Calibration.FitTemperature(topValLogits, valGold, classes);
         var valFeatures = valIdx.Select(i => features[i]).ToArray();
         var valLexical = LexicalRow.Featurize(options.Lexical, valIdx.Select(i => texts[i]).ToArray());
-        return TorchThread.Shared.Run(() =>
+        var torchThread = TorchThread.Shared;
+        var head = torchThread.Run(() => hybrid.Fill(new ClassifierHead(HeadKind.HybridLayers, hybrid.Dim, classes, lexicalFeatures: options.Lexical, topLayers: top)),
+            TorchPriority.Background);
+        try
         {
-            var head = hybrid.Fill(new ClassifierHead(HeadKind.HybridLayers, hybrid.Dim, classes, lexicalFeatures: options.Lexical, topLayers: top));
-            try
+            // The mixing weight on the hybrid's log-probabilities, in tenths, by validation accuracy (the first best):
+            // through the head's own prediction path, so what is chosen is what is served. One torch-thread item each.
+            EvaluationReport Score(double topTemperature, double hybridWeight) => torchThread.Run(() =>
             {
-                // The mixing weight on the hybrid's log-probabilities, in tenths, by validation accuracy (the first best):
-                // through the head's own prediction path, so what is chosen is what is served.
-                EvaluationReport? best = null;
-                double bestWeight = 0;
-                for (int tenth = 0; tenth <= 10; tenth++)
-                {
-                    head.SetMix(topTemperature, tenth / 10.0);
-                    var report = Metrics.Compute(valGold, head.PredictProbabilities(valFeatures, valLexical, valLogitRows), labelNames);
-                    if (best is null || report.Accuracy > best.Accuracy) (best, bestWeight) = (report, tenth / 10.0);
-                }
-                head.SetMix(1, bestWeight);
-                head.SetTemperature(1);
-                var uncalibrated = Metrics.Compute(valGold, head.PredictProbabilities(valFeatures, valLexical, valLogitRows), labelNames);
+                head.SetMix(topTemperature, hybridWeight);
+                return Metrics.Compute(valGold, head.PredictProbabilities(valFeatures, valLexical, valLogitRows), labelNames);
+            }, TorchPriority.Background, cancellationToken);
+            EvaluationReport? best = null;
+            double bestWeight = 0;
+            for (int tenth = 0; tenth <= 10; tenth++)
+            {
+                var report = Score(topTemperature, tenth / 10.0);
+                if (best is null || report.Accuracy > best.Accuracy) (best, bestWeight) = (report, tenth / 10.0);
+            }
+            torchThread.Run(() => head.SetTemperature(1), TorchPriority.Background);
+            var uncalibrated = Score(1, bestWeight);
+            torchThread.Run(() =>
+            {
                 head.SetTemperature(hybrid.Temperature);
                 head.SetMix(topTemperature, bestWeight);
-                return new HeadTrainingResult(head, best!, history, trainIdx.Length, valIdx.Length) { UncalibratedValidation = uncalibrated };
-            }
-            catch
-            {
-                head.Dispose();
-                throw;
-            }
-        }, TorchPriority.Background);
+            }, TorchPriority.Background);
+            return new HeadTrainingResult(head, best!, history, trainIdx.Length, valIdx.Length) { UncalibratedValidation = uncalibrated };
+        }
+        catch
+        {
+            torchThread.Run(head.Dispose, TorchPriority.Background);
+            throw;
+        }
     }
 
     /// <summary>Trains top layers (see <see cref="TrainHybridLayers"/>); returns them at their best epoch, with that epoch's validation logits.</summary>
@@ -404,9 +409,13 @@ public static class HeadTrainer
                         var gold = tensor(rows.Select(r => (long)labels[r]).ToArray());
                         layerOptimizer.zero_grad();
                         classifierOptimizer.zero_grad();
-                        var logits = top.forward(x, mask);
+                        // A waiting hover runs at the yield points (it takes no gradients and leaves no tensor behind),
+                        // so it waits for a third of a layer or for the backward pass, not for the whole batch.
+                        var yieldPoint = torchThread.YieldToInteractive;
+                        var logits = top.Forward(x, mask, yieldPoint);
                         var loss = F.cross_entropy(logits, gold);
                         loss.backward();
+                        yieldPoint();
                         layerOptimizer.step();
                         classifierOptimizer.step();
                         return (loss.item<float>() * (double)rows.Length, logits.argmax(1).eq(gold).sum().item<long>());
