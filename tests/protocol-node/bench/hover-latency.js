@@ -4,6 +4,10 @@
 // Usage: node bench/hover-latency.js --data ../../../shared/data/ag_news [--hovers 200] [--out FILE.json]
 //          [--head-kind hybrid|hybrid+layers|...]   the kind of the head hovered (trained first on 1,000 rows; one epoch
 //                                                   for hybrid+layers, whose hovers cost what the shipped head's do)
+//          [--during-kind hybrid|hybrid+layers]     the training run the second round of hovers waits beside: hybrid
+//                                                   extracts features for 6,000 new rows; hybrid+layers trains its layers
+//                                                   on the 1,000 rows whose features are cached (hovers start after 8 s,
+//                                                   once its states are computed, so they meet the epochs)
 // The server is found as in the tests (AGNEWS_SERVER_DLL, default: the Debug build); use a Release build.
 const fs = require('node:fs');
 const os = require('node:os');
@@ -19,6 +23,7 @@ const dataDir = path.resolve(arg('data', path.join(__dirname, '..', '..', '..', 
 const hovers = Number(arg('hovers', 200));
 const out = arg('out', null);
 const headKind = arg('head-kind', 'hybrid');
+const duringKind = arg('during-kind', 'hybrid');
 
 /** Canonical AG News CSV rows: "class","title","description" -> title + " " + description. */
 function readAgNews(file, limit) {
@@ -95,8 +100,10 @@ async function hoverRound(s, uris, count) {
     }
 
     // Hovers while a training run extracts features for texts the cache has not seen.
-    const training = s.connection.sendRequest('agnews/train', { dataPath: path.join(dataDir, 'train.csv'), limit: 6000 });
-    await new Promise((r) => setTimeout(r, 500));
+    const layers = duringKind === 'hybrid+layers';
+    const training = s.connection.sendRequest('agnews/train',
+      { dataPath: path.join(dataDir, 'train.csv'), limit: layers ? 1000 : 6000, headKind: duringKind, ...(layers ? { maxEpochs: 4 } : {}) });
+    await new Promise((r) => setTimeout(r, layers ? 8000 : 500));
     const during = await hoverRound(s, uris, hovers);
     const trained = await training;
 
@@ -106,7 +113,7 @@ async function hoverRound(s, uris, count) {
       hoverIdleMs: summary(idle),
       hoverDuringTrainingMs: summary(during),
       classifyThroughput: throughput,
-      trainingDuringHovers: { rows: trained.trainCount + trained.validationCount, featureSeconds: trained.featureSeconds, trainSeconds: trained.trainSeconds },
+      trainingDuringHovers: { headKind: trained.headKind, rows: trained.trainCount + trained.validationCount, featureSeconds: trained.featureSeconds, trainSeconds: trained.trainSeconds },
       warmupTraining: { rows: trainSmall.trainCount + trainSmall.validationCount, headKind: trainSmall.headKind },
     };
     console.log(JSON.stringify(result, null, 2));
