@@ -21,11 +21,14 @@ public sealed record TopLayersShape
             ? new TopLayersShape { From = config.NumHiddenLayers - count, Count = count, Config = config }
             : throw new ArgumentException($"topLayers must be between 1 and the encoder's {config.NumHiddenLayers} layers, not {count}.");
 
-    /// <summary>Weights a module of this shape holds for <paramref name="classes"/> classes: checked before any is allocated.</summary>
-    public long ParameterCount(int classes)
+    /// <summary>
+    /// Weights a module of this shape holds for <paramref name="classes"/> classes: checked before any is allocated.
+    /// In double, so that sizes read from a hostile file cannot overflow into a small number.
+    /// </summary>
+    public double ParameterCount(int classes)
     {
-        long h = Config.HiddenSize, i = Config.IntermediateSize;
-        long layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
+        double h = Config.HiddenSize, i = Config.IntermediateSize;
+        double layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
         return Count * layer + (2 * h + 1) * classes;
     }
 

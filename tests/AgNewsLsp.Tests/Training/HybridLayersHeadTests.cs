@@ -159,6 +159,9 @@ public class HybridLayersHeadTests : IDisposable
         // Layers far bigger than the weights in the file: refused before anything that size is allocated.
         var huge = file with { TopLayers = shape with { Count = 48, Config = config with { HiddenSize = 8192, NumAttentionHeads = 64, IntermediateSize = 32768 } } };
         Assert.Contains("need more weights", Assert.Throws<InvalidDataException>(() => huge.CreateHead()).Message);
+        // Sizes whose product overflows a 64-bit integer are still too big, not small.
+        var overflowing = file with { TopLayers = shape with { Count = int.MaxValue, Config = config with { HiddenSize = 1 << 30, NumAttentionHeads = 1, IntermediateSize = int.MaxValue } } };
+        Assert.Contains("need more weights", Assert.Throws<InvalidDataException>(() => overflowing.CreateHead()).Message);
         var outOfRange = file with { Tensors = new(file.Tensors) { ["hybrid_weight"] = HeadFile.HeadTensor.From([1], [1.5f]) } };
         Assert.Contains("mixing weight", Assert.Throws<InvalidDataException>(() => TorchThread.Shared.Run(() => outOfRange.CreateHead(), TorchPriority.Background)).Message);
         Assert.Contains("lacks top layers", Assert.Throws<InvalidDataException>(() => (file with { TopLayers = null }).CreateHead()).Message);
