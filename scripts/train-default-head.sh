@@ -3,8 +3,8 @@
 # the default pooling (cls-last4), head kind hybrid+layers (a hybrid part: the encoder features joined with hashed word
 # and character n-grams, mixed with trained copies of the encoder's top two layers), seed 42, trained on every train*
 # file of the shared AG News folder (train.csv + train-more.csv: 45,578 rows, 10% of them held out to pick the epoch,
-# the temperatures and the mixing weight). How the kind was chosen: README, Accuracy. fp32 encoder, as the bench
-# measured it; about 25 minutes on two cores.
+# the temperatures and the mixing weight). How the kind was chosen, and how long this takes: README, Accuracy. fp32
+# encoder, as the bench measured it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 data="${1:-$root/../shared/data/ag_news}"

@@ -27,7 +27,7 @@ public sealed partial class BenchRun
         var shape = TopLayersShape.OnTopOf(engine.Encoder.Model.Config, layers);
         var names = AgNewsLabels.Names;
         var defaults = new HeadTrainingOptions();
-        var (_, valIdx) = HeadTrainer.StratifiedSplit(train.Labels, names.Count, defaults.ValidationFraction, 42);
+        var (_, valIdx) = HeadTrainer.StratifiedSplit(train.Labels, names.Count, defaults.ValidationFraction, defaults.Seed);
         var valGold = valIdx.Select(i => train.Labels[i]).ToArray();
 
         Stage($"top layers: states after layer {shape.From} of {train.Texts.Length} train + {test.Texts.Length} test texts");
@@ -46,7 +46,7 @@ public sealed partial class BenchRun
         {
             var trainClock = Stopwatch.StartNew();
             var trained = HeadTrainer.Train(mini.Train, train.Texts, train.Labels, names,
-                defaults with { Kind = HeadKind.HybridLayers, Seed = 42, TopLayerLearningRate = rate, TopLayerEpochs = options.TopLayerEpochs ?? defaults.TopLayerEpochs },
+                defaults with { Kind = HeadKind.HybridLayers, TopLayerLearningRate = rate, TopLayerEpochs = options.TopLayerEpochs ?? defaults.TopLayerEpochs },
                 new AgNewsLsp.Progress.InlineProgress<AgNewsLsp.Progress.WorkProgress>(p => { if (p.Message is { } m && m.StartsWith("epoch")) Stage($"top layers: {m}"); }),
                 top: new TopLayerInput(shape, trainStates, engine.Encoder.Model));
             trainClock.Stop();
@@ -56,7 +56,7 @@ public sealed partial class BenchRun
                     shown: $"val {epoch.ValidationAccuracy * 100:F2} %", note: $"val loss {epoch.ValidationLoss:F4}, train loss {epoch.TrainLoss:F4}");
             var valTop = Rows(trainStates.Logits(head.Top!, valIdx), names.Count);
             var testTop = Rows(testStates.Logits(head.Top!, Enumerable.Range(0, test.Texts.Length).ToArray()), names.Count);
-            float weight = head.HybridWeight;
+            float weight = TorchThread.Shared.Run(() => head.HybridWeight, TorchPriority.Background);
             // The parts alone are the head at a mixing weight of 1 (hybrid) and 0 (top layers).
             foreach (var (label, w) in new[] { ("hybrid alone", 1f), ("top layers alone", 0f), ($"hybrid + top layers, hybrid weight {weight:F1} (by validation)", weight) })
             {

@@ -253,25 +253,26 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         var options = defaults with
         {
             Kind = kind,
-            // A hybrid+layers head's epochs are its top layers' (its solver runs to convergence as a hybrid head's does).
-            MaxEpochs = kind == HeadKind.HybridLayers ? defaults.MaxEpochs : request.MaxEpochs ?? defaults.MaxEpochs,
-            TopLayerEpochs = kind == HeadKind.HybridLayers ? request.MaxEpochs ?? defaults.TopLayerEpochs : defaults.TopLayerEpochs,
+            // One setting, read per kind: solver passes or AdamW epochs, and a hybrid+layers head's layers' epochs.
+            MaxEpochs = request.MaxEpochs ?? defaults.MaxEpochs,
+            TopLayerEpochs = request.MaxEpochs ?? defaults.TopLayerEpochs,
             Seed = request.Seed ?? defaults.Seed,
             ValidationFraction = request.ValidationFraction ?? defaults.ValidationFraction,
         };
         // Shares of the progress bar, by what each step costs: for most kinds features take nearly all of a cold run
         // (early stopping may end before 100%); a hybrid+layers head's epochs take most of its run, warm or cold.
         var (featuresEnd, statesEnd) = kind == HeadKind.HybridLayers ? (20.0, 35.0) : (90.0, 90.0);
+        // Checked before minutes of features: a model with fewer layers than the kind trains is refused at once.
+        var topShape = kind == HeadKind.HybridLayers ? TopLayersShape.OnTopOf(_encoder.Model.Config, TrainingSettings.DefaultTopLayerCount) : null;
 
         var featureClock = Stopwatch.StartNew();
         var texts = data.Rows.Select(r => r.Text).ToArray();
         var features = _features.Extract(texts, [pooling], WorkProgress.Scaled(progress, 0, featuresEnd), cancellationToken)[pooling];
         TopLayerInput? top = null;
-        if (kind == HeadKind.HybridLayers)
+        if (topShape is not null)
         {
-            // Not cached on disk: in memory only (bf16), a few GiB for hundreds of thousands of texts (README, Accuracy).
-            var shape = TopLayersShape.OnTopOf(_encoder.Model.Config, TrainingSettings.DefaultTopLayerCount);
-            top = new TopLayerInput(shape, TokenStates.Encode(_encoder, texts, shape.From, WorkProgress.Scaled(progress, featuresEnd, statesEnd), cancellationToken),
+            // Not cached on disk: held in memory (bf16) for this run only (README, How it works, has the size per text).
+            top = new TopLayerInput(topShape, TokenStates.Encode(_encoder, texts, topShape.From, WorkProgress.Scaled(progress, featuresEnd, statesEnd), cancellationToken),
                 _encoder.Model);
         }
         featureClock.Stop();
@@ -284,7 +285,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             var target = TrainingTarget(request);
-            var file = TorchThread.Shared.Run(() => HeadFile.FromHead(trained.Head, new HeadFile
+            var (file, temperature) = TorchThread.Shared.Run(() => (HeadFile.FromHead(trained.Head, new HeadFile
             {
                 ModelName = _encoder.ModelName,
                 ModelFingerprint = _encoder.Fingerprint,
@@ -299,7 +300,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
                 TrainCount = trained.TrainCount,
                 Seed = options.Seed,
                 CreatedUtc = DateTime.UtcNow,
-            }), TorchPriority.Background);
+            }), trained.Head.Temperature), TorchPriority.Background);
             progress?.Report(new WorkProgress("saving", 0, 1, target));
             file.Save(target);
             _head = new LoadedHead(file, trained.Head, target);
@@ -309,12 +310,12 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
                 Kind = options.Kind,
                 DuplicateRows = data.DuplicateRows,
                 Files = data.Files,
-                Temperature = trained.Head.Temperature,
+                Temperature = temperature,
             };
         }
         catch
         {
-            trained.Head.Dispose();
+            TorchThread.Shared.Run(trained.Head.Dispose, TorchPriority.Background);
             throw;
         }
     }

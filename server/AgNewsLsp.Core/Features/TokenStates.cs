@@ -21,8 +21,8 @@ public sealed class TokenStates
     /// <summary>
     /// The states of <paramref name="texts"/> after the first <paramref name="layers"/> encoder layers (null: the last
     /// layer's output), tokenised as the encoder does (up to <paramref name="maxTokens"/>, else the encoder's own
-    /// limit). Batches run as background items on the torch thread, with yield points between layers, so hovers go
-    /// in between.
+    /// limit). Batches run as background items on the torch thread; with a layer count they yield inside and between
+    /// layers, so hovers go in between.
     /// </summary>
     public static TokenStates Encode(TextEncoder encoder, IReadOnlyList<string> texts, int? layers = null,
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, int? maxTokens = null)

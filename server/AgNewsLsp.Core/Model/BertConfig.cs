@@ -58,5 +58,7 @@ public sealed record BertConfig
             throw new InvalidDataException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}.");
         if (HiddenAct is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu"))
             throw new InvalidDataException($"{source}: hidden_act '{HiddenAct}' is not supported (gelu, gelu_new, relu are).");
+        if (!(LayerNormEps > 0 && double.IsFinite(LayerNormEps)))
+            throw new InvalidDataException($"{source}: layer_norm_eps must be a positive number, not {LayerNormEps}.");
     }
 }

@@ -11,6 +11,7 @@ namespace AgNewsLsp.Model;
 /// </summary>
 public sealed record TopLayersShape
 {
+    /// <summary>The frozen layers below the trained ones: the trained layers read the states after this many.</summary>
     [JsonPropertyName("from")] public int From { get; init; }
     [JsonPropertyName("count")] public int Count { get; init; }
     [JsonPropertyName("config")] public BertConfig Config { get; init; } = new();
@@ -39,7 +40,7 @@ public sealed record TopLayersShape
         if (Count < 1 || From < 0 || From + Count != encoder.NumHiddenLayers)
             throw new InvalidDataException($"{source}: its top layers ({Count} after layer {From}) do not end at the encoder's layer {encoder.NumHiddenLayers}.");
         if (Config.HiddenSize != encoder.HiddenSize || Config.IntermediateSize != encoder.IntermediateSize ||
-            Config.NumAttentionHeads != encoder.NumAttentionHeads || Config.HiddenAct != encoder.HiddenAct)
+            Config.NumAttentionHeads != encoder.NumAttentionHeads || Config.HiddenAct != encoder.HiddenAct || Config.LayerNormEps != encoder.LayerNormEps)
             throw new InvalidDataException($"{source}: its top layers have another shape than the encoder's layers.");
     }
 }

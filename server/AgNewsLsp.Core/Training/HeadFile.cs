@@ -67,7 +67,7 @@ public sealed record HeadFile
             if (Data is not null) return Data;
             if (_decoded is not null) return _decoded;
             if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Head files store little-endian floats.");
-            // Decoded straight into the floats' bytes: no byte array in between (the shipped head holds tens of MB).
+            // Decoded straight into the floats' bytes: no byte array in between, and no second copy of a large tensor.
             var padding = Base64!.EndsWith("==") ? 2 : Base64.EndsWith('=') ? 1 : 0;
             long byteCount = Base64.Length / 4 * 3L - padding;
             if (Base64.Length % 4 != 0 || byteCount % sizeof(float) != 0) return null;
@@ -83,7 +83,7 @@ public sealed record HeadFile
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = false,
-        // Base64's '+' as itself, not "\u002B": a sixth of a large tensor's characters, each six times as long to write and unescape.
+        // Base64's '+' as itself, not "\u002B", which is six characters to write and to unescape on every load.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
@@ -118,8 +118,17 @@ public sealed record HeadFile
             if (TopLayers.Count < 1 || TopLayers.ParameterCount(LabelNames.Length) > stored)
                 throw new InvalidDataException($"The head file's topLayers ({TopLayers.Count} layers of hidden size {TopLayers.Config.HiddenSize}) need more weights than it holds.");
         }
-        var head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1), lexicalFeatures: Lexical,
-            topLayers: TopLayers is null ? null : new TopLayers(TopLayers, LabelNames.Length));
+        var top = TopLayers is null ? null : new TopLayers(TopLayers, LabelNames.Length);
+        ClassifierHead head;
+        try
+        {
+            head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1), lexicalFeatures: Lexical, topLayers: top);
+        }
+        catch
+        {
+            top?.Dispose();
+            throw;
+        }
         try
         {
             var state = head.state_dict();
@@ -142,8 +151,10 @@ public sealed record HeadFile
                 parameter.copy_(values);
             }
             if (Kind.HasNGrams()) head.SetIdf(Tensors["lexical_idf"].Values()!);
-            if (head.Top is not null && !(head.HybridWeight is >= 0 and <= 1 && head.TopTemperature > 0 && head.Temperature > 0))
-                throw new InvalidDataException($"The head file's mixing weight ({head.HybridWeight}) must lie in [0, 1] and its temperatures be positive.");
+            if (!(head.Temperature > 0 && head.TopTemperature > 0))
+                throw new InvalidDataException($"The head file's temperatures must be positive, not {head.Temperature} and {head.TopTemperature}.");
+            if (!(head.HybridWeight is >= 0 and <= 1))
+                throw new InvalidDataException($"The head file's mixing weight must lie in [0, 1], not {head.HybridWeight}.");
             head.eval();
             return head;
         }

@@ -38,6 +38,7 @@ public sealed record HeadTrainingOptions
     public double TopLayerLearningRate { get; init; } = 2e-4;
     /// <summary>Hybrid+layers heads: AdamW's learning rate for their new linear classifier.</summary>
     public double TopClassifierLearningRate { get; init; } = 1e-3;
+    /// <summary>Hybrid+layers heads: texts per AdamW step of the top layers.</summary>
     public int TopLayerBatchSize { get; init; } = 32;
 }
 
@@ -76,8 +77,8 @@ public static class HeadTrainer
             throw new ArgumentException($"A {options.Kind.Name()} head needs the text of every row.");
         if ((options.Kind == HeadKind.HybridLayers) != (top is not null) || (top is not null && top.States.Count != features.Length))
             throw new ArgumentException($"A {options.Kind.Name()} head {(top is null ? "needs the token states of every row" : "takes no token states")}.");
-        if (options.TopLayerEpochs < 1) throw new ArgumentException($"maxEpochs must be at least 1, not {options.TopLayerEpochs}.");
         TrainingSettings.Check(options.MaxEpochs, options.ValidationFraction, limit: null);
+        TrainingSettings.Check(options.TopLayerEpochs, validationFraction: null, limit: null);
         var (trainIdx, valIdx) = StratifiedSplit(labels, labelNames.Count, options.ValidationFraction, options.Seed);
         if (trainIdx.Length < labelNames.Count || valIdx.Length == 0)
             throw new ArgumentException($"Too little data to train: {features.Length} rows give {trainIdx.Length} for training and {valIdx.Length} for validation.");
@@ -319,24 +320,38 @@ public static class HeadTrainer
     private static HeadTrainingResult TrainHybridLayers(float[][] features, IReadOnlyList<string> texts, int[] labels, IReadOnlyList<string> labelNames,
         HeadTrainingOptions options, int[] trainIdx, int[] valIdx, TopLayerInput input, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        // The solver takes seconds; the layers nearly all of the time.
+        // The solver's share of the progress bar is small: the layers take nearly all of the time.
         var hybrid = SolveHybrid(features, texts, labels, labelNames, options with { MaxEpochs = TrainingSettings.DefaultMaxEpochs },
             trainIdx, valIdx, WorkProgress.Scaled(progress, 0, 2), cancellationToken);
         var (top, topValLogits, history) = TrainTopLayers(input, labels, labelNames, options, trainIdx, valIdx,
             WorkProgress.Scaled(progress, 2, 100), cancellationToken);
+        var torchThread = TorchThread.Shared;
         int classes = labelNames.Count;
         var valGold = valIdx.Select(i => labels[i]).ToArray();
-        var valLogitRows = Enumerable.Range(0, valIdx.Length).Select(r => topValLogits.AsSpan(r * classes, classes).ToArray()).ToArray();
-        double topTemperature = Calibration.FitTemperature(topValLogits, valGold, classes);
-        var valFeatures = valIdx.Select(i => features[i]).ToArray();
-        var valLexical = LexicalRow.Featurize(options.Lexical, valIdx.Select(i => texts[i]).ToArray());
-        var torchThread = TorchThread.Shared;
-        var head = torchThread.Run(() => hybrid.Fill(new ClassifierHead(HeadKind.HybridLayers, hybrid.Dim, classes, lexicalFeatures: options.Lexical, topLayers: top)),
-            TorchPriority.Background);
+        float[][] valLogitRows, valFeatures;
+        IReadOnlyList<LexicalRow> valLexical;
+        double topTemperature;
+        ClassifierHead head;
+        try
+        {
+            valLogitRows = Enumerable.Range(0, valIdx.Length).Select(r => topValLogits.AsSpan(r * classes, classes).ToArray()).ToArray();
+            topTemperature = Calibration.FitTemperature(topValLogits, valGold, classes);
+            valFeatures = valIdx.Select(i => features[i]).ToArray();
+            valLexical = LexicalRow.Featurize(options.Lexical, valIdx.Select(i => texts[i]).ToArray());
+            // From here the head owns the top layers (Fill disposes it, and them, if it fails).
+            head = torchThread.Run(() => hybrid.Fill(new ClassifierHead(HeadKind.HybridLayers, hybrid.Dim, classes, lexicalFeatures: options.Lexical, topLayers: top)),
+                TorchPriority.Background);
+        }
+        catch
+        {
+            torchThread.Run(top.Dispose, TorchPriority.Background);
+            throw;
+        }
         try
         {
             // The mixing weight on the hybrid's log-probabilities, in tenths, by validation accuracy (the first best):
-            // through the head's own prediction path, so what is chosen is what is served. One torch-thread item each.
+            // through the head's own mixing (PredictProbabilities, on the top layers' logits of the stored states), so
+            // what is chosen is what is served. One torch-thread item each.
             EvaluationReport Score(double topTemperature, double hybridWeight) => torchThread.Run(() =>
             {
                 head.SetMix(topTemperature, hybridWeight);
@@ -377,9 +392,17 @@ public static class HeadTrainer
         {
             torch.random.manual_seed(options.Seed); // the classifier's initial weights and every dropout mask
             var t = new TopLayers(input.Shape, classes);
-            t.CopyFrom(input.Encoder);
-            return (t, optim.AdamW(t.LayerParameters(), options.TopLayerLearningRate, weight_decay: options.WeightDecay),
-                optim.AdamW(t.ClassifierParameters(), options.TopClassifierLearningRate, weight_decay: options.WeightDecay));
+            try
+            {
+                t.CopyFrom(input.Encoder);
+                return (t, optim.AdamW(t.LayerParameters(), options.TopLayerLearningRate, weight_decay: options.WeightDecay),
+                    optim.AdamW(t.ClassifierParameters(), options.TopClassifierLearningRate, weight_decay: options.WeightDecay));
+            }
+            catch
+            {
+                t.Dispose();
+                throw;
+            }
         }, TorchPriority.Background, cancellationToken);
         var shuffle = new Random(options.Seed);
         var valGold = valIdx.Select(i => labels[i]).ToArray();
@@ -442,14 +465,16 @@ public static class HeadTrainer
                     }, TorchPriority.Background);
                 }
             }
+            if (best is null || bestValLogits is null)
+                throw new InvalidDataException($"The top layers diverged: no epoch gave a finite validation loss (last: {history[^1].ValidationLoss}). Train again with another seed.");
             torchThread.Run(() =>
             {
                 using var noGrad = no_grad();
-                foreach (var (name, parameter) in top.state_dict()) parameter.copy_(best![name]);
+                foreach (var (name, parameter) in top.state_dict()) parameter.copy_(best[name]);
                 top.eval();
             }, TorchPriority.Background);
             handedOut = true;
-            return (top, bestValLogits!, history);
+            return (top, bestValLogits, history);
         }
         finally
         {

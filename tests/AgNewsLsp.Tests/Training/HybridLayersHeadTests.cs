@@ -35,11 +35,12 @@ public class HybridLayersHeadTests : IDisposable
     [Fact]
     public void Top_layers_in_the_encoders_pass_compute_what_training_computes_on_the_stored_states()
     {
+        // Every libtorch call on the torch thread, as the engine makes them.
         TorchRuntime.EnsureInitialized();
-        using var encoder = TextEncoder.Load(ModelFolder, "tiny", Precision.Fp32);
+        var encoder = TorchThread.Shared.Run(() => TextEncoder.Load(ModelFolder, "tiny", Precision.Fp32), TorchPriority.Background);
         var shape = TopLayersShape.OnTopOf(encoder.Model.Config, 2);
         Assert.Equal(encoder.Model.Config.NumHiddenLayers - 2, shape.From);
-        using var top = TorchThread.Shared.Run(() =>
+        var top = TorchThread.Shared.Run(() =>
         {
             random.manual_seed(7);
             var t = new TopLayers(shape, Labels.Length);
@@ -63,6 +64,7 @@ public class HybridLayersHeadTests : IDisposable
                 Assert.True(Math.Abs(served[r][c] - trained[r * Labels.Length + c]) < 1e-4,
                     $"text {r}, class {c}: served {served[r][c]}, trained {trained[r * Labels.Length + c]}");
         Assert.NotEqual(served[0], served[1]); // texts differ, so their logits do: the comparison is not of constants
+        TorchThread.Shared.Run(() => { top.Dispose(); encoder.Dispose(); }, TorchPriority.Background);
     }
 
     private string TrainFile(int rows = 240)
@@ -93,13 +95,20 @@ public class HybridLayersHeadTests : IDisposable
             var config = engine.Encoder.Model.Config;
             Assert.Equal(new { From = config.NumHiddenLayers - 2, Count = 2 }, new { file.TopLayers!.From, file.TopLayers.Count });
             // The copies were trained: their weights moved away from the frozen layer they started as.
-            using var frozen = engine.Encoder.Model.CopyOfLayer(config.NumHiddenLayers - 2);
-            var frozenQuery = frozen.named_parameters().Single(p => p.name == "attention.self.query.weight").parameter.data<float>().ToArray();
+            var frozenQuery = TorchThread.Shared.Run(() =>
+            {
+                using var frozen = engine.Encoder.Model.CopyOfLayer(config.NumHiddenLayers - 2);
+                return frozen.named_parameters().Single(p => p.name == "attention.self.query.weight").parameter.data<float>().ToArray();
+            }, TorchPriority.Background);
             var trainedQuery = file.Tensors["top.layers.0.attention.self.query.weight"].Values()!;
             Assert.Equal(frozenQuery.Length, trainedQuery.Length);
             Assert.True(frozenQuery.Zip(trainedQuery).Max(p => Math.Abs(p.First - p.Second)) > 1e-5, "the top layers did not train");
-            using var head = file.CreateHead();
-            Assert.InRange(head.HybridWeight, 0f, 1f);
+            var weight = TorchThread.Shared.Run(() =>
+            {
+                using var head = file.CreateHead();
+                return head.HybridWeight;
+            }, TorchPriority.Background);
+            Assert.InRange(weight, 0f, 1f);
         }
 
         using (var reloaded = await Engine(headPath))
@@ -157,6 +166,7 @@ public class HybridLayersHeadTests : IDisposable
         TorchThread.Shared.Run(() => file.CreateHead().Dispose(), TorchPriority.Background);
 
         // Layers far bigger than the weights in the file: refused before anything that size is allocated.
+        // These fail before any libtorch call.
         var huge = file with { TopLayers = shape with { Count = 48, Config = config with { HiddenSize = 8192, NumAttentionHeads = 64, IntermediateSize = 32768 } } };
         Assert.Contains("need more weights", Assert.Throws<InvalidDataException>(() => huge.CreateHead()).Message);
         // Sizes whose product overflows a 64-bit integer are still too big, not small.
@@ -164,12 +174,15 @@ public class HybridLayersHeadTests : IDisposable
         Assert.Contains("need more weights", Assert.Throws<InvalidDataException>(() => overflowing.CreateHead()).Message);
         var outOfRange = file with { Tensors = new(file.Tensors) { ["hybrid_weight"] = HeadFile.HeadTensor.From([1], [1.5f]) } };
         Assert.Contains("mixing weight", Assert.Throws<InvalidDataException>(() => TorchThread.Shared.Run(() => outOfRange.CreateHead(), TorchPriority.Background)).Message);
+        var nanEpsilon = file with { TopLayers = shape with { Config = config with { LayerNormEps = double.NaN } } };
+        Assert.Contains("layer_norm_eps", Assert.Throws<InvalidDataException>(() => nanEpsilon.CreateHead()).Message);
         Assert.Contains("lacks top layers", Assert.Throws<InvalidDataException>(() => (file with { TopLayers = null }).CreateHead()).Message);
         Assert.Contains("must not have", Assert.Throws<InvalidDataException>(() => (file with { Kind = HeadKind.Hybrid }).CreateHead()).Message);
         // The model it is loaded with must have layers of the same shape, ending where the top layers end.
         file.EnsureFits(path, "m", "f", 8, encoder: config);
         Assert.Throws<InvalidDataException>(() => file.EnsureFits(path, "m", "f", 8, encoder: config with { NumHiddenLayers = 6 }));
         Assert.Throws<InvalidDataException>(() => file.EnsureFits(path, "m", "f", 8, encoder: config with { IntermediateSize = 128 }));
+        Assert.Throws<InvalidDataException>(() => file.EnsureFits(path, "m", "f", 8, encoder: config with { LayerNormEps = 1e-5 }));
     }
 
     [Fact]
