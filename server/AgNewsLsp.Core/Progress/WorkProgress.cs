@@ -9,6 +9,9 @@ public sealed record WorkProgress(string Stage, long Done, long Total, string? M
     /// <summary>How far the whole job is, when it has several stages (training: features, then epochs).</summary>
     public double? OverallPercent { get; init; }
 
+    /// <summary>The end of a step worth a line of its own in a log, whatever its percentage: an epoch or a solver pass.</summary>
+    public bool IsSummary { get; init; }
+
     /// <summary>Reports through <paramref name="inner"/> with this stage mapped onto [from, to] percent of the job.</summary>
     public static IProgress<WorkProgress>? Scaled(IProgress<WorkProgress>? inner, double from, double to) =>
         inner is null ? null : new InlineProgress<WorkProgress>(p => inner.Report(p with { OverallPercent = from + (to - from) * p.Percent / 100 }));

@@ -109,7 +109,7 @@ public static class HeadTrainer
                 var stats = torchThread.Run(() => session.Epoch(current, cancellationToken), TorchPriority.Background, cancellationToken);
                 history.Add(stats);
                 progress?.Report(new WorkProgress("training", epoch, options.MaxEpochs,
-                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {stats.ValidationLoss:F4}, accuracy {stats.ValidationAccuracy:P2}"));
+                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {stats.ValidationLoss:F4}, accuracy {stats.ValidationAccuracy:P2}") { IsSummary = true });
                 if (stats.ValidationLoss < bestLoss - 1e-5)
                 {
                     bestLoss = stats.ValidationLoss;
@@ -299,7 +299,7 @@ public static class HeadTrainer
                 var (valLoss, valAcc) = ScoreSvm(w, validation, valGold);
                 history.Add(new EpochStats(pass, trainLoss, trainAcc, valLoss, valAcc));
                 progress?.Report(new WorkProgress("training", pass, options.MaxEpochs,
-                    $"pass {pass}: loss {trainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAcc:P2}"));
+                    $"pass {pass}: loss {trainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAcc:P2}") { IsSummary = true });
                 return true;
             }, cancellationToken);
 
@@ -453,7 +453,7 @@ public static class HeadTrainer
                 var stats = new EpochStats(epoch, lossSum / trainIdx.Length, (double)correct / trainIdx.Length, valLoss, valAccuracy);
                 history.Add(stats);
                 progress?.Report(new WorkProgress("training", done, total,
-                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAccuracy:P2}"));
+                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAccuracy:P2}") { IsSummary = true });
                 if (valLoss < bestLoss)
                 {
                     bestLoss = valLoss;

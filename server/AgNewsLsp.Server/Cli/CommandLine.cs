@@ -360,7 +360,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     }
 }
 
-/// <summary>Progress on stderr: one rewritten line on a terminal, else a line per 10% step.</summary>
+/// <summary>Progress on stderr: one rewritten line on a terminal, else a line per 10% step and per epoch or pass summary.</summary>
 internal sealed class ProgressPrinter(TextWriter stderr) : IProgress<WorkProgress>
 {
     private readonly bool _terminal = !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error);
@@ -380,7 +380,7 @@ internal sealed class ProgressPrinter(TextWriter stderr) : IProgress<WorkProgres
                 return;
             }
             int decile = (int)(p.Percent / 10);
-            if (p.Stage != _stage || decile != _lastDecile)
+            if (p.Stage != _stage || decile != _lastDecile || p.IsSummary)
             {
                 stderr.WriteLine(line);
                 _stage = p.Stage;

@@ -133,7 +133,7 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
             if (ended) return;
             var now = Environment.TickCount64;
             var final = value.Total > 0 && value.Done >= value.Total;
-            if (!final && now - lastSentTicks < throttleMs) return;
+            if (!final && !value.IsSummary && now - lastSentTicks < throttleMs) return; // an epoch's summary always goes
             if (percent == lastPercent && message == lastMessage) return;
             lastSentTicks = now;
             lastPercent = percent;

@@ -19,6 +19,8 @@ public sealed class FakeLabelingEngine : ILabelingEngine
 
     public int TrainSteps { get; set; } = 5;
     public TimeSpan StepDelay { get; set; } = TimeSpan.FromMilliseconds(5);
+    /// <summary>When above 0, every this many steps' report is an epoch's summary ("epoch N").</summary>
+    public int SummaryEvery { get; set; }
     /// <summary>When set, training waits on it after the first step (so tests can act while it runs).</summary>
     public TaskCompletionSource? HoldTraining { get; set; }
     public TaskCompletionSource TrainingStarted { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -85,7 +87,8 @@ public sealed class FakeLabelingEngine : ILabelingEngine
                     TrainCancelled = true;
                     throw;
                 }
-                progress?.Report(new WorkProgress("features", step, TrainSteps));
+                bool summary = SummaryEvery > 0 && step % SummaryEvery == 0;
+                progress?.Report(new WorkProgress("features", step, TrainSteps, summary ? $"epoch {step / SummaryEvery}" : null) { IsSummary = summary });
             }
             var report = Report(100);
             lastMetrics = report;

@@ -81,6 +81,18 @@ public class ProgressAndCancellationTests
     }
 
     [Fact]
+    public async Task An_epochs_summary_is_never_throttled_away()
+    {
+        var engine = new FakeLabelingEngine { TrainSteps = 50, StepDelay = TimeSpan.FromMilliseconds(1), SummaryEvery = 10 };
+        await using var client = new LspTestClient(engine);
+        await client.InitializedAsync(initializationOptions: new { progressThrottleMs = 10_000 });
+        await client.RequestAsync("agnews/train", new { dataPath = "train.csv", workDoneToken = 43 });
+        var messages = (await CompletedProgressOf(client, "43")).Where(v => v.GetProperty("kind").GetString() == "report")
+            .Select(v => v.GetProperty("message").GetString()).ToList();
+        Assert.Equal(["epoch 1", "epoch 2", "epoch 3", "epoch 4", "epoch 5"], messages.Where(m => m!.StartsWith("epoch")));
+    }
+
+    [Fact]
     public async Task CancelRequest_cancels_training_and_the_previous_head_stays()
     {
         var engine = new FakeLabelingEngine { HoldTraining = new() };

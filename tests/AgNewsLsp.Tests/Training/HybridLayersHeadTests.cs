@@ -201,6 +201,20 @@ public class HybridLayersHeadTests : IDisposable
         Assert.Contains(labels.Split('\t')[0], Labels);
     }
 
+    [Fact]
+    public void A_training_log_has_a_line_for_every_solver_pass_not_only_every_tenth_of_the_run()
+    {
+        // Progress to a redirected stderr (not --quiet): a log. A hybrid head's passes are k of 100, all in the first tenth.
+        var (code, output, err) = Cli(["--model", ModelFolder, "--cache", _temp.Combine("cache"), "--precision", "fp32",
+            "train", "--data", TrainFile(), "--head-kind", "hybrid", "--out", _temp.Combine("log.head.json"), "--json"]);
+        Assert.True(code == 0, err);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        int passes = doc.RootElement.GetProperty("history").GetArrayLength();
+        Assert.True(passes > 1, $"{passes} pass(es): too few to tell");
+        var logged = err.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^training: .*pass \d+: .*validation loss"));
+        Assert.Equal(passes, logged);
+    }
+
     private static (int Code, string Out, string Err) Cli(params string[] args)
     {
         var stdout = new StringWriter();
