@@ -54,8 +54,8 @@ public sealed partial class BenchRun
             foreach (var epoch in trained.History)
                 report.Add(section, "epoch", $"{epoch.Epoch}, layer lr {rate}", epoch.ValidationAccuracy, "%",
                     shown: $"val {epoch.ValidationAccuracy * 100:F2} %", note: $"val loss {epoch.ValidationLoss:F4}, train loss {epoch.TrainLoss:F4}");
-            var valTop = Rows(trainStates.Logits(head.Top!, valIdx), names.Count);
-            var testTop = Rows(testStates.Logits(head.Top!, Enumerable.Range(0, test.Texts.Length).ToArray()), names.Count);
+            var valTop = RowMajor.Rows(trainStates.Logits(head.Top!, valIdx), names.Count);
+            var testTop = RowMajor.Rows(testStates.Logits(head.Top!, Enumerable.Range(0, test.Texts.Length).ToArray()), names.Count);
             float weight = TorchThread.Shared.Run(() => head.HybridWeight, TorchPriority.Background);
             // The parts alone are the head at a mixing weight of 1 (hybrid) and 0 (top layers).
             foreach (var (label, w) in new[] { ("hybrid alone", 1f), ("top layers alone", 0f), ($"hybrid + top layers, hybrid weight {weight:F1} (by validation)", weight) })
@@ -75,7 +75,4 @@ public sealed partial class BenchRun
         }
         SectionTime(section, clock);
     }
-
-    private static float[][] Rows(float[] flat, int classes) =>
-        Enumerable.Range(0, flat.Length / classes).Select(r => flat.AsSpan(r * classes, classes).ToArray()).ToArray();
 }

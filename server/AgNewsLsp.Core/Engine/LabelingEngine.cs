@@ -330,11 +330,15 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             var gold = data.LabelsIn(head.File.LabelNames); // before the features: a class the head lacks fails at once
             var texts = data.Rows.Select(r => r.Text).ToArray();
             var pooling = head.File.Pooling;
-            // Top layers' logits depend on the head, so they are never cached: such a head's texts go through the encoder.
-            var (features, topLogits) = head.Head.Top is { } top
-                ? Encoded(_encoder.Encode(texts, [pooling], progress, cancellationToken, priority: TorchPriority.Background, top: top))
-                : (_features.Extract(texts, [pooling], progress, cancellationToken)[pooling], null);
-            (float[][], float[][]?) Encoded(EncodedFeatures e) => (e.ByPooling[pooling], e.TopLogits);
+            float[][] features;
+            float[][]? topLogits = null;
+            if (head.Head.Top is { } top)
+            {
+                // Top layers' logits depend on the head, so they are never cached: such a head's texts go through the encoder.
+                var encoded = _encoder.Encode(texts, [pooling], progress, cancellationToken, priority: TorchPriority.Background, top: top);
+                (features, topLogits) = (encoded.ByPooling[pooling], encoded.TopLogits);
+            }
+            else features = _features.Extract(texts, [pooling], progress, cancellationToken)[pooling];
             var lexical = head.Head.LexicalRows(texts);
             var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features, lexical, topLogits), TorchPriority.Background, cancellationToken);
             var report = Metrics.Compute(gold, probabilities, head.File.LabelNames);

@@ -113,22 +113,22 @@ public sealed class TextEncoder : IDisposable
         using var output = Model.Forward(idTensor, maskTensor, clsLayers, yieldPoint, top?.Shape.From);
         var result = new Dictionary<Pooling, float[][]>();
         foreach (var pooling in poolings)
-            result[pooling] = Rows(PoolingLayer.Apply(pooling, output, maskTensor), batch.Count);
+            result[pooling] = Rows(PoolingLayer.Apply(pooling, output, maskTensor));
         float[][]? topLogits = null;
         if (top is not null)
         {
             // The states as training stored them (bf16-rounded float32), so the layers see what they learnt from.
             top.eval();
-            topLogits = Rows(top.Forward(TokenStates.RoundLikeStored(output.KeptStates!), maskTensor, yieldPoint), batch.Count);
+            topLogits = Rows(top.Forward(TokenStates.RoundLikeStored(output.KeptStates!), maskTensor, yieldPoint));
         }
         return (result, topLogits);
     }
 
-    private static float[][] Rows(Tensor matrix, int count)
+    /// <summary>A [rows, width] tensor's rows as float32 arrays.</summary>
+    private static float[][] Rows(Tensor matrix)
     {
-        int dim = (int)matrix.shape[1];
-        var flat = matrix.to(ScalarType.Float32).data<float>().ToArray();
-        return Enumerable.Range(0, count).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();
+        using var values = matrix.to(ScalarType.Float32);
+        return RowMajor.Rows(values.data<float>().ToArray(), (int)matrix.shape[1]);
     }
 
     public void Dispose() => Model.Dispose();

@@ -285,7 +285,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     /// <param name="yieldPoint">Called inside and between layers: points where other work may run.</param>
     public Tensor HiddenStates(Tensor input_ids, Tensor attention_mask, int layers, Action? yieldPoint = null)
     {
-        if (layers < 0 || layers > Config.NumHiddenLayers) throw new ArgumentOutOfRangeException(nameof(layers));
+        CheckLayerCount(layers, nameof(layers));
         using var attend = Attend(attention_mask);
         var embedded = embeddings.forward(input_ids);
         if (layers == 0) return embedded;
@@ -293,8 +293,13 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>attention_mask [b, s] as the [b, 1, 1, s] boolean mask attention takes (true = a real token).</summary>
-    private static Tensor Attend(Tensor attention_mask) =>
+    internal static Tensor Attend(Tensor attention_mask) =>
         attention_mask.to(ScalarType.Bool).view(attention_mask.shape[0], 1, 1, attention_mask.shape[1]);
+
+    private void CheckLayerCount(int layers, string name)
+    {
+        if (layers < 0 || layers > Config.NumHiddenLayers) throw new ArgumentOutOfRangeException(name, layers, $"The model has {Config.NumHiddenLayers} layers.");
+    }
 
     /// <summary>A trainable float32 copy of encoder layer <paramref name="index"/>: the same values, parameters of its own.</summary>
     public BertLayer CopyOfLayer(int index)
@@ -328,7 +333,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     /// <param name="keepStatesAfter">Also keep the hidden states after this many layers (<see cref="BertModelOutput.KeptStates"/>).</param>
     public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null, int? keepStatesAfter = null)
     {
-        if (keepStatesAfter is < 0 || keepStatesAfter > Config.NumHiddenLayers) throw new ArgumentOutOfRangeException(nameof(keepStatesAfter));
+        if (keepStatesAfter is { } keepCount) CheckLayerCount(keepCount, nameof(keepStatesAfter));
         using var attend = Attend(attention_mask);
         using var embedded = embeddings.forward(input_ids);
         var layerCls = new List<Tensor>();

@@ -33,11 +33,19 @@ public sealed record TopLayersShape
         return Count * layer + (2 * h + 1) * classes;
     }
 
+    /// <summary>Throws <see cref="InvalidDataException"/> unless the shape is one at all: a valid layer config, at least one layer, none below 0.</summary>
+    public void Validate(string source)
+    {
+        Config.Validate(source);
+        if (Count < 1 || From < 0)
+            throw new InvalidDataException($"{source}: top layers need at least one layer from layer 0 up, not {Count} after layer {From}.");
+    }
+
     /// <summary>Throws <see cref="InvalidDataException"/> unless this shape fits the encoder <paramref name="encoder"/>.</summary>
     public void EnsureFits(BertConfig encoder, string source)
     {
-        Config.Validate(source);
-        if (Count < 1 || From < 0 || From + Count != encoder.NumHiddenLayers)
+        Validate(source);
+        if (From + Count != encoder.NumHiddenLayers)
             throw new InvalidDataException($"{source}: its top layers ({Count} after layer {From}) do not end at the encoder's layer {encoder.NumHiddenLayers}.");
         if (Config.HiddenSize != encoder.HiddenSize || Config.IntermediateSize != encoder.IntermediateSize ||
             Config.NumAttentionHeads != encoder.NumAttentionHeads || Config.HiddenAct != encoder.HiddenAct || Config.LayerNormEps != encoder.LayerNormEps)
@@ -83,7 +91,7 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
     public Tensor Forward(Tensor states, Tensor mask, Action? yieldPoint)
     {
         using var scope = NewDisposeScope();
-        var attend = mask.to(ScalarType.Bool).view(mask.shape[0], 1, 1, mask.shape[1]);
+        var attend = BertModel.Attend(mask);
         var x = states;
         foreach (var layer in layers)
         {

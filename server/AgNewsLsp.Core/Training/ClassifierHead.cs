@@ -200,7 +200,7 @@ public sealed class ClassifierHead : Module
             logProbabilities = logProbabilities * hybrid_weight! + topLog * (1 - hybrid_weight!);
         }
         var probabilities = functional.softmax(logProbabilities, 1).data<float>().ToArray();
-        return Enumerable.Range(0, features.Length).Select(r => probabilities.AsSpan(r * ClassCount, ClassCount).ToArray()).ToArray();
+        return RowMajor.Rows(probabilities, ClassCount);
     }
 }
 

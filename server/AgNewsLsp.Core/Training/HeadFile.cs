@@ -112,10 +112,10 @@ public sealed record HeadFile
             throw new InvalidDataException($"A {Kind.Name()} head file {(TopLayers is null ? "lacks" : "must not have")} top layers ('topLayers').");
         if (TopLayers is not null)
         {
-            TopLayers.Config.Validate("the head file's topLayers");
+            TopLayers.Validate("the head file's topLayers");
             // Sizes come from the file: never allocate layers bigger than the weights the file actually holds.
             long stored = Tensors.Values.Sum(t => (long)(t.Values()?.Length ?? 0));
-            if (TopLayers.Count < 1 || TopLayers.ParameterCount(LabelNames.Length) > stored)
+            if (TopLayers.ParameterCount(LabelNames.Length) > stored)
                 throw new InvalidDataException($"The head file's topLayers ({TopLayers.Count} layers of hidden size {TopLayers.Config.HiddenSize}) need more weights than it holds.");
         }
         var top = TopLayers is null ? null : new TopLayers(TopLayers, LabelNames.Length);

@@ -334,7 +334,7 @@ public static class HeadTrainer
         ClassifierHead head;
         try
         {
-            valLogitRows = Enumerable.Range(0, valIdx.Length).Select(r => topValLogits.AsSpan(r * classes, classes).ToArray()).ToArray();
+            valLogitRows = RowMajor.Rows(topValLogits, classes);
             topTemperature = Calibration.FitTemperature(topValLogits, valGold, classes);
             valFeatures = valIdx.Select(i => features[i]).ToArray();
             valLexical = LexicalRow.Featurize(options.Lexical, valIdx.Select(i => texts[i]).ToArray());

@@ -8,15 +8,8 @@ namespace AgNewsLsp.Tests.Cli;
 [Collection(TrainedEngineCollection.Name)]
 public class CommandLineTests(TrainedEngineFixture fixture)
 {
-    private (int Code, string Out, string Err) Run(string stdin, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var all = args.Concat(["--cache", TestPaths.TestCache, "--head", fixture.HeadPath, "--quiet"]).ToArray();
-        if (args.Length > 0 && args[0] is "--help") all = args;
-        int code = new CommandLine(new StringReader(stdin), stdout, stderr).RunAsync(all, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private (int Code, string Out, string Err) Run(string stdin, params string[] args) =>
+        CliRun.Run(stdin, args.Length > 0 && args[0] is "--help" ? args : [.. args, "--cache", TestPaths.TestCache, "--head", fixture.HeadPath, "--quiet"]);
 
     [Fact]
     public void Classify_prints_the_label_and_probabilities()
@@ -112,12 +105,9 @@ public class CommandLineTests(TrainedEngineFixture fixture)
         using var folder = new TempFolder();
         var foreign = Path.Combine(folder.Path, "foreign.json");
         File.WriteAllText(foreign, File.ReadAllText(fixture.HeadPath).Replace(fixture.Engine.Encoder.Fingerprint, "ffffffffffffffff"));
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = new CommandLine(new StringReader(""), stdout, stderr).RunAsync(
-            ["classify", "some text about football", "--cache", TestPaths.TestCache, "--head", foreign, "--quiet"], CancellationToken.None).GetAwaiter().GetResult();
+        var (code, _, stderr) = CliRun.Run("", "classify", "some text about football", "--cache", TestPaths.TestCache, "--head", foreign, "--quiet");
         Assert.Equal(1, code);
-        Assert.Contains("trained for model", stderr.ToString());
+        Assert.Contains("trained for model", stderr);
     }
 
     [Fact]

@@ -9,14 +9,8 @@ namespace AgNewsLsp.Tests.Cli;
 /// <summary>agnews label DIR --recursive with the real embedded engine and the shipped head.</summary>
 public class LabelFolderCliTests(ITestOutputHelper output)
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var all = args.Concat(["--cache", TestPaths.TestCache, "--head", LabelingEngine.ShippedHeadPath]).ToArray();
-        int code = new CommandLine(new StringReader(""), stdout, stderr).RunAsync(all, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) =>
+        CliRun.Run("", [.. args, "--cache", TestPaths.TestCache, "--head", LabelingEngine.ShippedHeadPath]);
 
     private static readonly string[][] Templates =
     [

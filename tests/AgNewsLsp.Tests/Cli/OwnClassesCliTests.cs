@@ -12,14 +12,8 @@ public class OwnClassesCliTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var all = args.Concat(["--cache", TestPaths.TestCache, "--head", HeadPath, "--quiet"]).ToArray();
-        int code = new CommandLine(new StringReader(""), stdout, stderr).RunAsync(all, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private (int Code, string Out, string Err) Run(params string[] args) =>
+        CliRun.Run("", [.. args, "--cache", TestPaths.TestCache, "--head", HeadPath, "--quiet"]);
 
     [Fact]
     public void A_head_trained_on_five_named_classes_labels_with_those_names()

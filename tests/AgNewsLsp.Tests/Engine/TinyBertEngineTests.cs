@@ -20,13 +20,7 @@ public class TinyBertEngineTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = new CommandLine(new StringReader(""), stdout, stderr).RunAsync(args, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Cli.CliRun.Run("", args);
 
     /// <summary>The first rows of the shared AG News train split, as a file of their own.</summary>
     private string SmallTrainFile(int rows = 200)

@@ -6,13 +6,7 @@ namespace AgNewsLsp.Tests.Hardening;
 /// <summary>Issue 9, item 7: the command line refuses bad input with a clear message and exit code, before loading a model.</summary>
 public class CliHardeningTests
 {
-    private static (int Code, string Out, string Err) Run(string stdin, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = new CommandLine(new StringReader(stdin), stdout, stderr).RunAsync(args, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(string stdin, params string[] args) => Cli.CliRun.Run(stdin, args);
 
     [Fact]
     public void Options_may_come_before_the_command()

@@ -10,7 +10,7 @@ public class LayerAccessTests
     [Fact]
     public void The_states_below_the_last_layer_through_a_copy_of_it_give_the_model_output_and_the_copy_trains_apart()
     {
-        var config = BertConfig.MiniLmL6 with { VocabSize = 100, HiddenSize = 32, NumAttentionHeads = 4, IntermediateSize = 64, NumHiddenLayers = 3 };
+        var config = TestConfigs.Tiny;
         TorchRuntime.EnsureInitialized();
         manual_seed(11);
         using var model = new BertModel(config);

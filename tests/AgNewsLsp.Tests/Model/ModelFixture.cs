@@ -25,3 +25,10 @@ public sealed class EmbeddedModelCollection : ICollectionFixture<EmbeddedModelFi
 {
     public const string Name = "embedded model";
 }
+
+/// <summary>Shapes for tests that need a BERT's layers with random weights, not a checkpoint.</summary>
+public static class TestConfigs
+{
+    /// <summary>Three layers of hidden size 32, four heads, a 100-token vocabulary.</summary>
+    public static BertConfig Tiny => BertConfig.MiniLmL6 with { VocabSize = 100, HiddenSize = 32, NumAttentionHeads = 4, IntermediateSize = 64, NumHiddenLayers = 3 };
+}

@@ -9,7 +9,7 @@ public class YieldPointTests
     [Fact]
     public void A_forward_pass_offers_three_yield_points_per_layer_and_its_output_does_not_depend_on_them()
     {
-        var config = BertConfig.MiniLmL6 with { VocabSize = 100, HiddenSize = 32, NumAttentionHeads = 4, IntermediateSize = 64, NumHiddenLayers = 3 };
+        var config = TestConfigs.Tiny;
         TorchRuntime.EnsureInitialized();
         manual_seed(7);
         using var model = new BertModel(config);

@@ -152,7 +152,7 @@ public class HybridLayersHeadTests : IDisposable
     public void Head_files_with_missing_wrong_or_oversized_top_layers_are_refused()
     {
         TorchRuntime.EnsureInitialized();
-        var config = BertConfig.MiniLmL6 with { VocabSize = 100, HiddenSize = 32, NumAttentionHeads = 4, IntermediateSize = 64, NumHiddenLayers = 3 };
+        var config = TestConfigs.Tiny;
         var shape = TopLayersShape.OnTopOf(config, 1);
         var path = _temp.Combine("head.json");
         TorchThread.Shared.Run(() =>
@@ -215,13 +215,7 @@ public class HybridLayersHeadTests : IDisposable
         Assert.Equal(passes, logged);
     }
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = new AgNewsLsp.Server.Cli.CommandLine(new StringReader(""), stdout, stderr).RunAsync(args, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => AgNewsLsp.Tests.Cli.CliRun.Run("", args);
 
     [Fact]
     public void Every_head_kind_is_offered_by_the_extension_under_the_servers_name()
