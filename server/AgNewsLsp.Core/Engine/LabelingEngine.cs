@@ -47,6 +47,9 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     public string? HeadPath => _head?.Path;
     public HeadFile? Head => _head?.File;
 
+    /// <summary>The module answering, for tests of how it is laid out.</summary>
+    internal ClassifierHead? ServedHead => _head?.Head;
+
     private LabelingEngine(TextEncoder encoder, ResolvedModel model, EngineSettings options, string cacheRoot)
     {
         _encoder = encoder;
@@ -122,7 +125,22 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         var file = alreadyRead ?? HeadFile.Load(path);
         file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, PoolingLayer.Dimension(file.Pooling, _encoder.Model.Config),
             TrainCommandText(withHead: false), _encoder.Model.Config); // not into the head file of another model
-        return new LoadedHead(file, TorchThread.Shared.Run(file.CreateHead, TorchPriority.Interactive), path);
+        return new LoadedHead(file, TorchThread.Shared.Run(() => Serving(file.CreateHead()), TorchPriority.Interactive), path);
+    }
+
+    /// <summary>The head, made ready to answer; on the torch thread.</summary>
+    private ClassifierHead Serving(ClassifierHead head)
+    {
+        try
+        {
+            head.PrepareForServing(_encoder.Precision);
+            return head;
+        }
+        catch
+        {
+            head.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Loads another head file (e.g. a user's choice), refusing one made for another model.</summary>
@@ -301,6 +319,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
                 Seed = options.Seed,
                 CreatedUtc = DateTime.UtcNow,
             }), trained.Head.Temperature), TorchPriority.Background);
+            // After the file took its weights: from here the head answers and is not trained again.
+            TorchThread.Shared.Run(() => trained.Head.PrepareForServing(_encoder.Precision), TorchPriority.Background);
             progress?.Report(new WorkProgress("saving", 0, 1, target));
             file.Save(target);
             _head = new LoadedHead(file, trained.Head, target);

@@ -18,6 +18,10 @@ public static class PoolingLayer
     public static int ClsLayersNeeded(IEnumerable<Pooling> poolings) =>
         poolings.Select(p => p switch { Pooling.ClsLast2 => 2, Pooling.ClsLast4 => 4, _ => 0 }).DefaultIfEmpty(0).Max();
 
+    /// <summary>Whether the poolings read the last layer's [CLS] row only, not its other tokens (<see cref="BertModel.Forward"/>'s clsOnly).</summary>
+    public static bool ClsOnly(IEnumerable<Pooling> poolings) =>
+        poolings.All(p => p is Pooling.Cls or Pooling.Pooler or Pooling.ClsLast2 or Pooling.ClsLast4);
+
     /// <summary>[batch, dim] float32 features; mask is [batch, seq] with 1 for real tokens.</summary>
     public static Tensor Apply(Pooling pooling, BertModelOutput output, Tensor mask)
     {

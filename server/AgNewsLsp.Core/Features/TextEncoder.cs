@@ -110,7 +110,7 @@ public sealed class TextEncoder : IDisposable
         var (ids, mask, width) = Tokenizer.Pad(batch);
         var idTensor = tensor(ids, [batch.Count, width]);
         var maskTensor = tensor(mask, [batch.Count, width]);
-        using var output = Model.Forward(idTensor, maskTensor, clsLayers, yieldPoint, top?.Shape.From);
+        using var output = Model.Forward(idTensor, maskTensor, clsLayers, yieldPoint, top?.Shape.From, clsOnly: PoolingLayer.ClsOnly(poolings));
         var result = new Dictionary<Pooling, float[][]>();
         foreach (var pooling in poolings)
             result[pooling] = Rows(PoolingLayer.Apply(pooling, output, maskTensor));

@@ -58,14 +58,20 @@ public sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>hidden [b, s, h], attend [b, 1, 1, s] (true = a real token) -> context [b, s, h].</summary>
-    public override Tensor forward(Tensor hidden, Tensor attend)
+    public override Tensor forward(Tensor hidden, Tensor attend) => Forward(hidden, hidden, attend);
+
+    /// <summary>
+    /// The context of the rows <paramref name="queries"/> [b, q, h] (all of <paramref name="hidden"/>, or its first
+    /// rows) attending over every row of <paramref name="hidden"/> [b, s, h] -> [b, q, h].
+    /// </summary>
+    public Tensor Forward(Tensor queries, Tensor hidden, Tensor attend)
     {
         using var scope = NewDisposeScope();
-        long b = hidden.shape[0], s = hidden.shape[1];
-        Tensor Heads(Linear projection) => projection.forward(hidden).view(b, s, _heads, _headSize).transpose(1, 2);
+        long b = hidden.shape[0];
+        Tensor Heads(Linear projection, Tensor rows) => projection.forward(rows).view(b, rows.shape[1], _heads, _headSize).transpose(1, 2);
         // Fused attention: one kernel for softmax(QK^T/sqrt(d) + mask)V, faster than the unfused path (README, Benchmarks).
-        var context = F.scaled_dot_product_attention(Heads(query), Heads(key), Heads(value), attend, 0.0, false);
-        return context.transpose(1, 2).reshape(b, s, _heads * _headSize).MoveToOuterDisposeScope();
+        var context = F.scaled_dot_product_attention(Heads(query, queries), Heads(key, hidden), Heads(value, hidden), attend, 0.0, false);
+        return context.transpose(1, 2).reshape(b, queries.shape[1], _heads * _headSize).MoveToOuterDisposeScope();
     }
 }
 
@@ -102,10 +108,13 @@ public sealed class BertAttention : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor attend)
+    public override Tensor forward(Tensor hidden, Tensor attend) => Forward(hidden, hidden, attend);
+
+    /// <summary>Attention for the rows <paramref name="queries"/> of <paramref name="hidden"/> (see <see cref="BertSelfAttention.Forward"/>).</summary>
+    public Tensor Forward(Tensor queries, Tensor hidden, Tensor attend)
     {
-        using var context = self.forward(hidden, attend);
-        return output.forward(context, hidden);
+        using var context = self.Forward(queries, hidden, attend);
+        return output.forward(context, queries);
     }
 }
 
@@ -154,9 +163,15 @@ public sealed class BertLayer : Module<Tensor, Tensor, Tensor>
     /// projections, which cuts a layer into three parts of about equal cost (4 of its 12 hidden-size-squared matmuls
     /// each), so work waiting for a yield point waits at most a third of a layer.
     /// </param>
-    public Tensor Forward(Tensor hidden, Tensor attend, Action? yieldPoint)
+    /// <param name="firstTokenOnly">
+    /// Compute the output of the first row ([CLS]) only -> [b, 1, h]: the keys and values still come from every row,
+    /// but the queries, the attention output and the feed-forward block (two thirds of a layer's matmuls) run on one
+    /// row. For a last layer whose other rows nobody reads.
+    /// </param>
+    public Tensor Forward(Tensor hidden, Tensor attend, Action? yieldPoint, bool firstTokenOnly = false)
     {
-        using var attended = attention.forward(hidden, attend);
+        using var first = firstTokenOnly ? hidden.narrow(1, 0, 1) : null;
+        using var attended = attention.Forward(first ?? hidden, hidden, attend);
         yieldPoint?.Invoke();
         using var expanded = intermediate.forward(attended);
         yieldPoint?.Invoke();
@@ -178,8 +193,10 @@ public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
 
     /// <summary>Runs the first <paramref name="layers"/> layers (null: every layer); <paramref name="onLayer"/> sees each layer's output (e.g. to keep its [CLS] row).</summary>
     /// <param name="yieldPoint">Called inside and between layers, where other work may run (see <see cref="BertLayer.Forward"/>).</param>
+    /// <param name="lastFirstTokenOnly">The last layer run computes the [CLS] row only (<see cref="BertLayer.Forward"/>).</param>
     /// <returns>The last layer's output; <paramref name="hidden"/> itself when no layer runs.</returns>
-    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer, Action? yieldPoint = null, int? layers = null)
+    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer, Action? yieldPoint = null, int? layers = null,
+        bool lastFirstTokenOnly = false)
     {
         int count = layers ?? layer.Count;
         var current = hidden;
@@ -189,7 +206,7 @@ public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
             // One dispose scope per layer: intermediates otherwise pile up until the batch ends.
             using (NewDisposeScope())
             {
-                next = layer[i].Forward(current, attend, yieldPoint);
+                next = layer[i].Forward(current, attend, yieldPoint, lastFirstTokenOnly && i + 1 == count);
                 onLayer((i, next));
                 next.MoveToOuterDisposeScope();
             }
@@ -259,27 +276,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>
-    /// Re-lays every Linear weight out column-major: the same [out, in] parameter with the same values, only
-    /// with transposed strides, so F.linear hands MKL a plain row-major [in, out] matrix instead of a transposed
-    /// one. With few rows per matmul (a single text) that is faster in fp32 (README, Benchmarks has the measurement);
-    /// outputs agree to float rounding (about 1e-6: another kernel sums in another
-    /// order), and parameter names, shapes and values do not change.
-    /// </summary>
-    public void UseColumnMajorLinearWeights()
-    {
-        using var noGrad = no_grad();
-        foreach (var (_, module) in named_modules())
-            if (module is Linear linear && linear.weight is { } weight && weight.is_contiguous())
-            {
-                // Every handle made here is disposed, and the old weight too: a handle left to the GC keeps its
-                // storage (the whole matrix) alive until a finalizer runs.
-                using var transposed = weight.t();
-                using var packed = transposed.contiguous();
-                linear.weight = new Parameter(packed.t(), requires_grad: false);
-                weight.Dispose();
-            }
-    }
+    /// <summary>Every Linear weight column-major (<see cref="LinearWeights.UseColumnMajor"/>): faster single texts in fp32.</summary>
+    public void UseColumnMajorLinearWeights() => LinearWeights.UseColumnMajor(this);
 
     /// <summary>The hidden states [b, s, h] after the first <paramref name="layers"/> encoder layers.</summary>
     /// <param name="yieldPoint">Called inside and between layers: points where other work may run.</param>
@@ -331,9 +329,16 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     /// <summary>Full forward pass, keeping the [CLS] rows of the last <paramref name="clsLayers"/> layers.</summary>
     /// <param name="yieldPoint">Called inside and between layers: points where other work may run.</param>
     /// <param name="keepStatesAfter">Also keep the hidden states after this many layers (<see cref="BertModelOutput.KeptStates"/>).</param>
-    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null, int? keepStatesAfter = null)
+    /// <param name="clsOnly">
+    /// Only [CLS] rows are read from the last layer (the pooler's, or [CLS] poolings): it computes that row alone, and
+    /// <see cref="BertModelOutput.LastHiddenState"/> is [b, 1, h]. The same values, in less time (README, Benchmarks).
+    /// </param>
+    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null, int? keepStatesAfter = null,
+        bool clsOnly = false)
     {
         if (keepStatesAfter is { } keepCount) CheckLayerCount(keepCount, nameof(keepStatesAfter));
+        if (clsOnly && keepStatesAfter == Config.NumHiddenLayers)
+            throw new ArgumentException("The states after the last layer cannot be kept when it computes [CLS] only.", nameof(clsOnly));
         using var attend = Attend(attention_mask);
         using var embedded = embeddings.forward(input_ids);
         var layerCls = new List<Tensor>();
@@ -343,7 +348,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
         {
             if (step.Index >= firstKept) layerCls.Add(step.Output.select(1, 0).clone().MoveToOuterDisposeScope());
             if (step.Index + 1 == keepStatesAfter) kept = step.Output.alias().MoveToOuterDisposeScope();
-        }, yieldPoint);
+        }, yieldPoint, lastFirstTokenOnly: clsOnly);
         var pooled = pooler.forward(last);
         return new BertModelOutput(last, pooled, layerCls, kept);
     }

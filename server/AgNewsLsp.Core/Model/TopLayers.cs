@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using AgNewsLsp.Settings;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -81,6 +83,25 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
         for (int k = 0; k < Shape.Count; k++) encoder.CopyLayerInto(Shape.From + k, layers[k]);
     }
 
+    /// <summary>
+    /// Ready to answer, not to train: eval mode, and the layers in the encoder's <paramref name="precision"/>, laid out as
+    /// its layers are: bf16 on oneDNN's kernels, or float32 with column-major Linear weights. Either makes a hover's
+    /// layers faster than training's float32 layout (README, Benchmarks). The states they read are bf16-rounded in
+    /// both cases (<c>TokenStates.RoundLikeStored</c>), so bf16 layers read exactly what float32 ones would.
+    /// </summary>
+    public void PrepareForServing(Precision precision)
+    {
+        eval();
+        if (precision == Precision.Bf16)
+        {
+            foreach (var layer in layers) layer.to(ScalarType.BFloat16);
+            _layerType = ScalarType.BFloat16;
+        }
+        else LinearWeights.UseColumnMajor(this);
+    }
+
+    private ScalarType _layerType = ScalarType.Float32;
+
     public IEnumerable<Parameter> LayerParameters() => layers.parameters();
     public IEnumerable<Parameter> ClassifierParameters() => classifier.parameters();
 
@@ -92,12 +113,13 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var attend = BertModel.Attend(mask);
-        var x = states;
+        var x = states.to(_layerType);
         foreach (var layer in layers)
         {
             x = layer.Forward(x, attend, yieldPoint);
             yieldPoint?.Invoke();
         }
+        x = x.to(ScalarType.Float32); // the pooling and the classifier stay float32 in every precision
         var cls = x.select(1, 0);
         var weights = mask.unsqueeze(-1).to(ScalarType.Float32);
         var mean = (x * weights).sum(1) / weights.sum(1);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using AgNewsLsp.Model;
 using AgNewsLsp.Native;
 using static TorchSharp.torch;
@@ -41,5 +42,47 @@ public class LayerAccessTests
         optimizer.step();
         Assert.True(model.forward(ids, mask).allclose(before));
         Assert.False(trainable.forward(states, attend).allclose(before, rtol: 1e-3, atol: 1e-4));
+    }
+}
+
+/// <summary>A last layer that computes [CLS] only gives the [CLS] rows, the pooler and the [CLS] poolings of the full pass.</summary>
+public class ClsOnlyLastLayerTests
+{
+    [Theory]
+    [InlineData(ScalarType.Float32, 1e-5)]
+    [InlineData(ScalarType.BFloat16, 2e-2)]
+    public void The_cls_only_last_layer_gives_the_full_passes_cls_rows_with_padding_in_the_batch(ScalarType type, double tolerance)
+    {
+        var config = TestConfigs.Tiny;
+        TorchRuntime.EnsureInitialized();
+        manual_seed(13);
+        using var model = new BertModel(config);
+        model.eval();
+        model.to(type);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        // The second text is padded: [CLS] must attend to its real tokens only, as in the full pass.
+        var ids = tensor(new long[] { 2, 5, 9, 11, 3, 2, 7, 3, 0, 0 }, [2, 5]);
+        var mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 0, 0 }, [2, 5]);
+
+        using var full = model.Forward(ids, mask, clsLayers: 2, keepStatesAfter: 1);
+        using var clsOnly = model.Forward(ids, mask, clsLayers: 2, keepStatesAfter: 1, clsOnly: true);
+        Assert.Equal([2L, 1, config.HiddenSize], clsOnly.LastHiddenState.shape);
+        Assert.Equal([2L, 5, config.HiddenSize], full.LastHiddenState.shape);
+        void Close(Tensor expected, Tensor actual, string what)
+        {
+            var largest = (expected.to(ScalarType.Float32) - actual.to(ScalarType.Float32)).abs().max().item<float>();
+            Assert.True(largest <= tolerance, $"{what}: off by {largest}");
+        }
+        Close(full.LastHiddenState.narrow(1, 0, 1), clsOnly.LastHiddenState, "last layer's [CLS]");
+        Close(full.PoolerOutput, clsOnly.PoolerOutput, "pooler");
+        for (int k = 0; k < 2; k++) Close(full.LayerCls[k], clsOnly.LayerCls[k], $"[CLS] of layer {k}");
+        Close(full.KeptStates!, clsOnly.KeptStates!, "kept states");
+        Assert.False(full.LayerCls[1].to(ScalarType.Float32).allclose(full.LayerCls[0].to(ScalarType.Float32))); // layers differ: not constants
+
+        Assert.True(AgNewsLsp.Features.PoolingLayer.ClsOnly([Settings.Pooling.ClsLast4, Settings.Pooling.Pooler]));
+        Assert.False(AgNewsLsp.Features.PoolingLayer.ClsOnly([Settings.Pooling.ClsLast4, Settings.Pooling.Mean]));
+        Assert.False(AgNewsLsp.Features.PoolingLayer.ClsOnly([Settings.Pooling.MeanCls]));
+        Assert.Throws<ArgumentException>(() => model.Forward(ids, mask, 0, keepStatesAfter: config.NumHiddenLayers, clsOnly: true));
     }
 }

@@ -89,6 +89,7 @@ public class HybridLayersHeadTests : IDisposable
             Assert.Equal(2, result.History.Count); // the top layers' epochs
             Assert.Equal(HeadKind.HybridLayers, engine.Head!.Kind);
             before = engine.Classify(Texts).Select(p => p.Probabilities).ToArray();
+            Assert.True(ServedColumnMajor(engine), "the trained head answers with its top layers laid out for serving");
 
             var file = HeadFile.Load(headPath);
             Assert.Equal(HeadKind.HybridLayers, file.Kind);
@@ -115,6 +116,7 @@ public class HybridLayersHeadTests : IDisposable
         {
             Assert.Equal(HeadKind.HybridLayers, reloaded.Head!.Kind);
             var after = reloaded.Classify(Texts).Select(p => p.Probabilities).ToArray();
+            Assert.True(ServedColumnMajor(reloaded), "the loaded head answers with its top layers laid out for serving");
             for (int r = 0; r < Texts.Length; r++)
                 for (int c = 0; c < Labels.Length; c++)
                     Assert.True(Math.Abs(before[r][c] - after[r][c]) < 1e-5, $"text {r}, class {c}: {before[r][c]} before the reload, {after[r][c]} after");
@@ -146,6 +148,53 @@ public class HybridLayersHeadTests : IDisposable
         Assert.Equal(saved, File.ReadAllBytes(headPath));
         Assert.Equal(HeadKinds.Default, engine.Head!.Kind);
         Assert.Equal(probabilities, engine.Classify(Texts)[1].Probabilities);
+    }
+
+    /// <summary>Whether the engine's head has every top-layer Linear weight column-major (<see cref="TopLayers.PrepareForServing"/>).</summary>
+    private static bool ServedColumnMajor(LabelingEngine engine) => TorchThread.Shared.Run(() =>
+        engine.ServedHead!.Top!.named_parameters().Where(p => p.name.EndsWith(".weight") && p.parameter.dim() == 2)
+            .All(p => !p.parameter.is_contiguous()), TorchPriority.Background);
+
+    [Theory]
+    [InlineData(Precision.Fp32, 1e-5)]
+    [InlineData(Precision.Bf16, 3e-2)]
+    public void Top_layers_made_ready_to_serve_compute_what_they_did_in_training(Precision precision, double tolerance)
+    {
+        TorchRuntime.EnsureInitialized();
+        var config = TestConfigs.Tiny;
+        TorchThread.Shared.Run(() =>
+        {
+            manual_seed(7);
+            using var head = new ClassifierHead(HeadKind.HybridLayers, 8, Labels.Length, lexicalFeatures: new LexicalFeaturizer { Bits = 10 },
+                topLayers: new TopLayers(TopLayersShape.OnTopOf(config, 2), Labels.Length));
+            head.eval();
+            var metadata = new HeadFile { LabelNames = Labels, ModelFingerprint = "f", Pooling = Pooling.ClsLast4 };
+            var saved = HeadFile.FromHead(head, metadata);
+            // States as the encoder hands them over: bf16-rounded, in float32.
+            using var random = randn(3, 6, config.HiddenSize);
+            using var states = TokenStates.RoundLikeStored(random);
+            using var mask = ones(3, 6, dtype: ScalarType.Bool);
+            using var logits = head.Top!.Forward(states, mask, null);
+            var before = logits.data<float>().ToArray();
+
+            head.PrepareForServing(precision);
+            var query = head.Top.named_parameters().Single(p => p.name == "layers.0.attention.self.query.weight").parameter;
+            if (precision == Precision.Bf16) Assert.Equal(ScalarType.BFloat16, query.dtype);
+            else Assert.False(query.is_contiguous()); // column-major, as the fp32 encoder's weights
+            using var served = head.Top.Forward(states, mask, null);
+            Assert.Equal(ScalarType.Float32, served.dtype);
+            var after = served.data<float>().ToArray();
+            Assert.Equal(before.Length, after.Length);
+            var largest = before.Zip(after).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(largest < tolerance, $"serving moved a logit by {largest}");
+            Assert.NotEqual(before[0], before[Labels.Length]); // rows differ: not a comparison of constants
+            if (precision == Precision.Fp32)
+            {
+                // Another layout, the same weights: saved again, the head writes what it was made from.
+                var again = HeadFile.FromHead(head, metadata);
+                foreach (var (name, tensor) in saved.Tensors) Assert.Equal(tensor.Values(), again.Tensors[name].Values());
+            }
+        }, TorchPriority.Background);
     }
 
     [Fact]
