@@ -67,6 +67,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         EngineSettings.CheckMaxTokens(options.MaxTokens);
         var cacheRoot = options.CacheRoot ?? CacheFolders.Root;
         var model = await new ModelResolver(cacheRoot, progress: progress, log: log).ResolveAsync(options.Model, cancellationToken);
+        var prefetched = PrefetchedHead.Start(options.HeadPath, HeadsFolder(cacheRoot));
         // Load on the torch thread too: every thread that touches libtorch gets an OpenMP team of its own.
         return TorchThread.Shared.Run(() =>
         {
@@ -74,7 +75,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             var engine = new LabelingEngine(encoder, model, options, cacheRoot);
             try
             {
-                engine.LoadInitialHead(log);
+                engine.LoadInitialHead(log, prefetched);
                 return engine;
             }
             catch
@@ -85,17 +86,42 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         }, TorchPriority.Interactive, cancellationToken);
     }
 
-    private string DefaultUserHeadPath => Path.Combine(_cacheRoot, "heads", $"{_encoder.Fingerprint}.head.json");
+    private static string HeadsFolder(string cacheRoot) => Path.Combine(cacheRoot, "heads");
+
+    private string DefaultUserHeadPath => Path.Combine(HeadsFolder(_cacheRoot), $"{_encoder.Fingerprint}.head.json");
+
+    /// <summary>
+    /// The head file start-up will most likely load, read on a pool thread while libtorch loads the model (reading and
+    /// decoding it is managed work, and the shipped head's is a third of a cold start: README, Benchmarks). Which file
+    /// is used is still decided after the model loads, by the same rules; a read that turns out not to be the one is dropped.
+    /// </summary>
+    private sealed record PrefetchedHead(string Path, Task<HeadFile> Read)
+    {
+        /// <summary>The configured head, else the shipped one unless the cache holds trained heads (one of them may be this model's).</summary>
+        public static PrefetchedHead? Start(string? configured, string headsFolder)
+        {
+            var path = configured ?? (Directory.Exists(headsFolder) && Directory.EnumerateFiles(headsFolder, "*.head.json").Any() ? null : ShippedHeadPath);
+            if (path is null || !File.Exists(path)) return null;
+            var read = Task.Run(() => HeadFile.Load(path));
+            // A failed read throws where the file is used, as a read there would; never an unobserved fault if it is not.
+            read.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return new PrefetchedHead(path, read);
+        }
+
+        /// <summary>The head file at <paramref name="path"/>: the prefetched read when it is that file's, else read now.</summary>
+        public static HeadFile Load(PrefetchedHead? prefetched, string path) =>
+            prefetched is not null && prefetched.Path == path ? prefetched.Read.GetAwaiter().GetResult() : HeadFile.Load(path);
+    }
 
     /// <summary>Where training saves: the configured head path, else the per-model head in the cache.</summary>
     private string TrainingTarget(TrainRequest request) => request.OutputHeadPath ?? _options.HeadPath ?? DefaultUserHeadPath;
 
-    private void LoadInitialHead(IProgress<string>? log)
+    private void LoadInitialHead(IProgress<string>? log, PrefetchedHead? prefetched)
     {
         if (_options.HeadPath is { } configured)
         {
             // A configured head that does not exist yet is where training will save; refuse only bad files.
-            if (File.Exists(configured)) _head = LoadHead(configured);
+            if (File.Exists(configured)) _head = LoadHead(configured, PrefetchedHead.Load(prefetched, configured));
             else log?.Report($"Head {configured} does not exist yet; train one to create it.");
             return;
         }
@@ -105,7 +131,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             HeadFile file;
             try
             {
-                file = HeadFile.Load(candidate);
+                file = PrefetchedHead.Load(prefetched, candidate);
             }
             catch (InvalidDataException e)
             {

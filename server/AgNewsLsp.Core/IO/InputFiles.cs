@@ -86,6 +86,16 @@ public static class InputFiles
         }
     }
 
+    /// <summary>The bytes of a regular file of at most <paramref name="maxBytes"/> bytes, read in one piece (a file that grows past the limit while read is refused).</summary>
+    public static ReadOnlyMemory<byte> ReadBytes(string path, long maxBytes)
+    {
+        using var stream = OpenRegular(path, maxBytes, bufferSize: 0); // unbuffered: one read into the array, no copy through a buffer
+        var bytes = new byte[Math.Min(stream.Length, maxBytes) + 1];
+        var n = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        if (n > maxBytes) throw new InvalidDataException($"{path} is too large (over {maxBytes} bytes)");
+        return bytes.AsMemory(0, n);
+    }
+
     /// <summary>The text of a regular UTF-8 file of at most <paramref name="maxBytes"/> bytes (a file that grows while read is cut off there).</summary>
     public static async Task<string> ReadTextAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
     {

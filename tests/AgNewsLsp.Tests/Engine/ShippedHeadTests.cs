@@ -41,6 +41,18 @@ public class ShippedHeadTests
     }
 
     [Fact]
+    public async Task A_damaged_configured_head_is_refused_at_start_with_the_files_own_error()
+    {
+        // The configured head is read while the model loads: its error must still be the file's, not a task's.
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "mine.head.json");
+        File.WriteAllText(path, "{ damaged");
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = path }));
+        Assert.Contains("not a head file", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
     public async Task A_bad_token_count_is_refused_when_the_engine_starts()
     {
         var e = await Assert.ThrowsAsync<ArgumentException>(() => LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, MaxTokens = 2 }));

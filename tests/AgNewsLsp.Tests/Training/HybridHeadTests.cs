@@ -47,7 +47,7 @@ public class HybridHeadTests
         var file = HeadFile.Load(path);
         Assert.Equal(HeadKind.Hybrid, file.Kind);
         Assert.Equal(14, file.Lexical!.Bits);
-        Assert.NotNull(file.Tensors["lexical.weight"].Base64); // large tensors are stored in base64
+        Assert.NotNull(file.Tensors["lexical.weight"].Packed); // large tensors are stored in base64
         Assert.NotNull(file.Tensors["layers.0.bias"].Data);
         using var loaded = file.CreateHead();
         var (testFeatures, testTexts, _) = Toy(20, 2);
