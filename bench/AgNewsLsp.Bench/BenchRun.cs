@@ -105,6 +105,7 @@ public sealed partial class BenchRun(BenchOptions options, Report report)
             if (Want("process") && !options.SkipProcess) ChildProcesses(fp32.MeanLinearHead);
         }
         if (Want("headload")) HeadLoad();
+        if (Want("servedtop")) ServedTopLayers();
         if (Want("bertbase")) BertBase();
         if (!Want("process") || options.SkipProcess) report.Notes.Add("Child-process cold start and peak memory were skipped.");
         Stage("done");

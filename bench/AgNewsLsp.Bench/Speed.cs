@@ -3,6 +3,7 @@ using System.Reflection;
 using AgNewsLsp.Native;
 using AgNewsLsp.Features;
 using AgNewsLsp.Model;
+using AgNewsLsp.Model.Checkpoints;
 using AgNewsLsp.Text;
 using static TorchSharp.torch;
 using AgNewsLsp.Settings;
@@ -192,5 +193,66 @@ public sealed partial class BenchRun
         report.Add(section, "HeadFile.Load (read, decode, check)", what, Median(read), "ms", note: $"min {read.Min():F0}, max {read.Max():F0}");
         report.Add(section, "CreateHead (modules from the file)", what, Median(create), "ms", note: $"min {create.Min():F0}, max {create.Max():F0}");
         report.Add(section, "head load, total", what, Median(read.Zip(create, (a, b) => a + b).ToList()), "ms");
+    }
+
+    // ---------------------------------------------------------------- 3b. the shipped head's top layers, one text
+    /// <summary>
+    /// What a hover with the shipped head costs in-process, by part: the encoder's pass alone (the frozen layers), and
+    /// with the head's trained top layers as training leaves them (float32, row-major) and as the engine serves them
+    /// (<see cref="Model.TopLayers.PrepareForServing"/>: the encoder's precision and layout). One text at a time on one
+    /// libtorch thread, as a hover runs; the hover bench's texts (the first 50 of the test split).
+    /// </summary>
+    private void ServedTopLayers()
+    {
+        const string section = "3b latency, the shipped head's top layers, one text";
+        var file = Training.HeadFile.Load(Engine.LabelingEngine.ShippedHeadPath);
+        if (file.TopLayers is null) throw new InvalidOperationException("The shipped head has no top layers to time.");
+        var texts = _testTexts.Take(50).ToArray();
+        int runs = Quick ? 50 : 200, warmup = Quick ? 10 : 50;
+        foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
+        {
+            Stage($"shipped head's top layers, {precision.Name()}");
+            using var encoder = TorchThread.Shared.Run(() => TextEncoder.Load(EmbeddedModel.EnsureConverted(options.CacheRoot), EmbeddedEncoder.MiniLm.ModelName, precision),
+                TorchPriority.Interactive);
+            using var asTrained = TorchThread.Shared.Run(() => { var h = file.CreateHead(); h.eval(); return h; }, TorchPriority.Interactive);
+            using var served = TorchThread.Shared.Run(() => { var h = file.CreateHead(); h.PrepareForServing(precision); return h; }, TorchPriority.Interactive);
+            int next = 0;
+            Action OneText(Model.TopLayers? top) => () =>
+            {
+                var text = texts[next++ % texts.Length];
+                TorchThread.Shared.Run(() => TorchThread.Shared.SingleThreaded(() => encoder.Encode([text], [file.Pooling], top: top)), TorchPriority.Interactive);
+            };
+            // The encoder's pass as it was before the [CLS]-only last layer: every layer on every token.
+            Action FullLastLayer() => () =>
+            {
+                var text = texts[next++ % texts.Length];
+                TorchThread.Shared.Run(() => TorchThread.Shared.SingleThreaded(() =>
+                {
+                    using var scope = NewDisposeScope();
+                    using var noGrad = no_grad();
+                    var (ids, mask, width) = encoder.Tokenizer.Pad(encoder.Tokenizer.EncodeBatch([text], encoder.MaxTokens));
+                    var maskTensor = tensor(mask, [1, width]);
+                    using var output = encoder.Model.Forward(tensor(ids, [1, width]), maskTensor, PoolingLayer.ClsLayersNeeded([file.Pooling]));
+                    return PoolingLayer.Apply(file.Pooling, output, maskTensor).data<float>().ToArray();
+                }), TorchPriority.Interactive);
+            };
+            var ms = Speed.InterleavedLatencies(
+            [
+                ("encoder, full last layer", FullLastLayer()),
+                ("encoder", OneText(null)),
+                ("as trained", OneText(asTrained.Top)),
+                ("served", OneText(served.Top)),
+            ], warmup, runs);
+            report.Details[$"servedTopLayersMs{precision.Name()}"] = ms;
+            string setting = $"{precision.Name()} encoder, {texts.Length} test texts, {runs} runs";
+            string Shown(List<double> v) => $"p50 {Stats.Median(v):F1} ms, p95 {Stats.Percentile(v, 95):F1} ms";
+            report.Add(section, "encoder pass alone, every layer on every token (before)", setting, Stats.Median(ms["encoder, full last layer"]), "ms",
+                shown: Shown(ms["encoder, full last layer"]));
+            report.Add(section, "encoder pass alone, the last layer on [CLS] only (now; cls-last4)", setting, Stats.Median(ms["encoder"]), "ms", shown: Shown(ms["encoder"]),
+                note: $"p50 {Stats.Median(ms["encoder, full last layer"]) - Stats.Median(ms["encoder"]):F1} ms less");
+            report.Add(section, "with the top layers as trained (float32, row-major)", setting, Stats.Median(ms["as trained"]), "ms", shown: Shown(ms["as trained"]));
+            report.Add(section, "with the top layers as served", setting, Stats.Median(ms["served"]), "ms", shown: Shown(ms["served"]),
+                note: $"the top layers' p50 cost {Stats.Median(ms["as trained"]) - Stats.Median(ms["encoder"]):F1} -> {Stats.Median(ms["served"]) - Stats.Median(ms["encoder"]):F1} ms");
+        }
     }
 }
