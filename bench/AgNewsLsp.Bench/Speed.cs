@@ -212,47 +212,60 @@ public sealed partial class BenchRun
         foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
         {
             Stage($"shipped head's top layers, {precision.Name()}");
-            using var encoder = TorchThread.Shared.Run(() => TextEncoder.Load(EmbeddedModel.EnsureConverted(options.CacheRoot), EmbeddedEncoder.MiniLm.ModelName, precision),
-                TorchPriority.Interactive);
-            using var asTrained = TorchThread.Shared.Run(() => { var h = file.CreateHead(); h.eval(); return h; }, TorchPriority.Interactive);
-            using var served = TorchThread.Shared.Run(() => { var h = file.CreateHead(); h.PrepareForServing(precision); return h; }, TorchPriority.Interactive);
-            int next = 0;
-            Action OneText(Model.TopLayers? top) => () =>
+            // Made and disposed on the torch thread, as the engine does with every libtorch object.
+            var (encoder, asTrained, served) = TorchThread.Shared.Run(() =>
             {
-                var text = texts[next++ % texts.Length];
-                TorchThread.Shared.Run(() => TorchThread.Shared.SingleThreaded(() => encoder.Encode([text], [file.Pooling], top: top)), TorchPriority.Interactive);
-            };
-            // The encoder's pass as it was before the [CLS]-only last layer: every layer on every token.
-            Action FullLastLayer() => () =>
+                var e = TextEncoder.Load(EmbeddedModel.EnsureConverted(options.CacheRoot), EmbeddedEncoder.MiniLm.ModelName, precision);
+                var trained = file.CreateHead();
+                trained.eval();
+                var ready = file.CreateHead();
+                ready.PrepareForServing(precision);
+                return (e, trained, ready);
+            }, TorchPriority.Interactive);
+            try
             {
-                var text = texts[next++ % texts.Length];
-                TorchThread.Shared.Run(() => TorchThread.Shared.SingleThreaded(() =>
+                int next = 0;
+                Action OneText(Model.TopLayers? top) => () =>
                 {
-                    using var scope = NewDisposeScope();
-                    using var noGrad = no_grad();
-                    var (ids, mask, width) = encoder.Tokenizer.Pad(encoder.Tokenizer.EncodeBatch([text], encoder.MaxTokens));
-                    var maskTensor = tensor(mask, [1, width]);
-                    using var output = encoder.Model.Forward(tensor(ids, [1, width]), maskTensor, PoolingLayer.ClsLayersNeeded([file.Pooling]));
-                    return PoolingLayer.Apply(file.Pooling, output, maskTensor).data<float>().ToArray();
-                }), TorchPriority.Interactive);
-            };
-            var ms = Speed.InterleavedLatencies(
-            [
-                ("encoder, full last layer", FullLastLayer()),
-                ("encoder", OneText(null)),
-                ("as trained", OneText(asTrained.Top)),
-                ("served", OneText(served.Top)),
-            ], warmup, runs);
-            report.Details[$"servedTopLayersMs{precision.Name()}"] = ms;
-            string setting = $"{precision.Name()} encoder, {texts.Length} test texts, {runs} runs";
-            string Shown(List<double> v) => $"p50 {Stats.Median(v):F1} ms, p95 {Stats.Percentile(v, 95):F1} ms";
-            report.Add(section, "encoder pass alone, every layer on every token (before)", setting, Stats.Median(ms["encoder, full last layer"]), "ms",
-                shown: Shown(ms["encoder, full last layer"]));
-            report.Add(section, "encoder pass alone, the last layer on [CLS] only (now; cls-last4)", setting, Stats.Median(ms["encoder"]), "ms", shown: Shown(ms["encoder"]),
-                note: $"p50 {Stats.Median(ms["encoder, full last layer"]) - Stats.Median(ms["encoder"]):F1} ms less");
-            report.Add(section, "with the top layers as trained (float32, row-major)", setting, Stats.Median(ms["as trained"]), "ms", shown: Shown(ms["as trained"]));
-            report.Add(section, "with the top layers as served", setting, Stats.Median(ms["served"]), "ms", shown: Shown(ms["served"]),
-                note: $"the top layers' p50 cost {Stats.Median(ms["as trained"]) - Stats.Median(ms["encoder"]):F1} -> {Stats.Median(ms["served"]) - Stats.Median(ms["encoder"]):F1} ms");
+                    var text = texts[next++ % texts.Length];
+                    TorchThread.Shared.Run(() => TorchThread.Shared.SingleThreaded(() => encoder.Encode([text], [file.Pooling], top: top)), TorchPriority.Interactive);
+                };
+                // The encoder's pass as it was before the [CLS]-only last layer: every layer on every token.
+                Action FullLastLayer() => () =>
+                {
+                    var text = texts[next++ % texts.Length];
+                    TorchThread.Shared.Run(() => TorchThread.Shared.SingleThreaded(() =>
+                    {
+                        using var scope = NewDisposeScope();
+                        using var noGrad = no_grad();
+                        var (ids, mask, width) = encoder.Tokenizer.Pad(encoder.Tokenizer.EncodeBatch([text], encoder.MaxTokens));
+                        var maskTensor = tensor(mask, [1, width]);
+                        using var output = encoder.Model.Forward(tensor(ids, [1, width]), maskTensor, PoolingLayer.ClsLayersNeeded([file.Pooling]));
+                        return PoolingLayer.Apply(file.Pooling, output, maskTensor).data<float>().ToArray();
+                    }), TorchPriority.Interactive);
+                };
+                var ms = Speed.InterleavedLatencies(
+                [
+                    ("encoder, full last layer", FullLastLayer()),
+                    ("encoder", OneText(null)),
+                    ("as trained", OneText(asTrained.Top)),
+                    ("served", OneText(served.Top)),
+                ], warmup, runs);
+                report.Details[$"servedTopLayersMs{precision.Name()}"] = ms;
+                string setting = $"{precision.Name()} encoder, {texts.Length} test texts, {runs} runs";
+                string Shown(List<double> v) => $"p50 {Stats.Median(v):F1} ms, p95 {Stats.Percentile(v, 95):F1} ms";
+                report.Add(section, "encoder pass alone, every layer on every token (before)", setting, Stats.Median(ms["encoder, full last layer"]), "ms",
+                    shown: Shown(ms["encoder, full last layer"]));
+                report.Add(section, "encoder pass alone, the last layer on [CLS] only (now; cls-last4)", setting, Stats.Median(ms["encoder"]), "ms", shown: Shown(ms["encoder"]),
+                    note: $"p50 {Stats.Median(ms["encoder, full last layer"]) - Stats.Median(ms["encoder"]):F1} ms less");
+                report.Add(section, "with the top layers as trained (float32, row-major)", setting, Stats.Median(ms["as trained"]), "ms", shown: Shown(ms["as trained"]));
+                report.Add(section, "with the top layers as served", setting, Stats.Median(ms["served"]), "ms", shown: Shown(ms["served"]),
+                    note: $"the top layers' p50 cost {Stats.Median(ms["as trained"]) - Stats.Median(ms["encoder"]):F1} -> {Stats.Median(ms["served"]) - Stats.Median(ms["encoder"]):F1} ms");
+            }
+            finally
+            {
+                TorchThread.Shared.Run(() => { served.Dispose(); asTrained.Dispose(); encoder.Dispose(); }, TorchPriority.Interactive);
+            }
         }
     }
 }

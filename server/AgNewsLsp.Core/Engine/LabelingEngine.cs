@@ -67,7 +67,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         EngineSettings.CheckMaxTokens(options.MaxTokens);
         var cacheRoot = options.CacheRoot ?? CacheFolders.Root;
         var model = await new ModelResolver(cacheRoot, progress: progress, log: log).ResolveAsync(options.Model, cancellationToken);
-        var prefetched = PrefetchedHead.Start(options.HeadPath, HeadsFolder(cacheRoot));
+        var prefetched = PrefetchedHead.Start(options.HeadPath, HeadsFolder(cacheRoot), model);
         // Load on the torch thread too: every thread that touches libtorch gets an OpenMP team of its own.
         return TorchThread.Shared.Run(() =>
         {
@@ -92,15 +92,27 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
 
     /// <summary>
     /// The head file start-up will most likely load, read on a pool thread while libtorch loads the model (reading and
-    /// decoding it is managed work, and the shipped head's is a third of a cold start: README, Benchmarks). Which file
-    /// is used is still decided after the model loads, by the same rules; a read that turns out not to be the one is dropped.
+    /// decoding it is managed work, and for the shipped head a large part of a cold start: README, Benchmarks). Which
+    /// file is used is still decided after the model loads, by the same rules; a read that turns out not to be the one is dropped.
     /// </summary>
     private sealed record PrefetchedHead(string Path, Task<HeadFile> Read)
     {
-        /// <summary>The configured head, else the shipped one unless the cache holds trained heads (one of them may be this model's).</summary>
-        public static PrefetchedHead? Start(string? configured, string headsFolder)
+        /// <summary>
+        /// The configured head, else the shipped one for the embedded default unless the cache holds trained heads (one
+        /// of them may be this model's). Only a speed-up: a folder it cannot list means no prefetch, not an error.
+        /// </summary>
+        public static PrefetchedHead? Start(string? configured, string headsFolder, ResolvedModel model)
         {
-            var path = configured ?? (Directory.Exists(headsFolder) && Directory.EnumerateFiles(headsFolder, "*.head.json").Any() ? null : ShippedHeadPath);
+            string? path;
+            try
+            {
+                path = configured ?? (model.Source != ModelResolver.EmbeddedName || model.Name != EmbeddedEncoder.MiniLm.ModelName ||
+                    Directory.Exists(headsFolder) && Directory.EnumerateFiles(headsFolder, "*.head.json").Any() ? null : ShippedHeadPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
             if (path is null || !File.Exists(path)) return null;
             var read = Task.Run(() => HeadFile.Load(path));
             // A failed read throws where the file is used, as a read there would; never an unobserved fault if it is not.

@@ -27,6 +27,8 @@ public static class PoolingLayer
     {
         using var scope = NewDisposeScope();
         var last = output.LastHiddenState;
+        if (pooling is Pooling.Mean or Pooling.MeanCls && last.shape[1] != mask.shape[1])
+            throw new ArgumentException($"{pooling.Name()} pooling needs every token of the last layer; this pass computed [CLS] only.", nameof(output));
         Tensor result = pooling switch
         {
             Pooling.Cls => last.select(1, 0),

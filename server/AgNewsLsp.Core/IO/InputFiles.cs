@@ -86,7 +86,10 @@ public static class InputFiles
         }
     }
 
-    /// <summary>The bytes of a regular file of at most <paramref name="maxBytes"/> bytes, read in one piece (a file that grows past the limit while read is refused).</summary>
+    /// <summary>
+    /// The bytes of a regular file of at most <paramref name="maxBytes"/> bytes, read in one piece. A file that grows
+    /// while read is cut one byte past its starting length (and refused if that is past the limit).
+    /// </summary>
     public static ReadOnlyMemory<byte> ReadBytes(string path, long maxBytes)
     {
         using var stream = OpenRegular(path, maxBytes, bufferSize: 0); // unbuffered: one read into the array, no copy through a buffer

@@ -165,8 +165,8 @@ public sealed class BertLayer : Module<Tensor, Tensor, Tensor>
     /// </param>
     /// <param name="firstTokenOnly">
     /// Compute the output of the first row ([CLS]) only -> [b, 1, h]: the keys and values still come from every row,
-    /// but the queries, the attention output and the feed-forward block (two thirds of a layer's matmuls) run on one
-    /// row. For a last layer whose other rows nobody reads.
+    /// but the queries, the attention output and the feed-forward block (10 of the 12 units above) run on one row.
+    /// For a last layer whose other rows nobody reads.
     /// </param>
     public Tensor Forward(Tensor hidden, Tensor attend, Action? yieldPoint, bool firstTokenOnly = false)
     {
@@ -240,7 +240,7 @@ public sealed class BertPooler : Module<Tensor, Tensor>
 /// <summary>What one forward pass yields; the caller owns (and disposes) the tensors.</summary>
 public sealed class BertModelOutput(Tensor lastHiddenState, Tensor poolerOutput, IReadOnlyList<Tensor> layerCls, Tensor? keptStates = null) : IDisposable
 {
-    /// <summary>[batch, seq, hidden].</summary>
+    /// <summary>[batch, seq, hidden]; [batch, 1, hidden] when the last layer computed [CLS] only (<see cref="BertModel.Forward"/>'s clsOnly).</summary>
     public Tensor LastHiddenState { get; } = lastHiddenState;
     /// <summary>[batch, hidden].</summary>
     public Tensor PoolerOutput { get; } = poolerOutput;

@@ -68,6 +68,9 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
 
     public TopLayersShape Shape { get; }
 
+    /// <summary>The layers' dtype: float32 as trained, bf16 once served on a bf16 encoder (<see cref="PrepareForServing"/>).</summary>
+    private ScalarType _layerType = ScalarType.Float32;
+
     public TopLayers(TopLayersShape shape, int classes, double dropoutRate = 0.1) : base(nameof(TopLayers))
     {
         Shape = shape;
@@ -99,8 +102,6 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
         }
         else LinearWeights.UseColumnMajor(this);
     }
-
-    private ScalarType _layerType = ScalarType.Float32;
 
     public IEnumerable<Parameter> LayerParameters() => layers.parameters();
     public IEnumerable<Parameter> ClassifierParameters() => classifier.parameters();

@@ -101,14 +101,14 @@ public sealed class ClassifierHead : Module
     public float TopTemperature => top_temperature?.item<float>() ?? 1;
 
     /// <summary>A hybrid+layers head's weight on its hybrid part's log-probabilities (the top layers' take the rest).</summary>
+    public float HybridWeight => hybrid_weight?.item<float>() ?? 1;
+
     /// <summary>Ready to answer, not to train: eval mode, and the top layers in the encoder's precision (<see cref="TopLayers.PrepareForServing"/>).</summary>
     public void PrepareForServing(Precision encoderPrecision)
     {
         eval();
         top?.PrepareForServing(encoderPrecision);
     }
-
-    public float HybridWeight => hybrid_weight?.item<float>() ?? 1;
 
     /// <summary>Sets a hybrid+layers head's top-layer temperature and mixing weight, both fitted on the validation rows.</summary>
     public void SetMix(double topTemperature, double hybridWeight)

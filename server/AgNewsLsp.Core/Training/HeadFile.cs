@@ -64,7 +64,7 @@ public sealed record HeadFile
 
     /// <summary>
     /// float32 values as the base64 of their little-endian bytes. Read straight from the file's UTF-8 into the floats:
-    /// no string of the text and no byte array in between, which for the shipped head's 26 MB is most of its load time.
+    /// no string of the text and no byte array in between, which for a large head is most of its load time.
     /// </summary>
     public sealed class Base64Floats : JsonConverter<float[]>
     {

@@ -84,5 +84,10 @@ public class ClsOnlyLastLayerTests
         Assert.False(AgNewsLsp.Features.PoolingLayer.ClsOnly([Settings.Pooling.ClsLast4, Settings.Pooling.Mean]));
         Assert.False(AgNewsLsp.Features.PoolingLayer.ClsOnly([Settings.Pooling.MeanCls]));
         Assert.Throws<ArgumentException>(() => model.Forward(ids, mask, 0, keepStatesAfter: config.NumHiddenLayers, clsOnly: true));
+        // A token mean over a [CLS]-only pass would silently be the [CLS] row: refused instead.
+        Assert.Throws<ArgumentException>(() => AgNewsLsp.Features.PoolingLayer.Apply(Settings.Pooling.Mean, clsOnly, mask));
+        Assert.Throws<ArgumentException>(() => AgNewsLsp.Features.PoolingLayer.Apply(Settings.Pooling.MeanCls, clsOnly, mask));
+        using var cls = AgNewsLsp.Features.PoolingLayer.Apply(Settings.Pooling.ClsLast2, clsOnly, mask);
+        Assert.Equal([2L, 2 * config.HiddenSize], cls.shape);
     }
 }
