@@ -119,7 +119,7 @@ public sealed class TextEncoder : IDisposable
         {
             // The states as training stored them (bf16-rounded float32), so the layers see what they learnt from.
             top.eval();
-            topLogits = Rows(top.Forward(TokenStates.RoundLikeStored(output.KeptStates!), maskTensor, yieldPoint));
+            topLogits = Rows(top.Forward(TokenStates.RoundLikeStored(output.KeptStates!, top.StateType), maskTensor, yieldPoint));
         }
         return (result, topLogits);
     }

@@ -77,11 +77,14 @@ public sealed class TokenStates
 
     public static float FromBf16(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
 
-    /// <summary>Float32 states rounded as they are stored here (through bfloat16), for a forward pass at prediction time.</summary>
-    public static Tensor RoundLikeStored(Tensor states)
+    /// <summary>
+    /// States rounded as they are stored here (through bfloat16), for a forward pass at prediction time, in the dtype
+    /// the layers reading them compute in (<paramref name="into"/>): bf16 states into bf16 layers are not converted at all.
+    /// </summary>
+    public static Tensor RoundLikeStored(Tensor states, ScalarType into = ScalarType.Float32)
     {
         using var rounded = states.to(ScalarType.BFloat16);
-        return rounded.to(ScalarType.Float32);
+        return rounded.to(into);
     }
 
     /// <summary>

@@ -68,8 +68,8 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
 
     public TopLayersShape Shape { get; }
 
-    /// <summary>The layers' dtype: float32 as trained, bf16 once served on a bf16 encoder (<see cref="PrepareForServing"/>).</summary>
-    private ScalarType _layerType = ScalarType.Float32;
+    /// <summary>The dtype the layers compute in and read their states in: float32 as trained, bf16 once served on a bf16 encoder (<see cref="PrepareForServing"/>).</summary>
+    public ScalarType StateType { get; private set; } = ScalarType.Float32;
 
     public TopLayers(TopLayersShape shape, int classes, double dropoutRate = 0.1) : base(nameof(TopLayers))
     {
@@ -98,7 +98,7 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
         if (precision == Precision.Bf16)
         {
             foreach (var layer in layers) layer.to(ScalarType.BFloat16);
-            _layerType = ScalarType.BFloat16;
+            StateType = ScalarType.BFloat16;
         }
         else LinearWeights.UseColumnMajor(this);
     }
@@ -114,7 +114,7 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var attend = BertModel.Attend(mask);
-        var x = states.to(_layerType);
+        var x = states.to(StateType); // no conversion when the caller hands them over in StateType, as the encoder does
         foreach (var layer in layers)
         {
             x = layer.Forward(x, attend, yieldPoint);
