@@ -72,6 +72,15 @@ public sealed class TorchThread
 
     public bool IsCurrent => Thread.CurrentThread == _thread;
 
+    /// <summary>Whether <see cref="Stop"/> has been called: no item starts any more.</summary>
+    internal bool Stopping
+    {
+        get
+        {
+            lock (_gate) return _stopped;
+        }
+    }
+
     /// <summary>Work items waiting (not the one running).</summary>
     public int Queued
     {

@@ -88,8 +88,8 @@ public sealed class RequestContext(
         return InputFiles.KindOf(full) switch
         {
             FileKind.Regular or FileKind.Directory => full,
-            FileKind.Other => throw ProtocolErrors.BadInput(new NotARegularFileException(full).Message),
             null => throw ProtocolErrors.BadInput($"data file not found: {full}"),
+            _ => throw ProtocolErrors.BadInput(new NotARegularFileException(full).Message),
         };
     }
 }

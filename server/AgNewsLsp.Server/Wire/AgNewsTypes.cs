@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Settings;
 using AgNewsLsp.Evaluation;
-using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Server.Wire;
 

@@ -59,14 +59,14 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
     }
 
     [Fact]
-    public void Same_seed_and_data_give_the_same_head()
+    public async Task Same_seed_and_data_give_the_same_head()
     {
         using var restoreHead = fixture.RestoresHead();
         using var folder = new TempFolder();
         var a = Path.Combine(folder.Path, "a.json");
         var b = Path.Combine(folder.Path, "b.json");
-        Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: a), null, CancellationToken.None).GetAwaiter().GetResult();
-        Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: b), null, CancellationToken.None).GetAwaiter().GetResult();
+        await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: a), null, CancellationToken.None);
+        await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: b), null, CancellationToken.None);
         var ha = HeadFile.Load(a);
         var hb = HeadFile.Load(b);
         Assert.Equal(ha.History.Length, hb.History.Length);

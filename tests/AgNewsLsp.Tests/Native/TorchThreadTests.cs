@@ -122,19 +122,25 @@ public class TorchThreadTests
     }
 
     [Fact]
-    public void Stopping_waits_for_the_item_in_flight_and_starts_no_other()
+    public async Task Stopping_waits_for_the_item_in_flight_and_starts_no_other()
     {
         var t = new TorchThread(stopAtProcessExit: false);
         using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
         bool firstFinished = false, secondRan = false;
-        var first = Task.Run(() => t.Run(() => { started.Set(); Thread.Sleep(300); firstFinished = true; }, TorchPriority.Background));
-        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        var first = Task.Run(() => t.Run(() => { started.Set(); release.Wait(TimeSpan.FromSeconds(30)); firstFinished = true; }, TorchPriority.Background));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
         var second = Task.Run(() => t.Run(() => { secondRan = true; }, TorchPriority.Interactive));
-        Assert.True(t.Stop(TimeSpan.FromSeconds(10)));
+        await WaitUntil(() => t.Queued == 1); // the second item waits behind the first
+        var stop = Task.Run(() => t.Stop(TimeSpan.FromSeconds(30)));
+        await WaitUntil(() => t.Stopping);
+        Assert.False(stop.IsCompleted); // Stop is waiting for the item in flight
+        release.Set();
+        Assert.True(await stop);
         Assert.True(firstFinished); // Stop returned only after the running item ended
-        first.Wait(TimeSpan.FromSeconds(10));
-        Thread.Sleep(100);
+        await first;
         Assert.False(secondRan);
-        Assert.False(second.IsCompleted); // never started: the process is going away
+        Assert.Equal(1, t.Queued); // never started: the loop ended before taking it
+        Assert.False(second.IsCompleted);
     }
 }

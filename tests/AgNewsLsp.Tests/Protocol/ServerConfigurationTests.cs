@@ -92,8 +92,8 @@ public class ServerConfigurationTests
     {
         var usage = ServerHost.Usage;
         foreach (var row in OptionTable.Rows)
-            Assert.Equal(1, System.Text.RegularExpressions.Regex.Matches(usage, @"^\s+" + System.Text.RegularExpressions.Regex.Escape(row.Flag) + @"\b(?!-)",
-                System.Text.RegularExpressions.RegexOptions.Multiline).Count);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(usage, @"^\s+" + System.Text.RegularExpressions.Regex.Escape(row.Flag) + @"\b(?!-)",
+                System.Text.RegularExpressions.RegexOptions.Multiline));
     }
 
     [Fact]
