@@ -51,6 +51,12 @@ count_node() { # node --test's "# pass N" / "# fail N"
 count_node "$log_dir/protocol-node.log"
 [ "$node_status" -eq 0 ] || status=1
 
+echo "== Protocol test against the fake engine: an engine's stray stdout writes stay off the protocol stream"
+(cd tests/protocol-node && \
+  AGNEWS_SERVER_DLL="$root/tests/protocol-node/fake-server/bin/Release/net10.0/linux-x64/agnews-fake.dll" FAKE_STDOUT_NOISE=1 \
+  node --test --test-name-pattern='stray stdout' test/lifecycle.test.js) 2>&1 | tee "$log_dir/protocol-fake.log" || status=1
+count_node "$log_dir/protocol-fake.log"
+
 echo "== Fuzz and fault suite: seeded frames, special files, kill -9 during training, a 10,000-request soak"
 fault_status=0
 fault_start=$(date +%s)

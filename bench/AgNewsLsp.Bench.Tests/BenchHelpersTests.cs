@@ -3,7 +3,7 @@ using AgNewsLsp.Bench;
 using AgNewsLsp.Native;
 using static TorchSharp.torch;
 
-namespace AgNewsLsp.Tests.Bench;
+namespace AgNewsLsp.Bench.Tests;
 
 public class BenchHelpersTests
 {
