@@ -27,7 +27,7 @@ export const train: TrainResult = {
 };
 
 export const status: StatusResult = {
-  modelName: 'all-MiniLM-L6-v2', modelPath: '/models/minilm', headPath: '/cache/heads/head.bin', pooling: 'mean',
+  modelName: 'all-MiniLM-L6-v2', modelPath: '/models/minilm', headPath: '/cache/heads/head.bin', pooling: 'mean', trainPooling: 'mean',
   device: 'cpu', precision: 'fp32', maxTokens: 256, cacheDirectory: '/cache', cachedFeatureFiles: 3, training: false, lastMetrics: report,
   labelNames: ['World', 'Sports', 'Business', 'Sci/Tech'],
   lastMetricsSource: 'validation',

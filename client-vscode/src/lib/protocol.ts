@@ -130,7 +130,10 @@ export interface StatusResult {
   modelName: string;
   modelPath: string;
   headPath: string | null;
+  /** The loaded head's pooling; without a head, trainPooling. */
   pooling: string;
+  /** This session's pooling setting: what agnews/train and agnews/embed use when a request names none. */
+  trainPooling: string;
   device: string;
   precision: string;
   maxTokens: number;

@@ -79,7 +79,8 @@ public sealed record EngineStatus(
     string ModelName,
     string ModelPath,
     string? HeadPath,
-    Pooling Pooling,
+    /// <summary>The loaded head's pooling; null when no head is loaded (a request's pooling is the front's setting).</summary>
+    Pooling? HeadPooling,
     string Device,
     Precision Precision,
     int MaxTokens,
@@ -109,7 +110,7 @@ public sealed record ModelInfo(
     int MaxTokens,
     Precision Precision,
     string? Head,
-    Pooling Pooling,
+    Pooling? HeadPooling,
     double? HeadAccuracy,
     IReadOnlyList<string>? LabelNames,
     IReadOnlyList<string> Native);

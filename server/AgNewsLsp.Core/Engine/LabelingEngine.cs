@@ -191,7 +191,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             var head = _head;
             var featureDir = _features.CacheDirectory;
             long cached = Directory.Exists(featureDir) ? Directory.GetFiles(featureDir, "*.features").Length : 0;
-            return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.File.Pooling ?? _options.Pooling,
+            return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.File.Pooling,
                 "cpu", _encoder.Precision, _encoder.MaxTokens, featureDir, cached, Volatile.Read(ref _training) == 1,
                 head?.Metrics) { LabelNames = head?.File.LabelNames, LastMetricsData = head?.MetricsData };
         }
@@ -203,7 +203,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         var c = _encoder.Model.Config;
         var s = Status;
         return new ModelInfo(ResolvedModel.Name, ResolvedModel.Source, ResolvedModel.Folder, _encoder.Fingerprint, c.NumHiddenLayers, c.HiddenSize,
-            c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.Pooling, _head?.File.Validation?.Accuracy,
+            c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.HeadPooling, _head?.File.Validation?.Accuracy,
             s.LabelNames, TorchRuntime.Notes);
     }
 
@@ -223,7 +223,6 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             parts.AddRange(["--model", ResolvedModel.Source == "path" ? ResolvedModel.Folder : ResolvedModel.Name]);
         if (_options.CacheRoot is { } cache && Path.GetFullPath(cache) != Path.GetFullPath(CacheFolders.Root)) parts.AddRange(["--cache", cache]);
         if (withHead && _options.HeadPath is { } head) parts.AddRange(["--head", head]);
-        if (_options.Pooling != Poolings.Default) parts.AddRange(["--pooling", _options.Pooling.Name()]);
         return string.Join(' ', parts.Select(ShellWord)) + " --data DIR";
     }
 
@@ -296,7 +295,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
 
     private TrainResult Train(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        var pooling = request.Pooling ?? _options.Pooling;
+        var pooling = request.Pooling ?? Poolings.Default;
         progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
         var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
@@ -413,7 +412,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     public Embeddings Embed(IReadOnlyList<string> texts, Pooling? pooling = null, IProgress<WorkProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        var chosen = pooling ?? _options.Pooling; // as Train picks it
+        var chosen = pooling ?? Poolings.Default; // as Train picks it
         var vectors = texts.Count == 0 ? [] : _features.Extract(texts, [chosen], progress, cancellationToken)[chosen];
         return new Embeddings(_encoder.ModelName, _encoder.Fingerprint, chosen, PoolingLayer.Dimension(chosen, _encoder.Model.Config), vectors);
     }

@@ -16,8 +16,6 @@ public sealed record EngineSettings
     public string? Model { get; init; }
     /// <summary>The head to load and to save training into; null: the last head trained for this model, else the shipped default.</summary>
     public string? HeadPath { get; init; }
-    /// <summary>The pooling training and embedding use when a request names none (a head keeps its own).</summary>
-    public Pooling Pooling { get; init; } = Poolings.Default;
     public int MaxTokens { get; init; } = DefaultMaxTokens;
     /// <summary>Null: the hardware's best (<see cref="Precisions.Default"/>).</summary>
     public Precision? Precision { get; init; }

@@ -352,7 +352,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             stdout.WriteLine($"fingerprint {info.Fingerprint}");
             stdout.WriteLine($"shape       {info.Layers} layers, hidden {info.Hidden}, {info.Heads} heads, intermediate {info.Intermediate}, vocab {info.Vocab}");
             stdout.WriteLine($"tokens      up to {info.MaxTokens}, {info.Precision.Name()}");
-            stdout.WriteLine($"head        {info.Head ?? "(none: train one)"}{(info.Head is null ? "" : $", {info.Pooling.Name()} pooling, validation accuracy {info.HeadAccuracy:P2}")}");
+            stdout.WriteLine($"head        {info.Head ?? "(none: train one)"}{(info.Head is null ? "" : $", {info.HeadPooling?.Name()} pooling, validation accuracy {info.HeadAccuracy:P2}")}");
             if (info.LabelNames is { } classes) stdout.WriteLine($"classes     {string.Join(", ", classes)}");
             foreach (var note in info.Native) stdout.WriteLine($"native      {note}");
         }

@@ -102,6 +102,7 @@ public sealed record StatusResult(
     string ModelPath,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? HeadPath,
     Pooling Pooling,
+    Pooling TrainPooling,
     string Device,
     Precision Precision,
     int MaxTokens,
@@ -115,8 +116,9 @@ public sealed record StatusResult(
     /// <summary>What lastMetrics measured: "validation" (the head's held-out rows) or "evaluation: FILES".</summary>
     private static string? SourceOf(EngineStatus s) => s.LastMetrics is null ? null : s.LastMetricsData is { } data ? "evaluation: " + data : "validation";
 
-    public static StatusResult From(EngineStatus s) => new(
-        s.ModelName, s.ModelPath, s.HeadPath, s.Pooling, s.Device, s.Precision, s.MaxTokens,
+    /// <param name="trainPooling">The session's pooling setting: what agnews/train and agnews/embed use when a request names none.</param>
+    public static StatusResult From(EngineStatus s, Pooling trainPooling) => new(
+        s.ModelName, s.ModelPath, s.HeadPath, s.HeadPooling ?? trainPooling, trainPooling, s.Device, s.Precision, s.MaxTokens,
         s.CacheDirectory, s.CachedFeatureFiles, s.Training, s.LastMetrics is null ? null : ReportDto.From(s.LastMetrics), s.LabelNames, SourceOf(s));
 }
 

@@ -138,6 +138,23 @@ public class RequestTests
     }
 
     [Fact]
+    public async Task Status_reports_the_pooling_this_session_set()
+    {
+        await using var client = new LspTestClient();
+        client.Engine.HasHead = false;
+        await client.InitializedAsync(initializationOptions: new { pooling = "pooler" });
+        var status = await client.RequestAsync("agnews/status", new { });
+        Assert.Equal("pooler", status.GetProperty("pooling").GetString()); // no head: what training and embedding use
+        Assert.Equal("pooler", status.GetProperty("trainPooling").GetString());
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("headPath").ValueKind);
+
+        client.Engine.HasHead = true;
+        status = await client.RequestAsync("agnews/status", new { });
+        Assert.Equal("mean", status.GetProperty("pooling").GetString()); // the loaded head's own
+        Assert.Equal("pooler", status.GetProperty("trainPooling").GetString());
+    }
+
+    [Fact]
     public async Task Train_maps_params_and_result()
     {
         await using var client = new LspTestClient();
