@@ -56,8 +56,8 @@ public sealed record BertConfig
             throw new InvalidDataException($"{source}: sizes must be positive.");
         if (HiddenSize % NumAttentionHeads != 0)
             throw new InvalidDataException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}.");
-        if (HiddenAct is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu"))
-            throw new InvalidDataException($"{source}: hidden_act '{HiddenAct}' is not supported (gelu, gelu_new, relu are).");
+        if (!HiddenActivations.IsSupported(HiddenAct))
+            throw new InvalidDataException($"{source}: hidden_act '{HiddenAct}' is not supported ({string.Join(", ", HiddenActivations.Names)} are).");
         if (!(LayerNormEps > 0 && double.IsFinite(LayerNormEps)))
             throw new InvalidDataException($"{source}: layer_norm_eps must be a positive number, not {LayerNormEps}.");
     }

@@ -121,24 +121,19 @@ public sealed class BertAttention : Module<Tensor, Tensor, Tensor>
 public sealed class BertIntermediate : Module<Tensor, Tensor>
 {
     private readonly Linear dense;
-    private readonly string _activation;
+    private readonly Func<Tensor, Tensor> _activation;
 
     public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
     {
         dense = Linear(config.HiddenSize, config.IntermediateSize);
-        _activation = config.HiddenAct;
+        _activation = HiddenActivations.Of(config.HiddenAct);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor hidden)
     {
         using var projected = dense.forward(hidden);
-        return _activation switch
-        {
-            "relu" => F.relu(projected),
-            "gelu_new" or "gelu_pytorch_tanh" => F.gelu(projected, TorchSharp.Modules.GELU.Approximate.tanh, false),
-            _ => F.gelu(projected), // "gelu": the exact erf form, as in Hugging Face
-        };
+        return _activation(projected);
     }
 }
 
