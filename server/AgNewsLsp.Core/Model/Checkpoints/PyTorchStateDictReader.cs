@@ -31,7 +31,7 @@ public static class PyTorchStateDictReader
     /// <summary>True when the file starts like a zip archive (torch.save's default format since 1.6).</summary>
     public static bool IsZip(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = CheckpointFile.Open(path);
         Span<byte> head = stackalloc byte[4];
         return stream.Read(head) == 4 && head.SequenceEqual("PK\x03\x04"u8);
     }
@@ -63,9 +63,9 @@ public static class PyTorchStateDictReader
     /// </summary>
     public static void ReadEach(string path, Action<string, Tensor> consume, Func<string, bool>? include = null, Func<string, string>? describe = null)
     {
-        include ??= _ => true;
-        describe ??= key => $"'{key}'";
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        include ??= CheckpointFile.IncludeAll;
+        describe ??= CheckpointFile.Quoted;
+        using var stream = CheckpointFile.Open(path);
         Span<byte> head = stackalloc byte[4];
         int got = stream.Read(head);
         stream.Position = 0;
@@ -308,20 +308,8 @@ public static class PyTorchStateDictReader
             return storage;
         }
 
-        private static (ScalarType, int) StorageType(string name) => name switch
-        {
-            "FloatStorage" => (ScalarType.Float32, 4),
-            "DoubleStorage" => (ScalarType.Float64, 8),
-            "HalfStorage" => (ScalarType.Float16, 2),
-            "BFloat16Storage" => (ScalarType.BFloat16, 2),
-            "LongStorage" => (ScalarType.Int64, 8),
-            "IntStorage" => (ScalarType.Int32, 4),
-            "ShortStorage" => (ScalarType.Int16, 2),
-            "CharStorage" => (ScalarType.Int8, 1),
-            "ByteStorage" => (ScalarType.Byte, 1),
-            "BoolStorage" => (ScalarType.Bool, 1),
-            _ => throw new InvalidDataException($"it holds a storage of type {name}, which is not read."),
-        };
+        private static (ScalarType, int) StorageType(string name) =>
+            CheckpointFile.StorageDType(name) ?? throw new InvalidDataException($"it holds a storage of type {name}, which is not read.");
     }
 
     private sealed class RebuildConstructor(string name, IObjectConstructor? previous) : IObjectConstructor

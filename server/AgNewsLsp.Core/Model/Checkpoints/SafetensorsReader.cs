@@ -19,9 +19,9 @@ public static class SafetensorsReader
     /// <summary>Hands each included tensor to <paramref name="consume"/>; it is disposed when consume returns.</summary>
     public static void ReadEach(string path, Action<string, Tensor> consume, Func<string, bool>? include = null, Func<string, string>? describe = null)
     {
-        include ??= _ => true;
-        describe ??= key => $"'{key}'";
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        include ??= CheckpointFile.IncludeAll;
+        describe ??= CheckpointFile.Quoted;
+        using var stream = CheckpointFile.Open(path);
         Span<byte> lengthBytes = stackalloc byte[8];
         if (stream.Read(lengthBytes) != 8) throw new InvalidDataException("it is too short to be a safetensors file.");
         long headerLength = BitConverter.ToInt64(lengthBytes);
@@ -66,18 +66,6 @@ public static class SafetensorsReader
         }
     }
 
-    private static (ScalarType, int) DType(string name, string tensor, Func<string, string> describe) => name switch
-    {
-        "F32" => (ScalarType.Float32, 4),
-        "F16" => (ScalarType.Float16, 2),
-        "BF16" => (ScalarType.BFloat16, 2),
-        "F64" => (ScalarType.Float64, 8),
-        "I64" => (ScalarType.Int64, 8),
-        "I32" => (ScalarType.Int32, 4),
-        "I16" => (ScalarType.Int16, 2),
-        "I8" => (ScalarType.Int8, 1),
-        "U8" => (ScalarType.Byte, 1),
-        "BOOL" => (ScalarType.Bool, 1),
-        _ => throw new InvalidDataException($"tensor {describe(tensor)} has dtype '{name}', which is not read."),
-    };
+    private static (ScalarType, int) DType(string name, string tensor, Func<string, string> describe) =>
+        CheckpointFile.SafetensorsDType(name) ?? throw new InvalidDataException($"tensor {describe(tensor)} has dtype '{name}', which is not read.");
 }
