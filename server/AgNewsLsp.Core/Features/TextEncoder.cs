@@ -73,16 +73,11 @@ public sealed class TextEncoder : IDisposable
         var topLogits = top is null ? null : new float[texts.Count][];
         int clsLayers = PoolingLayer.ClsLayersNeeded(poolings);
 
-        // Longest first: the first batch shows the peak memory, and similar lengths share a batch.
-        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encoded[i].Length).ToArray();
         int done = 0;
         progress?.Report(new WorkProgress(stage, 0, texts.Count));
-        while (done < order.Length)
+        foreach (var batchIndexes in Batches(encoded))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int width = encoded[order[done]].Length;
-            int size = Math.Clamp(BatchTokenBudget / Math.Max(width, 1), 1, MaxBatchSize);
-            var batchIndexes = order.Skip(done).Take(size).ToArray();
             var batch = batchIndexes.Select(i => encoded[i]).ToArray();
             // A background batch lets a waiting hover run inside it, between layers; an interactive one may run so.
             var results = priority == TorchPriority.Background
@@ -100,6 +95,25 @@ public sealed class TextEncoder : IDisposable
         {
             TopLogits = topLogits,
         };
+    }
+
+    /// <summary>
+    /// The indexes of <paramref name="encoded"/> in batches: longest first (the first batch shows the peak memory, and
+    /// similar lengths share a batch, so little is padding), each batch within <see cref="BatchTokenBudget"/> padded
+    /// tokens and <see cref="MaxBatchSize"/> texts. Every pass of the encoder over many texts batches this way.
+    /// </summary>
+    public IEnumerable<int[]> Batches(IReadOnlyList<EncodedText> encoded) => Batches(encoded, BatchTokenBudget, MaxBatchSize);
+
+    internal static IEnumerable<int[]> Batches(IReadOnlyList<EncodedText> encoded, int tokenBudget, int maxBatchSize)
+    {
+        var order = Enumerable.Range(0, encoded.Count).OrderByDescending(i => encoded[i].Length).ToArray();
+        for (int done = 0; done < order.Length;)
+        {
+            int width = encoded[order[done]].Length;
+            int size = Math.Min(Math.Clamp(tokenBudget / Math.Max(width, 1), 1, maxBatchSize), order.Length - done);
+            yield return order[done..(done + size)];
+            done += size;
+        }
     }
 
     private (Dictionary<Pooling, float[][]> Pooled, float[][]? TopLogits) Forward(IReadOnlyList<EncodedText> batch, IReadOnlyList<Pooling> poolings,

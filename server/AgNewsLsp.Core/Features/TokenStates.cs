@@ -30,16 +30,11 @@ public sealed class TokenStates
         var encoded = encoder.Tokenizer.EncodeBatch(texts, maxTokens ?? encoder.MaxTokens);
         int hidden = encoder.HiddenSize;
         var states = new ushort[texts.Count][];
-        // Longest first with a token budget per batch, as TextEncoder does: similar lengths share a batch.
-        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encoded[i].Length).ToArray();
         int done = 0;
         progress?.Report(new WorkProgress("states", 0, texts.Count));
-        while (done < order.Length)
+        foreach (var batch in encoder.Batches(encoded))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int width = encoded[order[done]].Length;
-            int size = Math.Clamp(encoder.BatchTokenBudget / Math.Max(width, 1), 1, encoder.MaxBatchSize);
-            var batch = order.Skip(done).Take(size).ToArray();
             TorchThread.Shared.Run(() =>
             {
                 using var scope = NewDisposeScope();
