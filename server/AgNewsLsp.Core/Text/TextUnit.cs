@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using AgNewsLsp.Settings;
+
 namespace AgNewsLsp.Text;
 
 /// <summary>
@@ -5,4 +8,26 @@ namespace AgNewsLsp.Text;
 /// or each line. Hovers use a paragraph or a line; labelling a document uses the document and, if asked, its
 /// paragraphs.
 /// </summary>
-public enum TextUnit { Document, Paragraph, Line }
+[JsonConverter(typeof(JsonStringEnumConverter<TextUnit>))]
+public enum TextUnit
+{
+    [JsonStringEnumMemberName("document")] Document,
+    [JsonStringEnumMemberName("paragraph")] Paragraph,
+    [JsonStringEnumMemberName("line")] Line,
+}
+
+public static class TextUnitNames
+{
+    public static string Name(this TextUnit unit) => SettingNames.Name(unit);
+
+    /// <summary>
+    /// The unit spelled <paramref name="text"/> (any case) among <paramref name="allowed"/>; throws
+    /// <see cref="ArgumentException"/> naming <paramref name="what"/> and the allowed spellings otherwise.
+    /// </summary>
+    public static TextUnit Parse(string text, string what, params TextUnit[] allowed)
+    {
+        var spellings = string.Join(" or ", allowed.Select(u => $"\"{u.Name()}\""));
+        var unit = allowed.FirstOrDefault(u => string.Equals(u.Name(), text.Trim(), StringComparison.OrdinalIgnoreCase), (TextUnit)(-1));
+        return unit != (TextUnit)(-1) ? unit : throw new ArgumentException($"{what} must be {spellings}, not \"{text}\"");
+    }
+}

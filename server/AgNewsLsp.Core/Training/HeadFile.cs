@@ -102,7 +102,6 @@ public sealed record HeadFile
         WriteIndented = false,
         // Base64's '+' as itself, not "\u002B", which is six characters to write and to unescape on every load.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 

@@ -262,7 +262,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     {
         to.WriteLine($"Labelled {r.FilesLabeled} of {r.FilesMatched} files in {r.Folder} ({r.Unit}s) in {r.Seconds:F1} s: " +
                      $"{r.Rows} rows{(r.Output is null ? "" : $" written to {r.Output}")}, {r.Skipped} files skipped.");
-        var paragraphs = r.Unit == "paragraph";
+        var paragraphs = r.Unit == TextUnit.Paragraph.Name();
         var width = Math.Max("label".Length, r.LabelCounts.Select(c => c.Label.Length).DefaultIfEmpty(0).Max());
         to.WriteLine($"  {"label".PadRight(width)}  {"documents",9}{(paragraphs ? $"  {"paragraphs",10}" : "")}");
         foreach (var c in r.LabelCounts)

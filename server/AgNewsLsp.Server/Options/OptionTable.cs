@@ -68,13 +68,7 @@ public sealed record OptionRow(string Name, PropertyInfo Property, OptionAttribu
         if (type == typeof(Pooling)) return Poolings.Parse(value);
         if (type == typeof(HeadKind)) return HeadKinds.Parse(value) ?? HeadKinds.Default;
         if (type == typeof(Precision)) return Precisions.Parse(value);
-        if (type == typeof(TextUnit))
-            return value.ToLowerInvariant() switch
-            {
-                "paragraph" => TextUnit.Paragraph,
-                "line" => TextUnit.Line,
-                _ => throw new ArgumentException($"{Name} must be \"paragraph\" or \"line\", not '{text}'"),
-            };
+        if (type == typeof(TextUnit)) return TextUnitNames.Parse(value, Name, TextUnit.Paragraph, TextUnit.Line); // what a hover labels
         if (type == typeof(LogLevel))
             return Enum.TryParse<LogLevel>(value, ignoreCase: true, out var level) && Enum.IsDefined(level)
                 ? level : throw new ArgumentException($"{Name} must be one of Trace, Debug, Information, Warning, Error, not '{text}'");
@@ -216,7 +210,7 @@ public static class OptionTable
                 bool b => b ? "true" : "false",
                 Pooling p => p.Name(),
                 HeadKind k => k.Name(),
-                TextUnit u => u.ToString().ToLowerInvariant(),
+                TextUnit u => u.Name(),
                 var v => Convert.ToString(v, CultureInfo.InvariantCulture),
             };
             lines.Append("  ").Append(flag.PadRight(36)).Append(' ').Append(row.Spec.Help);

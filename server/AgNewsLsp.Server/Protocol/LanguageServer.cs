@@ -90,7 +90,7 @@ public sealed class LanguageServer
 
     [JsonRpcMethod("initialized", UseSingleObjectParameterDeserialization = true)]
     public void Initialized(JsonElement? @params = null) =>
-        logger.LogInformation("client initialized; hover unit {Unit}", context.Options.HoverUnit.ToString().ToLowerInvariant());
+        logger.LogInformation("client initialized; hover unit {Unit}", AgNewsLsp.Text.TextUnitNames.Name(context.Options.HoverUnit));
 
     [JsonRpcMethod("shutdown", UseSingleObjectParameterDeserialization = true)]
     public Task<object?> ShutdownAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>

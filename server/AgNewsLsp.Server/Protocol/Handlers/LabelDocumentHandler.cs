@@ -40,12 +40,17 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
     }
 
     /// <summary>A request's unit: "document" (the default) or "paragraph"; anything else is -32602.</summary>
-    internal static TextUnit ParseUnit(string? unit, string method) => unit?.ToLowerInvariant() switch
+    internal static TextUnit ParseUnit(string? unit, string method)
     {
-        null or "document" => TextUnit.Document,
-        "paragraph" => TextUnit.Paragraph,
-        _ => throw ProtocolErrors.InvalidParams($"{method}: unit must be \"document\" or \"paragraph\", not \"{unit}\""),
-    };
+        try
+        {
+            return unit is null ? TextUnit.Document : TextUnitNames.Parse(unit, "unit", TextUnit.Document, TextUnit.Paragraph);
+        }
+        catch (ArgumentException e)
+        {
+            throw ProtocolErrors.InvalidParams($"{method}: {e.Message}");
+        }
+    }
 
     private static async Task<TextDocument> ReadFromDiskAsync(string uriText, RequestContext context, CancellationToken cancellationToken)
     {
