@@ -67,7 +67,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         EngineSettings.CheckMaxTokens(options.MaxTokens);
         var cacheRoot = options.CacheRoot ?? CacheFolders.Root;
         var model = await new ModelResolver(cacheRoot, progress: progress, log: log).ResolveAsync(options.Model, cancellationToken);
-        var prefetched = PrefetchedHead.Start(options.HeadPath, HeadsFolder(cacheRoot), model);
+        var prefetched = PrefetchedHead.Start(options.HeadPath, CacheFolders.Heads(cacheRoot), model);
         // Load on the torch thread too: every thread that touches libtorch gets an OpenMP team of its own.
         return TorchThread.Shared.Run(() =>
         {
@@ -86,9 +86,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         }, TorchPriority.Interactive, cancellationToken);
     }
 
-    private static string HeadsFolder(string cacheRoot) => Path.Combine(cacheRoot, "heads");
 
-    private string DefaultUserHeadPath => Path.Combine(HeadsFolder(_cacheRoot), $"{_encoder.Fingerprint}.head.json");
+    private string DefaultUserHeadPath => Path.Combine(CacheFolders.Heads(_cacheRoot), $"{_encoder.Fingerprint}.head.json");
 
     /// <summary>
     /// The head file start-up will most likely load, read on a pool thread while libtorch loads the model (reading and

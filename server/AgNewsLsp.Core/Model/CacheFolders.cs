@@ -19,6 +19,8 @@ public static class CacheFolders
 
     public static string Models(string? root = null) => Path.Combine(root ?? Root, "models");
     public static string Features(string? root = null) => Path.Combine(root ?? Root, "features");
+    /// <summary>Heads trained without a configured head path: one per model, named by its fingerprint.</summary>
+    public static string Heads(string? root = null) => Path.Combine(root ?? Root, "heads");
 
     /// <summary>Hugging Face's hub cache: HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.</summary>
     public static string HuggingFaceHub

@@ -1,3 +1,4 @@
+using AgNewsLsp.Model;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Training;
 using AgNewsLsp.Progress;
@@ -32,8 +33,8 @@ public class ShippedHeadTests
         await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache }).ContinueWith(t => t.Result.Dispose());
         Directory.CreateSymbolicLink(Path.Combine(cache.Path, "models"), Path.Combine(TestPaths.TestCache, "models"));
         var fingerprint = HeadFile.Load(LabelingEngine.ShippedHeadPath).ModelFingerprint;
-        Directory.CreateDirectory(Path.Combine(cache.Path, "heads"));
-        File.WriteAllText(Path.Combine(cache.Path, "heads", $"{fingerprint}.head.json"), "{ damaged");
+        Directory.CreateDirectory(CacheFolders.Heads(cache.Path));
+        File.WriteAllText(Path.Combine(CacheFolders.Heads(cache.Path), $"{fingerprint}.head.json"), "{ damaged");
         var log = new List<string>();
         using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = cache.Path }, log: new InlineProgress<string>(log.Add));
         Assert.Equal(LabelingEngine.ShippedHeadPath, engine.HeadPath);
