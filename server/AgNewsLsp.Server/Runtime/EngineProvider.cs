@@ -19,11 +19,17 @@ public sealed class EngineProvider(Func<ServerOptions, ILabelingEngine> factory,
 
     private readonly object gate = new();
     private readonly Dictionary<string, Task<ILabelingEngine>> engines = new();
+    /// <summary>
+    /// Each options object's engine key, computed once: a session asks for its engine on every request, and the key is
+    /// built by reflection over the option table. Keyed by the object itself, since options never change in place
+    /// (a record's 'with' makes a new one).
+    /// </summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ServerOptions, string> keys = new();
 
     /// <summary>Starts creating the engine for these options in the background if none is; returns the pending engine.</summary>
     public Task<ILabelingEngine> GetAsync(ServerOptions options)
     {
-        var key = OptionTable.EngineKey(options);
+        var key = keys.GetValue(options, OptionTable.EngineKey);
         lock (gate)
         {
             if (engines.TryGetValue(key, out var existing) && existing is { IsFaulted: false, IsCanceled: false })
