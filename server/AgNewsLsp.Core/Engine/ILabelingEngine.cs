@@ -118,4 +118,8 @@ public sealed record ModelInfo(
 public sealed class EngineBusyException(string message) : InvalidOperationException(message);
 
 /// <summary>No head is loaded for the current model yet: the user has to train (or choose) one.</summary>
-public sealed class NoHeadException(string message) : InvalidOperationException(message);
+public sealed class NoHeadException(string modelName) : InvalidOperationException($"No head is loaded for model {modelName}.")
+{
+    /// <summary>The loaded model, for which a head has to be trained; each front words how (Core knows no command line).</summary>
+    public string ModelName { get; } = modelName;
+}

@@ -154,14 +154,14 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             _head = LoadHead(candidate, file);
             return;
         }
-        log?.Report($"No head for model {_encoder.ModelName} yet; train one with '{TrainCommand}'.");
+        log?.Report($"No head for model {_encoder.ModelName} yet: classifying needs one trained for it.");
     }
 
     private LoadedHead LoadHead(string path, HeadFile? alreadyRead = null)
     {
         var file = alreadyRead ?? HeadFile.Load(path);
         file.EnsureFits(path, _encoder.ModelName, _encoder.Fingerprint, PoolingLayer.Dimension(file.Pooling, _encoder.Model.Config),
-            TrainCommandText(withHead: false), _encoder.Model.Config); // not into the head file of another model
+            _encoder.Model.Config);
         return new LoadedHead(file, TorchThread.Shared.Run(() => Serving(file.CreateHead()), TorchPriority.Interactive), path);
     }
 
@@ -206,28 +206,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             s.LabelNames, TorchRuntime.Notes);
     }
 
-    private LoadedHead RequireHead() => _head ?? throw new NoHeadException(
-        $"No head is loaded for model {_encoder.ModelName}. Train one first: {TrainCommand} (DIR: your labelled data; or the Train Head command).");
-
-    /// <summary>
-    /// The command that trains a head this engine will find: the same model, cache, head file and pooling.
-    /// Without --model a head would be trained for the embedded default and never be used here.
-    /// </summary>
-    public string TrainCommand => TrainCommandText(withHead: true);
-
-    private string TrainCommandText(bool withHead)
-    {
-        var parts = new List<string> { "agnews", "train" };
-        if (ResolvedModel.Source != ModelResolver.EmbeddedName)
-            parts.AddRange(["--model", ResolvedModel.Source == "path" ? ResolvedModel.Folder : ResolvedModel.Name]);
-        if (_options.CacheRoot is { } cache && Path.GetFullPath(cache) != Path.GetFullPath(CacheFolders.Root)) parts.AddRange(["--cache", cache]);
-        if (withHead && _options.HeadPath is { } head) parts.AddRange(["--head", head]);
-        return string.Join(' ', parts.Select(ShellWord)) + " --data DIR";
-    }
-
-    /// <summary>A word as a POSIX shell reads it back: quoted when it holds anything but plain path characters.</summary>
-    private static string ShellWord(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
+    private LoadedHead RequireHead() => _head ?? throw new NoHeadException(_encoder.ModelName);
 
     /// <summary>Up to this many texts to encode run as one torch-thread item (see <see cref="Classify"/>).</summary>
     private const int FewTexts = 8;

@@ -230,17 +230,23 @@ public sealed record HeadFile
     }
 
     /// <summary>Refuses a head made for another model (by content fingerprint) or another feature size, naming both sides.</summary>
-    /// <param name="trainCommand">How to train one for the loaded model (the CLI command, with its --model).</param>
     /// <param name="encoder">The loaded model's shape, which trained top layers must match.</param>
-    public void EnsureFits(string path, string modelName, string fingerprint, int featureSize, string trainCommand = "agnews train --data DIR",
-        BertConfig? encoder = null)
+    public void EnsureFits(string path, string modelName, string fingerprint, int featureSize, BertConfig? encoder = null)
     {
-        if (ModelFingerprint != fingerprint)
-            throw new InvalidDataException(
-                $"The head {path} was trained for model '{ModelName}' (fingerprint {ModelFingerprint}), but the loaded model is " +
-                $"'{modelName}' (fingerprint {fingerprint}). Train a head for this model ({trainCommand}) and use it instead, or load the matching model.");
+        if (ModelFingerprint != fingerprint) throw new HeadForAnotherModelException(path, ModelName, ModelFingerprint, modelName, fingerprint);
         if (InputSize != featureSize)
             throw new InvalidDataException($"The head {path} expects {InputSize} features ({Pooling.Name()} pooling) but the model gives {featureSize}.");
         if (TopLayers is not null && encoder is not null) TopLayers.EnsureFits(encoder, path);
     }
+}
+
+/// <summary>
+/// A head trained for another model than the loaded one. The message names both; how to train one for this model is
+/// each front's advice (the command line prints a command, the server names its request).
+/// </summary>
+public sealed class HeadForAnotherModelException(string path, string headModel, string headFingerprint, string loadedModel, string loadedFingerprint)
+    : InvalidOperationException($"The head {path} was trained for model '{headModel}' (fingerprint {headFingerprint}), but the loaded model is " +
+                           $"'{loadedModel}' (fingerprint {loadedFingerprint}).")
+{
+    public string LoadedModel { get; } = loadedModel;
 }

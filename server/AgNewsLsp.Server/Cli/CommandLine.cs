@@ -93,6 +93,17 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             stderr.WriteLine("agnews: cancelled; nothing was changed.");
             return Cancelled;
         }
+        catch (NoHeadException e)
+        {
+            stderr.WriteLine($"agnews: {e.Message} Train one first: {TrainCommand(withHead: true)} (DIR: your labelled data).");
+            return Failed;
+        }
+        catch (AgNewsLsp.Training.HeadForAnotherModelException e)
+        {
+            // Not into --head: that file belongs to the other model.
+            stderr.WriteLine($"agnews: {e.Message} Train a head for this model ({TrainCommand(withHead: false)}) and use it instead, or load the matching model.");
+            return Failed;
+        }
         catch (Exception e) when (e is IOException or InvalidDataException or DataFormatException or ArgumentException
                                        or InvalidOperationException or UnauthorizedAccessException or HttpRequestException)
         {
@@ -109,6 +120,29 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     }
 
     private ServerOptions engineOptions = new();
+
+    /// <summary>
+    /// The train command that makes a head this command will find: the same model, cache folder and (when asked) head
+    /// file as given here, spelled by the option table, quoted for a POSIX shell.
+    /// </summary>
+    private string TrainCommand(bool withHead)
+    {
+        var words = new List<string> { "agnews", "train" };
+        void Add(string property, string? value)
+        {
+            if (string.IsNullOrEmpty(value)) return;
+            var row = OptionTable.Rows.Single(r => r.Property.Name == property);
+            words.AddRange(["--" + (row.Spec.Aliases.FirstOrDefault() ?? row.Name), value]);
+        }
+        Add(nameof(ServerOptions.ModelPath), engineOptions.ModelPath);
+        Add(nameof(ServerOptions.CacheFolder), engineOptions.CacheFolder);
+        if (withHead) Add(nameof(ServerOptions.HeadPath), engineOptions.HeadPath);
+        return string.Join(' ', words.Select(ShellWord)) + " --data DIR";
+    }
+
+    /// <summary>A word as a POSIX shell reads it back: quoted when it holds anything but plain path characters.</summary>
+    private static string ShellWord(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 
     /// <summary>
     /// The engine settings (the option table's engine rows: --model, --max-tokens, ...) wherever they stand, before

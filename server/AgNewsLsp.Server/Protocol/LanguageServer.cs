@@ -18,6 +18,10 @@ namespace AgNewsLsp.Server.Protocol;
 /// </summary>
 public sealed class LanguageServer
 {
+    /// <summary>How a client's user gets a head for the loaded model, in words that fit any editor.</summary>
+    internal const string HeadAdvice =
+        "Train one for it with agnews/train (the agnews.train command) on your labelled data, or set headPath to a head trained for this model.";
+
     private enum State { Created, Running, ShutDown }
 
     private readonly RequestContext context;
@@ -242,7 +246,8 @@ public sealed class LanguageServer
             case EngineBusyException:
                 return ProtocolErrors.Busy();
             case NoHeadException:
-                return ProtocolErrors.BadInput(ex.Message); // the user's next step, not a server fault: no stack trace
+                // The user's next step, not a server fault: no stack trace, and advice any editor's user can follow.
+                return ProtocolErrors.BadInput($"{ex.Message} {HeadAdvice}");
             case FileNotFoundException f:
                 return ProtocolErrors.BadInput($"file not found: {f.FileName ?? f.Message}");
             case AgNewsLsp.Data.DataFormatException:

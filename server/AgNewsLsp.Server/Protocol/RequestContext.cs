@@ -44,7 +44,8 @@ public sealed class RequestContext(
         catch (Exception ex)
         {
             var inner = ex is AggregateException { InnerException: { } i } ? i : ex;
-            throw ProtocolErrors.Internal($"engine failed to load: {inner.Message}");
+            var advice = inner is AgNewsLsp.Training.HeadForAnotherModelException ? " " + LanguageServer.HeadAdvice : "";
+            throw ProtocolErrors.Internal($"engine failed to load: {inner.Message}{advice}");
         }
     }
 

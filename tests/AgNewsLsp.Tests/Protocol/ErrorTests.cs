@@ -63,7 +63,7 @@ public class ErrorTests
         { new FormatException("row 7: label 'x' is not a number"), ErrorCodes.BadInput },
         { new InvalidDataException("row 3: empty text"), ErrorCodes.BadInput },
         { new FileNotFoundException("model not found", "/models/x.onnx"), ErrorCodes.BadInput },
-        { new NoHeadException("No head is loaded for model m. Train one first."), ErrorCodes.BadInput },
+        { new NoHeadException("m"), ErrorCodes.BadInput },
         { new NullReferenceException(), ErrorCodes.InternalError },
     };
 
@@ -78,6 +78,13 @@ public class ErrorTests
         if (code == ErrorCodes.Busy) Assert.Equal("training already running", message);
         if (code == ErrorCodes.BadInput && failure is not FileNotFoundException) Assert.Contains(failure.Message, message);
         if (failure is FileNotFoundException) Assert.Contains("/models/x.onnx", message);
+        if (failure is NoHeadException)
+        {
+            // advice any editor's user can follow: the request to send, not a command line or one editor's menu
+            Assert.Contains("agnews/train", message);
+            Assert.DoesNotContain("agnews train", message);
+            Assert.DoesNotContain("Train Head", message);
+        }
         await client.RequestAsync("agnews/status", new { });
     }
 
