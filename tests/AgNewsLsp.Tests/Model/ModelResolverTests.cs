@@ -43,7 +43,7 @@ public class ModelResolverTests(EmbeddedModelFixture fixture)
         try
         {
             var resolved = await new ModelResolver(cache.Path).ResolveAsync("test-org/tiny-bert");
-            Assert.Equal("hub", resolved.Source);
+            Assert.Equal(ModelSource.Hub, resolved.Source);
             Assert.True(BertCheckpoint.IsCheckpointFolder(resolved.Folder));
             Assert.Contains("/test-org/tiny-bert/resolve/main/model.safetensors", requested);
             using var model = BertCheckpoint.Load(resolved.Folder);
@@ -65,10 +65,10 @@ public class ModelResolverTests(EmbeddedModelFixture fixture)
     public async Task Explicit_folder_wins_and_a_missing_one_is_an_error()
     {
         var resolved = await new ModelResolver(TestPaths.TestCache).ResolveAsync(fixture.Folder);
-        Assert.Equal("path", resolved.Source);
+        Assert.Equal(ModelSource.Path, resolved.Source);
         await Assert.ThrowsAsync<DirectoryNotFoundException>(() => new ModelResolver(TestPaths.TestCache).ResolveAsync("/no/such/model/folder"));
         var embedded = await new ModelResolver(TestPaths.TestCache).ResolveAsync(null);
-        Assert.Equal("embedded", embedded.Source);
+        Assert.Equal(ModelSource.Embedded, embedded.Source);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class ModelResolverTests(EmbeddedModelFixture fixture)
         try
         {
             var resolved = await new ModelResolver(TestPaths.TestCache).ResolveAsync("some-org/cached-bert");
-            Assert.Equal("hf-cache", resolved.Source);
+            Assert.Equal(ModelSource.HubCache, resolved.Source);
             Assert.Equal(snapshot, resolved.Folder);
         }
         finally
