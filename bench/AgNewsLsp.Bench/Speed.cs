@@ -95,7 +95,10 @@ public static class Speed
     /// The original notebook's path: every text truncated/padded to a fixed 500 tokens, batches of 16 in
     /// input order, through the same BertModel.Forward, mean-pooled. Returns the pooled vectors.
     /// </summary>
-    public static float[][] NaiveEncode(BertModel model, BertWordPieceTokenizer tokenizer, IReadOnlyList<string> texts, int padTo = 500, int batchSize = 16)
+    public static float[][] NaiveEncode(BertModel model, BertWordPieceTokenizer tokenizer, IReadOnlyList<string> texts, int padTo = 500, int batchSize = 16) =>
+        TorchThread.Shared.Run(() => NaiveEncodeHere(model, tokenizer, texts, padTo, batchSize), TorchPriority.Interactive);
+
+    private static float[][] NaiveEncodeHere(BertModel model, BertWordPieceTokenizer tokenizer, IReadOnlyList<string> texts, int padTo, int batchSize)
     {
         var encoded = tokenizer.EncodeBatch(texts, padTo);
         var result = new float[texts.Count][];

@@ -278,6 +278,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     /// <param name="yieldPoint">Called inside and between layers: points where other work may run.</param>
     public Tensor HiddenStates(Tensor input_ids, Tensor attention_mask, int layers, Action? yieldPoint = null)
     {
+        Native.TorchThread.EnsureOnTorchThread();
         CheckLayerCount(layers, nameof(layers));
         using var attend = Attend(attention_mask);
         var embedded = embeddings.forward(input_ids);
@@ -331,6 +332,7 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null, int? keepStatesAfter = null,
         bool clsOnly = false)
     {
+        Native.TorchThread.EnsureOnTorchThread();
         if (keepStatesAfter is { } keepCount) CheckLayerCount(keepCount, nameof(keepStatesAfter));
         if (clsOnly && keepStatesAfter == Config.NumHiddenLayers)
             throw new ArgumentException("The states after the last layer cannot be kept when it computes [CLS] only.", nameof(clsOnly));

@@ -112,6 +112,7 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
     /// <param name="yieldPoint">Called inside and between the layers, where other work may run (<see cref="BertLayer.Forward"/>).</param>
     public Tensor Forward(Tensor states, Tensor mask, Action? yieldPoint)
     {
+        Native.TorchThread.EnsureOnTorchThread();
         using var scope = NewDisposeScope();
         var attend = BertModel.Attend(mask);
         var x = states.to(StateType); // no conversion when the caller hands them over in StateType, as the encoder does

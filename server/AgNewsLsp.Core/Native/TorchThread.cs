@@ -72,6 +72,17 @@ public sealed class TorchThread
 
     public bool IsCurrent => Thread.CurrentThread == _thread;
 
+    /// <summary>
+    /// Throws unless called on the shared torch thread. The torch-facing types (BertModel, TopLayers, ClassifierHead) call
+    /// it where their compute starts, so work that skipped <see cref="Run{T}"/> fails at once in a test instead of running
+    /// beside the torch thread with an OpenMP team of its own (the slow tail and the races the one thread exists to avoid).
+    /// </summary>
+    public static void EnsureOnTorchThread([System.Runtime.CompilerServices.CallerMemberName] string caller = "")
+    {
+        if (!Shared.IsCurrent)
+            throw new InvalidOperationException($"{caller} runs libtorch work: call it on the torch thread (TorchThread.Shared.Run).");
+    }
+
     /// <summary>Whether <see cref="Stop"/> has been called: no item starts any more.</summary>
     internal bool Stopping
     {

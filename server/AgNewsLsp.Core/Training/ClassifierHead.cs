@@ -194,6 +194,7 @@ public sealed class ClassifierHead : Module
     public float[][] PredictProbabilities(float[][] features, IReadOnlyList<LexicalRow>? lexicalRows, float[][]? topLogits = null)
     {
         if (features.Length == 0) return [];
+        Native.TorchThread.EnsureOnTorchThread();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         eval();

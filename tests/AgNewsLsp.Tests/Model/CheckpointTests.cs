@@ -1,3 +1,4 @@
+using AgNewsLsp.Tests.Native;
 using AgNewsLsp.Model;
 using AgNewsLsp.Model.Checkpoints;
 using TorchSharp.PyBridge;
@@ -28,40 +29,49 @@ public class CheckpointTests(EmbeddedModelFixture fixture) : IDisposable
     [Fact]
     public void Hugging_face_layout_round_trip_gives_the_same_outputs()
     {
-        var folder = CopyCheckpoint();
-        using var reloaded = BertCheckpoint.Load(folder);
-        var a = OnnxParityTests.Run(fixture.Model, Ids);
-        var b = OnnxParityTests.Run(reloaded, Ids);
-        Assert.Equal(a.Cls, b.Cls);
-        Assert.Equal(a.Pooler, b.Pooler);
+        OnTorchThread.Run(() =>
+        {
+            var folder = CopyCheckpoint();
+            using var reloaded = BertCheckpoint.Load(folder);
+            var a = OnnxParityTests.Run(fixture.Model, Ids);
+            var b = OnnxParityTests.Run(reloaded, Ids);
+            Assert.Equal(a.Cls, b.Cls);
+            Assert.Equal(a.Pooler, b.Pooler);
+        });
     }
 
     [Fact]
     public void Column_major_linear_weights_keep_outputs_names_shapes_and_fingerprint()
     {
-        using var model = BertCheckpoint.Load(fixture.Folder);
-        var before = OnnxParityTests.Run(model, Ids);
-        var shapes = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
-        var fingerprint = AgNewsLsp.Features.ModelIdentity.Fingerprint(model);
-        model.UseColumnMajorLinearWeights();
-        var after = OnnxParityTests.Run(model, Ids);
-        OnnxParityTests.AssertClose(before.Cls, after.Cls, 1e-5);
-        OnnxParityTests.AssertClose(before.Mean, after.Mean, 1e-5);
-        OnnxParityTests.AssertClose(before.Pooler, after.Pooler, 1e-5);
-        Assert.Equal(shapes.Keys.Order(), model.state_dict().Keys.Order());
-        foreach (var (name, tensor) in model.state_dict()) Assert.Equal(shapes[name], tensor.shape);
-        Assert.False(model.state_dict()["encoder.layer.0.attention.self.query.weight"].is_contiguous());
-        Assert.Equal(fingerprint, AgNewsLsp.Features.ModelIdentity.Fingerprint(model));
+        OnTorchThread.Run(() =>
+        {
+            using var model = BertCheckpoint.Load(fixture.Folder);
+            var before = OnnxParityTests.Run(model, Ids);
+            var shapes = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+            var fingerprint = AgNewsLsp.Features.ModelIdentity.Fingerprint(model);
+            model.UseColumnMajorLinearWeights();
+            var after = OnnxParityTests.Run(model, Ids);
+            OnnxParityTests.AssertClose(before.Cls, after.Cls, 1e-5);
+            OnnxParityTests.AssertClose(before.Mean, after.Mean, 1e-5);
+            OnnxParityTests.AssertClose(before.Pooler, after.Pooler, 1e-5);
+            Assert.Equal(shapes.Keys.Order(), model.state_dict().Keys.Order());
+            foreach (var (name, tensor) in model.state_dict()) Assert.Equal(shapes[name], tensor.shape);
+            Assert.False(model.state_dict()["encoder.layer.0.attention.self.query.weight"].is_contiguous());
+            Assert.Equal(fingerprint, AgNewsLsp.Features.ModelIdentity.Fingerprint(model));
+        });
     }
 
     [Fact]
     public void Loads_zip_pytorch_bin_with_bert_prefix_and_legacy_layernorm_names()
     {
-        // bert-base-uncased's key names ("bert."-prefixed, LayerNorm.gamma/beta), in torch.save's zip format; its own
-        // file is in the legacy format, which TinyBertParityTests covers with files PyTorch wrote.
-        var folder = CopyCheckpoint(k => "bert." + k.Replace("LayerNorm.weight", "LayerNorm.gamma").Replace("LayerNorm.bias", "LayerNorm.beta"), asPytorchBin: true);
-        using var reloaded = BertCheckpoint.Load(folder);
-        Assert.Equal(OnnxParityTests.Run(fixture.Model, Ids).Mean, OnnxParityTests.Run(reloaded, Ids).Mean);
+        OnTorchThread.Run(() =>
+        {
+            // bert-base-uncased's key names ("bert."-prefixed, LayerNorm.gamma/beta), in torch.save's zip format; its own
+            // file is in the legacy format, which TinyBertParityTests covers with files PyTorch wrote.
+            var folder = CopyCheckpoint(k => "bert." + k.Replace("LayerNorm.weight", "LayerNorm.gamma").Replace("LayerNorm.bias", "LayerNorm.beta"), asPytorchBin: true);
+            using var reloaded = BertCheckpoint.Load(folder);
+            Assert.Equal(OnnxParityTests.Run(fixture.Model, Ids).Mean, OnnxParityTests.Run(reloaded, Ids).Mean);
+        });
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using AgNewsLsp.Tests.Native;
 using System.Text.Json;
 using AgNewsLsp.Model;
 using AgNewsLsp.Model.Checkpoints;
@@ -30,10 +31,13 @@ public class OnnxParityTests(EmbeddedModelFixture fixture)
     [MemberData(nameof(Cases))]
     public void Imported_embedded_default_matches_onnx_runtime(ReferenceCase reference)
     {
-        var (cls, mean, pooler) = Run(fixture.Model, reference.input_ids);
-        AssertClose(reference.cls_last_hidden_state, cls);
-        AssertClose(reference.mean_last_hidden_state, mean);
-        AssertClose(reference.pooler_output, pooler);
+        OnTorchThread.Run(() =>
+        {
+            var (cls, mean, pooler) = Run(fixture.Model, reference.input_ids);
+            AssertClose(reference.cls_last_hidden_state, cls);
+            AssertClose(reference.mean_last_hidden_state, mean);
+            AssertClose(reference.pooler_output, pooler);
+        });
     }
 
     internal static void AssertClose(float[] expected, float[] actual, double tolerance = 1e-4)

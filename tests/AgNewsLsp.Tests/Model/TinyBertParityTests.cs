@@ -1,3 +1,4 @@
+using AgNewsLsp.Tests.Native;
 using System.Text.Json;
 using AgNewsLsp.Features;
 using AgNewsLsp.Model;
@@ -44,40 +45,43 @@ public class TinyBertParityTests
     [MemberData(nameof(FormData))]
     public void Every_form_reproduces_the_pytorch_reference(string form)
     {
-        using var model = BertCheckpoint.Load(Folder(form));
-        var cases = Reference;
-        int width = cases.Max(c => c.input_ids.Length);
-        var ids = new long[cases.Length * width];
-        var mask = new long[cases.Length * width];
-        for (int b = 0; b < cases.Length; b++)
-            for (int t = 0; t < cases[b].input_ids.Length; t++)
+        OnTorchThread.Run(() =>
+        {
+            using var model = BertCheckpoint.Load(Folder(form));
+            var cases = Reference;
+            int width = cases.Max(c => c.input_ids.Length);
+            var ids = new long[cases.Length * width];
+            var mask = new long[cases.Length * width];
+            for (int b = 0; b < cases.Length; b++)
+                for (int t = 0; t < cases[b].input_ids.Length; t++)
+                {
+                    ids[b * width + t] = cases[b].input_ids[t];
+                    mask[b * width + t] = 1;
+                }
+
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var maskTensor = tensor(mask, [cases.Length, width]);
+            using var output = model.Forward(tensor(ids, [cases.Length, width]), maskTensor, model.Config.NumHiddenLayers);
+            float[][] Pool(Pooling pooling)
             {
-                ids[b * width + t] = cases[b].input_ids[t];
-                mask[b * width + t] = 1;
+                var pooled = PoolingLayer.Apply(pooling, output, maskTensor);
+                int dim = (int)pooled.shape[1];
+                var flat = pooled.data<float>().ToArray();
+                return Enumerable.Range(0, cases.Length).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();
             }
 
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var maskTensor = tensor(mask, [cases.Length, width]);
-        using var output = model.Forward(tensor(ids, [cases.Length, width]), maskTensor, model.Config.NumHiddenLayers);
-        float[][] Pool(Pooling pooling)
-        {
-            var pooled = PoolingLayer.Apply(pooling, output, maskTensor);
-            int dim = (int)pooled.shape[1];
-            var flat = pooled.data<float>().ToArray();
-            return Enumerable.Range(0, cases.Length).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();
-        }
-
-        var (cls, mean, pooler, last4, meanCls) = (Pool(Pooling.Cls), Pool(Pooling.Mean), Pool(Pooling.Pooler), Pool(Pooling.ClsLast4), Pool(Pooling.MeanCls));
-        for (int b = 0; b < cases.Length; b++)
-        {
-            var c = cases[b];
-            AssertClose(c.cls, cls[b], $"{form} case {b} cls");
-            AssertClose(c.mean, mean[b], $"{form} case {b} mean");
-            AssertClose(c.pooler, pooler[b], $"{form} case {b} pooler");
-            AssertClose(c.layer_cls.SelectMany(x => x).ToArray(), last4[b], $"{form} case {b} cls-last4");
-            AssertClose(c.mean.Concat(c.cls).ToArray(), meanCls[b], $"{form} case {b} mean+cls");
-        }
+            var (cls, mean, pooler, last4, meanCls) = (Pool(Pooling.Cls), Pool(Pooling.Mean), Pool(Pooling.Pooler), Pool(Pooling.ClsLast4), Pool(Pooling.MeanCls));
+            for (int b = 0; b < cases.Length; b++)
+            {
+                var c = cases[b];
+                AssertClose(c.cls, cls[b], $"{form} case {b} cls");
+                AssertClose(c.mean, mean[b], $"{form} case {b} mean");
+                AssertClose(c.pooler, pooler[b], $"{form} case {b} pooler");
+                AssertClose(c.layer_cls.SelectMany(x => x).ToArray(), last4[b], $"{form} case {b} cls-last4");
+                AssertClose(c.mean.Concat(c.cls).ToArray(), meanCls[b], $"{form} case {b} mean+cls");
+            }
+        });
     }
 
     private static void AssertClose(double[] expected, float[] actual, string what, double tolerance = 1e-5)

@@ -49,6 +49,20 @@ public class TorchThreadTests
     }
 
     [Fact]
+    public void The_torch_facing_types_refuse_work_off_the_torch_thread()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var model = new AgNewsLsp.Model.BertModel(AgNewsLsp.Tests.Model.TestConfigs.Tiny);
+        using var ids = TorchSharp.torch.tensor(new long[] { 2, 5, 3 }, [1, 3]);
+        using var mask = TorchSharp.torch.ones_like(ids);
+        var e = Assert.Throws<InvalidOperationException>(() => model.Forward(ids, mask, 0));
+        Assert.Contains("torch thread", e.Message);
+        Assert.Throws<InvalidOperationException>(() => model.HiddenStates(ids, mask, 1));
+        using var output = OnTorchThread.Run(() => model.Forward(ids, mask, 0)); // where it belongs, it runs
+        Assert.Equal(3, output.LastHiddenState.shape[1]);
+    }
+
+    [Fact]
     public void Exceptions_reach_the_caller_as_they_were()
     {
         var e = Assert.Throws<InvalidDataException>(() => TorchThread.Shared.Run<int>(() => throw new InvalidDataException("bad"), TorchPriority.Interactive));

@@ -1,3 +1,4 @@
+using AgNewsLsp.Tests.Native;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Features;
 using AgNewsLsp.Training;
@@ -30,30 +31,33 @@ public class HybridHeadTests
     [Fact]
     public void A_hybrid_head_learns_from_words_that_the_encoder_features_lack_and_round_trips_through_its_file()
     {
-        var (features, texts, labels) = Toy(400, 1);
-        var options = new HeadTrainingOptions { Kind = HeadKind.Hybrid, MaxEpochs = 30, Lexical = new LexicalFeaturizer { Bits = 14 } };
-        var result = HeadTrainer.Train(features, texts, labels, Labels, options);
-        using var head = result.Head;
-        Assert.True(result.Validation.Accuracy > 0.95, $"validation accuracy {result.Validation.Accuracy}");
-        Assert.InRange(head.Temperature, 0.05f, 20f);
-        // The linear kind sees only the noise.
-        var linear = HeadTrainer.Train(features, null, labels, Labels, options with { Kind = HeadKind.Linear });
-        linear.Head.Dispose();
-        Assert.True(linear.Validation.Accuracy < 0.6, $"linear validation accuracy {linear.Validation.Accuracy}");
+        OnTorchThread.Run(() =>
+        {
+            var (features, texts, labels) = Toy(400, 1);
+            var options = new HeadTrainingOptions { Kind = HeadKind.Hybrid, MaxEpochs = 30, Lexical = new LexicalFeaturizer { Bits = 14 } };
+            var result = HeadTrainer.Train(features, texts, labels, Labels, options);
+            using var head = result.Head;
+            Assert.True(result.Validation.Accuracy > 0.95, $"validation accuracy {result.Validation.Accuracy}");
+            Assert.InRange(head.Temperature, 0.05f, 20f);
+            // The linear kind sees only the noise.
+            var linear = HeadTrainer.Train(features, null, labels, Labels, options with { Kind = HeadKind.Linear });
+            linear.Head.Dispose();
+            Assert.True(linear.Validation.Accuracy < 0.6, $"linear validation accuracy {linear.Validation.Accuracy}");
 
-        using var folder = new TempFolder();
-        var path = Path.Combine(folder.Path, "h.head.json");
-        HeadFile.FromHead(head, new HeadFile { LabelNames = Labels, ModelFingerprint = "f" }).Save(path);
-        var file = HeadFile.Load(path);
-        Assert.Equal(HeadKind.Hybrid, file.Kind);
-        Assert.Equal(14, file.Lexical!.Bits);
-        Assert.NotNull(file.Tensors["lexical.weight"].Packed); // large tensors are stored in base64
-        Assert.NotNull(file.Tensors["layers.0.bias"].Data);
-        using var loaded = file.CreateHead();
-        var (testFeatures, testTexts, _) = Toy(20, 2);
-        var before = head.PredictProbabilities(testFeatures, testTexts);
-        var after = loaded.PredictProbabilities(testFeatures, testTexts);
-        for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], after[i]);
+            using var folder = new TempFolder();
+            var path = Path.Combine(folder.Path, "h.head.json");
+            HeadFile.FromHead(head, new HeadFile { LabelNames = Labels, ModelFingerprint = "f" }).Save(path);
+            var file = HeadFile.Load(path);
+            Assert.Equal(HeadKind.Hybrid, file.Kind);
+            Assert.Equal(14, file.Lexical!.Bits);
+            Assert.NotNull(file.Tensors["lexical.weight"].Packed); // large tensors are stored in base64
+            Assert.NotNull(file.Tensors["layers.0.bias"].Data);
+            using var loaded = file.CreateHead();
+            var (testFeatures, testTexts, _) = Toy(20, 2);
+            var before = head.PredictProbabilities(testFeatures, testTexts);
+            var after = loaded.PredictProbabilities(testFeatures, testTexts);
+            for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], after[i]);
+        });
     }
 
     [Fact]
