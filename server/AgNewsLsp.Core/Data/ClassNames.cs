@@ -1,3 +1,5 @@
+using AgNewsLsp.IO;
+
 namespace AgNewsLsp.Data;
 
 /// <summary>

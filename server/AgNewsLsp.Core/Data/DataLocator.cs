@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using System.Text;
 
 namespace AgNewsLsp.Data;

@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

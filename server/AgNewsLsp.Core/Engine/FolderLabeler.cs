@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Serialization;

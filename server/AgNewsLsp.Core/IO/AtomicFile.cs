@@ -1,4 +1,4 @@
-namespace AgNewsLsp;
+namespace AgNewsLsp.IO;
 
 /// <summary>
 /// Writes files so that readers see the old content or the new, never a torn mix: write a temp file

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.FileSystemGlobbing;
 
-namespace AgNewsLsp;
+namespace AgNewsLsp.IO;
 
 /// <summary>
 /// Include and exclude globs over paths relative to a folder ('/' between segments): <c>*</c> within a segment,

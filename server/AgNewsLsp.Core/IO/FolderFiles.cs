@@ -1,4 +1,4 @@
-namespace AgNewsLsp;
+namespace AgNewsLsp.IO;
 
 /// <summary>
 /// A file found under a folder: its path relative to the folder ('/' between segments) and its full path; or, when it

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace AgNewsLsp;
+namespace AgNewsLsp.IO;
 
 /// <summary>A path that names something other than a regular file (a device, FIFO, socket) where data is expected.</summary>
 public sealed class NotARegularFileException(string path)

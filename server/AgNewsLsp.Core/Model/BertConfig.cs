@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 

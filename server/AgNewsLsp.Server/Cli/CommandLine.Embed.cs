@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using AgNewsLsp.Features;
 using AgNewsLsp.Data;
 using AgNewsLsp.Engine;

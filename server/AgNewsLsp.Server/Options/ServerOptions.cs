@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using AgNewsLsp.Settings;
 using AgNewsLsp.Text;
 using Microsoft.Extensions.Logging;

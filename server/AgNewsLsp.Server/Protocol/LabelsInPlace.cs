@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Protocol.Documents;
 using AgNewsLsp.Server.Wire;

@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using AgNewsLsp.Server.Wire;
 namespace AgNewsLsp.Server.Protocol;
 

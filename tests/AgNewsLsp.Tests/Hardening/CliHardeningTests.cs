@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using AgNewsLsp.Server.Cli;
 using AgNewsLsp.Server.Hosting;
 

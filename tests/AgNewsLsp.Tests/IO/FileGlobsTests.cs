@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using System.Diagnostics;
 
 namespace AgNewsLsp.Tests.IO;

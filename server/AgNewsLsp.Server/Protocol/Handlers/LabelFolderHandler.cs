@@ -1,3 +1,4 @@
+using AgNewsLsp.IO;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Settings;
 using AgNewsLsp.Text;
