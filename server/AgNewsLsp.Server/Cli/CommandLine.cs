@@ -10,7 +10,6 @@ using AgNewsLsp.Progress;
 using AgNewsLsp.Settings;
 
 
-using AgNewsLsp.Server.Protocol;
 
 using AgNewsLsp.Server.Wire;
 using AgNewsLsp.Server.Options;
@@ -59,7 +58,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         """;
 
     /// <summary>The language server's JSON, indented: --json prints the same shapes as the server sends.</summary>
-    private static readonly JsonSerializerOptions Json = new(LspJson.Options) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new(WireJson.Options) { WriteIndented = true };
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {

@@ -5,28 +5,12 @@ using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Protocol;
 
-/// <summary>The one serializer configuration of the wire: camelCase, nulls left out of objects.</summary>
+/// <summary>
+/// Reads a request's params into its wire type: anything that does not fit is the client's mistake, answered -32602 in
+/// the wire's words (the JSON path and the kind of value expected), never a crash or a .NET type name.
+/// </summary>
 public static class LspJson
 {
-    public static JsonSerializerOptions Options { get; } = Create();
-
-    public static JsonSerializerOptions Create()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-            DictionaryKeyPolicy = null, // label names are data, keep them as they are
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            NumberHandling = JsonNumberHandling.Strict,
-            PropertyNameCaseInsensitive = true,
-            AllowTrailingCommas = false,
-            // A missing required field or a null where none is allowed is a -32602, not a NullReferenceException later.
-            RespectRequiredConstructorParameters = true,
-            RespectNullableAnnotations = true,
-        };
-        return options;
-    }
-
     /// <summary>
     /// Reads request params into <typeparamref name="T"/>; anything that does not fit is the client's
     /// mistake and becomes -32602 InvalidParams, never a crash.
@@ -39,7 +23,7 @@ public static class LspJson
             throw ProtocolErrors.InvalidParams($"{method}: params must be an object");
         try
         {
-            return e.Deserialize<T>(Options) ?? throw ProtocolErrors.InvalidParams($"{method}: params are required");
+            return e.Deserialize<T>(WireJson.Options) ?? throw ProtocolErrors.InvalidParams($"{method}: params are required");
         }
         catch (JsonException ex)
         {
@@ -51,8 +35,6 @@ public static class LspJson
             throw ProtocolErrors.InvalidParams($"{method}: invalid params: {WithoutTypeNames(ex.Message)}");
         }
     }
-
-    public static JsonElement ToElement<T>(T value) => JsonSerializer.SerializeToElement(value, Options);
 
     /// <summary>
     /// What was wrong, in the wire's words: the kind of value the path expects and the kind it got. The serializer's own

@@ -1,7 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using AgNewsLsp.Engine;
-using AgNewsLsp.Server.Protocol;
 using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Server.Wire;
@@ -28,7 +27,7 @@ public sealed class FolderJsonlWriter(TextWriter output) : IFolderRowWriter
             json.WriteString("unit", SettingNames.Name(row.Unit));
             json.WriteNumber("startLine", row.StartLine);
             json.WriteNumber("endLine", row.EndLine);
-            foreach (var property in LspJson.ToElement(PredictionDto.From(row.Prediction)).EnumerateObject()) property.WriteTo(json);
+            foreach (var property in WireJson.ToElement(PredictionDto.From(row.Prediction)).EnumerateObject()) property.WriteTo(json);
             json.WriteEndObject();
         }
         output.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));

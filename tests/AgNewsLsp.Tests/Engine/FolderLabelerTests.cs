@@ -113,7 +113,7 @@ public class FolderLabelerTests
     }
 
     private static List<string> LspJsonNames(PredictionDto dto) =>
-        AgNewsLsp.Server.Protocol.LspJson.ToElement(dto).EnumerateObject().Select(p => p.Name).ToList();
+        AgNewsLsp.Server.Wire.WireJson.ToElement(dto).EnumerateObject().Select(p => p.Name).ToList();
 
     [Fact]
     public async Task Binary_large_short_and_special_files_are_skipped_with_their_reasons()

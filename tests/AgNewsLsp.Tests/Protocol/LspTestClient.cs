@@ -30,7 +30,7 @@ public sealed class LspTestClient : IAsyncDisposable
         var engines = new EngineProvider(_ => Engine, NullLogger.Instance);
         Session = new LspSession(serverStream, serverStream, engines, options ?? new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance, "test");
         Served = Session.RunAsync();
-        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.Create() };
+        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = WireJson.Create() };
         Rpc = new JsonRpc(new HeaderDelimitedMessageHandler(clientSide, clientSide, formatter));
         Rpc.AddLocalRpcTarget(Target, new JsonRpcTargetOptions { UseSingleObjectParameterDeserialization = true });
         Rpc.StartListening();

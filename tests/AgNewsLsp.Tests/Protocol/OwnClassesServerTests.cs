@@ -1,3 +1,4 @@
+using AgNewsLsp.Server.Wire;
 using AgNewsLsp.Settings;
 using AgNewsLsp.Server.Options;
 using AgNewsLsp.Server.Runtime;
@@ -29,7 +30,7 @@ public class OwnClassesServerTests
         await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = folder.Path }, NullLoggerFactory.Instance, "test");
         _ = session.RunAsync();
         using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(clientStream, clientStream,
-            new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.Create() }));
+            new SystemTextJsonFormatter { JsonSerializerOptions = WireJson.Create() }));
         rpc.StartListening();
         Task<JsonElement> Request(string method, object args) => rpc.InvokeWithParameterObjectAsync<JsonElement>(method, args);
 

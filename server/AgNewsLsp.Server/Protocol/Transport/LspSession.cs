@@ -32,7 +32,7 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         logger = new ClientLogger(hostLogger, this, options.LogLevel);
 
         var inbound = new Pipe();
-        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = LspJson.Create() };
+        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = WireJson.Create() };
         var ids = new InFlightIds();
         handler = new InFlightIds.TrackingHandler(ids, PipeWriter.Create(output), inbound.Reader, formatter);
         gate = new FrameGate(PipeReader.Create(input), inbound.Writer, RejectAsync, options.MaxFrameBytes, ids);
