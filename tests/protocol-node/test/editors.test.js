@@ -10,7 +10,7 @@ const skip = engineAvailable ? false : 'AGNEWS_NODE_ENGINE=0: no engine in this 
 /** The issue's bound: an editor's wait before it kills the server. */
 const EXIT_BOUND_MS = 200;
 /** On a loaded CI box one try can stall for reasons of its own; a server that waits on stdin misses every try. */
-const EXIT_TRIES = 3;
+const EXIT_TRIES = 5;
 
 test('params [] and null read as no params where all are optional; so does executeCommand with [{}] or [[]]', { skip, timeout: ENGINE_TIMEOUT_MS }, async () => {
   const server = spawnServer();
