@@ -2,8 +2,9 @@
 # Runs every test of the project: .NET unit/integration tests (including the full AG News test-split
 # accuracy check), the protocol tests against the real server process, the fuzz and fault suite
 # (tests/protocol-node/fault), the extension's unit tests and
-# its end-to-end tests in a real VS Code. Needs ../shared beside the checkout. Installs what it needs
-# (NuGet and npm packages; Debian chromium and libkrb5-dev for the VS Code run, via tests/e2e-vscode/setup.sh).
+# its end-to-end tests in a real VS Code, and headless Neovim and Emacs eglot (tests/editors). Needs ../shared beside
+# the checkout. Installs what it needs (NuGet and npm packages; Debian chromium and libkrb5-dev for the VS Code run,
+# via tests/e2e-vscode/setup.sh; neovim, emacs-nox and elpa-eglot via tests/editors/run.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -84,6 +85,16 @@ e2e_pass=$(grep -cE '^PASS ' "$log_dir/e2e-vscode.log" || true)
 e2e_fail=$(grep -cE '^FAIL ' "$log_dir/e2e-vscode.log" || true)
 passed=$((passed + e2e_pass)); failed=$((failed + e2e_fail))
 if [ "$e2e_status" -ne 0 ]; then status=1; [ "$e2e_fail" -gt 0 ] || failed=$((failed + 1)); fi
+
+echo "== Other editors: headless Neovim (built-in client) and Emacs eglot against the real server (docs/editors.md)"
+editors_status=0
+AGNEWS_CACHE="$work/cache" \
+  AGNEWS_SERVER_DLL="$root/server/AgNewsLsp.Server/bin/Release/net10.0/linux-x64/agnews.dll" \
+  bash tests/editors/run.sh 2>&1 | tee "$log_dir/editors.log" || editors_status=1
+editors_pass=$(grep -cE '^PASS ' "$log_dir/editors.log" || true)
+editors_fail=$(grep -cE '^FAIL ' "$log_dir/editors.log" || true)
+passed=$((passed + editors_pass)); failed=$((failed + editors_fail))
+if [ "$editors_status" -ne 0 ]; then status=1; [ "$editors_fail" -gt 0 ] || failed=$((failed + 1)); fi
 
 echo
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then

@@ -38,6 +38,8 @@ public sealed class OptionAttribute(string help) : Attribute
     public long Max { get; init; } = int.MaxValue;
     /// <summary>The upper bound is the machine's core count.</summary>
     public bool MaxIsCoreCount { get; init; }
+    /// <summary>A change makes the labels shown in the document (CodeLens) differ: clients are asked to fetch them again.</summary>
+    public bool ChangesLabelsInPlace { get; init; }
 }
 
 /// <summary>One setting: its name (the one spelling, camelCase as on the wire), its flag and how to parse it.</summary>
@@ -186,6 +188,26 @@ public static class OptionTable
         }
         return options;
     }
+
+    /// <summary>
+    /// Settings a client pushes after initialize (workspace/didChangeConfiguration), read as initializationOptions
+    /// are. Those of engine scope would need another engine, so they keep their value and are returned in
+    /// <c>NeedRestart</c> when the client asked for another one. A value that does not fit is an ArgumentException,
+    /// and then nothing changes.
+    /// </summary>
+    public static (ServerOptions Options, IReadOnlyList<string> NeedRestart) WithChangedSettings(ServerOptions current, JsonElement settings)
+    {
+        var wanted = WithInitializationOptions(current, settings);
+        var needRestart = Rows.Where(r => r.Spec.Scope == OptionScope.Engine && r.KeyOf(wanted) != r.KeyOf(current)).ToList();
+        if (needRestart.Count == 0) return (wanted, []);
+        var kept = wanted with { };
+        foreach (var row in needRestart) row.Property.SetValue(kept, row.Property.GetValue(current));
+        return (kept, needRestart.Select(r => r.Name).ToList());
+    }
+
+    /// <summary>The names of the settings whose values differ between two option sets.</summary>
+    public static IReadOnlyList<OptionRow> Changed(ServerOptions before, ServerOptions after) =>
+        Rows.Where(r => r.KeyOf(before) != r.KeyOf(after)).ToList();
 
     /// <summary>
     /// Sessions with equal keys share an engine: the engine-scoped settings, paths made absolute. A change to any

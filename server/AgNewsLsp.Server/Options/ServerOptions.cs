@@ -57,10 +57,10 @@ public sealed record ServerOptions
     public TextUnit HoverUnit { get; init; } = TextUnit.Paragraph;
 
     [Option("most paragraphs of one document labelled in place (CodeLens, labels that follow edits); the rest are not", Hint = "N", Min = 0,
-        FromClient = true)]
+        FromClient = true, ChangesLabelsInPlace = true)]
     public int MaxInlineLabels { get; init; } = 1000;
 
-    [Option("largest text accepted per text, in UTF-8 bytes (larger: -32003)", Hint = "N", Min = 1, FromClient = true)]
+    [Option("largest text accepted per text, in UTF-8 bytes (larger: -32003)", Hint = "N", Min = 1, FromClient = true, ChangesLabelsInPlace = true)]
     public int MaxTextBytes { get; init; } = InputLimits.DefaultMaxTextBytes;
 
     [Option("largest open document kept, in UTF-16 code units (larger: not kept, logged)", Hint = "N", Min = 1)]

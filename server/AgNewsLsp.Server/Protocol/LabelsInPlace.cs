@@ -52,6 +52,18 @@ public sealed class LabelsInPlace(RequestContext context)
         }
     }
 
+    /// <summary>
+    /// The lenses' labels changed (a new head, a setting): asks the client to fetch them again, when it declared
+    /// refreshSupport. Not awaited: the client answers when it likes, and nothing waits on it.
+    /// </summary>
+    public void RefreshLenses()
+    {
+        if (!context.ClientRefreshesCodeLenses) return;
+        _ = context.Client.RequestAsync("workspace/codeLens/refresh", null, CancellationToken.None).ContinueWith(
+            t => context.Logger.LogDebug("workspace/codeLens/refresh failed: {Message}", t.Exception?.InnerException?.Message),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
     /// <summary>The document changed: label it again once typing pauses.</summary>
     public void Changed(string uri)
     {

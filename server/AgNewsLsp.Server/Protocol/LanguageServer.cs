@@ -56,7 +56,7 @@ public sealed class LanguageServer
         Guard("initialize", cancellationToken, allowBeforeInitialize: true, async () =>
         {
             if (state != State.Created) throw ProtocolErrors.InvalidRequest("initialize may be sent only once");
-            var p = @params is null ? new InitializeParams() : LspJson.ReadParams<InitializeParams>(@params, "initialize");
+            var p = LspJson.IsAbsent(@params) ? new InitializeParams() : LspJson.ReadParams<InitializeParams>(@params, "initialize");
             if (context.RequiredToken is { } token && !ConnectionToken.Matches(token, p.InitializationOptions))
             {
                 logger.LogWarning("initialize without the right token: closing the connection");
@@ -65,14 +65,15 @@ public sealed class LanguageServer
             }
             try
             {
-                context.Options = OptionTable.WithInitializationOptions(hostOptions, p.InitializationOptions);
+                UseOptions(OptionTable.WithInitializationOptions(hostOptions, p.InitializationOptions));
             }
             catch (ArgumentException ex)
             {
                 throw ProtocolErrors.InvalidParams("initializationOptions: " + ex.Message);
             }
             context.Progress.ClientSupportsCreate = p.Capabilities?.Window?.WorkDoneProgress == true;
-            context.Progress.ThrottleMs = context.Options.ProgressThrottleMs;
+            context.HoverFormat = HoverHandler.FormatFor(p.Capabilities?.TextDocument?.Hover?.ContentFormat);
+            context.ClientRefreshesCodeLenses = p.Capabilities?.Workspace?.CodeLens?.RefreshSupport == true;
             foreach (var folder in p.WorkspaceFolders ?? [])
                 context.Workspace.Add(folder.Uri);
             if (p.WorkspaceFolders is null && (p.RootUri ?? p.RootPath) is { } root)
@@ -151,6 +152,26 @@ public sealed class LanguageServer
         foreach (var folder in p.Event.Added) context.Workspace.Add(folder.Uri);
     });
 
+    /// <summary>
+    /// Settings pushed the way editors push them ({ agnews: {...} } or the settings themselves): those a session may
+    /// change apply at once; those that need another engine are kept, with a warning naming them.
+    /// </summary>
+    [JsonRpcMethod("workspace/didChangeConfiguration", UseSingleObjectParameterDeserialization = true)]
+    public void DidChangeConfiguration(JsonElement? @params = null) => Notification("workspace/didChangeConfiguration", () =>
+    {
+        var p = LspJson.ReadParams<DidChangeConfigurationParams>(@params, "workspace/didChangeConfiguration");
+        if (p.Settings is not { ValueKind: JsonValueKind.Object } settings) return; // null, or [] (Lua's {}): nothing set
+        if (settings.TryGetProperty("agnews", out var ours) && ours.ValueKind == JsonValueKind.Object) settings = ours;
+        var before = context.Options;
+        var (after, needRestart) = OptionTable.WithChangedSettings(before, settings); // a value that does not fit: logged, nothing changes
+        UseOptions(after);
+        if (needRestart.Count > 0)
+            logger.LogWarning("settings {Names} take effect only when the server restarts; kept as they were", string.Join(", ", needRestart));
+        var changed = OptionTable.Changed(before, after);
+        if (changed.Count > 0) logger.LogInformation("settings changed: {Names}", string.Join(", ", changed.Select(r => r.Name)));
+        if (changed.Any(r => r.Spec.ChangesLabelsInPlace)) context.LabelsInPlace.RefreshLenses();
+    });
+
     [JsonRpcMethod("window/workDoneProgress/cancel", UseSingleObjectParameterDeserialization = true)]
     public void CancelProgress(JsonElement? @params = null) => Notification("window/workDoneProgress/cancel", () =>
     {
@@ -170,15 +191,24 @@ public sealed class LanguageServer
                 ?? throw ProtocolErrors.InvalidParams($"unknown command '{p.Command}'; known: {string.Join(", ", Commands)}");
             if (p.Arguments is { Length: > 1 })
                 throw ProtocolErrors.InvalidParams($"{p.Command} takes one argument, the params object");
-            var argument = p.Arguments is [var first] ? first : EmptyObject;
-            if (p.WorkDoneToken is { } token && argument.ValueKind == JsonValueKind.Object && !argument.TryGetProperty("workDoneToken", out _))
-                argument = WithProperty(argument, "workDoneToken", token);
+            // No argument, null or [] (Lua's {}) is "no params": the handler decides whether it needs some.
+            JsonElement? argument = p.Arguments is [var first] && !LspJson.IsAbsent(first) ? first : null;
+            if (p.WorkDoneToken is { } token && (argument ?? EmptyObject) is { ValueKind: JsonValueKind.Object } target
+                && !target.TryGetProperty("workDoneToken", out _))
+                argument = WithProperty(target, "workDoneToken", token);
             return handler.InvokeAsync(argument, context, cancellationToken);
         });
 
     // ---- plumbing --------------------------------------------------------------------------------------
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    /// <summary>The session's options from now on, and what is derived from them.</summary>
+    private void UseOptions(ServerOptions options)
+    {
+        context.Options = options;
+        context.Progress.ThrottleMs = options.ProgressThrottleMs;
+    }
 
     /// <summary>The workspace/executeCommand names, as initialize advertises them.</summary>
     public static IReadOnlyList<string> Commands { get; } = IRequestHandler.All.Select(h => h.Command).OfType<string>().ToArray();

@@ -12,6 +12,14 @@ namespace AgNewsLsp.Server.Protocol;
 public static class LspJson
 {
     /// <summary>
+    /// No params: absent, null, or an empty array (what Lua's <c>{}</c> encodes to in Neovim, and what a JSON-RPC
+    /// library sends for a call without arguments). Where every param is optional, each of these reads as <c>{}</c>.
+    /// </summary>
+    public static bool IsAbsent(JsonElement? element) =>
+        element is not { } e || e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null
+        || (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() == 0);
+
+    /// <summary>
     /// Reads request params into <typeparamref name="T"/>; anything that does not fit is the client's
     /// mistake and becomes -32602 InvalidParams, never a crash.
     /// </summary>

@@ -31,7 +31,14 @@ public sealed class RequestContext(
     /// <summary>The token initialize must carry (TCP); null when the transport needs none (stdio).</summary>
     public string? RequiredToken { get; init; }
 
-    /// <summary>Host options merged with the client's initializationOptions at initialize.</summary>
+    /// <summary>The MarkupKind of hovers (<see cref="Handlers.HoverHandler.FormatFor"/>), chosen at initialize.</summary>
+    public string HoverFormat { get; set; } = MarkupKind.Markdown;
+
+    /// <summary>The client declared workspace.codeLens.refreshSupport: it may be asked to fetch lenses again.</summary>
+    public bool ClientRefreshesCodeLenses { get; set; }
+
+    /// <summary>Host options merged with the client's initializationOptions at initialize, then with the settings
+    /// workspace/didChangeConfiguration may change.</summary>
     public ServerOptions Options { get; set; } = new();
 
     /// <summary>Initialize starts loading the engine; handlers wait for it here.</summary>

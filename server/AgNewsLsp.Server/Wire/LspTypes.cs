@@ -26,9 +26,12 @@ public sealed record TextDocumentContentChangeEvent(string Text, Range? Range = 
 
 public sealed record DidChangeTextDocumentParams(VersionedTextDocumentIdentifier TextDocument, TextDocumentContentChangeEvent[] ContentChanges);
 
-public sealed record MarkupContent(string Kind, string Value)
+public sealed record MarkupContent(string Kind, string Value);
+
+/// <summary>The MarkupKind values of LSP: what a client may list in hover.contentFormat.</summary>
+public static class MarkupKind
 {
-    public static MarkupContent Markdown(string value) => new("markdown", value);
+    public const string Markdown = "markdown", PlainText = "plaintext";
 }
 
 public sealed record Hover(MarkupContent Contents, Range? Range = null);
@@ -48,7 +51,23 @@ public sealed record WorkspaceFoldersChangeEvent(WorkspaceFolder[] Added, Worksp
 
 public sealed record DidChangeWorkspaceFoldersParams(WorkspaceFoldersChangeEvent Event);
 
-public sealed record ClientCapabilities(WindowClientCapabilities? Window = null);
+public sealed record ClientCapabilities(
+    WindowClientCapabilities? Window = null,
+    TextDocumentClientCapabilities? TextDocument = null,
+    WorkspaceClientCapabilities? Workspace = null);
+
+public sealed record TextDocumentClientCapabilities(HoverClientCapabilities? Hover = null);
+
+/// <summary>ContentFormat: the MarkupKinds the client renders, the one it prefers first.</summary>
+public sealed record HoverClientCapabilities(string[]? ContentFormat = null);
+
+public sealed record WorkspaceClientCapabilities(CodeLensWorkspaceClientCapabilities? CodeLens = null);
+
+/// <summary>RefreshSupport: the client accepts workspace/codeLens/refresh.</summary>
+public sealed record CodeLensWorkspaceClientCapabilities(bool? RefreshSupport = null);
+
+/// <summary>Settings: { agnews: { ... } } or the agnews settings themselves; anything else in it is another tool's.</summary>
+public sealed record DidChangeConfigurationParams(JsonElement? Settings = null);
 
 public sealed record WindowClientCapabilities(bool? WorkDoneProgress = null);
 
@@ -66,10 +85,10 @@ public sealed record CodeLensOptions(bool ResolveProvider);
 
 public sealed record CodeLensParams(TextDocumentIdentifier TextDocument);
 
-/// <summary>A lens shows its command's title; an empty command id makes it text only.</summary>
+/// <summary>A lens shows its command's title; running it runs the command (one that executeCommandProvider advertises).</summary>
 public sealed record CodeLens(Range Range, LspCommand Command);
 
-public sealed record LspCommand(string Title, string Command);
+public sealed record LspCommand(string Title, string Command, IReadOnlyList<object>? Arguments = null);
 
 /// <summary>TextDocumentSyncKind: 1 full, 2 incremental.</summary>
 public sealed record TextDocumentSyncOptions(bool OpenClose, int Change);

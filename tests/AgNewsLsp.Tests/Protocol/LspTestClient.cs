@@ -130,6 +130,17 @@ public sealed class ClientTarget
     [JsonRpcMethod("textDocument/publishDiagnostics")]
     public void OnDiagnostics(JsonElement p) => Diagnostics.Enqueue(p.Clone());
 
+    /// <summary>How many workspace/codeLens/refresh requests the server sent.</summary>
+    public int CodeLensRefreshes => Volatile.Read(ref codeLensRefreshes);
+    private int codeLensRefreshes;
+
+    [JsonRpcMethod("workspace/codeLens/refresh")]
+    public object? OnCodeLensRefresh()
+    {
+        Interlocked.Increment(ref codeLensRefreshes);
+        return null;
+    }
+
     [JsonRpcMethod("window/workDoneProgress/create")]
     public object? OnCreate(JsonElement p)
     {

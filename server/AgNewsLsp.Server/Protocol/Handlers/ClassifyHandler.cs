@@ -9,8 +9,10 @@ public sealed class ClassifyHandler : RequestHandler<ClassifyParams, ClassifyRes
 {
     public override string Method => "agnews/classify";
 
-    /// <summary>Also a workspace/executeCommand command.</summary>
-    public override string? Command => "agnews.classify";
+    /// <summary>Also a workspace/executeCommand command (and what a CodeLens runs).</summary>
+    public const string CommandName = "agnews.classify";
+
+    public override string? Command => CommandName;
 
     public override async Task<ClassifyResult> HandleAsync(ClassifyParams request, RequestContext context, CancellationToken cancellationToken)
     {

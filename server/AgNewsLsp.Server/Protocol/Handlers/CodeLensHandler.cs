@@ -5,7 +5,9 @@ namespace AgNewsLsp.Server.Protocol.Handlers;
 /// <summary>
 /// textDocument/codeLens: a line above each paragraph of an open document with its label ("Sports 97%"), so labels
 /// are seen without hovering. Unchanged paragraphs come from the engine's prediction cache, so asking again after an
-/// edit encodes only what changed. Text only: the lens runs no command.
+/// edit encodes only what changed. Running a lens runs agnews.classify at its line (the hover's unit there): an
+/// advertised command, since editors such as Neovim refuse to run, and then clear, a lens whose command the server
+/// does not list in executeCommandProvider.
 /// </summary>
 public sealed class CodeLensHandler : RequestHandler<CodeLensParams, IReadOnlyList<CodeLens>>
 {
@@ -19,8 +21,12 @@ public sealed class CodeLensHandler : RequestHandler<CodeLensParams, IReadOnlyLi
         if (spans.Count == 0) return [];
         var engine = await context.GetEngineAsync(cancellationToken);
         var predictions = await Task.Run(() => engine.Classify(spans.Select(s => s.Text).ToList(), cancellationToken), cancellationToken);
-        return spans.Select((span, i) => new CodeLens(
-            LabelsInPlace.FirstLine(document, document.RangeOf(span.Start, span.End)),
-            new LspCommand(LabelsInPlace.Title(predictions[i].Label, predictions[i].Probabilities[predictions[i].LabelIndex]), ""))).ToList();
+        return spans.Select((span, i) =>
+        {
+            var line = LabelsInPlace.FirstLine(document, document.RangeOf(span.Start, span.End));
+            var title = LabelsInPlace.Title(predictions[i].Label, predictions[i].Probabilities[predictions[i].LabelIndex]);
+            return new CodeLens(line, new LspCommand(title, ClassifyHandler.CommandName,
+                [new ClassifyParams(TextDocument: request.TextDocument, Position: line.Start)]));
+        }).ToList();
     }
 }

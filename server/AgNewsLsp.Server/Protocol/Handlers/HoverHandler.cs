@@ -23,28 +23,46 @@ public sealed class HoverHandler : RequestHandler<TextDocumentPositionParams, Ho
 
         var engine = await context.GetEngineAsync(cancellationToken);
         var prediction = (await Task.Run(() => engine.Classify([span.Text], cancellationToken), cancellationToken))[0];
-        return new Hover(MarkupContent.Markdown(Format(prediction)), document.RangeOf(span.Start, span.End));
+        var kind = context.HoverFormat;
+        return new Hover(new MarkupContent(kind, Format(prediction, kind)), document.RangeOf(span.Start, span.End));
     }
 
-    /// <summary>Bold label, then one line per class: name, a ten-cell bar, the percentage.</summary>
-    public static string Format(Prediction prediction)
+    /// <summary>
+    /// The MarkupKind of this client's hovers: the first of its hover.contentFormat (listed by preference) that we
+    /// write; Markdown when it lists none we know, as VS Code and the clients that omit the list render it.
+    /// </summary>
+    public static string FormatFor(IReadOnlyList<string>? clientFormats) =>
+        clientFormats?.FirstOrDefault(f => f is MarkupKind.Markdown or MarkupKind.PlainText) ?? MarkupKind.Markdown;
+
+    /// <summary>
+    /// The label and its percentage, then one line per class: name, a ten-cell bar, the percentage. In Markdown the
+    /// label is bold and the bars are code, so they line up; in plain text the same lines without any markup.
+    /// </summary>
+    public static string Format(Prediction prediction, string kind = MarkupKind.Markdown)
     {
+        var markdown = kind == MarkupKind.Markdown;
+        var code = markdown ? "`" : "";
         var sb = new StringBuilder();
         var top = prediction.LabelIndex >= 0 && prediction.LabelIndex < prediction.Probabilities.Length
             ? prediction.Probabilities[prediction.LabelIndex] : prediction.Probabilities.DefaultIfEmpty(0).Max();
-        sb.Append("**").Append(Escape(prediction.Label)).Append("** ").Append(Percent(top)).Append("\n\n");
+        if (markdown) sb.Append("**").Append(Escape(prediction.Label)).Append("** ");
+        else sb.Append(prediction.Label).Append(' ');
+        sb.Append(Percent(top)).Append("\n\n");
         var width = prediction.LabelNames.Count == 0 ? 0 : prediction.LabelNames.Max(n => n.Length);
         for (var i = 0; i < prediction.LabelNames.Count && i < prediction.Probabilities.Length; i++)
         {
             var p = Math.Clamp(prediction.Probabilities[i], 0f, 1f);
             var cells = (int)Math.Round(p * 10);
-            sb.Append('`').Append(prediction.LabelNames[i].PadRight(width)).Append(' ')
-              .Append(new string('█', cells)).Append(new string('░', 10 - cells)).Append('`')
+            sb.Append(code).Append(prediction.LabelNames[i].PadRight(width)).Append(' ')
+              .Append(new string('█', cells)).Append(new string('░', 10 - cells)).Append(code)
               .Append(' ').Append(Percent(p));
-            if (i + 1 < prediction.LabelNames.Count) sb.Append("  \n");
+            if (i + 1 < prediction.LabelNames.Count) sb.Append(markdown ? "  \n" : "\n"); // Markdown needs two spaces to break a line
         }
         if (prediction.Truncated)
-            sb.Append("\n\n*long text: ").Append(prediction.TokenCount.ToString(CultureInfo.InvariantCulture)).Append(" tokens, only the first part was read*");
+        {
+            var note = $"long text: {prediction.TokenCount.ToString(CultureInfo.InvariantCulture)} tokens, only the first part was read";
+            sb.Append("\n\n").Append(markdown ? $"*{note}*" : note);
+        }
         return sb.ToString();
     }
 

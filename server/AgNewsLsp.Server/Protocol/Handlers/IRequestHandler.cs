@@ -16,7 +16,7 @@ public interface IRequestHandler
     /// <summary>The workspace/executeCommand name that runs it too ("agnews.train"); null when none.</summary>
     string? Command { get; }
 
-    /// <summary>Reads the params (a missing params object reads as {} when they are all optional) and handles the request.</summary>
+    /// <summary>Reads the params (absent, null or [] read as {} when they are all optional) and handles the request.</summary>
     Task<object?> InvokeAsync(JsonElement? @params, RequestContext context, CancellationToken cancellationToken);
 
     /// <summary>Every handler of this server, in a stable order.</summary>
@@ -41,5 +41,5 @@ public abstract class RequestHandler<TParams, TResult> : IRequestHandler where T
     public abstract Task<TResult> HandleAsync(TParams request, RequestContext context, CancellationToken cancellationToken);
 
     async Task<object?> IRequestHandler.InvokeAsync(JsonElement? @params, RequestContext context, CancellationToken cancellationToken) =>
-        await HandleAsync(LspJson.ReadParams<TParams>(@params ?? (ParamsOptional ? EmptyObject : null), Method), context, cancellationToken);
+        await HandleAsync(LspJson.ReadParams<TParams>(ParamsOptional && LspJson.IsAbsent(@params) ? EmptyObject : @params, Method), context, cancellationToken);
 }

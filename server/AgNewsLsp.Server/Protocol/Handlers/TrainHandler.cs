@@ -35,6 +35,7 @@ public sealed class TrainHandler : RequestHandler<TrainParams, TrainResultDto>
         var result = await context.Progress.RunAsync("Training a head", request.WorkDoneToken, cancellationToken,
             (progress, token) => engine.TrainAsync(trainRequest, progress, token),
             r => $"trained: validation accuracy {r.Validation.Accuracy * 100:0.0}%");
+        context.LabelsInPlace.RefreshLenses(); // the new head is in: the lenses show its labels
         return TrainResultDto.From(result);
     }
 }

@@ -103,9 +103,9 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         // Let cancelled work (a training run) unwind before the host disposes the engine.
         if (!await Server.WhenIdleAsync(TimeSpan.FromSeconds(30)))
             logger.LogWarning("requests still running 30 s after the session ended");
-        // A blocked read of stdin does not observe cancellation; do not wait for it past a moment.
-        try { await gateTask.WaitAsync(TimeSpan.FromSeconds(1)); } catch { }
-        if (gateTask.IsCompleted) stop.Dispose();
+        // Do not wait for the reader: a blocked read of stdin does not observe cancellation, and the client may keep
+        // the pipe open after 'exit' (editors wait a moment, then kill the server). The process may end under it.
+        _ = gateTask.ContinueWith(_ => stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     // ---- IClientChannel ------------------------------------------------------------------------------
