@@ -59,15 +59,19 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         _features = new FeatureExtractor(encoder, CacheFolders.Features(cacheRoot));
     }
 
+    /// <param name="loadHead">
+    /// False for an engine that will train the head it would load (a training run of the command line): the head is not
+    /// read, prepared or checked against the model, since the run replaces it.
+    /// </param>
     public static async Task<LabelingEngine> CreateAsync(EngineSettings options, IProgress<WorkProgress>? progress = null,
-        IProgress<string>? log = null, CancellationToken cancellationToken = default)
+        IProgress<string>? log = null, CancellationToken cancellationToken = default, bool loadHead = true)
     {
         TorchRuntime.EnsureInitialized(options.Threads);
         // Bad settings fail here, with their names, not later inside a status or hover request.
         EngineSettings.CheckMaxTokens(options.MaxTokens);
         var cacheRoot = options.CacheRoot ?? CacheFolders.Root;
         var model = await new ModelResolver(cacheRoot, progress: progress, log: log).ResolveAsync(options.Model, cancellationToken);
-        var prefetched = PrefetchedHead.Start(options.HeadPath, CacheFolders.Heads(cacheRoot), model);
+        var prefetched = loadHead ? PrefetchedHead.Start(options.HeadPath, CacheFolders.Heads(cacheRoot), model) : null;
         // Load on the torch thread too: every thread that touches libtorch gets an OpenMP team of its own.
         return TorchThread.Shared.Run(() =>
         {
@@ -75,7 +79,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
             var engine = new LabelingEngine(encoder, model, options, cacheRoot);
             try
             {
-                engine.LoadInitialHead(log, prefetched);
+                if (loadHead) engine.LoadInitialHead(log, prefetched);
                 return engine;
             }
             catch

@@ -180,11 +180,11 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     private static CliArguments Parse(string[] args, string[]? values = null, string[]? flags = null) =>
         CliArguments.Parse(args, new HashSet<string>(values ?? []), new HashSet<string>(new[] { "json", "quiet" }.Concat(flags ?? [])));
 
-    private async Task<LabelingEngine> OpenEngineAsync(CliArguments a, CancellationToken ct)
+    private async Task<LabelingEngine> OpenEngineAsync(CliArguments a, CancellationToken ct, bool loadHead = true)
     {
         var reporter = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var log = a.Flag("quiet") ? null : new InlineProgress<string>(m => stderr.WriteLine(m));
-        return await LabelingEngine.CreateAsync(engineOptions.ToEngineSettings(), reporter, log, ct);
+        return await LabelingEngine.CreateAsync(engineOptions.ToEngineSettings(), reporter, log, ct, loadHead);
     }
 
     private void WriteJson(object value) => stdout.WriteLine(JsonSerializer.Serialize(value, Json));
@@ -335,7 +335,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             throw new UsageException(e.Message);
         }
         foreach (var path in data) DataLocator.Resolve(path, "train"); // a missing file or a device is reported before the model loads
-        using var engine = await OpenEngineAsync(a, ct);
+        using var engine = await OpenEngineAsync(a, ct, loadHead: false); // the run replaces the head
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var result = await engine.TrainAsync(new TrainRequest(data, kind, PoolingOption(a), maxEpochs, a.Int("seed"), fraction,
             a.Flag("skip-bad-rows"), a.Int("limit", 1), a.Value("out") is { } o ? Path.GetFullPath(o) : null), progress, ct);

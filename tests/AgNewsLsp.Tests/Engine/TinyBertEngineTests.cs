@@ -72,6 +72,19 @@ public class TinyBertEngineTests : IDisposable
     }
 
     [Fact]
+    public void Train_does_not_load_the_head_it_replaces()
+    {
+        // The head file named by --head holds another model's head: loading it would refuse the model, but training
+        // replaces it, so train never loads it (nor spends the time to).
+        var head = _temp.Combine("head.json");
+        File.Copy(AgNewsLsp.Engine.LabelingEngine.ShippedHeadPath, head);
+        var (trained, _, err) = Run("train", "--model", Model, "--cache", Cache, "--head", head, "--data", SmallTrainFile(), "--precision", "fp32", "--quiet");
+        Assert.True(trained == CommandLine.Ok, err);
+        var (classified, _, classifyErr) = Run("classify", "The striker scored twice.", "--model", Model, "--cache", Cache, "--head", head, "--precision", "fp32", "--quiet");
+        Assert.True(classified == CommandLine.Ok, classifyErr); // the head now belongs to this model
+    }
+
+    [Fact]
     public async Task Embed_writes_the_vectors_training_reads_as_npy_with_ids_and_as_parquet()
     {
         var data = SmallTrainFile(60);
