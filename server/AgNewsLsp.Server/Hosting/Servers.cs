@@ -82,6 +82,7 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
         logger.LogInformation("agnews {Version} listening on 127.0.0.1:{Port}", Protocol.LanguageServer.Version, port);
         var sessions = new List<Task>();
         var n = 0;
+        var counts = new ConnectionCounts();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -89,7 +90,16 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
                 var client = await listener.AcceptTcpClientAsync(stoppingToken);
                 var name = $"tcp#{++n}";
                 sessions.RemoveAll(t => t.IsCompleted);
-                sessions.Add(Task.Run(() => ServeAsync(client, name, engines, options, token.Value, loggerFactory, logger, stoppingToken), CancellationToken.None));
+                // Caps before any byte is read: a flood of connections costs a socket each for a moment, not a session.
+                if (counts.Refusal(options) is { } reason)
+                {
+                    logger.LogWarning("{Name}: closed at once: {Reason}", name, reason);
+                    client.Dispose();
+                    continue;
+                }
+                counts.Opened();
+                sessions.Add(Task.Run(() => ServeAsync(client, name, engines, options, token.Value, loggerFactory, logger, counts, stoppingToken),
+                    CancellationToken.None));
             }
         }
         catch (OperationCanceledException) { }
@@ -101,8 +111,15 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
     }
 
     private static async Task ServeAsync(TcpClient client, string name, EngineProvider engines, ServerOptions options, string token,
-        ILoggerFactory loggerFactory, ILogger logger, CancellationToken stoppingToken)
+        ILoggerFactory loggerFactory, ILogger logger, ConnectionCounts counts, CancellationToken stoppingToken)
     {
+        var authenticated = 0; // counted once, whether the token comes or the connection ends first
+        var released = 0;
+        void Release()
+        {
+            // As soon as the session is over, before the socket closes: a client that reconnects then finds the place free.
+            if (Interlocked.Exchange(ref released, 1) == 0) counts.Closed(wasAuthenticated: Interlocked.Exchange(ref authenticated, 1) == 1);
+        }
         using (client)
         {
             try
@@ -111,13 +128,50 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
                 var stream = client.GetStream();
                 logger.LogInformation("{Name}: connected from {Remote}", name, client.Client.RemoteEndPoint);
                 await using var session = new LspSession(stream, stream, engines, options, loggerFactory, name, requiredToken: token);
+                _ = session.Server.Authenticated.ContinueWith(_ =>
+                {
+                    if (Interlocked.Exchange(ref authenticated, 1) == 0) counts.Authenticated();
+                }, TaskScheduler.Default);
                 var code = await session.RunAsync(stoppingToken);
+                Release();
                 logger.LogInformation("{Name}: session ended ({Code})", name, code);
             }
             catch (Exception ex)
             {
                 logger.LogWarning("{Name}: session failed: {Message}", name, ex.Message);
             }
+            finally
+            {
+                Release();
+            }
+        }
+    }
+
+    /// <summary>The TCP connections open now, and how many of them have not shown the token yet.</summary>
+    private sealed class ConnectionCounts
+    {
+        private int open, unauthenticated;
+
+        /// <summary>Why a new connection is closed at once; null when it may be served.</summary>
+        public string? Refusal(ServerOptions options) =>
+            Volatile.Read(ref open) >= options.MaxConnections
+                ? $"{options.MaxConnections} connections are open (--max-connections)"
+                : Volatile.Read(ref unauthenticated) >= options.MaxUnauthenticatedConnections
+                    ? $"{options.MaxUnauthenticatedConnections} connections have not shown the token yet (--max-unauthenticated-connections)"
+                    : null;
+
+        public void Opened()
+        {
+            Interlocked.Increment(ref open);
+            Interlocked.Increment(ref unauthenticated);
+        }
+
+        public void Authenticated() => Interlocked.Decrement(ref unauthenticated);
+
+        public void Closed(bool wasAuthenticated)
+        {
+            if (!wasAuthenticated) Interlocked.Decrement(ref unauthenticated);
+            Interlocked.Decrement(ref open);
         }
     }
 }

@@ -24,6 +24,17 @@ public sealed record ServerOptions
     [Option("where --port writes its token (mode 0600; default $XDG_RUNTIME_DIR/agnews/server-N.token)", Scope = OptionScope.Host, Hint = "FILE")]
     public string? TokenFile { get; init; }
 
+    [Option("most TCP connections served at once; a connection above it is closed at once (logged)", Scope = OptionScope.Host, Hint = "N", Min = 1)]
+    public int MaxConnections { get; init; } = 32;
+
+    [Option("most TCP connections that have not yet shown the token; a connection above it is closed at once (logged)", Scope = OptionScope.Host,
+        Hint = "N", Min = 1)]
+    public int MaxUnauthenticatedConnections { get; init; } = 8;
+
+    [Option("time a TCP connection has to send initialize with the token, in ms; then it is closed (logged)", Scope = OptionScope.Host, Hint = "N",
+        Min = 1)]
+    public int AuthTimeoutMs { get; init; } = 10_000;
+
     [Option("BERT checkpoint folder or Hugging Face name (default: the embedded all-MiniLM-L6-v2)", Scope = OptionScope.Engine, Hint = "PATH|NAME",
         Aliases = ["model"], FromClient = true)]
     public string? ModelPath { get; init; }

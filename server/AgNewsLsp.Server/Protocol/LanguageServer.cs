@@ -43,6 +43,12 @@ public sealed class LanguageServer
     public Task<int> Exited => exited.Task;
     /// <summary>Completes when an initialize without the right token was refused: the connection must end.</summary>
     public Task Refused => refused.Task;
+    /// <summary>
+    /// Completes when the client has shown the connection's token in initialize (at once when none is required): until then
+    /// the gate admits only small initialize and exit frames (docs/security.md, TCP).
+    /// </summary>
+    public Task Authenticated => authenticated.Task;
+    private readonly TaskCompletionSource authenticated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public bool IsShutDown => state == State.ShutDown;
 
     public static string Version { get; } =
@@ -63,6 +69,7 @@ public sealed class LanguageServer
                 refused.TrySetResult();
                 throw ProtocolErrors.Unauthorized();
             }
+            authenticated.TrySetResult();
             try
             {
                 UseOptions(OptionTable.WithInitializationOptions(hostOptions, p.InitializationOptions));

@@ -26,12 +26,22 @@ public enum FrameKind { Request, Notification, Response }
 /// resynchronises on the next "Content-Length:" in the stream. Responses that
 /// answer no request of ours and requests whose id is still in flight never reach StreamJsonRpc.
 /// </summary>
-public sealed class FrameGate(PipeReader input, PipeWriter output, Func<RejectedFrame, Task> reject, long maxFrameBytes, InFlightIds? ids = null)
+/// <param name="authenticated">
+/// For a connection that must show a token (TCP): whether it has. Until then only initialize and exit are admitted, in
+/// frames of at most <see cref="MaxUnauthenticatedFrameBytes"/>, so a stranger can neither fill memory nor reach a handler.
+/// Null: nothing to show (stdio).
+/// </param>
+public sealed class FrameGate(PipeReader input, PipeWriter output, Func<RejectedFrame, Task> reject, long maxFrameBytes, InFlightIds? ids = null,
+    Func<bool>? authenticated = null)
 {
     /// <summary>The most header bytes before the blank line that ends them; real headers are a line or two.</summary>
     public const int MaxHeaderBytes = 8 * 1024;
 
-    private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
+    /// <summary>The largest frame read before the token is shown: an initialize is a few KiB.</summary>
+    public const int MaxUnauthenticatedFrameBytes = 64 * 1024;
+
+    private bool Authenticated => authenticated?.Invoke() ?? true;
+
     private static readonly byte[] ContentLength = "Content-Length:"u8.ToArray();
     private readonly InFlightIds inFlight = ids ?? new InFlightIds();
 
@@ -52,11 +62,10 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                 {
                     var read = await input.ReadAsync(cancellationToken);
                     var buffer = read.Buffer;
-                    var end = IndexOf(buffer, HeaderEnd);
-                    if (end is { } at && at <= MaxHeaderBytes)
+                    if (FindHeaderEnd(buffer) is { } end)
                     {
-                        header = Encoding.ASCII.GetString(buffer.Slice(0, at).ToArray());
-                        input.AdvanceTo(buffer.GetPosition(at + HeaderEnd.Length));
+                        header = Encoding.ASCII.GetString(buffer.Slice(0, end.At).ToArray());
+                        input.AdvanceTo(buffer.GetPosition(end.At + end.Length));
                         break;
                     }
                     if (buffer.Length > MaxHeaderBytes)
@@ -88,12 +97,13 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                     resync = true;
                     continue;
                 }
-                if (contentLength > maxFrameBytes)
+                var limit = Authenticated ? maxFrameBytes : Math.Min(maxFrameBytes, MaxUnauthenticatedFrameBytes);
+                if (contentLength > limit)
                 {
                     // Refused at once, unread: a length this size is a lie or an attack; what follows is skipped
                     // up to the next header.
                     await reject(new RejectedFrame(ErrorCodes.InvalidRequest,
-                        $"message of {contentLength} bytes is over the limit of {maxFrameBytes} bytes", null));
+                        $"message of {contentLength} bytes is over the limit of {limit} bytes{(Authenticated ? "" : " before the token is shown")}", null));
                     resync = true;
                     continue;
                 }
@@ -130,7 +140,10 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
     /// <summary>Validation, then the in-flight rules: a request id that is still open, a response that answers nothing.</summary>
     private RejectedFrame? Admit(byte[] body)
     {
-        var (kind, id, rejection) = Classify(body);
+        var (kind, id, method, rejection) = Classify(body);
+        if (rejection is null && !Authenticated && method is not ("initialize" or "exit"))
+            rejection = new RejectedFrame(ErrorCodes.ServerNotInitialized, "not authenticated: send initialize with the token first", id,
+                Reply: kind == FrameKind.Request);
         if (rejection is not null)
         {
             // Every answer with an id is counted, so that the rejection cannot close another request's entry.
@@ -161,55 +174,158 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
         _ => RequestId.Null,
     };
 
+    /// <summary>
+    /// The deepest nesting a message may have (the root object is level 1). LSP's own messages stay under ten levels; the
+    /// serializer behind the gate refuses 64 by throwing, so the gate refuses far earlier and answers instead.
+    /// </summary>
+    public const int MaxDepth = 32;
+
     /// <summary>A well-formed JSON-RPC message: an object; method a string; params an object or array; id a string, number or null.</summary>
     public static RejectedFrame? Validate(byte[] body) => Classify(body).Rejection;
 
-    private static (FrameKind Kind, JsonElement? Id, RejectedFrame? Rejection) Classify(byte[] body)
+    /// <summary>What one message is, read in a single forward pass with no document built (the serializer behind the gate parses it next).</summary>
+    private readonly record struct Classified(FrameKind Kind, JsonElement? Id, string? Method, RejectedFrame? Rejection);
+
+    /// <summary>The top-level members the gate reads; any other member is the handler's business.</summary>
+    private enum Member { None, Id, Method, Params, Result, Error }
+
+    private static Classified Classify(byte[] body)
     {
-        static (FrameKind, JsonElement?, RejectedFrame?) Reject(RejectedFrame r) => (default, null, r);
+        static Classified Reject(RejectedFrame r) => new(default, null, null, r);
         if (!System.Text.Unicode.Utf8.IsValid(body))
             return Reject(new RejectedFrame(ErrorCodes.ParseError, "parse error: the body is not valid UTF-8", null));
-        JsonDocument document;
+
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
+        JsonTokenType root = JsonTokenType.None;
+        JsonTokenType idType = JsonTokenType.None, methodType = JsonTokenType.None, paramsType = JsonTokenType.None, errorType = JsonTokenType.None;
+        bool hasId = false, hasMethod = false, hasParams = false, hasResult = false, hasError = false, integerId = true;
+        JsonElement? id = null;
+        string? method = null;
+        var pending = Member.None;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 256 });
+            while (reader.Read())
+            {
+                var token = reader.TokenType;
+                if (root == JsonTokenType.None) root = token;
+                if (token is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped && HasLoneSurrogate(reader.ValueSpan))
+                {
+                    // Valid JSON syntax, but not text: the serializer behind the gate throws on it, so it is refused here.
+                    var problem = "a string holds a lone UTF-16 surrogate escape, which is not text";
+                    return Reject(id is { } known
+                        ? new RejectedFrame(ErrorCodes.InvalidRequest, $"invalid request: {problem}", known)
+                        : new RejectedFrame(ErrorCodes.ParseError, $"parse error: {problem}", null));
+                }
+                if (root != JsonTokenType.StartObject) continue;
+                if (token == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+                {
+                    pending = reader.ValueTextEquals("id"u8) ? Member.Id
+                        : reader.ValueTextEquals("method"u8) ? Member.Method
+                        : reader.ValueTextEquals("params"u8) ? Member.Params
+                        : reader.ValueTextEquals("result"u8) ? Member.Result
+                        : reader.ValueTextEquals("error"u8) ? Member.Error
+                        : Member.None;
+                    var seen = pending switch
+                    {
+                        Member.Id => hasId, Member.Method => hasMethod, Member.Params => hasParams, Member.Result => hasResult, Member.Error => hasError,
+                        _ => false,
+                    };
+                    // Two ids (or methods) would let the gate track one request while the serializer answers another.
+                    if (seen) return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, $"invalid request: '{reader.GetString()}' appears twice", id));
+                    continue;
+                }
+                if (pending == Member.None) continue;
+                var member = pending;
+                pending = Member.None;
+                switch (member)
+                {
+                    case Member.Id:
+                        hasId = true;
+                        idType = token;
+                        if (token == JsonTokenType.Number) integerId = reader.TryGetInt64(out _);
+                        if (token is JsonTokenType.String || token == JsonTokenType.Number && integerId)
+                            id = JsonElement.Parse(body.AsSpan((int)reader.TokenStartIndex, (int)(reader.BytesConsumed - reader.TokenStartIndex)));
+                        break;
+                    case Member.Method:
+                        hasMethod = true;
+                        methodType = token;
+                        if (token == JsonTokenType.String) method = reader.GetString();
+                        break;
+                    case Member.Params: hasParams = true; paramsType = token; break;
+                    case Member.Result: hasResult = true; break;
+                    case Member.Error: hasError = true; errorType = token; break;
+                }
+            }
         }
-        catch (Exception ex) when (ex is JsonException or ArgumentException)
+        catch (JsonException ex)
         {
+            if (reader.CurrentDepth >= MaxDepth - 1)
+            {
+                var problem = $"the message is nested deeper than {MaxDepth} levels";
+                return Reject(id is { } known
+                    ? new RejectedFrame(ErrorCodes.InvalidRequest, $"invalid request: {problem}", known)
+                    : new RejectedFrame(ErrorCodes.ParseError, $"parse error: {problem}", null));
+            }
             return Reject(new RejectedFrame(ErrorCodes.ParseError, $"parse error: {ex.Message}", null));
         }
-        using (document)
+
+        if (root == JsonTokenType.None)
+            return Reject(new RejectedFrame(ErrorCodes.ParseError, "parse error: the body is empty", null));
+        if (root != JsonTokenType.StartObject)
+            return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: a message must be a JSON object (batches are not supported)", null));
+        if (hasId)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: a message must be a JSON object (batches are not supported)", null));
-            JsonElement? id = null;
-            var hasId = root.TryGetProperty("id", out var idElement);
-            if (hasId)
-            {
-                if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
-                    return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: id must be a string or a number", null));
-                if (idElement.ValueKind == JsonValueKind.Number && !idElement.TryGetInt64(out _))
-                    return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: a numeric id must be an integer", null));
-                id = idElement.ValueKind == JsonValueKind.Null ? null : idElement.Clone();
-            }
-            if (root.TryGetProperty("method", out var method))
-            {
-                if (method.ValueKind != JsonValueKind.String)
-                    return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: method must be a string", id));
-                if (root.TryGetProperty("params", out var p) && p.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null))
-                    return Reject(new RejectedFrame(ErrorCodes.InvalidParams, $"invalid params: params of {method.GetString()} must be an object or an array", id,
-                        Reply: hasId));
-                if (hasId && id is null)
-                    return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: id must be a string or a number, not null", null));
-                return (hasId ? FrameKind.Request : FrameKind.Notification, id, null);
-            }
-            if (id is not null && (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object))
-                return (FrameKind.Response, id, null); // a response to one of our requests, if Admit finds it open
-            if (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _))
-                return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid response: no id", null, Reply: false));
-            return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: no method", id));
+            if (idType is not (JsonTokenType.String or JsonTokenType.Number or JsonTokenType.Null))
+                return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: id must be a string or a number", null));
+            if (!integerId)
+                return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: a numeric id must be an integer", null));
         }
+        if (hasMethod)
+        {
+            if (methodType != JsonTokenType.String)
+                return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: method must be a string", id));
+            if (hasParams && paramsType is not (JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.Null))
+                return Reject(new RejectedFrame(ErrorCodes.InvalidParams, $"invalid params: params of {method} must be an object or an array", id,
+                    Reply: hasId));
+            if (hasId && id is null)
+                return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: id must be a string or a number, not null", null));
+            return new Classified(hasId ? FrameKind.Request : FrameKind.Notification, id, method, null);
+        }
+        if (id is not null && (hasResult || hasError && errorType == JsonTokenType.StartObject))
+            return new Classified(FrameKind.Response, id, null, null); // a response to one of our requests, if Admit finds it open
+        if (hasResult || hasError)
+            return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid response: no id", null, Reply: false));
+        return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: no method", id));
+    }
+
+    /// <summary>
+    /// Whether a string's raw (escaped) JSON holds a \uXXXX escape of a surrogate that is not half of a pair. Unescaped
+    /// bytes cannot hold one: the body is valid UTF-8, which has no surrogates.
+    /// </summary>
+    internal static bool HasLoneSurrogate(ReadOnlySpan<byte> escaped)
+    {
+        var expectLow = false;
+        for (var i = 0; i < escaped.Length; i++)
+        {
+            if (escaped[i] != (byte)'\\' || i + 1 >= escaped.Length)
+            {
+                if (expectLow) return true;
+                continue;
+            }
+            if (escaped[i + 1] != (byte)'u' || i + 6 > escaped.Length)
+            {
+                if (expectLow) return true;
+                i++; // an escape of one character: \n, \", \\ ...
+                continue;
+            }
+            if (!System.Buffers.Text.Utf8Parser.TryParse(escaped.Slice(i + 2, 4), out ushort unit, out _, 'x')) return true; // not JSON: the reader would have refused it
+            i += 5;
+            var high = unit is >= 0xD800 and <= 0xDBFF;
+            var low = unit is >= 0xDC00 and <= 0xDFFF;
+            if (expectLow != low) return true; // a low half without a high one before it, or a high half not followed by one
+            expectLow = high;
+        }
+        return expectLow;
     }
 
     /// <summary>
@@ -220,8 +336,9 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
     {
         if (header.Length == 0) return (-1, "malformed header: no header block found in the input");
         long? length = null;
-        foreach (var line in header.TrimStart('\r', '\n').Split("\r\n"))
+        foreach (var raw in header.TrimStart('\r', '\n').Split('\n'))
         {
+            var line = raw.TrimEnd('\r');
             var colon = line.IndexOf(':');
             if (colon <= 0 || line.AsSpan(0, colon).ContainsAny(" \t\0"))
                 return (-1, $"malformed header: '{Printable(line)}' is not a 'Name: value' line");
@@ -293,17 +410,32 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
         }
     }
 
+    /// <summary>
+    /// Where the header block ends: at its first empty line, whether lines end in CRLF (the spec) or a bare LF (what some
+    /// clients and hand-written tests send), so that such a frame is read, not taken for junk that swallows the next one.
+    /// At is the block's length, Length the line ends after it. Null while no empty line is in the first
+    /// <see cref="MaxHeaderBytes"/> bytes.
+    /// </summary>
+    internal static (long At, int Length)? FindHeaderEnd(ReadOnlySequence<byte> buffer)
+    {
+        var head = buffer.Slice(0, Math.Min(buffer.Length, MaxHeaderBytes + 4));
+        var bytes = head.IsSingleSegment ? head.FirstSpan : head.ToArray();
+        for (var i = bytes.IndexOf((byte)'\n'); i >= 0 && i + 1 < bytes.Length; )
+        {
+            var at = i > 0 && bytes[i - 1] == (byte)'\r' ? i - 1 : i; // the block ends before this line's end
+            if (bytes[i + 1] == (byte)'\n') return at <= MaxHeaderBytes ? (at, i + 2 - at) : null;
+            if (bytes[i + 1] == (byte)'\r' && i + 2 < bytes.Length && bytes[i + 2] == (byte)'\n') return at <= MaxHeaderBytes ? (at, i + 3 - at) : null;
+            var next = bytes[(i + 1)..].IndexOf((byte)'\n');
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+        return null;
+    }
+
     private static bool IsBlank(ReadOnlySequence<byte> buffer)
     {
         foreach (var segment in buffer)
             if (segment.Span.ContainsAnyExcept(" \t\r\n"u8)) return false;
         return true;
-    }
-
-    private static long? IndexOf(ReadOnlySequence<byte> buffer, byte[] needle)
-    {
-        var reader = new SequenceReader<byte>(buffer);
-        return reader.TryReadTo(out ReadOnlySequence<byte> before, needle, advancePastDelimiter: false) ? before.Length : null;
     }
 
     private static long? IndexOfIgnoreCase(ReadOnlySequence<byte> buffer, byte[] needle)

@@ -24,6 +24,8 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly ILogger logger;
     private Task gateTask = Task.CompletedTask;
+    /// <summary>How long a connection that must show a token may take to; null when none is required.</summary>
+    private readonly TimeSpan? authTimeout;
 
     public LspSession(Stream input, Stream output, EngineProvider engines, ServerOptions options, ILoggerFactory loggerFactory, string name = "stdio",
         string? requiredToken = null)
@@ -35,7 +37,9 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = WireJson.Create() };
         var ids = new InFlightIds();
         handler = new InFlightIds.TrackingHandler(ids, PipeWriter.Create(output), inbound.Reader, formatter);
-        gate = new FrameGate(PipeReader.Create(input), inbound.Writer, RejectAsync, options.MaxFrameBytes, ids);
+        gate = new FrameGate(PipeReader.Create(input), inbound.Writer, RejectAsync, options.MaxFrameBytes, ids,
+            requiredToken is null ? null : () => Server!.Authenticated.IsCompleted);
+        authTimeout = requiredToken is null ? null : TimeSpan.FromMilliseconds(options.AuthTimeoutMs);
         rpc = new JsonRpc(handler)
         {
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
@@ -79,7 +83,13 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         Start();
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = cancellationToken.Register(() => tcs.TrySetResult());
-        var finished = await Task.WhenAny(Server.Exited, rpc.Completion, tcs.Task, Server.Refused);
+        var tooLate = authTimeout is { } timeout ? NotAuthenticatedWithinAsync(timeout) : Task.Delay(Timeout.Infinite, stop.Token);
+        var finished = await Task.WhenAny(Server.Exited, rpc.Completion, tcs.Task, Server.Refused, tooLate);
+        if (finished == tooLate && tooLate.IsCompletedSuccessfully)
+        {
+            logger.LogWarning("closing the connection: no initialize with the token within {Ms} ms", authTimeout!.Value.TotalMilliseconds);
+            return 1;
+        }
         if (finished == Server.Refused)
         {
             // Let the error reply reach the client before the connection closes.
@@ -90,6 +100,13 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         if (finished != Server.Exited && !Server.IsShutDown)
             logger.LogInformation("client went away without shutdown");
         return code;
+    }
+
+    /// <summary>Completes when <paramref name="timeout"/> passes before the token is shown; never otherwise.</summary>
+    private async Task NotAuthenticatedWithinAsync(TimeSpan timeout)
+    {
+        if (await Task.WhenAny(Server.Authenticated, Task.Delay(timeout, stop.Token)) == Server.Authenticated || stop.IsCancellationRequested)
+            await Task.Delay(Timeout.Infinite, stop.Token);
     }
 
     private int disposed;
