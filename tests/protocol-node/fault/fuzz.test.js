@@ -38,6 +38,16 @@ test(`fuzz: ${COUNT} seeded messages (seed ${SEED}); every answerable id answere
     return frame({ jsonrpc: '2.0', id, method, params });
   };
   const uri = (i) => `file:///fuzz/${i % 7}.txt`;
+  // A request written as raw JSON text (for what JSON.stringify cannot write: lone surrogate escapes, deep nesting).
+  const rawRequest = (body, lineEnd = '\r\n') => {
+    const id = nextId++;
+    sent.add(id);
+    expected.add(id);
+    const bytes = Buffer.from(body(id), 'utf8');
+    return Buffer.concat([Buffer.from(`Content-Length: ${bytes.length}${lineEnd}${lineEnd}`, 'ascii'), bytes]);
+  };
+  const nested = (n) => '['.repeat(n) + ']'.repeat(n);
+  const surrogate = () => pick(['\\ud800', '\\udfff', '\\ud83d', '\\ud83dx', '\\ud83d\\ud83d', '\\ude00\\ud83d']);
 
   chunks.push(frame({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams() }));
   chunks.push(frame({ jsonrpc: '2.0', method: 'initialized', params: {} }));
@@ -69,6 +79,14 @@ test(`fuzz: ${COUNT} seeded messages (seed ${SEED}); every answerable id answere
     () => frame({ jsonrpc: '2.0', id: 1.5, method: 'x' }),
     () => frame({ jsonrpc: '2.0', method: 5 }),
     () => frame('{"jsonrpc":"2.0","id":' + '['.repeat(300) + ']'.repeat(300) + '}'),
+    // issue 23: nesting around the depth limit, lone surrogate escapes, headers ended by bare LFs; each answered once
+    () => rawRequest((id) => `{"jsonrpc":"2.0","id":${id},"method":"agnews/frobnicate","params":{"x":${nested(1 + Math.floor(random() * 80))}}}`),
+    () => rawRequest((id) => `{"jsonrpc":"2.0","id":${id},"method":"agnews/${surrogate()}","params":{}}`),
+    () => rawRequest((id) => `{"jsonrpc":"2.0","id":${id},"method":"agnews/classify","params":{"text":"a ${surrogate()} b"}}`),
+    () => rawRequest((id) => `{"jsonrpc":"2.0","id":${id},"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///${surrogate()}"},"position":{"line":0,"character":0}}}`),
+    () => frame(`{"jsonrpc":"2.0","id":"${surrogate()}","method":"agnews/status","params":{}}`), // no id to answer: id null
+    () => frame(`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///s","languageId":"x","version":1,"text":"${surrogate()}"}}}`),
+    () => rawRequest((id) => JSON.stringify({ jsonrpc: '2.0', id, method: 'agnews/frobnicate', params: {} }), pick(['\n', '\r\n'])),
     // broken headers: the junk that follows holds no header, so the next frame is read
     () => Buffer.concat([Buffer.from(pick(['Content-Type: x', 'Content-Length: abc', 'Content-Length: -3', 'Content-Length: 1\r\nContent-Length: 2', 'Content-Length: 12a', 'X']) + '\r\n\r\n', 'ascii'), junk(Math.floor(random() * 30))]),
     // junk glued before a good header: the frame after the junk is read (its junk body is answered with id null)
