@@ -79,12 +79,107 @@ public sealed class TextDocument
     }
 
     /// <summary>Applies LSP content changes in order (incremental with a range, full without) and returns the new snapshot.</summary>
-    public TextDocument Apply(IEnumerable<TextDocumentContentChangeEvent> changes, int version)
+    public TextDocument Apply(IReadOnlyList<TextDocumentContentChangeEvent> changes, int version)
     {
+        // One change (a keystroke) keeps the index of the lines it does not touch. Many (a client's batch, a refactoring)
+        // are spliced into one buffer and indexed once at the end: a snapshot per change would copy the whole document
+        // per change, and 5,000 changes to a large document took seconds.
+        if (changes is [{ Range: { } range } single])
+            return Replace(range, single.Text, version);
         var current = this;
+        EditBuffer? buffer = null;
         foreach (var change in changes)
-            current = change.Range is null ? new TextDocument(Uri, version, change.Text) : current.Replace(change.Range, change.Text, version);
+        {
+            if (change.Range is null)
+            {
+                buffer = null;
+                current = new TextDocument(Uri, version, change.Text);
+                continue;
+            }
+            buffer ??= new EditBuffer(current.Text, current.lineStarts);
+            buffer.Replace(change.Range, change.Text);
+        }
+        if (buffer is not null) return new TextDocument(Uri, version, buffer.ToString());
         return current.Version == version ? current : new TextDocument(Uri, version, current.Text, (current.lineStarts, current.blank));
+    }
+
+    /// <summary>
+    /// A document being changed many times over: its text in one growable array and its line starts, both updated in
+    /// place per change (a copy of what follows the change, not of the whole document), positions converted as
+    /// <see cref="OffsetAt"/> does.
+    /// </summary>
+    private sealed class EditBuffer
+    {
+        private char[] chars;
+        private int length;
+        private readonly List<int> starts;
+
+        public EditBuffer(string text, int[] lineStarts)
+        {
+            chars = new char[Math.Max(16, text.Length + text.Length / 4)];
+            text.CopyTo(0, chars, 0, text.Length);
+            length = text.Length;
+            starts = [.. lineStarts];
+        }
+
+        public override string ToString() => new(chars, 0, length);
+
+        private int LineEnd(int line)
+        {
+            var end = line + 1 < starts.Count ? starts[line + 1] : length;
+            if (line + 1 < starts.Count)
+            {
+                if (end > starts[line] && chars[end - 1] == '\n') end--;
+                if (end > starts[line] && chars[end - 1] == '\r') end--;
+            }
+            return end;
+        }
+
+        private int OffsetAt(Position position)
+        {
+            if (position.Line < 0) return 0;
+            if (position.Line >= starts.Count) return length;
+            var start = starts[position.Line];
+            return Math.Clamp(start + Math.Max(0, position.Character), start, LineEnd(position.Line));
+        }
+
+        private int LineOf(int offset)
+        {
+            var line = starts.BinarySearch(offset);
+            return line < 0 ? ~line - 1 : line;
+        }
+
+        public void Replace(Range range, string inserted)
+        {
+            var start = OffsetAt(range.Start);
+            var end = OffsetAt(range.End);
+            if (end < start) (start, end) = (end, start);
+            // As in TextDocument.Replace: the touched lines and one on each side, since "\r" + "\n" may join.
+            var firstLine = Math.Max(0, LineOf(start) - 1);
+            var lastLine = Math.Min(starts.Count - 1, LineOf(end) + 1);
+            var hasTail = lastLine + 1 < starts.Count;
+            var delta = inserted.Length - (end - start);
+
+            if (length + delta > chars.Length) Array.Resize(ref chars, Math.Max(length + delta, chars.Length * 2));
+            Array.Copy(chars, end, chars, end + delta, length - end);
+            inserted.CopyTo(0, chars, start, inserted.Length);
+            length += delta;
+
+            var regionStart = starts[firstLine];
+            var regionEnd = (hasTail ? starts[lastLine + 1] : length - delta) + delta;
+            var found = new List<int> { regionStart };
+            for (var i = regionStart; i < regionEnd; i++)
+            {
+                var c = chars[i];
+                if (c is not ('\r' or '\n')) continue;
+                if (c == '\r' && i + 1 < length && chars[i + 1] == '\n') i++;
+                found.Add(i + 1);
+            }
+            if (hasTail) found.RemoveAt(found.Count - 1); // the line at regionEnd is the tail's first, kept below
+            for (var i = lastLine + 1; i < starts.Count; i++) starts[i] += delta;
+            starts.RemoveRange(firstLine, lastLine + 1 - firstLine);
+            starts.InsertRange(firstLine, found);
+        }
     }
 
     /// <summary>One incremental change: the text is spliced, the index rescanned over the touched lines (and one on each side).</summary>
