@@ -140,12 +140,21 @@ public static class InputFiles
     /// </summary>
     public static bool IsUnder(string path, string folder)
     {
+        if (ResolvedForContainment(path) is not { } file || RealPath(folder) is not { } root) return false;
+        var prefix = root.EndsWith('/') ? root : root + "/";
+        return file.StartsWith(prefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The path with links resolved, to judge which folder it lies in; a path that does not exist is resolved through its
+    /// folder. Null when not even its folder exists.
+    /// </summary>
+    public static string? ResolvedForContainment(string path)
+    {
         var file = RealPath(path);
         if (file is null && Path.GetDirectoryName(Path.GetFullPath(path)) is { } parent && RealPath(parent) is { } realParent)
             file = Path.Combine(realParent, Path.GetFileName(path));
-        if (file is null || RealPath(folder) is not { } root) return false;
-        var prefix = root.EndsWith('/') ? root : root + "/";
-        return file.StartsWith(prefix, StringComparison.Ordinal);
+        return file;
     }
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]

@@ -7,45 +7,69 @@ namespace AgNewsLsp.Server.Protocol;
 /// workspace/didChangeWorkspaceFolders). A document that is not open is read from disk only when it lies inside
 /// one of them (symbolic links resolved), so a client cannot make the server read any file it can read.
 /// </summary>
+/// <remarks>
+/// Indexed by resolved path, so a question costs the depth of the path asked about, not the number of folders: a client
+/// may declare tens of thousands, and a list made each addition and each question walk all of them.
+/// </remarks>
 public sealed class WorkspaceFolders
 {
     private readonly object gate = new();
-    private readonly List<string> folders = [];
+    /// <summary>Each folder as declared (a local path), in order, with the roots it stands for.</summary>
+    private readonly Dictionary<string, string[]> folders = new(StringComparer.Ordinal);
+    private readonly List<string> order = [];
+    /// <summary>
+    /// The folders as resolved paths, each with how many declared folders stand for it. A declared folder stands for its
+    /// resolved path and for itself as written: a folder that did not exist yet when it was declared counts once it does
+    /// (its path as written is its resolved path unless it runs through a link, and a resolved path never does).
+    /// </summary>
+    private readonly Dictionary<string, int> roots = new(StringComparer.Ordinal);
 
     public IReadOnlyList<string> Folders
     {
-        get { lock (gate) return folders.ToList(); }
+        get { lock (gate) return order.ToList(); }
     }
 
     /// <summary>Adds a folder given as a file: URI or a path; anything else is ignored (returns false).</summary>
     public bool Add(string uriOrPath)
     {
         if (ToLocalPath(uriOrPath) is not { } path) return false;
+        var real = InputFiles.RealPath(path);
         lock (gate)
-            if (!folders.Contains(path)) folders.Add(path);
+        {
+            if (folders.ContainsKey(path)) return true;
+            string[] standsFor = real is null || real == path ? [path] : [path, real];
+            folders[path] = standsFor;
+            order.Add(path);
+            foreach (var root in standsFor) roots[root] = roots.GetValueOrDefault(root) + 1;
+        }
         return true;
     }
 
     public void Remove(string uriOrPath)
     {
         if (ToLocalPath(uriOrPath) is not { } path) return;
-        lock (gate) folders.Remove(path);
+        lock (gate)
+        {
+            if (!folders.Remove(path, out var standsFor)) return;
+            order.Remove(path);
+            foreach (var root in standsFor)
+                if (--roots[root] == 0) roots.Remove(root);
+        }
     }
 
     /// <summary>True when the file lies inside a workspace folder.</summary>
-    public bool Contains(string path)
-    {
-        foreach (var folder in Folders)
-            if (InputFiles.IsUnder(path, folder)) return true;
-        return false;
-    }
+    public bool Contains(string path) =>
+        InputFiles.ResolvedForContainment(path) is { } file && Path.GetDirectoryName(file) is { } folder && IsOrUnderRoot(folder);
 
     /// <summary>True when the folder is a workspace folder or lies inside one.</summary>
-    public bool ContainsFolder(string path)
+    public bool ContainsFolder(string path) => InputFiles.RealPath(path) is { } real && IsOrUnderRoot(real);
+
+    /// <summary>Whether the resolved folder, or one above it, is a resolved workspace folder.</summary>
+    private bool IsOrUnderRoot(string resolved)
     {
-        if (InputFiles.RealPath(path) is not { } real) return false;
-        foreach (var folder in Folders)
-            if (InputFiles.RealPath(folder) == real || InputFiles.IsUnder(real, folder)) return true;
+        lock (gate)
+            for (var dir = resolved; dir is not null; dir = Path.GetDirectoryName(dir))
+                if (roots.ContainsKey(dir)) return true;
         return false;
     }
 
