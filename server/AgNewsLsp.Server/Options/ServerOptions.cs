@@ -80,6 +80,9 @@ public sealed record ServerOptions
     [Option("most documents one session keeps open", Hint = "N", Min = 1)]
     public int MaxOpenDocuments { get; init; } = 1000;
 
+    [Option("most UTF-16 code units all of one session's open documents hold together (more: the document is not kept, logged)", Hint = "N", Min = 1)]
+    public int MaxSessionChars { get; init; } = 128 << 20;
+
     [Option("least time between two $/progress reports of one piece of work, in ms", Hint = "N", Min = 0, FromClient = true)]
     public int ProgressThrottleMs { get; init; } = 100;
 

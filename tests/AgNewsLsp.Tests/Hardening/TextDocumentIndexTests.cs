@@ -110,6 +110,27 @@ public class TextDocumentIndexTests
     }
 
     [Fact]
+    public void The_store_keeps_its_open_documents_under_a_total_and_counts_what_closes()
+    {
+        var store = new DocumentStore(maxChars: 100, maxDocuments: 10, maxTotalChars: 250);
+        store.Open("file:///a", 1, new string('a', 100));
+        store.Open("file:///b", 1, new string('b', 100));
+        var e = Assert.Throws<InvalidDataException>(() => store.Open("file:///c", 1, new string('c', 60)));
+        Assert.Contains("maxSessionChars", e.Message);
+        Assert.Null(store.Get("file:///c"));
+        store.Open("file:///a", 2, new string('a', 40)); // reopening replaces: 140 in all
+        store.Open("file:///c", 1, new string('c', 60));
+        Assert.Equal(200, store.TotalChars);
+        // a change that grows one document past the total drops it
+        Assert.Throws<InvalidDataException>(() => store.Change("file:///c", 2,
+            [new TextDocumentContentChangeEvent(new string('x', 60), new Range(new Position(0, 0), new Position(0, 0)))]));
+        Assert.Null(store.Get("file:///c"));
+        Assert.Equal(140, store.TotalChars);
+        store.Close("file:///a");
+        Assert.Equal(100, store.TotalChars);
+    }
+
+    [Fact]
     public void The_store_refuses_documents_over_its_limits_and_drops_one_that_grows_past_them()
     {
         var store = new DocumentStore(maxChars: 100, maxDocuments: 2);

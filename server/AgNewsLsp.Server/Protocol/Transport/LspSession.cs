@@ -46,7 +46,7 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         };
         // LSP's $/cancelRequest { id } is StreamJsonRpc's default cancellation strategy (StandardCancellationStrategy).
         var progress = new WorkDoneProgressRegistry(this, logger);
-        var context = new RequestContext(engines, new DocumentStore(options.MaxDocumentChars, options.MaxOpenDocuments), progress, this, logger)
+        var context = new RequestContext(engines, new DocumentStore(options.MaxDocumentChars, options.MaxOpenDocuments, options.MaxSessionChars), progress, this, logger)
         {
             RequiredToken = requiredToken,
         };
