@@ -283,7 +283,11 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
         // The head learns the classes the data names, whatever they are; it cannot learn to tell one class from nothing.
         var labelNames = data.LabelNames;
-        if (labelNames.Count < 2) throw new InvalidDataException($"{data.Path} has one class only ({labelNames[0]}); a head needs at least two.");
+        // Counted on the rows, not the names: numeric labels name the four AG News classes whichever rows there are.
+        var present = data.Rows.Select(r => r.Label).Distinct().ToArray();
+        if (labelNames.Count < 2 || present.Length < 2)
+            throw new InvalidDataException($"{data.Path} has rows of one class only ({labelNames[present.Length > 0 ? present[0] : 0]}); " +
+                                           "a head needs rows of at least two classes to learn to tell them apart. Nothing was trained or saved.");
 
         var kind = request.Head ?? HeadKinds.Default;
         var defaults = new HeadTrainingOptions();

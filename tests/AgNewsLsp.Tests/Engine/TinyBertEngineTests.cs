@@ -72,6 +72,19 @@ public class TinyBertEngineTests : IDisposable
     }
 
     [Fact]
+    public void Rows_of_one_class_are_refused_before_any_work_and_no_head_is_written()
+    {
+        var data = _temp.Combine("one-class.csv");
+        File.WriteAllLines(data, File.ReadLines(TestPaths.AgNewsTrain).Where(l => l.StartsWith("\"2\"", StringComparison.Ordinal)).Take(50));
+        var head = _temp.Combine("head.json");
+        var (code, _, err) = Run("train", "--model", Model, "--cache", Cache, "--head", head, "--data", data, "--precision", "fp32", "--quiet");
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Contains("rows of one class only (Sports)", err);
+        Assert.False(File.Exists(head));
+        Assert.False(Directory.Exists(Path.Combine(Cache, "features"))); // refused before any feature was computed
+    }
+
+    [Fact]
     public void Train_does_not_load_the_head_it_replaces()
     {
         // The head file named by --head holds another model's head: loading it would refuse the model, but training
