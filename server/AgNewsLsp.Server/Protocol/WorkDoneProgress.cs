@@ -17,6 +17,12 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
 
     /// <summary>Set from the client's capabilities at initialize.</summary>
     public bool ClientSupportsCreate { get; set; }
+
+    /// <summary>
+    /// How long work waits for the client to answer window/workDoneProgress/create. The token may be used only once the
+    /// client has answered, but work must never wait on a client that does not: after this, it runs without progress.
+    /// </summary>
+    public TimeSpan CreateWait { get; set; } = TimeSpan.FromSeconds(2);
     public int ThrottleMs { get; set; } = 100;
 
     /// <summary>
@@ -30,16 +36,16 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
         if (token is null && ClientSupportsCreate)
         {
             var created = JsonSerializer.SerializeToElement($"agnews-{Environment.ProcessId}-{Interlocked.Increment(ref next)}");
-            try
-            {
-                await client.RequestAsync("window/workDoneProgress/create", new WorkDoneProgressCreateParams(created), requestCancelled);
-                token = created;
-            }
-            catch (OperationCanceledException) { throw; }
-            catch (Exception ex)
-            {
-                logger.LogWarning("window/workDoneProgress/create failed, reporting no progress: {Message}", ex.Message);
-            }
+            // Not cancelled with the request: cancelling an outbound request waits for the client's answer to the cancel,
+            // which a client that never answers never sends. The wait below is what the request's cancellation ends.
+            var create = client.RequestAsync("window/workDoneProgress/create", new WorkDoneProgressCreateParams(created), CancellationToken.None);
+            _ = create.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            await Task.WhenAny(create, Task.Delay(CreateWait, requestCancelled));
+            requestCancelled.ThrowIfCancellationRequested();
+            if (create.IsCompletedSuccessfully) token = created;
+            else if (create.IsFaulted)
+                logger.LogWarning("window/workDoneProgress/create failed, reporting no progress: {Message}", create.Exception!.InnerException!.Message);
+            else logger.LogWarning("window/workDoneProgress/create not answered within {Seconds} s: reporting no progress", CreateWait.TotalSeconds);
         }
         var cts = CancellationTokenSource.CreateLinkedTokenSource(requestCancelled);
         var key = token is { } k ? k.GetRawText() : null;
