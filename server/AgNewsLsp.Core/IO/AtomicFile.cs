@@ -2,7 +2,15 @@ namespace AgNewsLsp.IO;
 
 /// <summary>
 /// Writes files so that readers see the old content or the new, never a torn mix: write a temp file
-/// beside the target, flush it to disk, then rename over the target.
+/// beside the target, flush it to disk, then rename over the target. What the path names decides how (the one rule
+/// for every output: a head, `--out` of label, train and embed, labelFolder's output; docs/security.md):
+/// <list type="bullet">
+/// <item>nothing, or a regular file: written atomically as above;</item>
+/// <item>a symbolic link: followed, and the file it names written atomically (the link stays a link);</item>
+/// <item>a FIFO or a character device (<c>--out /dev/stdout</c>): written through, since renaming a file over it would
+/// replace the device or pipe with a file;</item>
+/// <item>a folder, a block device or a socket: refused.</item>
+/// </list>
 /// </summary>
 public static class AtomicFile
 {
@@ -15,7 +23,20 @@ public static class AtomicFile
     /// </summary>
     public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        var full = Path.GetFullPath(path);
+        var full = WrittenPath(path);
+        switch (InputFiles.TypeOf(full))
+        {
+            case null or UnixFileType.Regular:
+                break;
+            case UnixFileType.Fifo or UnixFileType.CharacterDevice:
+                await using (var through = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16))
+                    await write(through, cancellationToken);
+                return;
+            case UnixFileType.Directory:
+                throw new IOException($"{path} is a folder; name a file to write");
+            case var other:
+                throw new IOException($"{path} is a {(other == UnixFileType.BlockDevice ? "block device" : "socket")}; name a regular file, a FIFO or a character device");
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{TempSuffix}");
         try
@@ -28,9 +49,31 @@ public static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e.Message.Contains(temp, StringComparison.Ordinal))
+        {
+            // The user named the target; the temp file beside it is ours, and means nothing to them.
+            throw new IOException($"cannot write {full}: {e.Message.Replace($"'{temp}'", "it").Replace(temp, full)}", e);
+        }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>
+    /// The file a write of <paramref name="path"/> lands in: a symbolic link's final target (which may not exist yet),
+    /// else the path itself. Whoever checks where an output may go checks this path.
+    /// </summary>
+    public static string WrittenPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            return File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
+        }
+        catch (IOException)
+        {
+            return full; // a loop of links: the write will say what is wrong
         }
     }
 

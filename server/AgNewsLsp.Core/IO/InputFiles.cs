@@ -44,17 +44,25 @@ public static class InputFiles
 {
     private const int AtFdCwd = -100;
     private const uint StatxType = 0x1, StatxSize = 0x200;
-    private const ushort FileTypeMask = 0xF000, RegularFile = 0x8000, DirectoryType = 0x4000;
+    private const ushort FileTypeMask = 0xF000;
 
     /// <summary>The kind of what a path names (symbolic links followed); null when it does not exist.</summary>
-    public static FileKind? KindOf(string path)
+    public static FileKind? KindOf(string path) => TypeOf(path) switch
+    {
+        null => null,
+        UnixFileType.Regular => FileKind.Regular,
+        UnixFileType.Directory => FileKind.Directory,
+        _ => FileKind.Other,
+    };
+
+    /// <summary>The file type of what a path names (symbolic links followed), from its stat mode; null when it does not exist.</summary>
+    public static UnixFileType? TypeOf(string path)
     {
         if (!OperatingSystem.IsLinux())
-            return File.Exists(path) ? FileKind.Regular : Directory.Exists(path) ? FileKind.Directory : null;
+            return File.Exists(path) ? UnixFileType.Regular : Directory.Exists(path) ? UnixFileType.Directory : null;
         Span<byte> buffer = stackalloc byte[256]; // struct statx
         if (Statx(AtFdCwd, path, 0, StatxType | StatxSize, ref MemoryMarshal.GetReference(buffer)) != 0) return null;
-        var mode = (ushort)(BitConverter.ToUInt16(buffer[0x1C..]) & FileTypeMask); // stx_mode
-        return mode switch { RegularFile => FileKind.Regular, DirectoryType => FileKind.Directory, _ => FileKind.Other };
+        return (UnixFileType)(BitConverter.ToUInt16(buffer[0x1C..]) & FileTypeMask); // stx_mode
     }
 
     /// <summary>Throws <see cref="FileNotFoundException"/> or <see cref="NotARegularFileException"/> unless the path is a regular file.</summary>
@@ -168,3 +176,15 @@ public static class InputFiles
 }
 
 public enum FileKind { Regular, Directory, Other }
+
+/// <summary>A stat mode's file type (S_IFMT).</summary>
+public enum UnixFileType : ushort
+{
+    Fifo = 0x1000,
+    CharacterDevice = 0x2000,
+    Directory = 0x4000,
+    BlockDevice = 0x6000,
+    Regular = 0x8000,
+    SymbolicLink = 0xA000,
+    Socket = 0xC000,
+}

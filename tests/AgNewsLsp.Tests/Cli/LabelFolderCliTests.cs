@@ -105,6 +105,34 @@ public class LabelFolderCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Out_through_a_fifo_is_written_through_a_link_to_its_file_and_a_folder_is_refused()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(Path.Combine(folder.Path, "a.txt"), "The striker scored twice as the home team won the cup final.");
+        using var outs = new TempFolder();
+        var fifo = Path.Combine(outs.Path, "rows.csv");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)!) mkfifo.WaitForExit();
+        var read = Task.Run(() => File.ReadAllText(fifo));
+        var (code, _, err) = Run("label", folder.Path, "--recursive", "--format", "csv", "--out", fifo, "--quiet");
+        Assert.True(code == CommandLine.Ok, err);
+        Assert.Contains("a.txt", await read);
+        Assert.Equal(AgNewsLsp.IO.UnixFileType.Fifo, AgNewsLsp.IO.InputFiles.TypeOf(fifo)); // not replaced by a file
+
+        var target = Path.Combine(outs.Path, "real.csv");
+        File.WriteAllText(target, "old");
+        var link = Path.Combine(outs.Path, "link.csv");
+        File.CreateSymbolicLink(link, target);
+        (code, _, err) = Run("label", folder.Path, "--recursive", "--out", link, "--quiet");
+        Assert.True(code == CommandLine.Ok, err);
+        Assert.Contains("a.txt", File.ReadAllText(target));
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+
+        (code, _, err) = Run("label", folder.Path, "--recursive", "--format", "csv", "--out", outs.Path, "--quiet");
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Contains("is a folder", err);
+    }
+
+    [Fact]
     public void A_missing_folder_exits_1()
     {
         var (code, _, stderr) = Run("label", "/definitely/not/here", "--recursive", "--format", "csv");
