@@ -6,13 +6,14 @@ namespace AgNewsLsp.Engine;
 
 /// <summary>
 /// A folder's rows as RFC 4180 CSV: a header, then file, unit, startLine, endLine, label, probability (of that label),
-/// truncated, and one column per label with its probability. Records end in CRLF, as the RFC has them.
+/// truncated, and one column per label with its probability. Records end in CRLF, as the RFC has them. A text cell
+/// (a file name, a label, a label column's name) that a spreadsheet would take for a formula gets a leading apostrophe.
 /// </summary>
 public sealed class FolderCsvWriter(TextWriter output) : IFolderRowWriter
 {
     public static IReadOnlyList<string> FixedColumns { get; } = ["file", "unit", "startLine", "endLine", "label", "probability", "truncated"];
 
-    public void WriteHeader(IReadOnlyList<string> labelNames) => Record(FixedColumns.Concat(labelNames));
+    public void WriteHeader(IReadOnlyList<string> labelNames) => Record(FixedColumns.Concat(labelNames.Select(Text)));
 
     public void WriteRow(FolderRow row)
     {
@@ -20,7 +21,7 @@ public sealed class FolderCsvWriter(TextWriter output) : IFolderRowWriter
         var top = p.LabelIndex >= 0 && p.LabelIndex < p.Probabilities.Length ? p.Probabilities[p.LabelIndex] : 0f;
         Record(new[]
         {
-            row.File, SettingNames.Name(row.Unit), Number(row.StartLine), Number(row.EndLine), p.Label, Probability(top),
+            Text(row.File), SettingNames.Name(row.Unit), Number(row.StartLine), Number(row.EndLine), Text(p.Label), Probability(top),
             p.Truncated ? "true" : "false",
         }.Concat(p.Probabilities.Select(Probability)));
     }
@@ -45,6 +46,13 @@ public sealed class FolderCsvWriter(TextWriter output) : IFolderRowWriter
         if (value.AsSpan().IndexOfAny(",\"\r\n") < 0) return value;
         return new StringBuilder(value.Length + 2).Append('"').Append(value.Replace("\"", "\"\"")).Append('"').ToString();
     }
+
+    /// <summary>
+    /// A text cell as a spreadsheet must not run it: one that starts with =, +, -, @, a tab or a carriage return (a file
+    /// named "=HYPERLINK(...).txt") is prefixed with an apostrophe, as OWASP's advice on CSV injection has it. Numbers are
+    /// written by <see cref="Number"/> and <see cref="Probability"/>, never through here.
+    /// </summary>
+    public static string Text(string value) => value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 
     /// <summary>Rounded to six places, as the wire's predictions are.</summary>
     private static string Probability(float p) => Math.Round((double)p, 6).ToString("0.######", CultureInfo.InvariantCulture);
