@@ -71,7 +71,8 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
         {
             logger.LogError("cannot write the connection token file: {Message}", ex.Message);
             listener.Stop();
-            services.GetRequiredService<ExitCode>().Value = 1;
+            // A path that holds something else is the user's to fix, like a bad option (2); a failed write is 1.
+            services.GetRequiredService<ExitCode>().Value = ex is TokenFileRefusedException ? 2 : 1;
             services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
             return;
         }
