@@ -57,6 +57,25 @@ public static class InputFiles
         return mode switch { RegularFile => FileKind.Regular, DirectoryType => FileKind.Directory, _ => FileKind.Other };
     }
 
+    /// <summary>
+    /// The file type bits of stx_mode (S_IFIFO, S_IFCHR, ...) of what <paramref name="path"/> names, the link itself when
+    /// <paramref name="followLinks"/> is false; null when it does not exist (or, off Linux, when it is not a file or folder).
+    /// </summary>
+    internal static int? FileTypeOf(string path, bool followLinks)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            var info = new FileInfo(path);
+            if (!followLinks && info.LinkTarget is not null) return FileType.Link;
+            return File.Exists(path) ? FileType.Regular : Directory.Exists(path) ? FileType.Directory : null;
+        }
+        Span<byte> buffer = stackalloc byte[256]; // struct statx
+        if (Statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxType, ref MemoryMarshal.GetReference(buffer)) != 0) return null;
+        return BitConverter.ToUInt16(buffer[0x1C..]) & FileTypeMask; // stx_mode
+    }
+
+    private const int AtSymlinkNoFollow = 0x100;
+
     /// <summary>Throws <see cref="FileNotFoundException"/> or <see cref="NotARegularFileException"/> unless the path is a regular file.</summary>
     public static void EnsureRegularFile(string path)
     {
@@ -159,3 +178,10 @@ public static class InputFiles
 }
 
 public enum FileKind { Regular, Directory, Other }
+
+/// <summary>The S_IFMT values of stat(2): what <see cref="InputFiles.FileTypeOf"/> returns.</summary>
+internal static class FileType
+{
+    public const int Fifo = 0x1000, CharacterDevice = 0x2000, Directory = 0x4000, BlockDevice = 0x6000,
+        Regular = 0x8000, Link = 0xA000, Socket = 0xC000;
+}

@@ -41,8 +41,14 @@ public sealed class LabelFolderHandler : RequestHandler<LabelFolderParams, Label
         if (!context.Workspace.ContainsFolder(folder))
             throw ProtocolErrors.BadInput($"folder {folder} is not inside a workspace folder of this session; declare it (workspaceFolders)");
         var output = LocalPath(request.Output, folder, "output");
-        if (InputFiles.KindOf(output) is FileKind.Directory or FileKind.Other)
-            throw ProtocolErrors.BadInput($"output {output} is not a regular file; name a file to write");
+        try
+        {
+            OutputPath.Resolve(output); // refused before the engine is involved
+        }
+        catch (OutputPathRefusedException e)
+        {
+            throw ProtocolErrors.BadInput(e.Message);
+        }
         if (!context.Workspace.Contains(output))
             throw ProtocolErrors.BadInput($"output {output} is not inside a workspace folder of this session (or its folder does not exist)");
 
