@@ -71,7 +71,8 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
         {
             logger.LogError("cannot write the connection token file: {Message}", ex.Message);
             listener.Stop();
-            services.GetRequiredService<ExitCode>().Value = 1;
+            // Refused (something is already there, or the folder is open to others) is the user's choice of path: a usage error.
+            services.GetRequiredService<ExitCode>().Value = ex is TokenFileRefusedException ? 2 : 1;
             services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
             return;
         }
