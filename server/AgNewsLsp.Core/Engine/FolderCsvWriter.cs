@@ -12,7 +12,7 @@ public sealed class FolderCsvWriter(TextWriter output) : IFolderRowWriter
 {
     public static IReadOnlyList<string> FixedColumns { get; } = ["file", "unit", "startLine", "endLine", "label", "probability", "truncated"];
 
-    public void WriteHeader(IReadOnlyList<string> labelNames) => Record(FixedColumns.Concat(labelNames));
+    public void WriteHeader(IReadOnlyList<string> labelNames) => Record(FixedColumns.Concat(labelNames.Select(Text)));
 
     public void WriteRow(FolderRow row)
     {
@@ -20,7 +20,7 @@ public sealed class FolderCsvWriter(TextWriter output) : IFolderRowWriter
         var top = p.LabelIndex >= 0 && p.LabelIndex < p.Probabilities.Length ? p.Probabilities[p.LabelIndex] : 0f;
         Record(new[]
         {
-            row.File, SettingNames.Name(row.Unit), Number(row.StartLine), Number(row.EndLine), p.Label, Probability(top),
+            Text(row.File), SettingNames.Name(row.Unit), Number(row.StartLine), Number(row.EndLine), Text(p.Label), Probability(top),
             p.Truncated ? "true" : "false",
         }.Concat(p.Probabilities.Select(Probability)));
     }
@@ -45,6 +45,14 @@ public sealed class FolderCsvWriter(TextWriter output) : IFolderRowWriter
         if (value.AsSpan().IndexOfAny(",\"\r\n") < 0) return value;
         return new StringBuilder(value.Length + 2).Append('"').Append(value.Replace("\"", "\"\"")).Append('"').ToString();
     }
+
+    /// <summary>
+    /// A text cell (a file name, a label) that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a
+    /// carriage return: a file named <c>=HYPERLINK(...).txt</c>) gets a leading <c>'</c>, as OWASP's CSV injection page
+    /// advises; numbers are never passed here, so -1 stays a number.
+    /// </summary>
+    public static string Text(string value) =>
+        value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 
     /// <summary>Rounded to six places, as the wire's predictions are.</summary>
     private static string Probability(float p) => Math.Round((double)p, 6).ToString("0.######", CultureInfo.InvariantCulture);
