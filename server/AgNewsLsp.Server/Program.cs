@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Cli;
 using AgNewsLsp.Server.Hosting;
@@ -16,12 +17,33 @@ public static class Program
             return await ServerHost.RunAsync(args[1..], CreateEngine);
 
         using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
+        using var signals = CancelOnSignals(cancel);
         return await new CommandLine(Console.In, Console.Out, Console.Error).RunAsync(args, cancel.Token);
+    }
+
+    /// <summary>
+    /// Ctrl+C, SIGTERM (kill, systemd, a container stop) and SIGHUP (the terminal closed) all cancel the command, so that
+    /// its temp files are removed and it exits 130 instead of dying with them in place. A second signal while the first
+    /// is being handled is left to its default action: it ends the process at once.
+    /// </summary>
+    private static CompositeDisposable CancelOnSignals(CancellationTokenSource cancel)
+    {
+        void Handle(PosixSignalContext context)
+        {
+            if (cancel.IsCancellationRequested) return; // the second: default action
+            context.Cancel = true;
+            cancel.Cancel();
+        }
+        return new CompositeDisposable([.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }
+            .Select(signal => PosixSignalRegistration.Create(signal, Handle))]);
+    }
+
+    private sealed class CompositeDisposable(IReadOnlyList<IDisposable> parts) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var part in parts) part.Dispose();
+        }
     }
 
     /// <summary>The real engine for the server, configured from its merged options.</summary>

@@ -190,10 +190,12 @@ public static class LabeledDataReader
     private static async Task ReadParquetAsync(string path, RowSink sink)
     {
         await using var stream = InputFiles.OpenRegular(path, InputLimits.MaxDataFileBytes);
+        CheckParquetFooter(stream, path);
         ParquetReader reader;
         try { reader = await ParquetReader.CreateAsync(stream); }
-        catch (Exception e) when (e is not IOException)
+        catch (Exception e)
         {
+            // An IOException here is a seek the file's metadata asked for, not a failing disk: still the file's fault.
             throw new DataFormatException(path, null, $"not a readable parquet file: {e.Message}", e);
         }
         await using (reader)
@@ -222,6 +224,26 @@ public static class LabeledDataReader
                 rowBase += n;
             }
         }
+    }
+
+    /// <summary>
+    /// A parquet file ends in its footer's length (int32, little-endian) and "PAR1": a length outside the file is refused
+    /// here by name, where Parquet.Net would seek outside the file and report only "Invalid argument".
+    /// </summary>
+    private static void CheckParquetFooter(Stream stream, string path)
+    {
+        const int Magic = 4, Tail = 8;
+        if (stream.Length < Magic + Tail) throw new DataFormatException(path, null, "not a parquet file: too short for a footer");
+        var tail = new byte[Tail];
+        stream.Seek(-Tail, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        stream.Seek(0, SeekOrigin.Begin);
+        if (!tail.AsSpan(Magic).SequenceEqual("PAR1"u8))
+            throw new DataFormatException(path, null, "not a parquet file: it does not end in PAR1 (truncated?)");
+        var footerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(tail);
+        if (footerLength <= 0 || footerLength > stream.Length - Magic - Tail)
+            throw new DataFormatException(path, null,
+                $"corrupt parquet footer: its length says {footerLength} bytes, the file holds {stream.Length} (truncated or damaged?)");
     }
 
     /// <summary>Parquet.Net reports UTF-8 columns as string or ReadOnlyMemory&lt;char&gt;; binary ones are read as UTF-8 too.</summary>

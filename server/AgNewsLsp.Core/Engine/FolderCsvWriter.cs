@@ -6,8 +6,7 @@ namespace AgNewsLsp.Engine;
 
 /// <summary>
 /// A folder's rows as RFC 4180 CSV: a header, then file, unit, startLine, endLine, label, probability (of that label),
-/// truncated, and one column per label with its probability. Records end in CRLF, as the RFC has them. A text cell
-/// (a file name, a label, a label column's name) that a spreadsheet would take for a formula gets a leading apostrophe.
+/// truncated, and one column per label with its probability. Records end in CRLF, as the RFC has them.
 /// </summary>
 public sealed class FolderCsvWriter(TextWriter output) : IFolderRowWriter
 {
@@ -48,11 +47,12 @@ public sealed class FolderCsvWriter(TextWriter output) : IFolderRowWriter
     }
 
     /// <summary>
-    /// A text cell as a spreadsheet must not run it: one that starts with =, +, -, @, a tab or a carriage return (a file
-    /// named "=HYPERLINK(...).txt") is prefixed with an apostrophe, as OWASP's advice on CSV injection has it. Numbers are
-    /// written by <see cref="Number"/> and <see cref="Probability"/>, never through here.
+    /// A text cell (a file name, a label) that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a
+    /// carriage return: a file named <c>=HYPERLINK(...).txt</c>) gets a leading <c>'</c>, as OWASP's CSV injection page
+    /// advises; numbers are never passed here, so -1 stays a number.
     /// </summary>
-    public static string Text(string value) => value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+    public static string Text(string value) =>
+        value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 
     /// <summary>Rounded to six places, as the wire's predictions are.</summary>
     private static string Probability(float p) => Math.Round((double)p, 6).ToString("0.######", CultureInfo.InvariantCulture);

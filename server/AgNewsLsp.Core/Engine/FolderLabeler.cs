@@ -100,7 +100,6 @@ public static class FolderLabeler
         Func<TextWriter, IFolderRowWriter> writerFor, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var output = Path.GetFullPath(outputPath);
-        if (Directory.Exists(output)) throw new IOException($"the output {output} is a folder; name a file");
         FolderSummary? summary = null;
         await AtomicFile.WriteAsync(output, async (stream, ct) =>
         {

@@ -2,15 +2,9 @@ namespace AgNewsLsp.IO;
 
 /// <summary>
 /// Writes files so that readers see the old content or the new, never a torn mix: write a temp file
-/// beside the target, flush it to disk, then rename over the target. What the path names decides how (the one rule
-/// for every output: a head, `--out` of label, train and embed, labelFolder's output; docs/security.md):
-/// <list type="bullet">
-/// <item>nothing, or a regular file: written atomically as above;</item>
-/// <item>a symbolic link: followed, and the file it names written atomically (the link stays a link);</item>
-/// <item>a FIFO or a character device (<c>--out /dev/stdout</c>): written through, since renaming a file over it would
-/// replace the device or pipe with a file;</item>
-/// <item>a folder, a block device or a socket: refused.</item>
-/// </list>
+/// beside the target, flush it to disk, then rename over the target. What the path names decides first
+/// (<see cref="OutputPath"/>): a FIFO or character device is written through, a link's target is replaced, a folder or
+/// block device is refused.
 /// </summary>
 public static class AtomicFile
 {
@@ -23,22 +17,16 @@ public static class AtomicFile
     /// </summary>
     public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        var full = WrittenPath(path);
-        switch (InputFiles.TypeOf(full))
+        var output = OutputPath.Resolve(path);
+        if (output.Kind == OutputKind.WriteThrough)
         {
-            case null or UnixFileType.Regular:
-                break;
-            case UnixFileType.Fifo or UnixFileType.CharacterDevice:
-                await using (var through = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16))
-                    await write(through, cancellationToken);
-                return;
-            case UnixFileType.Directory:
-                throw new IOException($"{path} is a folder; name a file to write");
-            case var other:
-                throw new IOException($"{path} is a {(other == UnixFileType.BlockDevice ? "block device" : "socket")}; name a regular file, a FIFO or a character device");
+            await WriteThroughAsync(output.Path, write, cancellationToken);
+            return;
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{TempSuffix}");
+        var full = output.Path;
+        var folder = Path.GetDirectoryName(full)!;
+        if (full == output.Named) Directory.CreateDirectory(folder); // not the folder a link points into: that is the link's business
+        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{TempSuffix}");
         try
         {
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -51,8 +39,8 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && e.Message.Contains(temp, StringComparison.Ordinal))
         {
-            // The user named the target; the temp file beside it is ours, and means nothing to them.
-            throw new IOException($"cannot write {full}: {e.Message.Replace($"'{temp}'", "it").Replace(temp, full)}", e);
+            // The temp file is ours, not the user's: name the path they gave.
+            throw Renamed(e, e.Message.Replace(temp, output.Named, StringComparison.Ordinal));
         }
         finally
         {
@@ -60,20 +48,37 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>
-    /// The file a write of <paramref name="path"/> lands in: a symbolic link's final target (which may not exist yet),
-    /// else the path itself. Whoever checks where an output may go checks this path.
-    /// </summary>
-    public static string WrittenPath(string path)
+    private static Exception Renamed(Exception e, string message) => e switch
     {
-        var full = Path.GetFullPath(path);
+        UnauthorizedAccessException => new UnauthorizedAccessException(message, e),
+        DirectoryNotFoundException => new DirectoryNotFoundException(message, e),
+        FileNotFoundException => new FileNotFoundException(message, e),
+        _ => new IOException(message, e),
+    };
+
+    /// <summary>Writes into a FIFO or character device as a shell's <c>&gt;</c> does; a cancelled run may leave part of its output there.</summary>
+    private static async Task WriteThroughAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        // Opening a FIFO waits for a reader, inside open(2): on a pool thread, so that cancelling still ends the wait.
+        var opening = Task.Run(() => new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16));
+        FileStream stream;
         try
         {
-            return File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
+            stream = await opening.WaitAsync(cancellationToken);
         }
-        catch (IOException)
+        catch (OperationCanceledException)
         {
-            return full; // a loop of links: the write will say what is wrong
+            // Become the reader the open waits for, so that the pool thread is not held forever; then close both ends.
+            _ = opening.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
+            if (InputFiles.FileTypeOf(path, followLinks: true) == FileType.Fifo)
+                _ = Task.Run(() => { try { new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite).Dispose(); } catch (IOException) { } });
+            throw;
+        }
+        await using (stream)
+        {
+            await write(stream, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            await stream.FlushAsync(cancellationToken);
         }
     }
 

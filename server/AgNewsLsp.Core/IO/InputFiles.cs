@@ -44,26 +44,37 @@ public static class InputFiles
 {
     private const int AtFdCwd = -100;
     private const uint StatxType = 0x1, StatxSize = 0x200;
-    private const ushort FileTypeMask = 0xF000;
+    private const ushort FileTypeMask = 0xF000, RegularFile = 0x8000, DirectoryType = 0x4000;
 
     /// <summary>The kind of what a path names (symbolic links followed); null when it does not exist.</summary>
-    public static FileKind? KindOf(string path) => TypeOf(path) switch
-    {
-        null => null,
-        UnixFileType.Regular => FileKind.Regular,
-        UnixFileType.Directory => FileKind.Directory,
-        _ => FileKind.Other,
-    };
-
-    /// <summary>The file type of what a path names (symbolic links followed), from its stat mode; null when it does not exist.</summary>
-    public static UnixFileType? TypeOf(string path)
+    public static FileKind? KindOf(string path)
     {
         if (!OperatingSystem.IsLinux())
-            return File.Exists(path) ? UnixFileType.Regular : Directory.Exists(path) ? UnixFileType.Directory : null;
+            return File.Exists(path) ? FileKind.Regular : Directory.Exists(path) ? FileKind.Directory : null;
         Span<byte> buffer = stackalloc byte[256]; // struct statx
         if (Statx(AtFdCwd, path, 0, StatxType | StatxSize, ref MemoryMarshal.GetReference(buffer)) != 0) return null;
-        return (UnixFileType)(BitConverter.ToUInt16(buffer[0x1C..]) & FileTypeMask); // stx_mode
+        var mode = (ushort)(BitConverter.ToUInt16(buffer[0x1C..]) & FileTypeMask); // stx_mode
+        return mode switch { RegularFile => FileKind.Regular, DirectoryType => FileKind.Directory, _ => FileKind.Other };
     }
+
+    /// <summary>
+    /// The file type bits of stx_mode (S_IFIFO, S_IFCHR, ...) of what <paramref name="path"/> names, the link itself when
+    /// <paramref name="followLinks"/> is false; null when it does not exist (or, off Linux, when it is not a file or folder).
+    /// </summary>
+    internal static int? FileTypeOf(string path, bool followLinks)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            var info = new FileInfo(path);
+            if (!followLinks && info.LinkTarget is not null) return FileType.Link;
+            return File.Exists(path) ? FileType.Regular : Directory.Exists(path) ? FileType.Directory : null;
+        }
+        Span<byte> buffer = stackalloc byte[256]; // struct statx
+        if (Statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxType, ref MemoryMarshal.GetReference(buffer)) != 0) return null;
+        return BitConverter.ToUInt16(buffer[0x1C..]) & FileTypeMask; // stx_mode
+    }
+
+    private const int AtSymlinkNoFollow = 0x100;
 
     /// <summary>Throws <see cref="FileNotFoundException"/> or <see cref="NotARegularFileException"/> unless the path is a regular file.</summary>
     public static void EnsureRegularFile(string path)
@@ -177,14 +188,9 @@ public static class InputFiles
 
 public enum FileKind { Regular, Directory, Other }
 
-/// <summary>A stat mode's file type (S_IFMT).</summary>
-public enum UnixFileType : ushort
+/// <summary>The S_IFMT values of stat(2): what <see cref="InputFiles.FileTypeOf"/> returns.</summary>
+internal static class FileType
 {
-    Fifo = 0x1000,
-    CharacterDevice = 0x2000,
-    Directory = 0x4000,
-    BlockDevice = 0x6000,
-    Regular = 0x8000,
-    SymbolicLink = 0xA000,
-    Socket = 0xC000,
+    public const int Fifo = 0x1000, CharacterDevice = 0x2000, Directory = 0x4000, BlockDevice = 0x6000,
+        Regular = 0x8000, Link = 0xA000, Socket = 0xC000;
 }

@@ -18,6 +18,7 @@ public sealed partial class CommandLine
         if (a.Positionals.Count != 1) throw new UsageException("embed needs one input file: a text file (a text per line) or labelled data.");
         var output = a.Value("out") ?? throw new UsageException("embed needs --out FILE.npy or --out FILE.parquet.");
         if (!EmbeddingWriter.IsSupported(output)) throw new UsageException($"--out must end in .npy or .parquet, not '{output}'.");
+        OutputPath.Resolve(output); // a folder or block device is refused before the model loads
         var input = a.Positionals[0];
         var rows = ReadTexts(input, a.Flag("lines"), new DataReadOptions(a.Flag("skip-bad-rows"), a.Int("limit", 1)));
         if (rows.Count == 0) throw new InvalidDataException($"{input} holds no texts to embed.");

@@ -278,9 +278,10 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         {
             MaxFileBytes = engineOptions.MaxTextBytes,
         };
+        var output = a.Value("out");
+        if (output is not null) OutputPath.Resolve(output); // a folder or block device is refused before the model loads
         using var engine = await OpenEngineAsync(a, ct);
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
-        var output = a.Value("out");
         var summary = output is null
             ? await FolderLabeler.LabelAsync(engine, request, FolderRowWriters.For(format, stdout), progress, ct)
             : await FolderLabeler.LabelToFileAsync(engine, request, output, w => FolderRowWriters.For(format, w), progress, ct);
@@ -335,6 +336,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             throw new UsageException(e.Message);
         }
         foreach (var path in data) DataLocator.Resolve(path, "train"); // a missing file or a device is reported before the model loads
+        if (a.Value("out") is { } headOut) OutputPath.Resolve(headOut);
         using var engine = await OpenEngineAsync(a, ct, loadHead: false); // the run replaces the head
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var result = await engine.TrainAsync(new TrainRequest(data, kind, PoolingOption(a), maxEpochs, a.Int("seed"), fraction,

@@ -1,21 +1,16 @@
 using System.Security.Cryptography;
+using AgNewsLsp.IO;
 using System.Text;
 using System.Text.Json;
-using AgNewsLsp.IO;
 
 namespace AgNewsLsp.Server.Runtime;
 
-/// <summary>Why a token file cannot be made where it was asked for: the path holds something else (exit 2).</summary>
-public sealed class TokenFileRefusedException(string message) : IOException(message);
-
 /// <summary>
 /// The secret a TCP client must show (as Jupyter does): any local process can connect to 127.0.0.1, but only
-/// the user who started the server can read the token file, which is created with mode 0600 in a folder no one else
+/// the user who started the server can read the token file, which is created with mode 0600 in a folder only the user
 /// may write. The client passes the file's content as initialize's initializationOptions.token.
-/// The file is made only where nothing is, or over a stale token: a file that holds nothing but a token and that no
-/// running server holds. A server holds its token file open with a shared lock for as long as it runs (a reader still
-/// reads it), so a second server on the same path finds it in use and refuses, and at exit only the file this process
-/// made is deleted.
+/// The server holds the file open, with a shared advisory lock (flock, which .NET takes for FileShare.Read), for as long
+/// as it runs: that lock is how a second server tells a running server's token from a stale one.
 /// </summary>
 public sealed class ConnectionToken : IDisposable
 {
@@ -31,9 +26,6 @@ public sealed class ConnectionToken : IDisposable
     public string Value { get; }
     public string FilePath { get; }
 
-    /// <summary>Hex characters of a token: 32 random bytes.</summary>
-    private const int TokenChars = 64;
-
     /// <summary>Where the token of a server on <paramref name="port"/> goes when --tokenFile does not say.</summary>
     public static string DefaultPath(int port)
     {
@@ -45,63 +37,80 @@ public sealed class ConnectionToken : IDisposable
     }
 
     /// <summary>
-    /// A fresh random token, written to <paramref name="path"/> readable by the user only. Throws
-    /// <see cref="TokenFileRefusedException"/> when the path holds anything but a stale token, or its folder may be
-    /// written by others.
+    /// A fresh random token, written to <paramref name="path"/> readable by the user only. Nothing already at the path is
+    /// replaced except a stale token (<see cref="RemoveStaleToken"/>); otherwise <see cref="TokenFileRefusedException"/>.
     /// </summary>
     public static ConnectionToken Create(string path)
     {
-        var value = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(TokenChars / 2));
+        var value = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(TokenBytes));
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
             Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         else if ((File.GetUnixFileMode(folder) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+            // Another user could swap the token file (or plant one) in such a folder, between our write and a client's read.
             throw new TokenFileRefusedException(
-                $"the token folder {folder} may be written by other users, who could replace the token; use a folder only you can write (chmod go-w)");
-        RemoveStaleToken(full);
-        var stream = new FileStream(full, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew, // never through a link or over a file: the path was checked empty just now
-            Access = FileAccess.Write,
-            Share = FileShare.Read, // a shared lock, held while the server runs; readers still read
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
+                $"the token folder {folder} is writable by group or others; choose a folder only you can write (or chmod go-w it)");
+
+        FileStream held;
         try
         {
-            stream.Write(Encoding.ASCII.GetBytes(value));
-            stream.Flush();
-            return new ConnectionToken(value, full, stream);
+            held = CreateExclusive(full);
         }
-        catch
+        catch (IOException) when (Path.Exists(full) || new FileInfo(full).LinkTarget is not null)
         {
-            stream.Dispose();
-            throw;
+            RemoveStaleToken(full);
+            held = CreateExclusive(full);
+        }
+        held.Write(Encoding.ASCII.GetBytes(value));
+        held.Flush();
+        return new ConnectionToken(value, full, held);
+    }
+
+    private const int TokenBytes = 32;
+
+    /// <summary>O_CREAT|O_EXCL, so that nothing there (a file, a link, a FIFO) is written through; kept open for the lock.</summary>
+    private static FileStream CreateExclusive(string path) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.CreateNew,
+        Access = FileAccess.Write,
+        Share = FileShare.Read, // a shared flock: readers of the token may open it, a second server's exclusive lock fails
+        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+    });
+
+    /// <summary>
+    /// Deletes what lies at <paramref name="path"/> when it is the token of a server no longer running: a regular file (not
+    /// a link) holding 64 hex digits that no process holds locked (a server holds its token locked until it exits, and the
+    /// kernel drops the lock of a killed one). Anything else is refused.
+    /// </summary>
+    private static void RemoveStaleToken(string path)
+    {
+        var refusal = $"the token file {path} already exists";
+        if (new FileInfo(path).LinkTarget is not null || InputFiles.KindOf(path) != FileKind.Regular)
+            throw new TokenFileRefusedException($"{refusal} and is not a token file; remove it or choose another --tokenFile");
+        FileStream probe;
+        try
+        {
+            probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None); // an exclusive flock, not waited for
+        }
+        catch (IOException e)
+        {
+            throw new TokenFileRefusedException($"{refusal} and is the token of a running agnews server ({e.Message}); stop it or choose another --tokenFile");
+        }
+        using (probe)
+        {
+            var head = new byte[TokenBytes * 2 + 3];
+            var read = probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            if (!IsToken(Encoding.ASCII.GetString(head, 0, read)))
+                throw new TokenFileRefusedException($"{refusal} and does not hold an agnews token; remove it or choose another --tokenFile");
+            File.Delete(path); // while the lock is held, so that no server starting now takes it over in between
         }
     }
 
-    /// <summary>Deletes a stale token at <paramref name="path"/>; throws when something else is there.</summary>
-    private static void RemoveStaleToken(string path)
+    private static bool IsToken(string text)
     {
-        var isLink = new FileInfo(path).LinkTarget is not null;
-        var type = InputFiles.TypeOf(path); // never opened before it is known to be a regular file: a FIFO would block
-        if (type is null && !isLink) return;
-        if (isLink || type != UnixFileType.Regular)
-            throw new TokenFileRefusedException($"{path} exists and is not a token file (a link, a folder, a FIFO or a device); not replaced");
-        try
-        {
-            // An exclusive lock fails while a running server holds the file (its shared lock).
-            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
-            var bytes = new byte[TokenChars + 1];
-            var n = probe.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-            if (n != TokenChars || bytes.AsSpan(0, n).ContainsAnyExcept("0123456789abcdef"u8))
-                throw new TokenFileRefusedException($"{path} exists and is not a token file; not replaced");
-        }
-        catch (IOException e) when (e is not TokenFileRefusedException)
-        {
-            throw new TokenFileRefusedException($"{path} is the token file of a server still running; give this one another --token-file");
-        }
-        File.Delete(path); // a stale token: its server is gone
+        var token = text.TrimEnd();
+        return token.Length == TokenBytes * 2 && token.All(char.IsAsciiHexDigitLower);
     }
 
     /// <summary>True when initializationOptions.token equals <paramref name="expected"/> (compared in constant time).</summary>
@@ -112,14 +121,13 @@ public sealed class ConnectionToken : IDisposable
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given.GetString()!.Trim()), Encoding.UTF8.GetBytes(expected));
     }
 
-    /// <summary>Deletes the token file if it is still the one this process made (held open and locked since).</summary>
+    /// <summary>Deletes the token file if it is still the one this server wrote (a user may have put another there since).</summary>
     public void Dispose()
     {
         try
         {
-            var ours = InputFiles.TypeOf(FilePath) == UnixFileType.Regular && new FileInfo(FilePath).LinkTarget is null
-                && File.ReadAllText(FilePath) == Value;
-            if (ours) File.Delete(FilePath);
+            if (new FileInfo(FilePath).LinkTarget is null && File.Exists(FilePath) && File.ReadAllText(FilePath) == Value)
+                File.Delete(FilePath);
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
@@ -129,3 +137,6 @@ public sealed class ConnectionToken : IDisposable
         }
     }
 }
+
+/// <summary>The token file cannot be made where it was asked for without clobbering something: exit 2.</summary>
+public sealed class TokenFileRefusedException(string message) : IOException(message);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using AgNewsLsp.Engine;
+using AgNewsLsp.IO;
 using AgNewsLsp.Server.Cli;
 using Xunit.Abstractions;
 
@@ -105,38 +106,69 @@ public class LabelFolderCliTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Out_through_a_fifo_is_written_through_a_link_to_its_file_and_a_folder_is_refused()
-    {
-        using var folder = new TempFolder();
-        File.WriteAllText(Path.Combine(folder.Path, "a.txt"), "The striker scored twice as the home team won the cup final.");
-        using var outs = new TempFolder();
-        var fifo = Path.Combine(outs.Path, "rows.csv");
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)!) mkfifo.WaitForExit();
-        var read = Task.Run(() => File.ReadAllText(fifo));
-        var (code, _, err) = Run("label", folder.Path, "--recursive", "--format", "csv", "--out", fifo, "--quiet");
-        Assert.True(code == CommandLine.Ok, err);
-        Assert.Contains("a.txt", await read);
-        Assert.Equal(AgNewsLsp.IO.UnixFileType.Fifo, AgNewsLsp.IO.InputFiles.TypeOf(fifo)); // not replaced by a file
-
-        var target = Path.Combine(outs.Path, "real.csv");
-        File.WriteAllText(target, "old");
-        var link = Path.Combine(outs.Path, "link.csv");
-        File.CreateSymbolicLink(link, target);
-        (code, _, err) = Run("label", folder.Path, "--recursive", "--out", link, "--quiet");
-        Assert.True(code == CommandLine.Ok, err);
-        Assert.Contains("a.txt", File.ReadAllText(target));
-        Assert.NotNull(new FileInfo(link).LinkTarget);
-
-        (code, _, err) = Run("label", folder.Path, "--recursive", "--format", "csv", "--out", outs.Path, "--quiet");
-        Assert.Equal(CommandLine.Failed, code);
-        Assert.Contains("is a folder", err);
-    }
-
-    [Fact]
     public void A_missing_folder_exits_1()
     {
         var (code, _, stderr) = Run("label", "/definitely/not/here", "--recursive", "--format", "csv");
         Assert.Equal(CommandLine.Failed, code);
         Assert.Contains("/definitely/not/here", stderr);
+    }
+
+    /// <summary>Issue 23, item 5: --out over a link, a FIFO, a folder or a block device (docs/security.md, "What --out does").</summary>
+    [Fact]
+    public void Out_through_a_link_replaces_the_file_it_names_and_keeps_the_link()
+    {
+        using var folder = new TempFolder();
+        folder.File("a.txt", Templates[1][0]);
+        using var outFolder = new TempFolder();
+        var target = outFolder.File("real/labels.csv", "old");
+        var link = outFolder.Combine("labels.csv");
+        File.CreateSymbolicLink(link, target);
+
+        var (code, _, stderr) = Run("label", folder.Path, "--recursive", "--out", link, "--quiet");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(target, new FileInfo(link).LinkTarget);
+        Assert.StartsWith("file,unit,", File.ReadAllText(target));
+        Assert.Equal(["labels.csv"], Directory.GetFiles(outFolder.Combine("real")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Out_into_a_fifo_writes_the_rows_through_it()
+    {
+        using var folder = new TempFolder();
+        folder.File("a.txt", Templates[1][0]);
+        using var outFolder = new TempFolder();
+        var fifo = outFolder.Combine("rows.csv");
+        using (var mkfifo = Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        var reader = Task.Run(() => File.ReadAllText(fifo));
+
+        var (code, _, stderr) = Run("label", folder.Path, "--recursive", "--out", fifo, "--quiet");
+
+        Assert.True(code == 0, stderr);
+        var rows = (await reader.WaitAsync(TimeSpan.FromSeconds(60))).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, rows.Length);
+        Assert.StartsWith("a.txt,document,", rows[1]);
+        Assert.Equal(["rows.csv"], Directory.GetFileSystemEntries(outFolder.Path).Select(Path.GetFileName));
+        Assert.Equal(FileKind.Other, InputFiles.KindOf(fifo)); // still the FIFO, not a file renamed over it
+    }
+
+    [Theory]
+    [InlineData("folder", "d")]
+    [InlineData("block device", "b")]
+    public void Out_naming_a_folder_or_a_block_device_is_refused_before_the_model_loads(string what, string kind)
+    {
+        using var folder = new TempFolder();
+        folder.File("a.txt", Templates[1][0]);
+        var target = folder.Combine("out.csv");
+        if (kind == "d") Directory.CreateDirectory(target);
+        else using (var mknod = Process.Start("mknod", [target, "b", "7", "0"])) mknod.WaitForExit();
+
+        var (code, stdout, stderr) = Run("label", folder.Path, "--recursive", "--out", target, "--quiet");
+
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Contains($"{target} is a {what}", stderr);
+        Assert.Equal(kind == "d", Directory.Exists(target));
+        Assert.Equal(kind == "d" ? FileKind.Directory : FileKind.Other, InputFiles.KindOf(target));
+        Assert.Equal("", stdout);
     }
 }

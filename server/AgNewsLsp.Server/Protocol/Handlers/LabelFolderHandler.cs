@@ -41,11 +41,17 @@ public sealed class LabelFolderHandler : RequestHandler<LabelFolderParams, Label
         if (!context.Workspace.ContainsFolder(folder))
             throw ProtocolErrors.BadInput($"folder {folder} is not inside a workspace folder of this session; declare it (workspaceFolders)");
         var output = LocalPath(request.Output, folder, "output");
-        // Unlike the command line, not a FIFO or device either: opening one can wait for a reader, and no cancel ends that.
-        if (InputFiles.KindOf(output) is FileKind.Directory or FileKind.Other)
-            throw ProtocolErrors.BadInput($"output {output} is not a regular file; name a file to write");
-        // Where the write lands: through a link (even one to nothing yet), that must lie in the workspace too.
-        if (!context.Workspace.Contains(output) || !context.Workspace.Contains(AtomicFile.WrittenPath(output)))
+        OutputTarget target;
+        try
+        {
+            target = OutputPath.Resolve(output); // refused before the engine is involved
+        }
+        catch (OutputPathRefusedException e)
+        {
+            throw ProtocolErrors.BadInput(e.Message);
+        }
+        // Where the write lands counts too: a link in the workspace (even one to nothing yet) may name a file outside it.
+        if (!context.Workspace.Contains(output) || !context.Workspace.Contains(target.Path))
             throw ProtocolErrors.BadInput($"output {output} is not inside a workspace folder of this session (or its folder does not exist)");
 
         var labelRequest = new FolderLabelRequest(folder, globs, unit) { MaxFileBytes = context.Options.MaxTextBytes };
