@@ -15,9 +15,43 @@ public sealed record TextBlock(int Index, int Start, int Length, int StartLine, 
 /// <summary>
 /// Splits documents into paragraphs (runs of non-blank lines separated by blank or white-space-only lines)
 /// and lines, with offsets into the original string. Line breaks are \n, \r\n or a lone \r.
+/// The rule is written here once (<see cref="LineBreakAt"/>, <see cref="IsBlank"/>, <see cref="Trim"/>,
+/// <see cref="RunAt"/>): the server's open documents keep an incremental line index of their own, built with these.
 /// </summary>
 public static class Paragraphs
 {
+    /// <summary>The length of the line break at <paramref name="i"/>: 2 for \r\n, 1 for \n or a lone \r, 0 for none.</summary>
+    public static int LineBreakAt(ReadOnlySpan<char> text, int i) => text[i] switch
+    {
+        '\n' => 1,
+        '\r' => i + 1 < text.Length && text[i + 1] == '\n' ? 2 : 1,
+        _ => 0,
+    };
+
+    /// <summary>A blank line holds white space only (or nothing): it separates paragraphs.</summary>
+    public static bool IsBlank(ReadOnlySpan<char> line) => line.IsWhiteSpace();
+
+    /// <summary>[start, end) of text[start..end] without the white space around it.</summary>
+    public static (int Start, int End) Trim(string text, int start, int end)
+    {
+        while (start < end && char.IsWhiteSpace(text[start])) start++;
+        while (end > start && char.IsWhiteSpace(text[end - 1])) end--;
+        return (start, end);
+    }
+
+    /// <summary>
+    /// The paragraph a line belongs to, as its first and last line: the run of non-blank lines around it; null on a blank
+    /// line. <paramref name="isBlank"/> answers for any line number (true before the first line and after the last).
+    /// </summary>
+    public static (int First, int Last)? RunAt(int line, Func<int, bool> isBlank)
+    {
+        if (isBlank(line)) return null;
+        int first = line, last = line;
+        while (!isBlank(first - 1)) first--;
+        while (!isBlank(last + 1)) last++;
+        return (first, last);
+    }
+
     /// <summary>The paragraphs of a document, trimmed; blank documents give none.</summary>
     public static IReadOnlyList<TextBlock> Split(string document)
     {
@@ -27,8 +61,8 @@ public static class Paragraphs
         int start = 0, end = 0, lastLine = 0;
         foreach (var (lineNo, lineStart, lineLength) in RawLines(document))
         {
-            var (s, e) = TrimRange(document, lineStart, lineStart + lineLength);
-            if (s == e)
+            var (s, e) = Trim(document, lineStart, lineStart + lineLength);
+            if (s == e) // a blank line: it ends the paragraph before it
             {
                 if (firstLine is int fl) result.Add(Make(document, result.Count, start, end, fl, lastLine));
                 firstLine = null;
@@ -49,7 +83,7 @@ public static class Paragraphs
         var result = new List<TextBlock>();
         foreach (var (lineNo, lineStart, lineLength) in RawLines(document))
         {
-            var (s, e) = TrimRange(document, lineStart, lineStart + lineLength);
+            var (s, e) = Trim(document, lineStart, lineStart + lineLength);
             if (s < e) result.Add(Make(document, result.Count, s, e, lineNo, lineNo));
         }
         return result;
@@ -82,20 +116,13 @@ public static class Paragraphs
         int line = 0, start = 0;
         for (int i = 0; i < document.Length; i++)
         {
-            char c = document[i];
-            if (c != '\n' && c != '\r') continue;
+            var breakLength = LineBreakAt(document, i);
+            if (breakLength == 0) continue;
             yield return (line++, start, i - start);
-            if (c == '\r' && i + 1 < document.Length && document[i + 1] == '\n') i++;
+            i += breakLength - 1;
             start = i + 1;
         }
         yield return (line, start, document.Length - start);
-    }
-
-    private static (int Start, int End) TrimRange(string s, int start, int end)
-    {
-        while (start < end && char.IsWhiteSpace(s[start])) start++;
-        while (end > start && char.IsWhiteSpace(s[end - 1])) end--;
-        return (start, end);
     }
 
     private static TextBlock Make(string document, int index, int start, int end, int startLine, int endLine) =>

@@ -1,3 +1,4 @@
+using AgNewsLsp.Text;
 using AgNewsLsp.Server.Wire;
 using Range = AgNewsLsp.Server.Wire.Range;
 namespace AgNewsLsp.Server.Protocol.Documents;
@@ -57,26 +58,17 @@ public sealed class TextDocument
     /// <summary>True when the line holds only white space (or nothing); lines past the end count as blank.</summary>
     public bool IsBlank(int line) => line < 0 || line >= blank.Length || blank[line];
 
-    /// <summary>
-    /// [start, end) of the paragraph (a run of non-blank lines, trimmed) on the line; null on a blank line.
-    /// The same rule as the core's Paragraphs.Split.
-    /// </summary>
+    /// <summary>[start, end) of the paragraph (<see cref="Paragraphs.RunAt"/>, trimmed) on the line; null on a blank line.</summary>
     public (int Start, int End, int FirstLine, int LastLine)? ParagraphAt(int line)
     {
-        if (IsBlank(line)) return null;
-        int first = line, last = line;
-        while (!IsBlank(first - 1)) first--;
-        while (!IsBlank(last + 1)) last++;
-        return (SkipSpace(lineStarts[first], LineContentEnd(first)), TrimEnd(lineStarts[last], LineContentEnd(last)), first, last);
+        if (Paragraphs.RunAt(line, IsBlank) is not var (first, last)) return null;
+        return (Paragraphs.Trim(Text, lineStarts[first], LineContentEnd(first)).Start, Paragraphs.Trim(Text, lineStarts[last], LineContentEnd(last)).End,
+            first, last);
     }
 
     /// <summary>[start, end) of the trimmed line; null on a blank line.</summary>
-    public (int Start, int End)? LineAt(int line)
-    {
-        if (IsBlank(line)) return null;
-        var contentEnd = LineContentEnd(line);
-        return (SkipSpace(lineStarts[line], contentEnd), TrimEnd(lineStarts[line], contentEnd));
-    }
+    public (int Start, int End)? LineAt(int line) =>
+        IsBlank(line) ? null : Paragraphs.Trim(Text, lineStarts[line], LineContentEnd(line));
 
     /// <summary>Applies LSP content changes in order (incremental with a range, full without) and returns the new snapshot.</summary>
     public TextDocument Apply(IReadOnlyList<TextDocumentContentChangeEvent> changes, int version)
@@ -168,11 +160,12 @@ public sealed class TextDocument
             var regionStart = starts[firstLine];
             var regionEnd = (hasTail ? starts[lastLine + 1] : length - delta) + delta;
             var found = new List<int> { regionStart };
+            var text = chars.AsSpan(0, length);
             for (var i = regionStart; i < regionEnd; i++)
             {
-                var c = chars[i];
-                if (c is not ('\r' or '\n')) continue;
-                if (c == '\r' && i + 1 < length && chars[i + 1] == '\n') i++;
+                var breakLength = Paragraphs.LineBreakAt(text, i);
+                if (breakLength == 0) continue;
+                i += breakLength - 1;
                 found.Add(i + 1);
             }
             if (hasTail) found.RemoveAt(found.Count - 1); // the line at regionEnd is the tail's first, kept below
@@ -231,18 +224,6 @@ public sealed class TextDocument
 
     public int LineStart(int line) => lineStarts[Math.Clamp(line, 0, lineStarts.Length - 1)];
 
-    private int SkipSpace(int from, int to)
-    {
-        while (from < to && char.IsWhiteSpace(Text[from])) from++;
-        return from;
-    }
-
-    private int TrimEnd(int from, int to)
-    {
-        while (to > from && char.IsWhiteSpace(Text[to - 1])) to--;
-        return to;
-    }
-
     /// <summary>
     /// Line starts and blank flags of the lines that begin in [from, to], where from is a line start: the line at from,
     /// and each line after a break (\n, \r\n or a lone \r) up to and including one that starts at to.
@@ -251,25 +232,19 @@ public sealed class TextDocument
     {
         var starts = new List<int> { from };
         var blanks = new List<bool>();
-        var lineBlank = true;
         for (var i = from; i < to; i++)
         {
-            var c = text[i];
-            if (c is not ('\r' or '\n'))
-            {
-                if (lineBlank && !char.IsWhiteSpace(c)) lineBlank = false;
-                continue;
-            }
-            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
-            blanks.Add(lineBlank);
-            lineBlank = true;
+            var breakLength = Paragraphs.LineBreakAt(text, i);
+            if (breakLength == 0) continue;
+            blanks.Add(Paragraphs.IsBlank(text.AsSpan(starts[^1], i - starts[^1])));
+            i += breakLength - 1;
             starts.Add(i + 1);
         }
         // The last line runs on to its break (or the end of the text), which may lie past 'to'.
         var last = starts[^1];
-        for (var i = Math.Max(last, to); i < text.Length && text[i] is not ('\r' or '\n'); i++)
-            if (lineBlank && !char.IsWhiteSpace(text[i])) lineBlank = false;
-        blanks.Add(lineBlank);
+        var end = Math.Max(last, to);
+        while (end < text.Length && Paragraphs.LineBreakAt(text, end) == 0) end++;
+        blanks.Add(Paragraphs.IsBlank(text.AsSpan(last, end - last)));
         return (starts.ToArray(), blanks.ToArray());
     }
 }
