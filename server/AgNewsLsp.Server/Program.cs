@@ -47,6 +47,6 @@ public static class Program
     }
 
     /// <summary>The real engine for the server, configured from its merged options.</summary>
-    internal static ILabelingEngine CreateEngine(ServerOptions options) =>
-        LabelingEngine.CreateAsync(options.ToEngineSettings(), log: new InlineProgress<string>(Console.Error.WriteLine)).GetAwaiter().GetResult();
+    internal static async Task<ILabelingEngine> CreateEngine(ServerOptions options) =>
+        await LabelingEngine.CreateAsync(options.ToEngineSettings(), log: new InlineProgress<string>(Console.Error.WriteLine));
 }

@@ -37,7 +37,7 @@ public static class ServerHost
     /// Returns the process exit code: 0 after shutdown+exit or when the client goes away, 1 on exit without
     /// shutdown, 2 on bad arguments.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, Func<ServerOptions, ILabelingEngine> engineFactory, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, Func<ServerOptions, Task<ILabelingEngine>> engineFactory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(engineFactory);
         if (args.Length > 0 && args[0] == "serve") args = args[1..];

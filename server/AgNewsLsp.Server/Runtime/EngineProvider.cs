@@ -12,7 +12,7 @@ namespace AgNewsLsp.Server.Runtime;
 /// At most <see cref="MaxEngines"/> configurations are loaded at once (each holds a model in memory).
 /// A failed creation is not cached: the next request tries again.
 /// </summary>
-public sealed class EngineProvider(Func<ServerOptions, ILabelingEngine> factory, ILogger logger) : IAsyncDisposable
+public sealed class EngineProvider(Func<ServerOptions, Task<ILabelingEngine>> factory, ILogger logger) : IAsyncDisposable
 {
     /// <summary>The most engines one server process loads.</summary>
     public const int MaxEngines = 4;

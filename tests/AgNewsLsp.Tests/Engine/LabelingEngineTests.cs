@@ -139,7 +139,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         using var folder = new TempFolder();
         var foreign = Path.Combine(folder.Path, "foreign.json");
         (HeadFile.Load(fixture.HeadPath) with { ModelName = "bert-base-uncased", ModelFingerprint = "0123456789abcdef" }).Save(foreign);
-        var e = Assert.Throws<InvalidDataException>(() => Engine.UseHead(foreign));
+        var e = Assert.Throws<HeadForAnotherModelException>(() => Engine.UseHead(foreign));
         Assert.Contains("bert-base-uncased", e.Message);
         Assert.Contains("trained for model", e.Message);
         Assert.Equal(fixture.HeadPath, Engine.HeadPath);

@@ -155,7 +155,7 @@ public class ProtocolHardeningTests
     public async Task Sessions_with_other_engine_settings_get_their_own_engine()
     {
         var created = new List<ServerOptions>();
-        var engines = new EngineProvider(o => { lock (created) created.Add(o); return new FakeLabelingEngine(); }, NullLogger.Instance);
+        var engines = new EngineProvider(o => { lock (created) created.Add(o); return Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(new FakeLabelingEngine()); }, NullLogger.Instance);
         var a = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/a.head.json" });
         var b = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/b.head.json" });
         var a2 = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/x/../a.head.json", HoverUnit = AgNewsLsp.Text.TextUnit.Line });

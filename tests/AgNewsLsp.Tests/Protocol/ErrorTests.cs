@@ -145,7 +145,7 @@ public class ErrorTests
     public async Task Malformed_messages_get_error_replies_and_serving_goes_on()
     {
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
-        var engines = new EngineProvider(_ => new FakeLabelingEngine(), NullLogger.Instance);
+        var engines = new EngineProvider(_ => Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(new FakeLabelingEngine()), NullLogger.Instance);
         await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance);
         var served = session.RunAsync();
         await using var raw = new RawConnection(clientStream);
@@ -182,7 +182,7 @@ public class ErrorTests
     {
         var engine = new FakeLabelingEngine { HoldTraining = new() };
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
-        var engines = new EngineProvider(_ => engine, NullLogger.Instance);
+        var engines = new EngineProvider(_ => Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(engine), NullLogger.Instance);
         await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance);
         _ = session.RunAsync();
         await using var raw = new RawConnection(clientStream);

@@ -27,7 +27,7 @@ public sealed class LspTestClient : IAsyncDisposable
         Engine = engine ?? new FakeLabelingEngine();
         var (serverStream, clientSide) = FullDuplexStream.CreatePair();
         clientStream = clientSide;
-        var engines = new EngineProvider(_ => Engine, NullLogger.Instance);
+        var engines = new EngineProvider(_ => Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(Engine), NullLogger.Instance);
         Session = new LspSession(serverStream, serverStream, engines, options ?? new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance, "test");
         Served = Session.RunAsync();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = WireJson.Create() };

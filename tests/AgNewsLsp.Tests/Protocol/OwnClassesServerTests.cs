@@ -24,7 +24,7 @@ public class OwnClassesServerTests
         var data = FiveClassData.Write(folder.Path);
         var headPath = folder.Combine("five.head.json");
         await using var engines = new EngineProvider(
-            _ => LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = headPath }).GetAwaiter().GetResult(),
+            async _ => await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = headPath }),
             NullLogger.Instance);
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
         await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = folder.Path }, NullLoggerFactory.Instance, "test");

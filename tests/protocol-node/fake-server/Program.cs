@@ -16,7 +16,7 @@ return await ServerHost.RunAsync(args, _ =>
         var bytes = "native noise on fd 1\n"u8.ToArray();
         Native.Write(1, bytes, bytes.Length);
     }
-    return new FakeLabelingEngine { StepDelay = TimeSpan.FromMilliseconds(stepMs) };
+    return Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(new FakeLabelingEngine { StepDelay = TimeSpan.FromMilliseconds(stepMs) });
 });
 
 static class Native
