@@ -76,6 +76,12 @@ public sealed class LabelsInPlace(RequestContext context)
         _ = RelabelAsync(uri, cancel);
     }
 
+    /// <summary>Re-labellings scheduled and not yet done (their pause, or their labelling, still under way).</summary>
+    internal int Pending
+    {
+        get { lock (pending) return pending.Count; }
+    }
+
     public void Closed(string uri)
     {
         lock (pending)
@@ -86,7 +92,7 @@ public sealed class LabelsInPlace(RequestContext context)
     {
         try
         {
-            await Task.Delay(Debounce, cancel.Token);
+            await Task.Delay(Debounce, context.Time, cancel.Token);
             if (context.Documents.Get(uri) is not { } document || !context.DiagnosticsPublished.ContainsKey(uri)) return;
             var spans = Labelled(document, context);
             var engine = await context.GetEngineAsync(cancel.Token);

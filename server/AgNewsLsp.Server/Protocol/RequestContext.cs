@@ -31,6 +31,9 @@ public sealed class RequestContext(
     /// <summary>The token initialize must carry (TCP); null when the transport needs none (stdio).</summary>
     public string? RequiredToken { get; init; }
 
+    /// <summary>The clock behind the session's timers (the pause before labels in place follow an edit); tests use a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>The MarkupKind of hovers (<see cref="Handlers.HoverHandler.FormatFor"/>), chosen at initialize.</summary>
     public string HoverFormat { get; set; } = MarkupKind.Markdown;
 

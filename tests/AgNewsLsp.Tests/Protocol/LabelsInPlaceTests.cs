@@ -1,3 +1,4 @@
+using AgNewsLsp.Server.Protocol;
 using System.Text.Json;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Server.Options;
@@ -41,20 +42,30 @@ public class LabelsInPlaceTests
     [Fact]
     public async Task Published_labels_follow_edits_after_typing_pauses()
     {
-        await using var client = new LspTestClient();
+        // On a fake clock: the pause is the clock's, not the machine's, so a slow machine can neither fail this nor pass
+        // it without the debounce working.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var client = new LspTestClient(time: clock);
         await client.InitializedAsync();
         const string uri = "file:///w/follow.txt";
         await client.OpenAsync(uri, "Stocks fell as markets slid.\n");
         await client.RequestAsync("agnews/labelDocument", new { uri, unit = "paragraph" });
         await LifecycleTests.WaitUntil(() => client.Target.Diagnostics.Count == 1);
+        var labelsInPlace = client.Session.Context.LabelsInPlace;
 
         // two quick edits: one re-labelling, after the second, for its version
         await client.NotifyAsync("textDocument/didChange", new { textDocument = new { uri, version = 2 },
             contentChanges = new[] { new { range = new { start = new { line = 1, character = 0 }, end = new { line = 1, character = 0 } }, text = "\nThe match" } } });
+        await LifecycleTests.WaitUntil(() => labelsInPlace.Pending == 1);
+        clock.Advance(LabelsInPlace.Debounce / 2);
         await client.NotifyAsync("textDocument/didChange", new { textDocument = new { uri, version = 3 },
             contentChanges = new[] { new { range = new { start = new { line = 2, character = 9 }, end = new { line = 2, character = 9 } }, text = " ended with a goal." } } });
-        await LifecycleTests.WaitUntil(() => client.Target.Diagnostics.Count >= 2);
-        await Task.Delay(LabelsInPlaceDebounceMs * 3);
+        await client.RequestAsync("agnews/status", new { }); // the change has been read: the first pause was cancelled
+        clock.Advance(LabelsInPlace.Debounce - TimeSpan.FromMilliseconds(1));
+        await client.RequestAsync("agnews/status", new { });
+        Assert.Single(client.Target.Diagnostics); // still within the second pause: nothing published
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await LifecycleTests.WaitUntil(() => labelsInPlace.Pending == 0);
         Assert.Equal(2, client.Target.Diagnostics.Count);
         var latest = client.Target.Diagnostics.Last();
         Assert.Equal(3, latest.GetProperty("version").GetInt32());
@@ -62,8 +73,6 @@ public class LabelsInPlaceTests
         Assert.Equal(["Business 70%", "Sports 70%"], messages);
         Assert.Equal(2, latest.GetProperty("diagnostics")[1].GetProperty("range").GetProperty("start").GetProperty("line").GetInt32());
     }
-
-    private static int LabelsInPlaceDebounceMs => (int)AgNewsLsp.Server.Protocol.LabelsInPlace.Debounce.TotalMilliseconds;
 
     [Fact]
     public void The_prediction_cache_forgets_the_least_recently_used_within_its_bounds()

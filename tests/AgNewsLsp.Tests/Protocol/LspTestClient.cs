@@ -22,13 +22,14 @@ public sealed class LspTestClient : IAsyncDisposable
     public Task<int> Served { get; }
     private readonly Stream clientStream;
 
-    public LspTestClient(FakeLabelingEngine? engine = null, ServerOptions? options = null)
+    public LspTestClient(FakeLabelingEngine? engine = null, ServerOptions? options = null, TimeProvider? time = null)
     {
         Engine = engine ?? new FakeLabelingEngine();
         var (serverStream, clientSide) = FullDuplexStream.CreatePair();
         clientStream = clientSide;
         var engines = new EngineProvider(_ => Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(Engine), NullLogger.Instance);
-        Session = new LspSession(serverStream, serverStream, engines, options ?? new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance, "test");
+        Session = new LspSession(serverStream, serverStream, engines, options ?? new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance, "test",
+            time: time);
         Served = Session.RunAsync();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = WireJson.Create() };
         Rpc = new JsonRpc(new HeaderDelimitedMessageHandler(clientSide, clientSide, formatter));

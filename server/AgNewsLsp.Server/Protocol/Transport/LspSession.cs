@@ -28,7 +28,7 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
     private readonly TimeSpan? authTimeout;
 
     public LspSession(Stream input, Stream output, EngineProvider engines, ServerOptions options, ILoggerFactory loggerFactory, string name = "stdio",
-        string? requiredToken = null)
+        string? requiredToken = null, TimeProvider? time = null)
     {
         var hostLogger = loggerFactory.CreateLogger("agnews." + name);
         logger = new ClientLogger(hostLogger, this, options.LogLevel);
@@ -49,7 +49,9 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         var context = new RequestContext(engines, new DocumentStore(options.MaxDocumentChars, options.MaxOpenDocuments, options.MaxSessionChars), progress, this, logger)
         {
             RequiredToken = requiredToken,
+            Time = time ?? TimeProvider.System,
         };
+        Context = context;
         Server = new LanguageServer(context, options);
         rpc.AddLocalRpcTarget(Server, new JsonRpcTargetOptions { DisposeOnDisconnect = false, AllowNonPublicInvocation = false });
         foreach (var handler in IRequestHandler.All)
@@ -65,6 +67,9 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
     }
 
     public LanguageServer Server { get; }
+
+    /// <summary>The session's state, for tests that look inside it.</summary>
+    internal RequestContext Context { get; }
 
     public ILogger Logger => logger;
 
