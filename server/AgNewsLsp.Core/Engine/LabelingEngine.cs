@@ -282,8 +282,11 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
         // The head learns the classes the data names, whatever they are; it cannot learn to tell one class from nothing.
+        // Counted on the rows, not on the names: AG News numbers or a classes.txt name classes the rows may never use,
+        // and a head trained on one of them would answer it for every text.
         var labelNames = data.LabelNames;
-        if (labelNames.Count < 2) throw new InvalidDataException($"{data.Path} has one class only ({labelNames[0]}); a head needs at least two.");
+        var present = data.ClassCounts().Select((count, label) => (count, label)).Where(c => c.count > 0).Select(c => labelNames[c.label]).ToArray();
+        if (present.Length < 2) throw new InvalidDataException($"{data.Path} has one class only ({present[0]}); a head needs at least two.");
 
         var kind = request.Head ?? HeadKinds.Default;
         var defaults = new HeadTrainingOptions();
