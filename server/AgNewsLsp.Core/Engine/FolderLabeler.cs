@@ -133,7 +133,7 @@ public static class FolderLabeler
         // A first walk counts the files, so that progress has a total; it lists names only and keeps none.
         progress?.Report(new WorkProgress("listing", 0, 0, "finding files"));
         long total = 0;
-        foreach (var _ in FolderFiles.Enumerate(folder, request.Globs, leaveOut))
+        foreach (var _ in FolderFiles.Enumerate(folder, request.Globs, leaveOut, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
             total++;
@@ -143,7 +143,7 @@ public static class FolderLabeler
         var batch = new List<(string File, string Text)>();
         long batchChars = 0, done = 0;
         progress?.Report(new WorkProgress("labelling", 0, total));
-        foreach (var file in FolderFiles.Enumerate(folder, request.Globs, leaveOut))
+        foreach (var file in FolderFiles.Enumerate(folder, request.Globs, leaveOut, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
             run.Matched++;

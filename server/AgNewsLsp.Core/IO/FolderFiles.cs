@@ -25,17 +25,21 @@ public static class FolderFiles
     /// <summary>
     /// The matching files under <paramref name="folder"/>, lazily. <paramref name="leaveOut"/> names files to pass over
     /// silently (the run's own output and its temporary file, when they lie inside the folder).
+    /// <paramref name="cancellationToken"/> is checked per folder listed and per entry seen, not per file yielded: a
+    /// walk that matches nothing in a large tree yields nothing for seconds and must still stop when cancelled.
     /// </summary>
-    public static IEnumerable<FolderFile> Enumerate(string folder, FileGlobs globs, Func<string, bool>? leaveOut = null)
+    public static IEnumerable<FolderFile> Enumerate(string folder, FileGlobs globs, Func<string, bool>? leaveOut = null,
+        CancellationToken cancellationToken = default)
     {
         var root = Path.GetFullPath(folder);
         // One sorted listing per level of the folder now being walked: memory follows the depth, not the tree.
         var open = new Stack<IEnumerator<Entry>>();
-        var (rootEntries, rootProblem) = List(root, "");
+        var (rootEntries, rootProblem) = List(root, "", cancellationToken);
         if (rootProblem is not null) throw new IOException($"{root}: {rootProblem}");
         open.Push(rootEntries.GetEnumerator());
         while (open.Count > 0)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (!open.Peek().MoveNext())
             {
                 open.Pop().Dispose();
@@ -45,7 +49,7 @@ public static class FolderFiles
             if (info is DirectoryInfo)
             {
                 if (isLink) continue; // a symbolic link to a folder: not followed
-                var (entries, problem) = List(info.FullName, relative + "/");
+                var (entries, problem) = List(info.FullName, relative + "/", cancellationToken);
                 if (problem is not null) yield return new FolderFile(relative + "/", info.FullName, problem);
                 else open.Push(entries.GetEnumerator());
                 continue;
@@ -58,13 +62,17 @@ public static class FolderFiles
     private readonly record struct Entry(FileSystemInfo Info, string Relative, bool IsLink);
 
     /// <summary>One folder's entries in the order their relative paths sort; or why the folder cannot be listed.</summary>
-    private static (List<Entry> Entries, string? Problem) List(string directory, string relativeDirectory)
+    private static (List<Entry> Entries, string? Problem) List(string directory, string relativeDirectory, CancellationToken cancellationToken)
     {
         try
         {
             // A folder sorts as "name/", so that "a/x" comes where it sorts among "a-b", "a.txt" and "a0".
             var entries = new DirectoryInfo(directory).EnumerateFileSystemInfos("*", OneLevel)
-                .Select(e => new Entry(e, relativeDirectory + e.Name, e.Attributes.HasFlag(FileAttributes.ReparsePoint)))
+                .Select(e =>
+                {
+                    cancellationToken.ThrowIfCancellationRequested(); // a folder may hold many thousands of entries
+                    return new Entry(e, relativeDirectory + e.Name, e.Attributes.HasFlag(FileAttributes.ReparsePoint));
+                })
                 .OrderBy(e => e.Info is DirectoryInfo && !e.IsLink ? e.Relative + "/" : e.Relative, StringComparer.Ordinal)
                 .ToList();
             return (entries, null);
