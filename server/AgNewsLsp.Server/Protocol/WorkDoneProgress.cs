@@ -115,11 +115,10 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
     private readonly IClientChannel client;
     private readonly JsonElement? token;
     /// <summary>
-    /// True once the client has confirmed the token and the run has not ended before that (within
-    /// <see cref="WorkDoneProgressRegistry.CreateAnswerWait"/>); every notification waits for it, the work does not.
+    /// True once the client has confirmed the token (within <see cref="WorkDoneProgressRegistry.CreateAnswerWait"/>);
+    /// every notification waits for it, the work does not.
     /// </summary>
     private readonly Task<bool> usable;
-    private readonly TaskCompletionSource endedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource cts;
     private readonly int throttleMs;
     private readonly Action onDone;
@@ -147,7 +146,7 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
     private async Task<bool> UsableAsync(Task<bool> confirmed)
     {
         if (confirmed.IsCompleted) return await confirmed;
-        var first = await Task.WhenAny(confirmed, Task.Delay(WorkDoneProgressRegistry.CreateAnswerWait), endedSignal.Task);
+        var first = await Task.WhenAny(confirmed, Task.Delay(WorkDoneProgressRegistry.CreateAnswerWait));
         return first == confirmed && await confirmed;
     }
 
@@ -173,16 +172,21 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
         }
     }
 
-    /// <summary>Sends "end" after every report already queued, once.</summary>
+    /// <summary>
+    /// Sends "end" after every report already queued, once. The returned task completes when it is sent, or at once
+    /// while the client has not confirmed the token: the run's answer is never held for the client (its progress then
+    /// goes out when the client confirms, or never).
+    /// </summary>
     public Task EndAsync(string message)
     {
         lock (gate)
         {
-            if (ended) return chain;
-            ended = true;
-            endedSignal.TrySetResult(); // an unconfirmed token stays silent: the end is not held for the client
-            EnqueueLocked(new WorkDoneProgressValue("end", Message: message));
-            return chain;
+            if (!ended)
+            {
+                ended = true;
+                EnqueueLocked(new WorkDoneProgressValue("end", Message: message));
+            }
+            return usable.IsCompleted ? chain : Task.CompletedTask;
         }
     }
 
