@@ -286,7 +286,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         // and a head trained on one of them would answer it for every text.
         var labelNames = data.LabelNames;
         var present = data.ClassCounts().Select((count, label) => (count, label)).Where(c => c.count > 0).Select(c => labelNames[c.label]).ToArray();
-        if (present.Length < 2) throw new InvalidDataException($"{data.Path} has one class only ({present[0]}); a head needs at least two.");
+        if (present.Length < HeadLimits.MinClasses) throw new InvalidDataException($"{data.Path} has one class only ({present[0]}); a head needs at least two.");
+        HeadLimits.CheckClassCount(labelNames.Count, data.Path);
 
         var kind = request.Head ?? HeadKinds.Default;
         var defaults = new HeadTrainingOptions();
