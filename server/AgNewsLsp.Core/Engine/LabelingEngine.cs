@@ -282,12 +282,12 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
         var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
         // The head learns the classes the data names, whatever they are; it cannot learn to tell one class from nothing.
+        // Counted on the rows, not on the names: AG News numbers or a classes.txt name classes the rows may never use,
+        // and a head trained on one of them would answer it for every text.
         var labelNames = data.LabelNames;
-        // Counted on the rows, not the names: numeric labels name the four AG News classes whichever rows there are.
-        var present = data.Rows.Select(r => r.Label).Distinct().ToArray();
-        if (labelNames.Count < 2 || present.Length < 2)
-            throw new InvalidDataException($"{data.Path} has rows of one class only ({labelNames[present.Length > 0 ? present[0] : 0]}); " +
-                                           "a head needs rows of at least two classes to learn to tell them apart. Nothing was trained or saved.");
+        var present = data.ClassCounts().Select((count, label) => (count, label)).Where(c => c.count > 0).Select(c => labelNames[c.label]).ToArray();
+        if (present.Length < HeadLimits.MinClasses) throw new InvalidDataException($"{data.Path} has one class only ({present[0]}); a head needs at least two.");
+        HeadLimits.CheckClassCount(labelNames.Count, data.Path);
 
         var kind = request.Head ?? HeadKinds.Default;
         var defaults = new HeadTrainingOptions();

@@ -6,6 +6,12 @@ namespace AgNewsLsp.Evaluation;
 /// <summary>Plain-text rendering of an <see cref="EvaluationReport"/> for terminals and logs.</summary>
 public static class ReportFormatter
 {
+    /// <summary>Up to this many classes the confusion matrix is printed whole; above, a row per class is a wall of columns.</summary>
+    public const int MaxMatrixClasses = 12;
+
+    /// <summary>Above <see cref="MaxMatrixClasses"/>, how many of the largest confusions are printed instead.</summary>
+    public const int TopConfusions = 10;
+
     public static string ToText(EvaluationReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -34,6 +40,37 @@ public static class ReportFormatter
           .AppendLine($"  (expected calibration error, {Calibration.EceBins} bins)");
         sb.AppendLine();
 
+        if (report.LabelNames.Count > MaxMatrixClasses) AppendTopConfusions(sb, report);
+        else AppendMatrix(sb, report, nameWidth);
+        return sb.ToString();
+    }
+
+    /// <summary>The largest off-diagonal cells, largest first (ties in gold, then predicted order): "count  gold -> predicted".</summary>
+    private static void AppendTopConfusions(StringBuilder sb, EvaluationReport report)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var names = report.LabelNames;
+        var cells = report.ConfusionMatrix
+            .SelectMany((row, gold) => row.Select((count, predicted) => (Count: count, Gold: gold, Predicted: predicted)))
+            .Where(c => c.Gold != c.Predicted && c.Count > 0)
+            .OrderByDescending(c => c.Count).ThenBy(c => c.Gold).ThenBy(c => c.Predicted)
+            .Take(TopConfusions).ToList();
+        sb.AppendLine($"most frequent confusions ({names.Count} classes: the matrix is in --json; count  gold -> predicted)");
+        if (cells.Count == 0)
+        {
+            sb.AppendLine("  none");
+            return;
+        }
+        int countWidth = cells[0].Count.ToString(inv).Length;
+        int goldWidth = cells.Max(c => names[c.Gold].Length);
+        foreach (var c in cells)
+            sb.Append("  ").Append(c.Count.ToString(inv).PadLeft(countWidth)).Append("  ")
+              .Append(names[c.Gold].PadRight(goldWidth)).Append(" -> ").AppendLine(names[c.Predicted]);
+    }
+
+    private static void AppendMatrix(StringBuilder sb, EvaluationReport report, int nameWidth)
+    {
+        var inv = CultureInfo.InvariantCulture;
         sb.AppendLine("confusion matrix (rows: gold, columns: predicted)");
         var names = report.LabelNames;
         int cellWidth = Math.Max(names.Count == 0 ? 1 : names.Max(n => n.Length),
@@ -47,6 +84,5 @@ public static class ReportFormatter
             foreach (var count in report.ConfusionMatrix[g]) sb.Append("  ").Append(count.ToString(inv).PadLeft(cellWidth));
             sb.AppendLine();
         }
-        return sb.ToString();
     }
 }

@@ -73,6 +73,13 @@ public sealed class TextEncoder : IDisposable
         var topLogits = top is null ? null : new float[texts.Count][];
         int clsLayers = PoolingLayer.ClsLayersNeeded(poolings);
 
+        // A batch of long texts takes a second or more on a busy machine: a background batch also stops for a cancel at
+        // its yield points, between and inside layers (each layer's tensors are in a dispose scope, so nothing leaks).
+        void YieldOrStop()
+        {
+            TorchThread.Shared.YieldToInteractive();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
         int done = 0;
         progress?.Report(new WorkProgress(stage, 0, texts.Count));
         foreach (var batchIndexes in Batches(encoded))
@@ -81,7 +88,7 @@ public sealed class TextEncoder : IDisposable
             var batch = batchIndexes.Select(i => encoded[i]).ToArray();
             // A background batch lets a waiting hover run inside it, between layers; an interactive one may run so.
             var results = priority == TorchPriority.Background
-                ? TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, TorchThread.Shared.YieldToInteractive, top), priority, cancellationToken)
+                ? TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, YieldOrStop, top), priority, cancellationToken)
                 : TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, null, top), TorchPriority.InteractiveNested, cancellationToken);
             foreach (var pooling in poolings)
                 for (int r = 0; r < batchIndexes.Length; r++)

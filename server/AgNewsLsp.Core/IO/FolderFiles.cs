@@ -24,8 +24,9 @@ public static class FolderFiles
 
     /// <summary>
     /// The matching files under <paramref name="folder"/>, lazily. <paramref name="leaveOut"/> names files to pass over
-    /// silently (the run's own output and its temporary file, when they lie inside the folder). The token is checked per
-    /// entry, also while a folder is listed: a walk of a large tree that matches nothing yields nothing to check between.
+    /// silently (the run's own output and its temporary file, when they lie inside the folder).
+    /// <paramref name="cancellationToken"/> is checked per folder listed and per entry seen, not per file yielded: a
+    /// walk that matches nothing in a large tree yields nothing for seconds and must still stop when cancelled.
     /// </summary>
     public static IEnumerable<FolderFile> Enumerate(string folder, FileGlobs globs, Func<string, bool>? leaveOut = null,
         CancellationToken cancellationToken = default)
@@ -69,7 +70,7 @@ public static class FolderFiles
             var entries = new DirectoryInfo(directory).EnumerateFileSystemInfos("*", OneLevel)
                 .Select(e =>
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
+                    cancellationToken.ThrowIfCancellationRequested(); // a folder may hold many thousands of entries
                     return new Entry(e, relativeDirectory + e.Name, e.Attributes.HasFlag(FileAttributes.ReparsePoint));
                 })
                 .OrderBy(e => e.Info is DirectoryInfo && !e.IsLink ? e.Relative + "/" : e.Relative, StringComparer.Ordinal)

@@ -19,9 +19,6 @@ public static class InputLimits
     /// <summary>Largest labelled data file (train, evaluate) read.</summary>
     public const long MaxDataFileBytes = 4L << 30;
 
-    /// <summary>Largest head file read (a head is weights and metrics: far smaller).</summary>
-    public const long MaxHeadFileBytes = 256L << 20;
-
     /// <summary>Longest record of a data file (a CSV record, a JSONL line), in characters.</summary>
     public const int MaxRecordChars = 1 << 20;
 

@@ -127,12 +127,14 @@ public sealed record HeadFile
         Lexical?.Validate();
         if ((Kind == HeadKind.HybridLayers) != (TopLayers is not null))
             throw new InvalidDataException($"A {Kind.Name()} head file {(TopLayers is null ? "lacks" : "must not have")} top layers ('topLayers').");
+        // Sizes come from the file: never allocate layers or an n-gram matrix bigger than the weights the file holds.
+        long storedWeights = Tensors.Values.Sum(t => (long)(t?.Values()?.Length ?? 0));
+        if (Lexical is not null && (long)Lexical.Buckets * LabelNames.Length > storedWeights)
+            throw new InvalidDataException($"The head file's n-gram space (2^{Lexical.Bits} buckets x {LabelNames.Length} classes) needs more weights than it holds.");
         if (TopLayers is not null)
         {
             TopLayers.Validate("the head file's topLayers");
-            // Sizes come from the file: never allocate layers bigger than the weights the file actually holds.
-            long stored = Tensors.Values.Sum(t => (long)(t.Values()?.Length ?? 0));
-            if (TopLayers.ParameterCount(LabelNames.Length) > stored)
+            if (TopLayers.ParameterCount(LabelNames.Length) > storedWeights)
                 throw new InvalidDataException($"The head file's topLayers ({TopLayers.Count} layers of hidden size {TopLayers.Config.HiddenSize}) need more weights than it holds.");
         }
         var top = TopLayers is null ? null : new TopLayers(TopLayers, LabelNames.Length);
@@ -185,7 +187,13 @@ public sealed record HeadFile
     public void Save(string path)
     {
         EnsureFinite(path); // a diverged head must not replace a working one
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+        var json = JsonSerializer.Serialize(this, Json);
+        // Training keeps within the budgets this limit is derived from; this stops a head that would not load (a far
+        // wider encoder's top layers) from replacing one that does.
+        long bytes = System.Text.Encoding.UTF8.GetByteCount(json);
+        if (bytes > HeadLimits.MaxFileBytes)
+            throw new InvalidDataException($"The head would be {bytes} bytes, over the {HeadLimits.MaxFileBytes} a head file may have; it is not written.");
+        AtomicFile.WriteAllText(path, json);
     }
 
     public static HeadFile Load(string path)
@@ -195,7 +203,7 @@ public sealed record HeadFile
         try
         {
             // Never a device or FIFO; read whole, so a large base64 tensor is one span of it (Base64Floats).
-            var bytes = InputFiles.ReadBytes(path, InputLimits.MaxHeadFileBytes).Span;
+            var bytes = InputFiles.ReadBytes(path, HeadLimits.MaxFileBytes).Span;
             if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
             head = JsonSerializer.Deserialize<HeadFile>(bytes, Json);
         }
@@ -205,8 +213,9 @@ public sealed record HeadFile
         }
         if (head is null || head.Format != FormatName)
             throw new InvalidDataException($"{path} is not a head file (expected format '{FormatName}').");
-        if (head.LabelNames.Length < 2 || head.InputSize <= 0)
+        if (head.LabelNames.Length < HeadLimits.MinClasses || head.InputSize <= 0)
             throw new InvalidDataException($"{path}: head file has no label names or input size.");
+        HeadLimits.CheckClassCount(head.LabelNames.Length, path);
         head.EnsureFinite(path);
         return head;
     }

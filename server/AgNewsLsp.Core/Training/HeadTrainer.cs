@@ -77,6 +77,10 @@ public static class HeadTrainer
             throw new ArgumentException($"A {options.Kind.Name()} head needs the text of every row.");
         if ((options.Kind == HeadKind.HybridLayers) != (top is not null) || (top is not null && top.States.Count != features.Length))
             throw new ArgumentException($"A {options.Kind.Name()} head {(top is null ? "needs the token states of every row" : "takes no token states")}.");
+        if (labelNames.Count < HeadLimits.MinClasses) throw new ArgumentException($"A head needs at least {HeadLimits.MinClasses} classes.");
+        HeadLimits.CheckClassCount(labelNames.Count, "The training data");
+        // The hashed space narrows as classes grow, so the n-gram matrix stays within its budget (HeadLimits).
+        options = options with { Lexical = options.Lexical with { Bits = Math.Min(options.Lexical.Bits, HeadLimits.NGramBitsFor(labelNames.Count)) } };
         TrainingSettings.Check(options.MaxEpochs, options.ValidationFraction, limit: null);
         TrainingSettings.Check(options.TopLayerEpochs, validationFraction: null, limit: null);
         var (trainIdx, valIdx) = StratifiedSplit(labels, labelNames.Count, options.ValidationFraction, options.Seed);
@@ -295,15 +299,15 @@ public static class HeadTrainer
         var weights = LinearSvmSolver.Solve(train, trainGold, classes, options.HybridC, options.MaxEpochs, options.HybridTolerance, options.Seed,
             (pass, w) =>
             {
-                var (trainLoss, trainAcc) = ScoreSvm(w, trainSample, sampleGold);
-                var (valLoss, valAcc) = ScoreSvm(w, validation, valGold);
+                var (trainLoss, trainAcc) = ScoreSvm(w, trainSample, sampleGold, cancellationToken);
+                var (valLoss, valAcc) = ScoreSvm(w, validation, valGold, cancellationToken);
                 history.Add(new EpochStats(pass, trainLoss, trainAcc, valLoss, valAcc));
                 progress?.Report(new WorkProgress("training", pass, options.MaxEpochs,
                     $"pass {pass}: loss {trainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAcc:P2}") { IsSummary = true });
                 return true;
             }, cancellationToken);
 
-        var valLogits = Logits(weights, validation);
+        var valLogits = Logits(weights, validation, cancellationToken);
         var uncalibrated = Metrics.Compute(valGold, Calibration.Softmax(valLogits, classes, 1), labelNames);
         double temperature = Calibration.FitTemperature(valLogits, valGold, classes);
         var report = Metrics.Compute(valGold, Calibration.Softmax(valLogits, classes, temperature), labelNames);
@@ -524,10 +528,11 @@ public static class HeadTrainer
     }
 
     /// <summary>Each row's score under each class's weights, row-major [rows * classes].</summary>
-    private static float[] Logits(SvmWeights[] weights, SvmRows rows)
+    private static float[] Logits(SvmWeights[] weights, SvmRows rows, CancellationToken cancellationToken)
     {
         var logits = new float[rows.Count * weights.Length];
-        Parallel.For(0, rows.Count, r =>
+        // A row costs classes x features: with many classes a pass's scoring takes seconds, so a cancel is seen per row.
+        Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = cancellationToken }, r =>
         {
             for (int k = 0; k < weights.Length; k++) logits[r * weights.Length + k] = (float)weights[k].Score(rows, r);
         });
@@ -535,9 +540,9 @@ public static class HeadTrainer
     }
 
     /// <summary>Cross-entropy of the softmax of the scores (temperature 1) and accuracy: the history's numbers for a pass.</summary>
-    private static (double Loss, double Accuracy) ScoreSvm(SvmWeights[] weights, SvmRows rows, int[] gold)
+    private static (double Loss, double Accuracy) ScoreSvm(SvmWeights[] weights, SvmRows rows, int[] gold, CancellationToken cancellationToken)
     {
-        var logits = Logits(weights, rows);
+        var logits = Logits(weights, rows, cancellationToken);
         int k = weights.Length, correct = 0;
         for (int r = 0; r < gold.Length; r++)
             if (Metrics.ArgMax(logits.AsSpan(r * k, k)) == gold[r]) correct++;

@@ -114,6 +114,7 @@ public static class LinearSvmSolver
             cancellationToken.ThrowIfCancellationRequested();
             Parallel.For(0, classes, new ParallelOptions { CancellationToken = cancellationToken }, k =>
             {
+                cancellationToken.ThrowIfCancellationRequested(); // per class too: with many classes a pass is long
                 if (converged[k]) return;
                 var w = weights[k];
                 var alpha = alphas[k];

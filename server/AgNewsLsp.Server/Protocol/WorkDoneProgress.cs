@@ -17,35 +17,30 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
 
     /// <summary>Set from the client's capabilities at initialize.</summary>
     public bool ClientSupportsCreate { get; set; }
-
-    /// <summary>
-    /// How long work waits for the client to answer window/workDoneProgress/create. The token may be used only once the
-    /// client has answered, but work must never wait on a client that does not: after this, it runs without progress.
-    /// </summary>
-    public TimeSpan CreateWait { get; set; } = TimeSpan.FromSeconds(2);
     public int ThrottleMs { get; set; } = 100;
 
     /// <summary>
-    /// Starts progress for one request: uses the client's token, or creates one when the client supports it,
-    /// or reports nothing. The returned reporter's Token is cancelled by $/cancelRequest (via
-    /// <paramref name="requestCancelled"/>) and by window/workDoneProgress/cancel.
+    /// How long a run's progress waits for the client to answer window/workDoneProgress/create; without an answer by
+    /// then (or before the run ends) the run reports nothing. Only the progress waits: the work starts at once, so a
+    /// client that never answers cannot hold a run or its cancellation.
     /// </summary>
-    public async Task<ProgressReporter> BeginAsync(string title, JsonElement? clientToken, CancellationToken requestCancelled)
+    public static readonly TimeSpan CreateAnswerWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Starts progress for one request: uses the client's token, or asks the client to create one when it supports
+    /// that (progress then goes out once the client confirms it), or reports nothing. Never waits on the client. The
+    /// returned reporter's Token is cancelled by $/cancelRequest (via <paramref name="requestCancelled"/>) and by
+    /// window/workDoneProgress/cancel.
+    /// </summary>
+    public ProgressReporter Begin(string title, JsonElement? clientToken, CancellationToken requestCancelled)
     {
         JsonElement? token = clientToken is { ValueKind: JsonValueKind.String or JsonValueKind.Number } t ? t : null;
+        var confirmed = Task.FromResult(true);
         if (token is null && ClientSupportsCreate)
         {
             var created = JsonSerializer.SerializeToElement($"agnews-{Environment.ProcessId}-{Interlocked.Increment(ref next)}");
-            // Not cancelled with the request: cancelling an outbound request waits for the client's answer to the cancel,
-            // which a client that never answers never sends. The wait below is what the request's cancellation ends.
-            var create = client.RequestAsync("window/workDoneProgress/create", new WorkDoneProgressCreateParams(created), CancellationToken.None);
-            _ = create.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-            await Task.WhenAny(create, Task.Delay(CreateWait, requestCancelled));
-            requestCancelled.ThrowIfCancellationRequested();
-            if (create.IsCompletedSuccessfully) token = created;
-            else if (create.IsFaulted)
-                logger.LogWarning("window/workDoneProgress/create failed, reporting no progress: {Message}", create.Exception!.InnerException!.Message);
-            else logger.LogWarning("window/workDoneProgress/create not answered within {Seconds} s: reporting no progress", CreateWait.TotalSeconds);
+            confirmed = CreateAsync(created, requestCancelled);
+            token = created;
         }
         var cts = CancellationTokenSource.CreateLinkedTokenSource(requestCancelled);
         var key = token is { } k ? k.GetRawText() : null;
@@ -55,9 +50,28 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
             // Two pieces of work on one token: a cancel could not tell them apart.
             throw ProtocolErrors.InvalidParams($"workDoneToken {key} is already in use by running work");
         }
-        var reporter = new ProgressReporter(client, token, cts, ThrottleMs, () => { if (key is not null) inFlight.TryRemove(key, out _); });
-        await reporter.BeginAsync(title);
+        var reporter = new ProgressReporter(client, token, confirmed, cts, ThrottleMs, () => { if (key is not null) inFlight.TryRemove(key, out _); });
+        reporter.Begin(title);
         return reporter;
+    }
+
+    /// <summary>Asks the client to create <paramref name="token"/>; true once it has. Never throws.</summary>
+    private async Task<bool> CreateAsync(JsonElement token, CancellationToken requestCancelled)
+    {
+        try
+        {
+            await client.RequestAsync("window/workDoneProgress/create", new WorkDoneProgressCreateParams(token), requestCancelled);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("window/workDoneProgress/create failed, reporting no progress: {Message}", ex.Message);
+            return false;
+        }
     }
 
     /// <summary>
@@ -68,7 +82,7 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
     public async Task<T> RunAsync<T>(string title, JsonElement? clientToken, CancellationToken requestCancelled,
         Func<IProgress<AgNewsLsp.Progress.WorkProgress>, CancellationToken, Task<T>> work, Func<T, string> ended)
     {
-        await using var progress = await BeginAsync(title, clientToken, requestCancelled);
+        await using var progress = Begin(title, clientToken, requestCancelled);
         try
         {
             var result = await Task.Run(() => work(progress, progress.Token), progress.Token);
@@ -100,6 +114,11 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
 {
     private readonly IClientChannel client;
     private readonly JsonElement? token;
+    /// <summary>
+    /// True once the client has confirmed the token (within <see cref="WorkDoneProgressRegistry.CreateAnswerWait"/>);
+    /// every notification waits for it, the work does not.
+    /// </summary>
+    private readonly Task<bool> usable;
     private readonly CancellationTokenSource cts;
     private readonly int throttleMs;
     private readonly Action onDone;
@@ -110,10 +129,11 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
     private string? lastMessage;
     private bool ended;
 
-    internal ProgressReporter(IClientChannel client, JsonElement? token, CancellationTokenSource cts, int throttleMs, Action onDone)
+    internal ProgressReporter(IClientChannel client, JsonElement? token, Task<bool> confirmed, CancellationTokenSource cts, int throttleMs, Action onDone)
     {
         this.client = client;
         this.token = token;
+        usable = token is null ? Task.FromResult(false) : UsableAsync(confirmed);
         this.cts = cts;
         this.throttleMs = throttleMs;
         this.onDone = onDone;
@@ -123,11 +143,15 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
     public CancellationToken Token => cts.Token;
     public bool HasToken => token is not null;
 
-    internal Task BeginAsync(string title)
+    private async Task<bool> UsableAsync(Task<bool> confirmed)
     {
-        Enqueue(new WorkDoneProgressValue("begin", Title: title, Cancellable: true, Percentage: 0));
-        return chain;
+        if (confirmed.IsCompleted) return await confirmed;
+        var first = await Task.WhenAny(confirmed, Task.Delay(WorkDoneProgressRegistry.CreateAnswerWait));
+        return first == confirmed && await confirmed;
     }
+
+    internal void Begin(string title) =>
+        Enqueue(new WorkDoneProgressValue("begin", Title: title, Cancellable: true, Percentage: 0));
 
     public void Report(WorkProgress value)
     {
@@ -148,15 +172,21 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
         }
     }
 
-    /// <summary>Sends "end" after every report already queued, once.</summary>
+    /// <summary>
+    /// Sends "end" after every report already queued, once. The returned task completes when it is sent, or at once
+    /// while the client has not confirmed the token: the run's answer is never held for the client (its progress then
+    /// goes out when the client confirms, or never).
+    /// </summary>
     public Task EndAsync(string message)
     {
         lock (gate)
         {
-            if (ended) return chain;
-            ended = true;
-            EnqueueLocked(new WorkDoneProgressValue("end", Message: message));
-            return chain;
+            if (!ended)
+            {
+                ended = true;
+                EnqueueLocked(new WorkDoneProgressValue("end", Message: message));
+            }
+            return usable.IsCompleted ? chain : Task.CompletedTask;
         }
     }
 
@@ -178,6 +208,7 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
         chain = chain.ContinueWith(
             async _ =>
             {
+                if (!await usable) return;
                 try { await client.NotifyAsync("$/progress", new ProgressParams(t, value)); }
                 catch { /* the client went away; progress is best effort */ }
             },

@@ -52,6 +52,18 @@ public class OwnClassesCliTests : IDisposable
     }
 
     [Fact]
+    public void Data_whose_rows_all_have_one_of_several_classes_is_refused_before_training()
+    {
+        // AG News numbers name four classes, but every row here is Sports: a head would answer Sports to everything.
+        var rows = Enumerable.Range(0, 30).Select(i => $"\"2\",\"Match {i}\",\"The team won game {i} of the season.\"");
+        var data = _temp.File("sports.csv", string.Join("\n", rows) + "\n");
+        var (code, _, err) = Run("train", "--data", data);
+        Assert.Equal(CommandLine.Failed, code);
+        Assert.Contains("one class only (Sports)", err);
+        Assert.False(File.Exists(HeadPath));
+    }
+
+    [Fact]
     public void Evaluating_on_classes_the_head_does_not_know_is_a_clear_error()
     {
         var data = FiveClassData.Write(_temp.Path, perClass: 12);

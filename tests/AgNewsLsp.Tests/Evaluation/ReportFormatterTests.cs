@@ -69,4 +69,38 @@ public class ReportFormatterTests
         }
         Assert.Equal(["Sci/Tech", "0", "0", "1", "1"], lines[matrixAt + 5].Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    /// <summary>A report over <paramref name="classes"/> classes where class c is taken for class c + 1 on c + 1 of its rows.</summary>
+    private static EvaluationReport ManyClasses(int classes)
+    {
+        var gold = new List<int>();
+        var probs = new List<float[]>();
+        for (int c = 0; c < classes; c++)
+            for (int k = 0; k < classes + 1; k++)
+            {
+                var p = new float[classes];
+                p[k <= c ? (c + 1) % classes : c] = 1;
+                gold.Add(c);
+                probs.Add(p);
+            }
+        return Metrics.Compute(gold.ToArray(), probs.ToArray(), Enumerable.Range(0, classes).Select(c => $"class{c}").ToArray());
+    }
+
+    [Fact]
+    public void Above_twelve_classes_the_top_confusions_replace_the_matrix()
+    {
+        var text = ReportFormatter.ToText(ManyClasses(ReportFormatter.MaxMatrixClasses + 1));
+        Assert.DoesNotContain("confusion matrix", text);
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        int heading = lines.FindIndex(l => l.StartsWith("most frequent confusions"));
+        Assert.True(heading >= 0, text);
+        var rows = lines.Skip(heading + 1).TakeWhile(l => l.Length > 0).ToList();
+        Assert.Equal(ReportFormatter.TopConfusions, rows.Count);
+        // The largest first: class12 is taken for class0 on 13 of its rows, class11 for class12 on 12.
+        Assert.Matches(@"^\s*13\s+class12\s+->\s+class0$", rows[0]);
+        Assert.Matches(@"^\s*12\s+class11\s+->\s+class12$", rows[1]);
+        Assert.True(lines.Max(l => l.Length) < 120, "no line as wide as a matrix of the classes");
+
+        Assert.Contains("confusion matrix", ReportFormatter.ToText(ManyClasses(ReportFormatter.MaxMatrixClasses)));
+    }
 }
