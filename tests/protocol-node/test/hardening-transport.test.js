@@ -26,6 +26,15 @@ async function end(s) {
   await withTimeout(s.exited, 15000, 'exit').catch(() => s.proc.kill('SIGKILL'));
 }
 
+/** Resolves once `pattern` shows in the server's stderr (which reaches us after the socket events it explains). */
+async function logged(server, pattern, ms = 10000) {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(server.stderr())) {
+    if (Date.now() > deadline) assert.match(server.stderr(), pattern);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** A raw TCP connection to a server: send frames, read frames, see when it closes. */
 async function rawTcp(port) {
   const socket = net.connect(port, '127.0.0.1');
@@ -118,9 +127,9 @@ test('TCP: a connection that never shows the token is closed after the deadline;
     for (let i = 0; i < 3; i++) idle.push(await rawTcp(server.port));
     const extra = await rawTcp(server.port);
     await withTimeout(extra.closed, 10000, 'a fourth unauthenticated connection closed at once');
-    assert.match(server.stderr(), /closed at once: 3 connections have not shown the token yet/);
+    await logged(server, /closed at once: 3 connections have not shown the token yet/);
     await withTimeout(Promise.all(idle.map((c) => c.closed)), 15000, 'idle connections closed after the deadline');
-    assert.match(server.stderr(), /no initialize with the token within 1500 ms/);
+    await logged(server, /no initialize with the token within 1500 ms/);
     // Once they are gone, a client with the token is served.
     const ok = await rawTcp(server.port);
     ok.send(initialize(1, { token: server.token }));
