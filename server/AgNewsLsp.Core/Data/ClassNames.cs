@@ -41,14 +41,16 @@ public static class ClassNames
     }
 
     /// <summary>
-    /// The classes that names found in data make, with no classes file to order them. A class spelled several ways
-    /// is shown as AG News spells it, else in its ordinally first spelling, so that no row order decides it either.
+    /// The classes that names found in data make, with no classes file to order them: when every name is an AG News
+    /// class, the AG News classes as AG News spells and orders them; otherwise each name as the data writes it (a
+    /// "business" among "politics" and "tech" stays "business"). A class spelled several ways ("Health", "health") takes
+    /// its ordinally first spelling (capitals sort first), so that no row order decides it.
     /// </summary>
     public static IReadOnlyList<string> FromLabels(IEnumerable<string> names)
     {
         var classes = names.GroupBy(n => n, Comparer).Select(g => g.Min(StringComparer.Ordinal)!).ToList();
         if (classes.All(IsAgNewsName)) return AgNewsLabels.Names;
-        return classes.Select(n => AgNewsIndex(n) is int i ? AgNewsLabels.Names[i] : n).Order(Comparer).ToArray();
+        return classes.Order(Comparer).ToArray();
     }
 
     /// <summary>The index of <paramref name="name"/> in <paramref name="names"/>, matched by <see cref="Comparer"/>; -1 when absent.</summary>

@@ -264,7 +264,7 @@ public static class FolderLabeler
 
         public void Finish()
         {
-            Header(engine.Status.LabelNames ?? []);
+            Header(engine.GetStatus().LabelNames ?? []);
             writer.Flush();
         }
 

@@ -12,7 +12,8 @@ namespace AgNewsLsp.Engine;
 public interface ILabelingEngine
 {
     /// <summary>What is loaded now: model, head, pooling, device, feature cache, last metrics.</summary>
-    EngineStatus Status { get; }
+    /// <summary>What the engine has loaded now; it lists the feature cache folder, so it is a method, not a property.</summary>
+    EngineStatus GetStatus();
 
     /// <summary>Classifies texts with the current head. Safe to call while training runs.</summary>
     IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default);

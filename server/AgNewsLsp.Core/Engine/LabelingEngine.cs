@@ -187,9 +187,8 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     /// <summary>Loads another head file (e.g. a user's choice), refusing one made for another model.</summary>
     public void UseHead(string path) => _head = LoadHead(path);
 
-    public EngineStatus Status
+    public EngineStatus GetStatus()
     {
-        get
         {
             var head = _head;
             var featureDir = _features.CacheDirectory;
@@ -204,7 +203,7 @@ public sealed class LabelingEngine : ILabelingEngine, IDisposable
     public ModelInfo Describe()
     {
         var c = _encoder.Model.Config;
-        var s = Status;
+        var s = GetStatus();
         return new ModelInfo(ResolvedModel.Name, ResolvedModel.Source, ResolvedModel.Folder, _encoder.Fingerprint, c.NumHiddenLayers, c.HiddenSize,
             c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.HeadPooling, _head?.File.Validation?.Accuracy,
             s.LabelNames, TorchRuntime.Notes);

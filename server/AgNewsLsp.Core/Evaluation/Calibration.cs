@@ -44,6 +44,24 @@ public static class Calibration
     }
 
     /// <summary>
+    /// The one calibration step every trainer ends with: the validation report of the raw softmax, a temperature fitted
+    /// on the validation logits, and the report with it (same accuracy; log-loss and ECE change).
+    /// </summary>
+    public static (double Temperature, EvaluationReport Calibrated, EvaluationReport Uncalibrated) Calibrate(
+        float[] logits, int[] gold, IReadOnlyList<string> labelNames)
+    {
+        var uncalibrated = Metrics.Compute(gold, Softmax(logits, labelNames.Count, 1), labelNames);
+        var temperature = FitTemperature(logits, gold, labelNames.Count);
+        return (temperature, Metrics.Compute(gold, Softmax(logits, labelNames.Count, temperature), labelNames), uncalibrated);
+    }
+
+    /// <summary>
+    /// Whether an epoch's validation loss is a new best: lower by more than a rounding step, so that an epoch that only
+    /// matches the best (a flat loss) counts toward early stopping instead of replacing it. One rule for every trainer.
+    /// </summary>
+    public static bool Improves(double loss, double best) => loss < best - 1e-5;
+
+    /// <summary>
     /// The temperature in [0.05, 20] with the lowest log-loss: golden-section search on ln T (the loss is
     /// unimodal in T for fixed logits). 1 when there are no rows.
     /// </summary>

@@ -114,7 +114,7 @@ public static class HeadTrainer
                 history.Add(stats);
                 progress?.Report(new WorkProgress("training", epoch, options.MaxEpochs,
                     $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {stats.ValidationLoss:F4}, accuracy {stats.ValidationAccuracy:P2}") { IsSummary = true });
-                if (stats.ValidationLoss < bestLoss - 1e-5)
+                if (Calibration.Improves(stats.ValidationLoss, bestLoss))
                 {
                     bestLoss = stats.ValidationLoss;
                     sinceBest = 0;
@@ -206,10 +206,8 @@ public static class HeadTrainer
             using (no_grad())
             using (var raw = _head.Logits(_xVal))
                 logits = raw.data<float>().ToArray();
-            var uncalibrated = Metrics.Compute(gold, Calibration.Softmax(logits, labelNames.Count, 1), labelNames);
-            double temperature = Calibration.FitTemperature(logits, gold, labelNames.Count);
+            var (temperature, report, uncalibrated) = Calibration.Calibrate(logits, gold, labelNames);
             _head.SetTemperature(temperature);
-            var report = Metrics.Compute(gold, Calibration.Softmax(logits, labelNames.Count, temperature), labelNames);
             _headHandedOut = true;
             return (_head, report, uncalibrated);
         }
@@ -308,9 +306,7 @@ public static class HeadTrainer
             }, cancellationToken);
 
         var valLogits = Logits(weights, validation, cancellationToken);
-        var uncalibrated = Metrics.Compute(valGold, Calibration.Softmax(valLogits, classes, 1), labelNames);
-        double temperature = Calibration.FitTemperature(valLogits, valGold, classes);
-        var report = Metrics.Compute(valGold, Calibration.Softmax(valLogits, classes, temperature), labelNames);
+        var (temperature, report, uncalibrated) = Calibration.Calibrate(valLogits, valGold, labelNames);
         return new HybridSolution(dim, mean, std, idf, scale, weights, temperature, report, uncalibrated, history);
     }
 
@@ -458,7 +454,7 @@ public static class HeadTrainer
                 history.Add(stats);
                 progress?.Report(new WorkProgress("training", done, total,
                     $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAccuracy:P2}") { IsSummary = true });
-                if (valLoss < bestLoss)
+                if (Calibration.Improves(valLoss, bestLoss))
                 {
                     bestLoss = valLoss;
                     bestValLogits = valLogits;

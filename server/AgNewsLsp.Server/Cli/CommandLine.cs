@@ -205,7 +205,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         else
         {
             stdout.WriteLine($"{p.Label}\t{DocumentLabeler.Describe(p)}");
-            if (p.Truncated) stderr.WriteLine($"note: the text has {p.TokenCount} tokens; only the first {engine.Status.MaxTokens} were read.");
+            if (p.Truncated) stderr.WriteLine($"note: the text has {p.TokenCount} tokens; only the first {engine.GetStatus().MaxTokens} were read.");
         }
         return Ok;
     }

@@ -51,6 +51,14 @@ public class ClassNamesTests
     }
 
     [Fact]
+    public void Names_of_other_classes_are_kept_as_the_data_writes_them_even_one_that_is_also_an_AG_News_class()
+    {
+        using var dir = new TempFolder();
+        var path = dir.File("bbc.csv", "text,label\nshares fell,business\na new film,entertainment\nthe vote,politics\nthe final,sport\na new phone,tech\n");
+        Assert.Equal(["business", "entertainment", "politics", "sport", "tech"], LabeledDataReader.ReadFile(path).LabelNames);
+    }
+
+    [Fact]
     public void Names_that_are_all_AG_News_classes_keep_the_AG_News_order_and_spelling()
     {
         using var dir = new TempFolder();

@@ -34,13 +34,13 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
     {
         using var restoreHead = fixture.RestoresHead();
         Engine.UseHead(fixture.HeadPath);
-        Assert.Null(Engine.Status.LastMetricsData); // the head's own validation report
+        Assert.Null(Engine.GetStatus().LastMetricsData); // the head's own validation report
         using var folder = new TempFolder();
         var sample = folder.Combine("sample-test.csv");
         File.WriteAllLines(sample, File.ReadLines(TestPaths.AgNewsTest).Take(120));
         await Engine.EvaluateAsync(new EvaluateRequest([sample]), null, CancellationToken.None);
-        Assert.Equal("sample-test.csv", Engine.Status.LastMetricsData);
-        Assert.Equal(120, Engine.Status.LastMetrics!.Count);
+        Assert.Equal("sample-test.csv", Engine.GetStatus().LastMetricsData);
+        Assert.Equal(120, Engine.GetStatus().LastMetrics!.Count);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         Assert.Equal(before, File.ReadAllBytes(fixture.HeadPath));
         Assert.Equal(fixture.HeadPath, Engine.HeadPath);
         Assert.Equal(probe, Engine.Classify(["Stocks rallied after the central bank cut interest rates."])[0].Probabilities);
-        Assert.False(Engine.Status.Training);
+        Assert.False(Engine.GetStatus().Training);
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         try
         {
             Assert.True(started.Wait(TimeSpan.FromSeconds(60)));
-            Assert.True(Engine.Status.Training);
+            Assert.True(Engine.GetStatus().Training);
             var busy = await Assert.ThrowsAsync<EngineBusyException>(() => Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain]), null, CancellationToken.None));
             Assert.Contains("already running", busy.Message);
             Assert.Equal("Sports", Engine.Classify(["The quarterback threw three touchdown passes as the Patriots won the NFL game."])[0].Label);
@@ -130,7 +130,7 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
             release.Set();
             await first;
         }
-        Assert.False(Engine.Status.Training);
+        Assert.False(Engine.GetStatus().Training);
     }
 
     [Fact]

@@ -49,4 +49,25 @@ public class CalibrationTests
         // Confident and always right is perfectly calibrated.
         Assert.Equal(0, Calibration.ExpectedCalibrationError([0, 1], [[1f, 0f], [0f, 1f]]), 6);
     }
+
+    [Fact]
+    public void An_epoch_is_a_new_best_only_when_its_loss_is_lower_by_more_than_a_rounding_step()
+    {
+        Assert.True(Calibration.Improves(0.5, double.PositiveInfinity));
+        Assert.True(Calibration.Improves(0.49, 0.5));
+        Assert.False(Calibration.Improves(0.5, 0.5));
+        Assert.False(Calibration.Improves(0.5 - 5e-6, 0.5)); // a flat loss counts toward stopping early
+    }
+
+    [Fact]
+    public void Calibrating_keeps_the_accuracy_and_lowers_the_log_loss_of_overconfident_logits()
+    {
+        var gold = new[] { 0, 1, 0, 1, 0, 1, 0, 1 };
+        // right three times in four, always very sure
+        var logits = gold.SelectMany((g, i) => i % 4 == 3 ? new[] { g == 0 ? -8f : 8f, g == 0 ? 8f : -8f } : new[] { g == 0 ? 8f : -8f, g == 0 ? -8f : 8f }).ToArray();
+        var (temperature, calibrated, uncalibrated) = Calibration.Calibrate(logits, gold, ["a", "b"]);
+        Assert.True(temperature > 1);
+        Assert.Equal(uncalibrated.Accuracy, calibrated.Accuracy);
+        Assert.True(calibrated.LogLoss < uncalibrated.LogLoss);
+    }
 }

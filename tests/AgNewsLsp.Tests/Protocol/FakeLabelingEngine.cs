@@ -34,7 +34,7 @@ public sealed class FakeLabelingEngine : ILabelingEngine
     /// <summary>Whether the fake has a head loaded (its pooling is mean); false: status as before any training.</summary>
     public bool HasHead { get; set; } = true;
 
-    public EngineStatus Status => new("fake-minilm", "/models/fake", HasHead ? "/heads/fake.head" : null, HasHead ? Pooling.Mean : null, "cpu",
+    public EngineStatus GetStatus() => new("fake-minilm", "/models/fake", HasHead ? "/heads/fake.head" : null, HasHead ? Pooling.Mean : null, "cpu",
         Precision.Fp32, 128, "/cache", 3, Volatile.Read(ref training) == 1, lastMetrics);
 
     /// <summary>When set, Classify signals <see cref="ClassifyStarted"/> and waits on it (cancellably) before it answers.</summary>

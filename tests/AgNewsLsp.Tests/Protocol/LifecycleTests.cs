@@ -76,7 +76,7 @@ public class LifecycleTests
         // disposing the session waits for the cancelled run to unwind, so the host may then dispose the engine
         await client.Session.DisposeAsync();
         Assert.True(engine.TrainCancelled);
-        Assert.False(engine.Status.Training);
+        Assert.False(engine.GetStatus().Training);
     }
 
     [Fact]

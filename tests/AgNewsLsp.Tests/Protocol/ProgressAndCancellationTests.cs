@@ -105,7 +105,7 @@ public class ProgressAndCancellationTests
         cts.Cancel(); // StreamJsonRpc sends $/cancelRequest { id }
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => train);
         await LifecycleTests.WaitUntil(() => engine.TrainCancelled);
-        Assert.False(engine.Status.Training);
+        Assert.False(engine.GetStatus().Training);
         var token = Assert.Single(client.Target.CreatedTokens);
         await LifecycleTests.WaitUntil(() => ProgressOf(client, token).Any(v => v.GetProperty("kind").GetString() == "end"));
         Assert.Equal("cancelled", ProgressOf(client, token)[^1].GetProperty("message").GetString());

@@ -14,6 +14,6 @@ public sealed class StatusHandler : RequestHandler<StatusParams, StatusResult>
     public override async Task<StatusResult> HandleAsync(StatusParams request, RequestContext context, CancellationToken cancellationToken)
     {
         var engine = await context.GetEngineAsync(cancellationToken);
-        return StatusResult.From(engine.Status, context.Options.Pooling);
+        return StatusResult.From(engine.GetStatus(), context.Options.Pooling);
     }
 }
