@@ -13,20 +13,15 @@ public sealed class EmbedHandler : RequestHandler<EmbedParams, EmbedResult>
 
     public override async Task<EmbedResult> HandleAsync(EmbedParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        var texts = request.Texts ?? throw ProtocolErrors.InvalidParams("agnews/embed: 'texts' is required");
+        var texts = request.Texts ?? throw ProtocolErrors.InvalidParams($"{Method}: 'texts' is required");
         if (texts.Length > MaxTexts)
-            throw ProtocolErrors.BadInput($"agnews/embed: {texts.Length} texts; the limit is {MaxTexts} per request (send them in batches)");
+            throw ProtocolErrors.BadInput($"{Method}: {texts.Length} texts; the limit is {MaxTexts} per request (send them in batches)");
         for (var i = 0; i < texts.Length; i++)
         {
-            if (texts[i] is null) throw ProtocolErrors.InvalidParams($"agnews/embed: texts[{i}] is null");
+            if (texts[i] is null) throw ProtocolErrors.InvalidParams($"{Method}: texts[{i}] is null");
             context.CheckText(texts[i], $"texts[{i}]");
         }
-        Pooling pooling = context.Options.Pooling;
-        if (request.Pooling is { } p)
-        {
-            try { pooling = Poolings.Parse(p); }
-            catch (ArgumentException e) { throw ProtocolErrors.InvalidParams("agnews/embed: " + e.Message); }
-        }
+        var pooling = ParamsChecked(() => request.Pooling is { } p ? Poolings.Parse(p) : context.Options.Pooling);
 
         var engine = await context.GetEngineAsync(cancellationToken);
         var embedded = await Task.Run(() => engine.Embed(texts, pooling, null, cancellationToken), cancellationToken);

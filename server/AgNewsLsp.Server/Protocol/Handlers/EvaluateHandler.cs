@@ -13,7 +13,7 @@ public sealed class EvaluateHandler : RequestHandler<EvaluateParams, ReportDto>
 
     public override async Task<ReportDto> HandleAsync(EvaluateParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        if (request.Limit is <= 0) throw ProtocolErrors.InvalidParams("agnews/evaluate: limit must be positive");
+        ParamsChecked(() => { AgNewsLsp.Settings.TrainingSettings.Check(null, null, request.Limit); return true; });
         var evaluateRequest = new EvaluateRequest(context.ResolveDataPaths(request.DataPath, request.DataPaths), request.SkipBadRows ?? false, request.Limit);
         var engine = await context.GetEngineAsync(cancellationToken);
 

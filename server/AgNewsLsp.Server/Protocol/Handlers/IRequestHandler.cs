@@ -40,6 +40,22 @@ public abstract class RequestHandler<TParams, TResult> : IRequestHandler where T
 
     public abstract Task<TResult> HandleAsync(TParams request, RequestContext context, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads values out of the params: an <see cref="ArgumentException"/> (a value out of its range, a name no setting
+    /// spells) is the client's mistake, -32602 naming this method. Every handler's params checks go through here.
+    /// </summary>
+    protected T ParamsChecked<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ArgumentException e)
+        {
+            throw ProtocolErrors.InvalidParams($"{Method}: {e.Message}");
+        }
+    }
+
     async Task<object?> IRequestHandler.InvokeAsync(JsonElement? @params, RequestContext context, CancellationToken cancellationToken) =>
         await HandleAsync(LspJson.ReadParams<TParams>(ParamsOptional && LspJson.IsAbsent(@params) ? EmptyObject : @params, Method), context, cancellationToken);
 }

@@ -21,7 +21,7 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
 
     public override async Task<LabelDocumentResult> HandleAsync(LabelDocumentParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        var perParagraph = ParseUnit(request.Unit, Method) == TextUnit.Paragraph;
+        var perParagraph = ParamsChecked(() => ParseUnit(request.Unit)) == TextUnit.Paragraph;
         var open = context.Documents.Get(request.Uri);
         var document = open ?? await ReadFromDiskAsync(request.Uri, context, cancellationToken);
         context.CheckText(document.Text, $"document {request.Uri}");
@@ -40,18 +40,9 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
         return new LabelDocumentResult(request.Uri, PredictionDto.From(labels.Document!), labelled);
     }
 
-    /// <summary>A request's unit: "document" (the default) or "paragraph"; anything else is -32602.</summary>
-    internal static TextUnit ParseUnit(string? unit, string method)
-    {
-        try
-        {
-            return unit is null ? TextUnit.Document : TextUnitNames.Parse(unit, "unit", TextUnit.Document, TextUnit.Paragraph);
-        }
-        catch (ArgumentException e)
-        {
-            throw ProtocolErrors.InvalidParams($"{method}: {e.Message}");
-        }
-    }
+    /// <summary>A request's unit: "document" (the default) or "paragraph"; anything else is an <see cref="ArgumentException"/>.</summary>
+    internal static TextUnit ParseUnit(string? unit) =>
+        unit is null ? TextUnit.Document : TextUnitNames.Parse(unit, "unit", TextUnit.Document, TextUnit.Paragraph);
 
     private static async Task<TextDocument> ReadFromDiskAsync(string uriText, RequestContext context, CancellationToken cancellationToken)
     {

@@ -23,18 +23,8 @@ public sealed class LabelFolderHandler : RequestHandler<LabelFolderParams, Label
     {
         if (string.IsNullOrWhiteSpace(request.Folder)) throw ProtocolErrors.InvalidParams($"{Method}: folder is required");
         if (string.IsNullOrWhiteSpace(request.Output)) throw ProtocolErrors.InvalidParams($"{Method}: output (the file to write) is required");
-        var unit = LabelDocumentHandler.ParseUnit(request.Unit, Method);
-        FileGlobs globs;
-        FolderOutputFormat format;
-        try
-        {
-            globs = new FileGlobs(request.Include, request.Exclude);
-            format = FolderOutputFormats.Parse(request.Format, request.Output);
-        }
-        catch (ArgumentException e)
-        {
-            throw ProtocolErrors.InvalidParams($"{Method}: {e.Message}");
-        }
+        var (unit, globs, format) = ParamsChecked(() => (LabelDocumentHandler.ParseUnit(request.Unit),
+            new FileGlobs(request.Include, request.Exclude), FolderOutputFormats.Parse(request.Format, request.Output)));
 
         var folder = LocalPath(request.Folder, null, "folder");
         if (InputFiles.KindOf(folder) != FileKind.Directory) throw ProtocolErrors.BadInput($"folder not found: {folder}");

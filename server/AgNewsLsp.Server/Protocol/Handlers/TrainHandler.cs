@@ -14,18 +14,11 @@ public sealed class TrainHandler : RequestHandler<TrainParams, TrainResultDto>
 
     public override async Task<TrainResultDto> HandleAsync(TrainParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        HeadKind head;
-        Pooling pooling;
-        try
+        var (head, pooling) = ParamsChecked(() =>
         {
-            head = HeadKinds.Parse(request.HeadKind) ?? context.Options.HeadKind;
-            pooling = request.Pooling is { } p ? Poolings.Parse(p) : context.Options.Pooling;
             TrainingSettings.Check(request.MaxEpochs, request.ValidationFraction, request.Limit);
-        }
-        catch (ArgumentException e)
-        {
-            throw ProtocolErrors.InvalidParams("agnews/train: " + e.Message);
-        }
+            return (HeadKinds.Parse(request.HeadKind) ?? context.Options.HeadKind, request.Pooling is { } p ? Poolings.Parse(p) : context.Options.Pooling);
+        });
         var trainRequest = new TrainRequest(
             context.ResolveDataPaths(request.DataPath, request.DataPaths), head, pooling, request.MaxEpochs, request.Seed,
             request.ValidationFraction, request.SkipBadRows ?? false, request.Limit);
