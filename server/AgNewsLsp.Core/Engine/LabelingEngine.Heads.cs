@@ -105,5 +105,5 @@ public sealed partial class LabelingEngine
     }
 
     /// <summary>Loads another head file (e.g. a user's choice), refusing one made for another model.</summary>
-    public void UseHead(string path) => _head = LoadHead(path);
+    public void UseHead(string path) => SwapHead(LoadHead(path));
 }

@@ -100,7 +100,7 @@ public sealed partial class LabelingEngine
             TorchThread.Shared.Run(() => trained.Head.PrepareForServing(_encoder.Precision), TorchPriority.Background);
             progress?.Report(new WorkProgress("saving", 0, 1, target));
             file.Save(target);
-            _head = new LoadedHead(file, trained.Head, target);
+            SwapHead(new LoadedHead(file, trained.Head, target));
             return new TrainResult(target, trained.Validation, trained.History, trained.TrainCount, trained.ValidationCount, data.SkippedRows,
                 featureClock.Elapsed, trainClock.Elapsed)
             {

@@ -32,7 +32,76 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         public volatile string? MetricsData;
         /// <summary>This head's predictions by text; a new head starts with an empty one.</summary>
         public PredictionCache Predictions { get; } = new();
+
+        // The module's native memory goes back when the head is replaced, not when a finalizer gets to it; but only once
+        // no request still computes with it (a hover that took the head just before the swap).
+        private readonly Lock _gate = new();
+        private int _users;
+        private bool _retired;
+
+        /// <summary>Counts a user of the module; false once the head is replaced (take the current one instead).</summary>
+        public bool TryAcquire()
+        {
+            lock (_gate)
+            {
+                if (_retired) return false;
+                _users++;
+                return true;
+            }
+        }
+
+        public void Release()
+        {
+            lock (_gate)
+                if (--_users > 0 || !_retired) return;
+            DisposeModule();
+        }
+
+        /// <summary>The head was replaced: its module is disposed now, or when its last user is done.</summary>
+        public void Retire()
+        {
+            lock (_gate)
+            {
+                if (_retired) return;
+                _retired = true;
+                if (_users > 0) return;
+            }
+            DisposeModule();
+        }
+
+        /// <summary>Set when the module has been disposed (tests).</summary>
+        public Task Disposed => _disposed.Task;
+        private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // On the torch thread, without waiting for it: the caller may be a hover, and a training batch may hold the thread.
+        private void DisposeModule() => _ = Task.Run(() =>
+        {
+            TorchThread.Shared.Run(Head.Dispose, TorchPriority.Background);
+            _disposed.TrySetResult();
+        });
     }
+
+    /// <summary>The current head, counted as in use until the lease is disposed (see <see cref="LoadedHead.Retire"/>).</summary>
+    private readonly struct HeadLease(LoadedHead head) : IDisposable
+    {
+        public LoadedHead Head { get; } = head;
+        public void Dispose() => Head.Release();
+    }
+
+    private HeadLease LeaseHead()
+    {
+        while (true)
+        {
+            var head = _head ?? throw new NoHeadException(_encoder.ModelName);
+            if (head.TryAcquire()) return new HeadLease(head);
+        }
+    }
+
+    /// <summary>Puts <paramref name="next"/> in use and retires the head it replaces.</summary>
+    private void SwapHead(LoadedHead next) => Interlocked.Exchange(ref _head, next)?.Retire();
+
+    /// <summary>Completes when the module of the head now served has been disposed after a swap (tests).</summary>
+    internal Task ServedHeadDisposed => _head?.Disposed ?? Task.CompletedTask;
 
     private readonly TextEncoder _encoder;
     private readonly FeatureExtractor _features;
@@ -115,14 +184,14 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
             s.LabelNames, TorchRuntime.Notes);
     }
 
-    private LoadedHead RequireHead() => _head ?? throw new NoHeadException(_encoder.ModelName);
 
     /// <summary>Up to this many texts to encode run as one torch-thread item (see <see cref="Classify"/>).</summary>
     private const int FewTexts = 8;
 
     public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
-        var head = RequireHead();
+        using var lease = LeaseHead();
+        var head = lease.Head;
         if (texts.Count == 0) return [];
         var result = new Prediction[texts.Count];
         var missing = new List<int>();
@@ -167,7 +236,8 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     public Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
-            var head = RequireHead();
+            using var lease = LeaseHead();
+            var head = lease.Head;
             progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
             var data = LabeledDataReader.ReadSplit(request.DataPaths, "test", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
@@ -215,7 +285,7 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         {
             // its caller saw the failure or cancellation
         }
-        _head?.Head.Dispose();
+        Interlocked.Exchange(ref _head, null)?.Head.Dispose(); // the engine is going away: no request is left to wait for
         _encoder.Dispose();
     }
 }

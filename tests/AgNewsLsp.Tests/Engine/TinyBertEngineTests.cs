@@ -72,6 +72,26 @@ public class TinyBertEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_replaced_head_is_disposed_once_no_request_uses_it_over_twenty_retrains()
+    {
+        var data = SmallTrainFile(120);
+        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { Model = Model, CacheRoot = Cache, Precision = Precision.Fp32 });
+        var request = new TrainRequest([data], HeadKind.Linear, MaxEpochs: 2, OutputHeadPath: _temp.Combine("head.json"));
+        await engine.TrainAsync(request, null, CancellationToken.None);
+        var replaced = new List<Task>();
+        for (var run = 0; run < 20; run++)
+        {
+            replaced.Add(engine.ServedHeadDisposed); // the head served now, which the next run replaces
+            await engine.TrainAsync(request, null, CancellationToken.None);
+        }
+        // Each replaced head's native memory is given back (its module disposed), not left to a finalizer.
+        var all = Task.WhenAll(replaced);
+        Assert.Same(all, await Task.WhenAny(all, Task.Delay(TimeSpan.FromMinutes(1))));
+        Assert.False(engine.ServedHeadDisposed.IsCompleted); // the head served now stays
+        Assert.Single(engine.Classify(["The team won the final."]));
+    }
+
+    [Fact]
     public void Rows_of_one_class_are_refused_before_any_work_and_no_head_is_written()
     {
         var data = _temp.Combine("one-class.csv");
