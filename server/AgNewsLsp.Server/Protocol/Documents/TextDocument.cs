@@ -36,13 +36,15 @@ public sealed class TextDocument
     public string Text { get; }
     public int LineCount => lineStarts.Length;
 
-    public int OffsetAt(Position position)
+    public int OffsetAt(Position position) => OffsetAt(Text, lineStarts, position);
+
+    /// <summary>The offset of an LSP position in a text with these line starts, clamped to its line and the text.</summary>
+    private static int OffsetAt(ReadOnlySpan<char> text, IReadOnlyList<int> starts, Position position)
     {
         if (position.Line < 0) return 0;
-        if (position.Line >= lineStarts.Length) return Text.Length;
-        var start = lineStarts[position.Line];
-        var end = LineContentEnd(position.Line);
-        return Math.Clamp(start + Math.Max(0, position.Character), start, end);
+        if (position.Line >= starts.Count) return text.Length;
+        var start = starts[position.Line];
+        return Math.Clamp(start + Math.Max(0, position.Character), start, ContentEnd(text, starts, position.Line));
     }
 
     public Position PositionAt(int offset)
@@ -73,11 +75,9 @@ public sealed class TextDocument
     /// <summary>Applies LSP content changes in order (incremental with a range, full without) and returns the new snapshot.</summary>
     public TextDocument Apply(IReadOnlyList<TextDocumentContentChangeEvent> changes, int version)
     {
-        // One change (a keystroke) keeps the index of the lines it does not touch. Many (a client's batch, a refactoring)
-        // are spliced into one buffer and indexed once at the end: a snapshot per change would copy the whole document
-        // per change, and 5,000 changes to a large document took seconds.
-        if (changes is [{ Range: { } range } single])
-            return Replace(range, single.Text, version);
+        // The changes are spliced into one buffer whose index is kept up to date per change, and the snapshot is made
+        // once at the end: a snapshot per change would copy the whole document per change (5,000 changes to a large
+        // document took seconds).
         var current = this;
         EditBuffer? buffer = null;
         foreach (var change in changes)
@@ -88,52 +88,34 @@ public sealed class TextDocument
                 current = new TextDocument(Uri, version, change.Text);
                 continue;
             }
-            buffer ??= new EditBuffer(current.Text, current.lineStarts);
+            buffer ??= new EditBuffer(current);
             buffer.Replace(change.Range, change.Text);
         }
-        if (buffer is not null) return new TextDocument(Uri, version, buffer.ToString());
+        if (buffer is not null) return buffer.ToDocument(version);
         return current.Version == version ? current : new TextDocument(Uri, version, current.Text, (current.lineStarts, current.blank));
     }
 
     /// <summary>
-    /// A document being changed many times over: its text in one growable array and its line starts, both updated in
-    /// place per change (a copy of what follows the change, not of the whole document), positions converted as
-    /// <see cref="OffsetAt"/> does.
+    /// A document being changed: its text in one growable array and its line index, updated in place per change (a copy
+    /// of what follows the change, and a rescan of the lines it touches), positions converted as <see cref="OffsetAt"/> does.
     /// </summary>
-    private sealed class EditBuffer
+    private sealed class EditBuffer(TextDocument document)
     {
-        private char[] chars;
-        private int length;
-        private readonly List<int> starts;
+        private char[] chars = Growable(document.Text);
+        private int length = document.Text.Length;
+        private readonly List<int> starts = [.. document.lineStarts];
+        private readonly List<bool> blanks = [.. document.blank];
 
-        public EditBuffer(string text, int[] lineStarts)
+        private static char[] Growable(string text)
         {
-            chars = new char[Math.Max(16, text.Length + text.Length / 4)];
+            var chars = new char[Math.Max(16, text.Length + text.Length / 4)];
             text.CopyTo(0, chars, 0, text.Length);
-            length = text.Length;
-            starts = [.. lineStarts];
+            return chars;
         }
 
-        public override string ToString() => new(chars, 0, length);
+        private ReadOnlySpan<char> Text => chars.AsSpan(0, length);
 
-        private int LineEnd(int line)
-        {
-            var end = line + 1 < starts.Count ? starts[line + 1] : length;
-            if (line + 1 < starts.Count)
-            {
-                if (end > starts[line] && chars[end - 1] == '\n') end--;
-                if (end > starts[line] && chars[end - 1] == '\r') end--;
-            }
-            return end;
-        }
-
-        private int OffsetAt(Position position)
-        {
-            if (position.Line < 0) return 0;
-            if (position.Line >= starts.Count) return length;
-            var start = starts[position.Line];
-            return Math.Clamp(start + Math.Max(0, position.Character), start, LineEnd(position.Line));
-        }
+        public TextDocument ToDocument(int version) => new(document.Uri, version, new string(Text), (starts.ToArray(), blanks.ToArray()));
 
         private int LineOf(int offset)
         {
@@ -143,81 +125,43 @@ public sealed class TextDocument
 
         public void Replace(Range range, string inserted)
         {
-            var start = OffsetAt(range.Start);
-            var end = OffsetAt(range.End);
+            var start = OffsetAt(Text, starts, range.Start);
+            var end = OffsetAt(Text, starts, range.End);
             if (end < start) (start, end) = (end, start);
-            // As in TextDocument.Replace: the touched lines and one on each side, since "\r" + "\n" may join.
+            // The touched lines and one on each side: a change can join "\r" and "\n" into one line break.
             var firstLine = Math.Max(0, LineOf(start) - 1);
             var lastLine = Math.Min(starts.Count - 1, LineOf(end) + 1);
             var hasTail = lastLine + 1 < starts.Count;
             var delta = inserted.Length - (end - start);
+            var regionEnd = (hasTail ? starts[lastLine + 1] : length) + delta;
 
             if (length + delta > chars.Length) Array.Resize(ref chars, Math.Max(length + delta, chars.Length * 2));
             Array.Copy(chars, end, chars, end + delta, length - end);
             inserted.CopyTo(0, chars, start, inserted.Length);
             length += delta;
 
-            var regionStart = starts[firstLine];
-            var regionEnd = (hasTail ? starts[lastLine + 1] : length - delta) + delta;
-            var found = new List<int> { regionStart };
-            var text = chars.AsSpan(0, length);
-            for (var i = regionStart; i < regionEnd; i++)
-            {
-                var breakLength = Paragraphs.LineBreakAt(text, i);
-                if (breakLength == 0) continue;
-                i += breakLength - 1;
-                found.Add(i + 1);
-            }
-            if (hasTail) found.RemoveAt(found.Count - 1); // the line at regionEnd is the tail's first, kept below
+            var (found, foundBlank) = Scan(Text, starts[firstLine], regionEnd);
+            // Scan also reports the line that begins at regionEnd; the tail's own first line is that one.
+            var keep = hasTail ? found.Length - 1 : found.Length;
             for (var i = lastLine + 1; i < starts.Count; i++) starts[i] += delta;
             starts.RemoveRange(firstLine, lastLine + 1 - firstLine);
-            starts.InsertRange(firstLine, found);
+            starts.InsertRange(firstLine, found.Take(keep));
+            blanks.RemoveRange(firstLine, lastLine + 1 - firstLine);
+            blanks.InsertRange(firstLine, foundBlank.Take(keep));
         }
-    }
-
-    /// <summary>One incremental change: the text is spliced, the index rescanned over the touched lines (and one on each side).</summary>
-    private TextDocument Replace(Range range, string inserted, int version)
-    {
-        var start = OffsetAt(range.Start);
-        var end = OffsetAt(range.End);
-        if (end < start) (start, end) = (end, start);
-        var text = string.Concat(Text.AsSpan(0, start), inserted, Text.AsSpan(end));
-        var delta = inserted.Length - (end - start);
-
-        // A neighbouring line is included because a change can join "\r" and "\n" into one line break.
-        var firstLine = Math.Max(0, PositionAt(start).Line - 1);
-        var lastLine = Math.Min(lineStarts.Length - 1, PositionAt(end).Line + 1);
-        var regionStart = lineStarts[firstLine];
-        var hasTail = lastLine + 1 < lineStarts.Length;
-        var regionEnd = (hasTail ? lineStarts[lastLine + 1] : Text.Length) + delta;
-        var (starts, blanks) = Scan(text, regionStart, regionEnd);
-        // Scan also reports the line that begins at regionEnd; the tail's own first line is that one.
-        var keep = hasTail ? starts.Length - 1 : starts.Length;
-
-        var tail = hasTail ? lineStarts.Length - (lastLine + 1) : 0;
-        var newStarts = new int[firstLine + keep + tail];
-        var newBlank = new bool[newStarts.Length];
-        Array.Copy(lineStarts, newStarts, firstLine);
-        Array.Copy(blank, newBlank, firstLine);
-        Array.Copy(starts, 0, newStarts, firstLine, keep);
-        Array.Copy(blanks, 0, newBlank, firstLine, keep);
-        for (var i = 0; i < tail; i++)
-        {
-            newStarts[firstLine + keep + i] = lineStarts[lastLine + 1 + i] + delta;
-            newBlank[firstLine + keep + i] = blank[lastLine + 1 + i];
-        }
-        return new TextDocument(Uri, version, text, (newStarts, newBlank));
     }
 
     /// <summary>Offset of the end of the line's content, before its line break.</summary>
-    public int LineContentEnd(int line)
+    public int LineContentEnd(int line) => ContentEnd(Text, lineStarts, line);
+
+    private static int ContentEnd(ReadOnlySpan<char> text, IReadOnlyList<int> starts, int line)
     {
-        var end = line + 1 < lineStarts.Length ? lineStarts[line + 1] : Text.Length;
-        if (end > lineStarts[line] && end <= Text.Length && line + 1 < lineStarts.Length)
+        var end = line + 1 < starts.Count ? starts[line + 1] : text.Length;
+        if (end > starts[line] && end <= text.Length && line + 1 < starts.Count)
         {
             // strip \n, \r\n or \r
-            if (Text[end - 1] == '\n') end--;
-            if (end > lineStarts[line] && Text[end - 1] == '\r') end--;
+            if (text[end - 1] == '\n') end--;
+            if (end > starts[line] && text[end - 1] == '\r') end--;
         }
         return end;
     }
@@ -228,7 +172,7 @@ public sealed class TextDocument
     /// Line starts and blank flags of the lines that begin in [from, to], where from is a line start: the line at from,
     /// and each line after a break (\n, \r\n or a lone \r) up to and including one that starts at to.
     /// </summary>
-    private static (int[] Starts, bool[] Blank) Scan(string text, int from, int to)
+    private static (int[] Starts, bool[] Blank) Scan(ReadOnlySpan<char> text, int from, int to)
     {
         var starts = new List<int> { from };
         var blanks = new List<bool>();
@@ -236,7 +180,7 @@ public sealed class TextDocument
         {
             var breakLength = Paragraphs.LineBreakAt(text, i);
             if (breakLength == 0) continue;
-            blanks.Add(Paragraphs.IsBlank(text.AsSpan(starts[^1], i - starts[^1])));
+            blanks.Add(Paragraphs.IsBlank(text.Slice(starts[^1], i - starts[^1])));
             i += breakLength - 1;
             starts.Add(i + 1);
         }
@@ -244,7 +188,7 @@ public sealed class TextDocument
         var last = starts[^1];
         var end = Math.Max(last, to);
         while (end < text.Length && Paragraphs.LineBreakAt(text, end) == 0) end++;
-        blanks.Add(Paragraphs.IsBlank(text.AsSpan(last, end - last)));
+        blanks.Add(Paragraphs.IsBlank(text.Slice(last, end - last)));
         return (starts.ToArray(), blanks.ToArray());
     }
 }
