@@ -61,23 +61,6 @@ public class FolderLabelerTests
     }
 
     [Fact]
-    public async Task A_file_name_a_spreadsheet_would_run_is_written_as_text()
-    {
-        using var folder = new TempFolder();
-        folder.File("=HYPERLINK(1).txt", "The match ended with a late goal.");
-        folder.File("@sum.txt", "Stock market news today.");
-        folder.File("plain-1.txt", "New software for the chip.");
-        using var outFolder = new TempFolder();
-        var output = outFolder.Combine("labels.csv");
-        await ToFile(new FakeLabelingEngine(), Request(folder.Path), output, FolderOutputFormat.Csv);
-        var files = ReadCsv(File.ReadAllText(output)).Skip(1).Select(r => r[0]).ToArray();
-        Assert.Equal(["'=HYPERLINK(1).txt", "'@sum.txt", "plain-1.txt"], files);
-        Assert.Equal("'-1", FolderCsvWriter.Text("-1"));
-        Assert.Equal("'+x", FolderCsvWriter.Text("+x"));
-        Assert.Equal("Sports", FolderCsvWriter.Text("Sports"));
-    }
-
-    [Fact]
     public async Task A_folder_becomes_a_csv_with_a_header_and_a_row_per_file_in_order()
     {
         using var folder = new TempFolder();
