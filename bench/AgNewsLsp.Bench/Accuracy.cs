@@ -383,7 +383,7 @@ public sealed partial class BenchRun
             var cold = await engine.TrainAsync(request, null, default);
             coldClock.Stop();
             int n = cold.TrainCount + cold.ValidationCount;
-            string setting = $"{HeadKinds.Name(cold.Kind)}, {Poolings.Default.Name()}, {engine.Encoder.Precision}, {n} rows";
+            string setting = $"{HeadKinds.Name(cold.HeadKind)}, {Poolings.Default.Name()}, {engine.Encoder.Precision}, {n} rows";
             report.Add(section, "cold: empty feature cache", setting, coldClock.Elapsed.TotalSeconds, "s",
                 note: $"features {cold.FeatureTime.TotalSeconds:F1} s ({n / cold.FeatureTime.TotalSeconds:F1} texts/s) + training {cold.TrainTime.TotalSeconds:F1} s " +
                       $"({cold.History.Count} epochs); validation accuracy {cold.Validation.Accuracy * 100:F2} %");
@@ -406,7 +406,7 @@ public sealed partial class BenchRun
                       $"cold/warm {coldClock.Elapsed / warmClock.Elapsed:F1}x");
             report.Details["trainingTime"] = new
             {
-                rows = n, kind = HeadKinds.Name(cold.Kind), pooling = Poolings.Default, precision = engine.Encoder.Precision,
+                rows = n, kind = HeadKinds.Name(cold.HeadKind), pooling = Poolings.Default, precision = engine.Encoder.Precision,
                 coldSeconds = coldClock.Elapsed.TotalSeconds, coldFeatureSeconds = cold.FeatureTime.TotalSeconds, coldTrainSeconds = cold.TrainTime.TotalSeconds,
                 warmSeconds = warmClock.Elapsed.TotalSeconds, warmFeatureSeconds = warm.FeatureTime.TotalSeconds, warmTrainSeconds = warm.TrainTime.TotalSeconds,
                 coldEpochs = cold.History.Count, warmEpochs = warm.History.Count,

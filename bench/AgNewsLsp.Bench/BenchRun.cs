@@ -135,7 +135,7 @@ public sealed partial class BenchRun(BenchOptions options, Report report)
         var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = options.CacheRoot, HeadPath = head, Precision = precision, Threads = options.Threads });
         try
         {
-            if (engine.Head is null)
+            if (engine.HeadDescription is null)
                 await engine.TrainAsync(new TrainRequest([CanonicalTrain], HeadKind.Linear, Pooling.Mean, Seed: 42, Limit: Quick ? 1000 : 2000, OutputHeadPath: head), null, default);
             return new EngineHandle(engine, head);
         }

@@ -63,6 +63,8 @@ test('toInitializationOptions: only set values, paths resolved, no training para
 test('request params: train gets headKind, pooling, maxEpochs, limit; evaluate gets limit', () => {
   const s = readSettings(getter({ 'train.headKind': 'mlp', 'train.pooling': 'cls-last2', 'train.maxEpochs': 7, limit: 600, modelPath: '/m' }));
   assert.deepEqual(requestParamsFromSettings(Methods.train, s), { headKind: 'mlp', pooling: 'cls-last2', maxEpochs: 7, limit: 600 });
+  const passes = readSettings(getter({ 'train.maxPasses': 9 }));
+  assert.deepEqual(requestParamsFromSettings(Methods.train, passes), { maxPasses: 9 });
   assert.deepEqual(requestParamsFromSettings(Methods.evaluate, s), { limit: 600 });
   // Unset values are left out, so the server applies its defaults.
   assert.deepEqual(requestParamsFromSettings(Methods.train, readSettings(getter({}))), {});

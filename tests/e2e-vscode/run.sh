@@ -61,7 +61,7 @@ const s = {
   "workbench.startupEditor": "none", "chat.disableAIFeatures": true, "workbench.secondarySideBar.defaultVisibility": "hidden",
   "telemetry.telemetryLevel": "off", "workbench.tips.enabled": false, "editor.hover.delay": 200, "editor.minimap.enabled": false,
   "extensions.autoUpdate": "off", "extensions.autoCheckUpdates": false, "security.workspace.trust.enabled": false,
-  "agnews.dataFolder": data, "agnews.limit": Number(limit), "agnews.train.maxEpochs": 5 };
+  "agnews.dataFolder": data, "agnews.limit": Number(limit), "agnews.train.maxPasses": 5 };
 if (server) s["agnews.server.path"] = server;
 if (model) s["agnews.modelPath"] = model;
 if (head) s["agnews.headPath"] = head;

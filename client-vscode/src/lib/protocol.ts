@@ -92,7 +92,10 @@ export interface TrainParams {
   /** Omitted: the server's default kind. */
   headKind?: HeadKind;
   pooling?: Pooling;
+  /** Epochs of a linear or mlp head, or of a hybrid+layers head's layers; refused for a hybrid head. */
   maxEpochs?: number;
+  /** Passes of the hybrid kinds' solver; refused for linear and mlp heads. */
+  maxPasses?: number;
   seed?: number;
   validationFraction?: number;
   skipBadRows?: boolean;

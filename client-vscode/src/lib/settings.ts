@@ -96,7 +96,11 @@ export const SETTINGS = {
   },
   maxEpochs: {
     key: 'train.maxEpochs', type: 'count', default: 0, goesTo: { to: 'requestParams', params: { [Methods.train]: 'maxEpochs' } },
-    description: 'Maximum training epochs for **Train Head** (solver passes for `hybrid`; for `hybrid+layers` its layers\' epochs, 4 by default). 0: the server\'s default.',
+    description: 'Maximum training epochs for **Train Head**: a `linear` or `mlp` head\'s epochs, or for `hybrid+layers` its layers\' epochs, 4 by default. A `hybrid` head has no epochs (see `agnews.train.maxPasses`), so Train refuses it there. 0: the server\'s default.',
+  },
+  maxPasses: {
+    key: 'train.maxPasses', type: 'count', default: 0, goesTo: { to: 'requestParams', params: { [Methods.train]: 'maxPasses' } },
+    description: 'Maximum passes of the linear solver for **Train Head** with `hybrid` or `hybrid+layers` (it stops sooner once converged). `linear` and `mlp` heads have no solver, so Train refuses it there. 0: the server\'s default, 100.',
   },
   inlineLabels: {
     key: 'inlineLabels', type: 'boolean', default: true, goesTo: { to: 'client' },

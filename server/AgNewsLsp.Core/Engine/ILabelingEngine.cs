@@ -46,9 +46,10 @@ public sealed record Prediction(string Label, int LabelIndex, float[] Probabilit
 /// <param name="DataPaths">Files and folders (each folder's train* files); a text in several files is counted once.</param>
 public sealed record TrainRequest(
     IReadOnlyList<string> DataPaths,
-    HeadKind? Head = null,
+    HeadKind? HeadKind = null,
     Pooling? Pooling = null,
     int? MaxEpochs = null,
+    int? MaxPasses = null,
     int? Seed = null,
     double? ValidationFraction = null,
     bool SkipBadRows = false,
@@ -65,7 +66,7 @@ public sealed record TrainResult(
     TimeSpan FeatureTime,
     TimeSpan TrainTime)
 {
-    public HeadKind Kind { get; init; }
+    public HeadKind HeadKind { get; init; }
     /// <summary>Rows left out because an earlier file held the same text.</summary>
     public int DuplicateRows { get; init; }
     public IReadOnlyList<string> Files { get; init; } = [];

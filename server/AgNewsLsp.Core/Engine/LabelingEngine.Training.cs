@@ -32,6 +32,8 @@ public sealed partial class LabelingEngine
     private TrainResult Train(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var pooling = request.Pooling ?? Poolings.Default;
+        var kind = request.HeadKind ?? HeadKinds.Default;
+        TrainingSettings.Check(kind, request.MaxEpochs, request.MaxPasses, request.ValidationFraction, request.Limit);
         progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
         var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
@@ -43,38 +45,43 @@ public sealed partial class LabelingEngine
         if (present.Length < HeadLimits.MinClasses) throw new InvalidDataException($"{data.Path} has one class only ({present[0]}); a head needs at least two.");
         HeadLimits.CheckClassCount(labelNames.Count, data.Path);
 
-        var kind = request.Head ?? HeadKinds.Default;
         var defaults = new HeadTrainingOptions();
         var options = defaults with
         {
             Kind = kind,
-            // One setting, read per kind: solver passes or AdamW epochs, and a hybrid+layers head's layers' epochs.
+            // Epochs are a linear or mlp head's AdamW epochs, or a hybrid+layers head's layers' epochs (Check refused
+            // them for a hybrid head); passes are the hybrid kinds' solver's.
             MaxEpochs = request.MaxEpochs ?? defaults.MaxEpochs,
             TopLayerEpochs = request.MaxEpochs ?? defaults.TopLayerEpochs,
+            MaxPasses = request.MaxPasses ?? defaults.MaxPasses,
             Seed = request.Seed ?? defaults.Seed,
             ValidationFraction = request.ValidationFraction ?? defaults.ValidationFraction,
         };
         // Shares of the progress bar, by what each step costs: for most kinds features take nearly all of a cold run
         // (early stopping may end before 100%); a hybrid+layers head's epochs take most of its run, warm or cold.
-        var (featuresEnd, statesEnd) = kind == HeadKind.HybridLayers ? (20.0, 35.0) : (90.0, 90.0);
+        double featuresEnd = kind == HeadKind.HybridLayers ? 35.0 : 90.0;
         // Checked before minutes of features: a model with fewer layers than the kind trains is refused at once.
         var topShape = kind == HeadKind.HybridLayers ? TopLayersShape.OnTopOf(_encoder.Model.Config, TrainingSettings.DefaultTopLayerCount) : null;
 
         var featureClock = Stopwatch.StartNew();
         var texts = data.Rows.Select(r => r.Text).ToArray();
-        var features = _features.Extract(texts, [pooling], WorkProgress.Scaled(progress, 0, featuresEnd), cancellationToken)[pooling];
+        var featureProgress = WorkProgress.Scaled(progress, 0, featuresEnd);
+        float[][] features;
         TopLayerInput? top = null;
-        if (topShape is not null)
+        if (topShape is null) features = _features.Extract(texts, [pooling], featureProgress, cancellationToken)[pooling];
+        else
         {
-            // Not cached on disk: held in memory (bf16) for this run only (README, How it works, has the size per text).
-            top = new TopLayerInput(topShape, TokenStates.Encode(_encoder, texts, topShape.From, WorkProgress.Scaled(progress, featuresEnd, statesEnd), cancellationToken),
-                _encoder.Model);
+            // The states are not cached on disk: held in memory (bf16) for this run only (README, How it works, has the size
+            // per text). A text the feature cache lacks gets its states from the same pass as its features.
+            var (byPooling, states) = _features.ExtractWithStates(texts, [pooling], topShape.From, featureProgress, cancellationToken);
+            features = byPooling[pooling];
+            top = new TopLayerInput(topShape, states, _encoder.Model);
         }
         featureClock.Stop();
 
         var trainClock = Stopwatch.StartNew();
         var trained = HeadTrainer.Train(features, texts, data.Rows.Select(r => r.Label).ToArray(), labelNames, options,
-            WorkProgress.Scaled(progress, statesEnd, 100), cancellationToken, top);
+            WorkProgress.Scaled(progress, featuresEnd, 100), cancellationToken, top);
         trainClock.Stop();
         try
         {
@@ -104,7 +111,7 @@ public sealed partial class LabelingEngine
             return new TrainResult(target, trained.Validation, trained.History, trained.TrainCount, trained.ValidationCount, data.SkippedRows,
                 featureClock.Elapsed, trainClock.Elapsed)
             {
-                Kind = options.Kind,
+                HeadKind = options.Kind,
                 DuplicateRows = data.DuplicateRows,
                 Files = data.Files,
                 Temperature = temperature,

@@ -21,11 +21,12 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     public static string ShippedHeadPath => Path.Combine(AppContext.BaseDirectory, "heads", "minilm-default.head.json");
 
     /// <summary>A head in use, with the latest metrics measured for it (its validation report until evaluated).</summary>
-    private sealed class LoadedHead(HeadFile file, ClassifierHead head, string path)
+    private sealed class LoadedHead(HeadFile file, ClassifierHead module, string path)
     {
-        /// <summary>The head file's description; its tensors live in <see cref="Head"/>, so the stored copies are dropped.</summary>
-        public HeadFile File { get; } = file with { Tensors = [] };
-        public ClassifierHead Head { get; } = head;
+        /// <summary>What the head file says of the head (kind, pooling, classes, validation); its tensors live in <see cref="Module"/>, so the stored copies are dropped.</summary>
+        public HeadFile Description { get; } = file with { Tensors = [] };
+        /// <summary>The module that computes the probabilities.</summary>
+        public ClassifierHead Module { get; } = module;
         public string Path { get; } = path;
         public volatile EvaluationReport? Metrics = file.Validation;
         /// <summary>What <see cref="Metrics"/> measured: null for the head's own validation rows, else the evaluated data.</summary>
@@ -76,7 +77,7 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         // On the torch thread, without waiting for it: the caller may be a hover, and a training batch may hold the thread.
         private void DisposeModule() => _ = Task.Run(() =>
         {
-            TorchThread.Shared.Run(Head.Dispose, TorchPriority.Background);
+            TorchThread.Shared.Run(Module.Dispose, TorchPriority.Background);
             _disposed.TrySetResult();
         });
     }
@@ -114,10 +115,11 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     public ResolvedModel ResolvedModel { get; }
     public TextEncoder Encoder => _encoder;
     public string? HeadPath => _head?.Path;
-    public HeadFile? Head => _head?.File;
+    /// <summary>The served head as its file describes it (kind, pooling, classes, validation), without its tensors.</summary>
+    public HeadFile? HeadDescription => _head?.Description;
 
     /// <summary>The module answering, for tests of how it is laid out.</summary>
-    internal ClassifierHead? ServedHead => _head?.Head;
+    internal ClassifierHead? ServedHead => _head?.Module;
 
     private LabelingEngine(TextEncoder encoder, ResolvedModel model, EngineSettings options, string cacheRoot)
     {
@@ -168,9 +170,9 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
             var head = _head;
             var featureDir = _features.CacheDirectory;
             long cached = Directory.Exists(featureDir) ? Directory.GetFiles(featureDir, "*.features").Length : 0;
-            return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.File.Pooling,
+            return new EngineStatus(_encoder.ModelName, _encoder.ModelFolder, head?.Path, head?.Description.Pooling,
                 "cpu", _encoder.Precision, _encoder.MaxTokens, featureDir, cached, Volatile.Read(ref _training) == 1,
-                head?.Metrics) { LabelNames = head?.File.LabelNames, LastMetricsData = head?.MetricsData };
+                head?.Metrics) { LabelNames = head?.Description.LabelNames, LastMetricsData = head?.MetricsData };
         }
     }
 
@@ -180,7 +182,7 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         var c = _encoder.Model.Config;
         var s = GetStatus();
         return new ModelInfo(ResolvedModel.Name, ResolvedModel.Source, ResolvedModel.Folder, _encoder.Fingerprint, c.NumHiddenLayers, c.HiddenSize,
-            c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.HeadPooling, _head?.File.Validation?.Accuracy,
+            c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.HeadPooling, _head?.Description.Validation?.Accuracy,
             s.LabelNames, TorchRuntime.Notes);
     }
 
@@ -201,13 +203,13 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         if (missing.Count > 0)
         {
             var toEncode = missing.Select(i => texts[i]).ToArray();
-            var lexical = head.Head.LexicalRows(toEncode); // n-grams are counted here, not on the torch thread
+            var lexical = head.Module.LexicalRows(toEncode); // n-grams are counted here, not on the torch thread
             // Encode then predict: on the torch thread, each step an item of its own (Encode makes one per batch),
             // or run inline when already there.
             (EncodedFeatures Features, float[][] Probabilities) Run()
             {
-                var features = _encoder.Encode(toEncode, [head.File.Pooling], null, cancellationToken, top: head.Head.Top);
-                var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features.ByPooling[head.File.Pooling], lexical, features.TopLogits),
+                var features = _encoder.Encode(toEncode, [head.Description.Pooling], null, cancellationToken, top: head.Module.Top);
+                var probabilities = TorchThread.Shared.Run(() => head.Module.PredictProbabilities(features.ByPooling[head.Description.Pooling], lexical, features.TopLogits),
                     TorchPriority.InteractiveNested, cancellationToken);
                 return (features, probabilities);
             }
@@ -220,7 +222,7 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
                 : Run();
             for (var k = 0; k < missing.Count; k++)
             {
-                result[missing[k]] = ToPrediction(probabilities[k], head.File.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);
+                result[missing[k]] = ToPrediction(probabilities[k], head.Description.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);
                 head.Predictions.Add(toEncode[k], result[missing[k]]);
             }
         }
@@ -241,21 +243,21 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
             progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
             var data = LabeledDataReader.ReadSplit(request.DataPaths, "test", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
-            var gold = data.LabelsIn(head.File.LabelNames); // before the features: a class the head lacks fails at once
+            var gold = data.LabelsIn(head.Description.LabelNames); // before the features: a class the head lacks fails at once
             var texts = data.Rows.Select(r => r.Text).ToArray();
-            var pooling = head.File.Pooling;
+            var pooling = head.Description.Pooling;
             float[][] features;
             float[][]? topLogits = null;
-            if (head.Head.Top is { } top)
+            if (head.Module.Top is { } top)
             {
                 // Top layers' logits depend on the head, so they are never cached: such a head's texts go through the encoder.
                 var encoded = _encoder.Encode(texts, [pooling], progress, cancellationToken, priority: TorchPriority.Background, top: top);
                 (features, topLogits) = (encoded.ByPooling[pooling], encoded.TopLogits);
             }
             else features = _features.Extract(texts, [pooling], progress, cancellationToken)[pooling];
-            var lexical = head.Head.LexicalRows(texts);
-            var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features, lexical, topLogits), TorchPriority.Background, cancellationToken);
-            var report = Metrics.Compute(gold, probabilities, head.File.LabelNames);
+            var lexical = head.Module.LexicalRows(texts);
+            var probabilities = TorchThread.Shared.Run(() => head.Module.PredictProbabilities(features, lexical, topLogits), TorchPriority.Background, cancellationToken);
+            var report = Metrics.Compute(gold, probabilities, head.Description.LabelNames);
             head.MetricsData = string.Join(", ", data.Files.Select(Path.GetFileName)); // before Metrics: a reader sees a pair that belongs together or the old one
             head.Metrics = report; // the head it measured, even if training swapped in another meanwhile
             return report;
@@ -285,7 +287,7 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         {
             // its caller saw the failure or cancellation
         }
-        Interlocked.Exchange(ref _head, null)?.Head.Dispose(); // the engine is going away: no request is left to wait for
+        Interlocked.Exchange(ref _head, null)?.Module.Dispose(); // the engine is going away: no request is left to wait for
         _encoder.Dispose();
     }
 }

@@ -14,6 +14,12 @@ public sealed record EncodedFeatures(IReadOnlyDictionary<Pooling, float[][]> ByP
 {
     /// <summary>The logits of the trained top layers asked for, per text; null when none were.</summary>
     public float[][]? TopLogits { get; init; }
+
+    /// <summary>The states kept in the same pass (<see cref="TextEncoder.Encode"/>'s keepStatesAfter), per text; null when none were.</summary>
+    public ushort[][]? States { get; init; }
+
+    /// <summary>Tokens per text, [CLS] and [SEP] included: the lengths of <see cref="States"/>.</summary>
+    public required int[] Lengths { get; init; }
 }
 
 /// <summary>
@@ -64,13 +70,20 @@ public sealed class TextEncoder : IDisposable
     /// <see cref="TorchPriority.Background"/> (long work) a hover's interactive batch goes in between.
     /// </summary>
     /// <param name="top">Trained top layers to run in the same pass, on the states after the frozen layers below them.</param>
+    /// <param name="keepStatesAfter">
+    /// Also keep each text's states after this many layers, as <see cref="TokenStates"/> stores them: what training top
+    /// layers needs, from the pass that pools the features, so a cold run does not run the lower layers twice.
+    /// </param>
     public EncodedFeatures Encode(IReadOnlyList<string> texts, IReadOnlyList<Pooling> poolings,
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "features",
-        TorchPriority priority = TorchPriority.Interactive, TopLayers? top = null)
+        TorchPriority priority = TorchPriority.Interactive, TopLayers? top = null, int? keepStatesAfter = null)
     {
+        if (top is not null && keepStatesAfter is { } asked && asked != top.Shape.From)
+            throw new ArgumentException("Trained top layers read the states after their own first layer.", nameof(keepStatesAfter));
         var encoded = Tokenizer.EncodeBatch(texts, MaxTokens);
         var byPooling = poolings.ToDictionary(p => p, _ => new float[texts.Count][]);
         var topLogits = top is null ? null : new float[texts.Count][];
+        var states = keepStatesAfter is null ? null : new ushort[texts.Count][];
         int clsLayers = PoolingLayer.ClsLayersNeeded(poolings);
 
         // A batch of long texts takes a second or more on a busy machine: a background batch also stops for a cancel at
@@ -88,19 +101,24 @@ public sealed class TextEncoder : IDisposable
             var batch = batchIndexes.Select(i => encoded[i]).ToArray();
             // A background batch lets a waiting hover run inside it, between layers; an interactive one may run so.
             var results = priority == TorchPriority.Background
-                ? TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, YieldOrStop, top), priority, cancellationToken)
-                : TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, null, top), TorchPriority.InteractiveNested, cancellationToken);
+                ? TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, YieldOrStop, top, keepStatesAfter), priority, cancellationToken)
+                : TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, null, top, keepStatesAfter), TorchPriority.InteractiveNested,
+                    cancellationToken);
             foreach (var pooling in poolings)
                 for (int r = 0; r < batchIndexes.Length; r++)
                     byPooling[pooling][batchIndexes[r]] = results.Pooled[pooling][r];
             if (topLogits is not null)
                 for (int r = 0; r < batchIndexes.Length; r++) topLogits[batchIndexes[r]] = results.TopLogits![r];
+            if (states is not null)
+                for (int r = 0; r < batchIndexes.Length; r++) states[batchIndexes[r]] = results.States![r];
             done += batchIndexes.Length;
             progress?.Report(new WorkProgress(stage, done, texts.Count));
         }
         return new EncodedFeatures(byPooling, encoded.Select(e => e.Truncated).ToArray(), encoded.Select(e => e.TokenCount).ToArray())
         {
             TopLogits = topLogits,
+            States = states,
+            Lengths = encoded.Select(e => e.Length).ToArray(),
         };
     }
 
@@ -123,15 +141,16 @@ public sealed class TextEncoder : IDisposable
         }
     }
 
-    private (Dictionary<Pooling, float[][]> Pooled, float[][]? TopLogits) Forward(IReadOnlyList<EncodedText> batch, IReadOnlyList<Pooling> poolings,
-        int clsLayers, Action? yieldPoint, TopLayers? top)
+    private (Dictionary<Pooling, float[][]> Pooled, float[][]? TopLogits, ushort[][]? States) Forward(IReadOnlyList<EncodedText> batch,
+        IReadOnlyList<Pooling> poolings, int clsLayers, Action? yieldPoint, TopLayers? top, int? keepStatesAfter)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (ids, mask, width) = Tokenizer.Pad(batch);
         var idTensor = tensor(ids, [batch.Count, width]);
         var maskTensor = tensor(mask, [batch.Count, width]);
-        using var output = Model.Forward(idTensor, maskTensor, clsLayers, yieldPoint, top?.Shape.From, clsOnly: PoolingLayer.ClsOnly(poolings));
+        using var output = Model.Forward(idTensor, maskTensor, clsLayers, yieldPoint, top?.Shape.From ?? keepStatesAfter,
+            clsOnly: PoolingLayer.ClsOnly(poolings));
         var result = new Dictionary<Pooling, float[][]>();
         foreach (var pooling in poolings)
             result[pooling] = Rows(PoolingLayer.Apply(pooling, output, maskTensor));
@@ -142,7 +161,8 @@ public sealed class TextEncoder : IDisposable
             top.eval();
             topLogits = Rows(top.Forward(TokenStates.RoundLikeStored(output.KeptStates!, top.StateType), maskTensor, yieldPoint));
         }
-        return (result, topLogits);
+        var states = keepStatesAfter is null ? null : TokenStates.StoredRows(output.KeptStates!, batch.Select(e => e.Length).ToArray());
+        return (result, topLogits, states);
     }
 
     /// <summary>A [rows, width] tensor's rows as float32 arrays.</summary>

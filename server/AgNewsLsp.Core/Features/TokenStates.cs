@@ -45,20 +45,33 @@ public sealed class TokenStates
                 var layerStates = layers is { } count
                     ? encoder.Model.HiddenStates(idTensor, maskTensor, count, TorchThread.Shared.YieldToInteractive)
                     : encoder.Model.forward(idTensor, maskTensor);
-                var flat = layerStates.to(ScalarType.Float32).contiguous().data<float>().ToArray();
-                for (int r = 0; r < batch.Length; r++)
-                {
-                    int length = encoded[batch[r]].Length;
-                    var row = new ushort[length * hidden];
-                    var source = flat.AsSpan(r * w * hidden, length * hidden);
-                    for (int k = 0; k < row.Length; k++) row[k] = ToBf16(source[k]);
-                    states[batch[r]] = row;
-                }
+                var rows = StoredRows(layerStates, batch.Select(i => encoded[i].Length).ToArray());
+                for (int r = 0; r < batch.Length; r++) states[batch[r]] = rows[r];
             }, TorchPriority.Background, cancellationToken);
             done += batch.Length;
             progress?.Report(new WorkProgress("states", done, texts.Count));
         }
         return new TokenStates { States = states, Lengths = encoded.Select(e => e.Length).ToArray(), Hidden = hidden };
+    }
+
+    /// <summary>
+    /// Each row of a padded [rows, width, hidden] batch of states as it is stored: its real tokens only
+    /// (<paramref name="lengths"/>), rounded to bfloat16. The one conversion for every pass that keeps states.
+    /// </summary>
+    internal static ushort[][] StoredRows(Tensor layerStates, IReadOnlyList<int> lengths)
+    {
+        int width = (int)layerStates.shape[1], hidden = (int)layerStates.shape[2];
+        using var asFloat = layerStates.to(ScalarType.Float32).contiguous();
+        var flat = asFloat.data<float>().ToArray();
+        var rows = new ushort[lengths.Count][];
+        for (int r = 0; r < lengths.Count; r++)
+        {
+            var row = new ushort[lengths[r] * hidden];
+            var source = flat.AsSpan(r * width * hidden, lengths[r] * hidden);
+            for (int k = 0; k < row.Length; k++) row[k] = ToBf16(source[k]);
+            rows[r] = row;
+        }
+        return rows;
     }
 
     /// <summary>Round to nearest even, as a cast to bfloat16 does.</summary>

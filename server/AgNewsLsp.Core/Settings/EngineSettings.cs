@@ -32,7 +32,10 @@ public sealed record EngineSettings
 /// <summary>The defaults and bounds of a training run, written once for the engine, the trainer and the fronts.</summary>
 public static class TrainingSettings
 {
+    /// <summary>Epochs of a linear or mlp head when none is asked for (early stopping usually ends sooner).</summary>
     public const int DefaultMaxEpochs = 100;
+    /// <summary>Passes of a hybrid head's linear solver when none is asked for (it usually converges sooner).</summary>
+    public const int DefaultMaxPasses = 100;
     public const int DefaultSeed = 42;
     public const double DefaultValidationFraction = 0.1;
     /// <summary>
@@ -43,12 +46,27 @@ public static class TrainingSettings
     /// <summary>The encoder layers a hybrid+layers head trains copies of: the last two (README, Accuracy, compares one).</summary>
     public const int DefaultTopLayerCount = 2;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first value out of its range (null: the default).</summary>
-    public static void Check(int? maxEpochs, double? validationFraction, int? limit)
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the first value out of its range (null: the default), or a count
+    /// the kind does not train by: epochs (maxEpochs) and solver passes (maxPasses) are different things.
+    /// </summary>
+    public static void Check(HeadKind kind, int? maxEpochs, int? maxPasses, double? validationFraction, int? limit)
     {
         if (maxEpochs is < 1) throw new ArgumentException($"maxEpochs must be at least 1, not {maxEpochs}.");
+        if (maxPasses is < 1) throw new ArgumentException($"maxPasses must be at least 1, not {maxPasses}.");
+        if (maxEpochs is not null && !kind.TrainsByEpochs())
+            throw new ArgumentException($"maxEpochs is for heads trained by epochs (linear, mlp, hybrid+layers); a {kind.Name()} head's " +
+                                        "solver runs passes: maxPasses.");
+        if (maxPasses is not null && !kind.TrainsBySolverPasses())
+            throw new ArgumentException($"maxPasses is for the hybrid kinds' solver; a {kind.Name()} head trains by epochs: maxEpochs.");
         if (validationFraction is { } f && !(f > 0 && f < 1))
             throw new ArgumentException($"validationFraction must be between 0 and 1 (exclusive), not {f}.");
+        CheckLimit(limit);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a row limit is given and below 1.</summary>
+    public static void CheckLimit(int? limit)
+    {
         if (limit is < 1) throw new ArgumentException($"limit must be at least 1, not {limit}.");
     }
 }

@@ -28,6 +28,15 @@ public static class HeadKinds
     /// <summary>Whether heads of this kind read the text's n-grams (and so need the texts beside the features).</summary>
     public static bool HasNGrams(this HeadKind kind) => kind is HeadKind.Hybrid or HeadKind.HybridLayers;
 
+    /// <summary>
+    /// Whether heads of this kind train by epochs of gradient descent (maxEpochs): linear and mlp heads, and a
+    /// hybrid+layers head's top layers.
+    /// </summary>
+    public static bool TrainsByEpochs(this HeadKind kind) => kind is HeadKind.Linear or HeadKind.Mlp or HeadKind.HybridLayers;
+
+    /// <summary>Whether heads of this kind have a linear solver that runs passes over the rows (maxPasses): the hybrid kinds.</summary>
+    public static bool TrainsBySolverPasses(this HeadKind kind) => kind.HasNGrams();
+
     /// <summary>A kind by name (any case); null or blank means "not asked for".</summary>
     public static HeadKind? Parse(string? name) => string.IsNullOrWhiteSpace(name) ? null : SettingNames.Parse<HeadKind>(name, "headKind");
 }

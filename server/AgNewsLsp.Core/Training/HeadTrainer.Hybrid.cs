@@ -55,13 +55,13 @@ public static partial class HeadTrainer
         cancellationToken.ThrowIfCancellationRequested();
 
         var history = new List<EpochStats>();
-        var weights = LinearSvmSolver.Solve(train, trainGold, classes, options.HybridC, options.MaxEpochs, options.HybridTolerance, options.Seed,
+        var weights = LinearSvmSolver.Solve(train, trainGold, classes, options.HybridC, options.MaxPasses, options.HybridTolerance, options.Seed,
             (pass, w) =>
             {
                 var (trainLoss, trainAcc) = ScoreSvm(w, trainSample, sampleGold, cancellationToken);
                 var (valLoss, valAcc) = ScoreSvm(w, validation, valGold, cancellationToken);
                 history.Add(new EpochStats(pass, trainLoss, trainAcc, valLoss, valAcc));
-                progress?.Report(new WorkProgress("training", pass, options.MaxEpochs,
+                progress?.Report(new WorkProgress("training", pass, options.MaxPasses,
                     $"pass {pass}: loss {trainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAcc:P2}") { IsSummary = true });
                 return true;
             }, cancellationToken);

@@ -24,8 +24,7 @@ public static partial class HeadTrainer
         HeadTrainingOptions options, int[] trainIdx, int[] valIdx, TopLayerInput input, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         // The solver's share of the progress bar is small: the layers take nearly all of the time.
-        var hybrid = SolveHybrid(features, texts, labels, labelNames, options with { MaxEpochs = TrainingSettings.DefaultMaxEpochs },
-            trainIdx, valIdx, WorkProgress.Scaled(progress, 0, 2), cancellationToken);
+        var hybrid = SolveHybrid(features, texts, labels, labelNames, options, trainIdx, valIdx, WorkProgress.Scaled(progress, 0, 2), cancellationToken);
         var (top, topValLogits, history) = TrainTopLayers(input, labels, labelNames, options, trainIdx, valIdx,
             WorkProgress.Scaled(progress, 2, 100), cancellationToken);
         var torchThread = TorchThread.Shared;

@@ -13,7 +13,10 @@ namespace AgNewsLsp.Training;
 public sealed record HeadTrainingOptions
 {
     public HeadKind Kind { get; init; } = HeadKind.Linear;
+    /// <summary>Linear and mlp heads: AdamW epochs at most (early stopping may end sooner).</summary>
     public int MaxEpochs { get; init; } = TrainingSettings.DefaultMaxEpochs;
+    /// <summary>Hybrid kinds: passes of the linear solver at most (it stops sooner once converged).</summary>
+    public int MaxPasses { get; init; } = TrainingSettings.DefaultMaxPasses;
     public int BatchSize { get; init; } = 64;
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; } = 1e-2;
@@ -81,8 +84,9 @@ public static partial class HeadTrainer
         HeadLimits.CheckClassCount(labelNames.Count, "The training data");
         // The hashed space narrows as classes grow, so the n-gram matrix stays within its budget (HeadLimits).
         options = options with { Lexical = options.Lexical with { Bits = Math.Min(options.Lexical.Bits, HeadLimits.NGramBitsFor(labelNames.Count)) } };
-        TrainingSettings.Check(options.MaxEpochs, options.ValidationFraction, limit: null);
-        TrainingSettings.Check(options.TopLayerEpochs, validationFraction: null, limit: null);
+        if (options.MaxEpochs < 1 || options.MaxPasses < 1 || options.TopLayerEpochs < 1)
+            throw new ArgumentException("Epochs and solver passes must be at least 1.");
+        TrainingSettings.Check(options.Kind, null, null, options.ValidationFraction, limit: null);
         var (trainIdx, valIdx) = StratifiedSplit(labels, labelNames.Count, options.ValidationFraction, options.Seed);
         if (trainIdx.Length < labelNames.Count || valIdx.Length == 0)
             throw new ArgumentException($"Too little data to train: {features.Length} rows give {trainIdx.Length} for training and {valIdx.Length} for validation.");

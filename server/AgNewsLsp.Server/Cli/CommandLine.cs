@@ -37,12 +37,13 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
                                                a CSV or JSONL file (written whole or not at all), else onto stdout; a
                                                binary, too large or too short file is skipped with its reason
           agnews train --data DIR|FILE... [--head-kind {string.Join('|', HeadKinds.Names)}] [--pooling P] [--max-epochs N]
-                       [--seed N] [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
+                       [--max-passes N] [--seed N] [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
                                                --data may repeat; a folder means its train* files; a text in
                                                several files counts once. Default head kind: {HeadKinds.Default.Name()}
                                                (seconds when warm); hybrid+layers also trains copies of the
                                                encoder's top layers: more accurate, tens of minutes on a laptop
-                                               (--max-epochs: its layers' epochs, default {TrainingSettings.DefaultTopLayerEpochs}). The head
+                                               (--max-epochs: its layers' epochs, default {TrainingSettings.DefaultTopLayerEpochs}; --max-passes: the
+                                               hybrid solver's, default {TrainingSettings.DefaultMaxPasses}). The head
                                                learns the data's classes: its label names, or the names in a
                                                classes.txt beside it; plain numbers mean the AG News classes
           agnews evaluate --data FILE|DIR... [--limit N] [--skip-bad-rows]
@@ -75,7 +76,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             {
                 "classify" => await ClassifyAsync(Parse(args[1..]), cancellationToken),
                 "label" => await LabelAsync(Parse(args[1..], ["include", "exclude", "format", "out"], ["paragraphs", "recursive"]), cancellationToken),
-                "train" => await TrainAsync(Parse(args[1..], ["data", "max-epochs", "epochs", "seed", "limit", "out", "validation-fraction", "head-kind", "pooling"], ["skip-bad-rows"]), cancellationToken),
+                "train" => await TrainAsync(Parse(args[1..], ["data", "max-epochs", "epochs", "max-passes", "seed", "limit", "out", "validation-fraction", "head-kind", "pooling"], ["skip-bad-rows"]), cancellationToken),
                 "evaluate" => await EvaluateAsync(Parse(args[1..], ["data", "limit"], ["skip-bad-rows"]), cancellationToken),
                 "model" when args.Length > 1 && args[1] == "info" => await ModelInfoAsync(Parse(args[2..]), cancellationToken),
                 "embed" => await EmbedAsync(Parse(args[1..], ["out", "limit", "pooling"], ["lines", "skip-bad-rows"]), cancellationToken),
@@ -327,9 +328,10 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         }
         var fraction = a.Double("validation-fraction");
         var maxEpochs = a.Int("max-epochs") ?? a.Int("epochs");
+        var maxPasses = a.Int("max-passes");
         try
         {
-            TrainingSettings.Check(maxEpochs, fraction, a.Int("limit"));
+            TrainingSettings.Check(kind ?? HeadKinds.Default, maxEpochs, maxPasses, fraction, a.Int("limit"));
         }
         catch (ArgumentException e)
         {
@@ -339,13 +341,13 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         if (a.Value("out") is { } headOut) OutputPath.Resolve(headOut);
         using var engine = await OpenEngineAsync(a, ct, loadHead: false); // the run replaces the head
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
-        var result = await engine.TrainAsync(new TrainRequest(data, kind, PoolingOption(a), maxEpochs, a.Int("seed"), fraction,
+        var result = await engine.TrainAsync(new TrainRequest(data, kind, PoolingOption(a), maxEpochs, maxPasses, a.Int("seed"), fraction,
             a.Flag("skip-bad-rows"), a.Int("limit", 1), a.Value("out") is { } o ? Path.GetFullPath(o) : null), progress, ct);
         progress?.Done();
         if (a.Flag("json")) WriteJson(TrainResultDto.From(result));
         else
         {
-            stdout.WriteLine($"Trained a {HeadKinds.Name(result.Kind)} head on {result.TrainCount} texts " +
+            stdout.WriteLine($"Trained a {HeadKinds.Name(result.HeadKind)} head on {result.TrainCount} texts " +
                              $"({result.ValidationCount} held out{(result.SkippedRows > 0 ? $", {result.SkippedRows} bad rows skipped" : "")}" +
                              $"{(result.DuplicateRows > 0 ? $", {result.DuplicateRows} texts already in an earlier file left out" : "")}) " +
                              $"in {result.History.Count} epochs: features {result.FeatureTime.TotalSeconds:F1} s, training {result.TrainTime.TotalSeconds:F1} s.");

@@ -48,7 +48,8 @@ public sealed record TrainParams(
     bool? SkipBadRows = null,
     int? Limit = null,
     JsonElement? WorkDoneToken = null,
-    string[]? DataPaths = null);
+    string[]? DataPaths = null,
+    int? MaxPasses = null);
 
 public sealed record EvaluateParams(string? DataPath = null, bool? SkipBadRows = null, int? Limit = null, JsonElement? WorkDoneToken = null,
     string[]? DataPaths = null);
@@ -88,7 +89,7 @@ public sealed record TrainResultDto(
     IReadOnlyList<EpochDto> History)
 {
     public static TrainResultDto From(TrainResult r) => new(
-        r.HeadPath, r.Kind, r.TrainCount, r.ValidationCount, r.SkippedRows, r.DuplicateRows, r.Files,
+        r.HeadPath, r.HeadKind, r.TrainCount, r.ValidationCount, r.SkippedRows, r.DuplicateRows, r.Files,
         Math.Round(r.FeatureTime.TotalSeconds, 3), Math.Round(r.TrainTime.TotalSeconds, 3), Math.Round(r.Temperature, 4),
         ReportDto.From(r.Validation),
         r.History.Select(e => new EpochDto(e.Epoch, e.TrainLoss, e.TrainAccuracy, e.ValidationLoss, e.ValidationAccuracy)).ToList());

@@ -83,5 +83,8 @@ public class ClientMirrorTests
         var epochs = Regex.Match(Settings, @"its layers\\' epochs, (\d+) by default");
         Assert.True(epochs.Success, "train.maxEpochs names the top-layer epochs' default");
         Assert.Equal(TrainingSettings.DefaultTopLayerEpochs, int.Parse(epochs.Groups[1].Value));
+        var passes = Regex.Match(entries["train.maxPasses"], @"the server\\'s default, (\d+)\.");
+        Assert.True(passes.Success, "train.maxPasses names the solver's default passes");
+        Assert.Equal(TrainingSettings.DefaultMaxPasses, int.Parse(passes.Groups[1].Value));
     }
 }

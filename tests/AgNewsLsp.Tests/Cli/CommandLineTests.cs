@@ -88,6 +88,18 @@ public class CommandLineTests(TrainedEngineFixture fixture)
     }
 
     [Fact]
+    public void Epochs_for_a_hybrid_head_and_passes_for_a_linear_one_are_usage_errors_naming_the_other()
+    {
+        var data = TestPaths.AgNewsTrain;
+        var (code, _, err) = Run("", "train", "--data", data, "--head-kind", "hybrid", "--max-epochs", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("maxPasses", err);
+        (code, _, err) = Run("", "train", "--data", data, "--head-kind", "linear", "--max-passes", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("maxEpochs", err);
+    }
+
+    [Fact]
     public void Model_info_names_the_embedded_default_and_the_head()
     {
         var (code, output, _) = Run("", "model", "info", "--json");
@@ -120,7 +132,7 @@ public class CommandLineTests(TrainedEngineFixture fixture)
         File.WriteAllLines(a, lines[..300]);
         File.WriteAllLines(b, lines[250..]); // 50 rows in both files
         var head = Path.Combine(folder.Path, "h.head.json");
-        var (code, output, err) = Run("", "train", "--data", a, "--data", b, "--head-kind", "hybrid", "--epochs", "3", "--out", head, "--json");
+        var (code, output, err) = Run("", "train", "--data", a, "--data", b, "--head-kind", "hybrid", "--max-passes", "3", "--out", head, "--json");
         Assert.True(code == 0, err);
         using var doc = JsonDocument.Parse(output);
         var root = doc.RootElement;
@@ -134,7 +146,7 @@ public class CommandLineTests(TrainedEngineFixture fixture)
         Assert.True(root.GetProperty("validation").TryGetProperty("expectedCalibrationError", out _));
         Assert.Equal(global::AgNewsLsp.Settings.HeadKind.Hybrid, global::AgNewsLsp.Training.HeadFile.Load(head).Kind);
         // The same data as positional arguments after --data.
-        Assert.Equal(0, Run("", "train", "--data", a, b, "--epochs", "1", "--out", head, "--quiet").Code);
+        Assert.Equal(0, Run("", "train", "--data", a, b, "--max-passes", "1", "--out", head, "--quiet").Code);
         Assert.Equal(2, Run("", "train", "--data", a, "--head-kind", "forest").Code);
     }
 }

@@ -19,7 +19,7 @@ public class OwnClassesCliTests : IDisposable
     public void A_head_trained_on_five_named_classes_labels_with_those_names()
     {
         var data = FiveClassData.Write(_temp.Path);
-        var (trained, trainOut, trainErr) = Run("train", "--data", data, "--epochs", "5", "--json");
+        var (trained, trainOut, trainErr) = Run("train", "--data", data, "--max-passes", "5", "--json");
         Assert.True(trained == CommandLine.Ok, trainErr);
         using (var result = JsonDocument.Parse(trainOut))
             Assert.Equal(FiveClassData.ReadOrder, result.RootElement.GetProperty("validation").GetProperty("labelNames").EnumerateArray().Select(n => n.GetString()));

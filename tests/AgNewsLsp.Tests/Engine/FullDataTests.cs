@@ -17,7 +17,7 @@ public class FullDataTests(ITestOutputHelper output)
     {
         using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache });
         Assert.Equal(LabelingEngine.ShippedHeadPath, engine.HeadPath);
-        Assert.Equal(HeadKind.HybridLayers, engine.Head!.Kind);
+        Assert.Equal(HeadKind.HybridLayers, engine.HeadDescription!.Kind);
         var report = await engine.EvaluateAsync(new EvaluateRequest([TestPaths.AgNewsTest]), null, CancellationToken.None);
         output.WriteLine($"the shipped head, {engine.Encoder.Precision.Name()} encoder:");
         output.WriteLine(ReportFormatter.ToText(report));
@@ -33,8 +33,8 @@ public class FullDataTests(ITestOutputHelper output)
         using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = Path.Combine(folder.Path, "head.json") });
         var trained = await engine.TrainAsync(new TrainRequest([TestPaths.AgNewsData]), null, CancellationToken.None);
         var report = await engine.EvaluateAsync(new EvaluateRequest([TestPaths.AgNewsTest]), null, CancellationToken.None);
-        output.WriteLine($"trained a {trained.Kind} head on {trained.TrainCount} (+{trained.ValidationCount} validation) rows from {string.Join(", ", trained.Files)}");
-        Assert.Equal(HeadKinds.Default, trained.Kind);
+        output.WriteLine($"trained a {trained.HeadKind} head on {trained.TrainCount} (+{trained.ValidationCount} validation) rows from {string.Join(", ", trained.Files)}");
+        Assert.Equal(HeadKinds.Default, trained.HeadKind);
         Assert.Equal(45578, trained.TrainCount + trained.ValidationCount);
         output.WriteLine(ReportFormatter.ToText(report));
         Assert.Equal(7600, report.Count);

@@ -37,7 +37,7 @@ public class OwnClassesServerTests
         await Request("initialize", new { processId = (int?)null, capabilities = new { } });
         await rpc.NotifyWithParameterObjectAsync("initialized", new { });
 
-        var trained = await Request("agnews/train", new { dataPath = data, maxEpochs = 5 });
+        var trained = await Request("agnews/train", new { dataPath = data, maxPasses = 5 });
         Assert.Equal(FiveClassData.ReadOrder, trained.GetProperty("validation").GetProperty("labelNames").EnumerateArray().Select(n => n.GetString()));
 
         var classified = await Request("agnews/classify", new { texts = new[] { FiveClassData.HealthText, "Tourists at the airport lost their luggage." } });

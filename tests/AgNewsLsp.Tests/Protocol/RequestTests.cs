@@ -162,7 +162,7 @@ public class RequestTests
         var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "mlp", maxEpochs = 3, seed = 7, validationFraction = 0.2, skipBadRows = true, limit = 100 });
         var request = client.Engine.LastTrainRequest!;
         Assert.Equal([Path.Combine(TestData.Folder, "train.csv")], request.DataPaths);
-        Assert.Equal(HeadKind.Mlp, request.Head);
+        Assert.Equal(HeadKind.Mlp, request.HeadKind);
         Assert.Equal(3, request.MaxEpochs);
         Assert.Equal(7, request.Seed);
         Assert.True(request.SkipBadRows);
@@ -179,6 +179,24 @@ public class RequestTests
     }
 
     [Fact]
+    public async Task Epochs_and_solver_passes_are_two_settings_each_refused_where_the_kind_has_none()
+    {
+        await using var client = new LspTestClient();
+        await client.InitializedAsync(initializationOptions: new { dataFolder = TestData.Folder });
+        // A hybrid head has no epochs (its solver runs passes) and a linear head no solver: each says which to use.
+        var epochs = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "hybrid", maxEpochs = 5 }));
+        Assert.Equal(ErrorCodes.InvalidParams, epochs.Code);
+        Assert.Contains("maxPasses", epochs.Message);
+        var passes = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "linear", maxPasses = 5 }));
+        Assert.Equal(ErrorCodes.InvalidParams, passes.Code);
+        Assert.Contains("maxEpochs", passes.Message);
+        Assert.Null(client.Engine.LastTrainRequest); // refused before the engine saw either
+        await client.RequestAsync("agnews/train", new { dataPath = "train.csv", maxPasses = 7 });
+        Assert.Equal((HeadKind.Hybrid, 7, (int?)null), (client.Engine.LastTrainRequest!.HeadKind, client.Engine.LastTrainRequest.MaxPasses,
+            client.Engine.LastTrainRequest.MaxEpochs));
+    }
+
+    [Fact]
     public async Task Train_takes_several_data_paths_and_the_hybrid_kind()
     {
         await using var client = new LspTestClient();
@@ -186,9 +204,11 @@ public class RequestTests
         var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", dataPaths = new[] { "test.csv" }, headKind = "hybrid" });
         var request = client.Engine.LastTrainRequest!;
         Assert.Equal([Path.Combine(TestData.Folder, "train.csv"), Path.Combine(TestData.Folder, "test.csv")], request.DataPaths);
-        Assert.Equal(HeadKind.Hybrid, request.Head);
+        Assert.Equal(HeadKind.Hybrid, request.HeadKind);
         await client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "hybrid+layers", maxEpochs = 2 });
-        Assert.Equal((HeadKind.HybridLayers, 2), (client.Engine.LastTrainRequest!.Head, client.Engine.LastTrainRequest.MaxEpochs));
+        Assert.Equal((HeadKind.HybridLayers, 2), (client.Engine.LastTrainRequest!.HeadKind, client.Engine.LastTrainRequest.MaxEpochs));
+        await client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "hybrid+layers", maxPasses = 9 });
+        Assert.Equal(9, client.Engine.LastTrainRequest!.MaxPasses);
         Assert.True(result.GetProperty("validation").TryGetProperty("expectedCalibrationError", out _));
         Assert.True(result.TryGetProperty("temperature", out _));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { headKind = "hybrid" })));

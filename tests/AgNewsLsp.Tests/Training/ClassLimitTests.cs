@@ -49,7 +49,7 @@ public class ClassLimitTests(ITestOutputHelper output) : IDisposable
     public void A_head_of_200_classes_that_train_writes_loads_and_classifies()
     {
         var clock = Stopwatch.StartNew();
-        var (trained, _, err) = Run("train", "--data", ManyClassData(200), "--head-kind", "hybrid", "--epochs", "3");
+        var (trained, _, err) = Run("train", "--data", ManyClassData(200), "--head-kind", "hybrid", "--max-passes", "3");
         Assert.True(trained == CommandLine.Ok, err);
         output.WriteLine($"200 classes: trained in {clock.Elapsed.TotalSeconds:F1} s, head {new FileInfo(HeadPath).Length:N0} bytes");
         Assert.True(new FileInfo(HeadPath).Length <= HeadLimits.MaxFileBytes);
@@ -83,7 +83,7 @@ public class ClassLimitTests(ITestOutputHelper output) : IDisposable
         using (var engine = await LabelingEngine.CreateAsync(settings, loadHead: false))
         {
             var clock = Stopwatch.StartNew();
-            var result = await engine.TrainAsync(new TrainRequest([data], kind, MaxEpochs: 2), null, CancellationToken.None);
+            var result = await engine.TrainAsync(new TrainRequest([data], kind, MaxEpochs: kind.TrainsByEpochs() ? 2 : null, MaxPasses: kind.TrainsBySolverPasses() ? 2 : null), null, CancellationToken.None);
             output.WriteLine($"{kind.Name()}, {HeadLimits.MaxClasses} classes x 2 rows: {clock.Elapsed.TotalSeconds:F1} s (features {result.FeatureTime.TotalSeconds:F1} s, " +
                 $"training {result.TrainTime.TotalSeconds:F1} s), head {new FileInfo(HeadPath).Length:N0} bytes");
         }
@@ -112,7 +112,7 @@ public class ClassLimitTests(ITestOutputHelper output) : IDisposable
         cts.Token.Register(cancelledAt.Start);
         // Cancelled a moment into the solver's passes, so that it lands inside a pass or its scoring.
         var progress = new OnReport(p => { if (p.Stage == "training") cts.CancelAfter(300); });
-        var train = engine.TrainAsync(new TrainRequest([data], HeadKind.Hybrid, MaxEpochs: 100), progress, cts.Token);
+        var train = engine.TrainAsync(new TrainRequest([data], HeadKind.Hybrid, MaxPasses: 100), progress, cts.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => train);
         output.WriteLine($"cancel answered {cancelledAt.ElapsedMilliseconds} ms after it was asked");
         Assert.True(cancelledAt.IsRunning, "the run was cancelled, not finished");

@@ -34,7 +34,7 @@ public class HybridHeadTests
         OnTorchThread.Run(() =>
         {
             var (features, texts, labels) = Toy(400, 1);
-            var options = new HeadTrainingOptions { Kind = HeadKind.Hybrid, MaxEpochs = 30, Lexical = new LexicalFeaturizer { Bits = 14 } };
+            var options = new HeadTrainingOptions { Kind = HeadKind.Hybrid, MaxPasses = 30, Lexical = new LexicalFeaturizer { Bits = 14 } };
             var result = HeadTrainer.Train(features, texts, labels, Labels, options);
             using var head = result.Head;
             Assert.True(result.Validation.Accuracy > 0.95, $"validation accuracy {result.Validation.Accuracy}");
@@ -64,7 +64,7 @@ public class HybridHeadTests
     public void Lexical_weights_are_trained_only_where_the_training_texts_have_n_grams()
     {
         var (features, texts, labels) = Toy(200, 3);
-        var options = new HeadTrainingOptions { Kind = HeadKind.Hybrid, MaxEpochs = 3, Lexical = new LexicalFeaturizer { Bits = 16 } };
+        var options = new HeadTrainingOptions { Kind = HeadKind.Hybrid, MaxPasses = 3, Lexical = new LexicalFeaturizer { Bits = 16 } };
         using var head = HeadTrainer.Train(features, texts, labels, Labels, options).Head;
         var used = new HashSet<int>(LexicalRow.Featurize(options.Lexical, texts).SelectMany(r => r.Words.Indexes.Concat(r.Chars.Indexes)));
         var weight = head.LexicalWeight!.data<float>().ToArray();

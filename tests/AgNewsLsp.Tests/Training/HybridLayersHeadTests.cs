@@ -67,6 +67,43 @@ public class HybridLayersHeadTests : IDisposable
         TorchThread.Shared.Run(() => { top.Dispose(); encoder.Dispose(); }, TorchPriority.Background);
     }
 
+    [Fact]
+    public void States_kept_in_the_feature_pass_equal_a_states_pass_of_their_own_cold_or_partly_cached()
+    {
+        TorchRuntime.EnsureInitialized();
+        var encoder = TorchThread.Shared.Run(() => TextEncoder.Load(ModelFolder, "tiny", Precision.Fp32), TorchPriority.Background);
+        var shape = TopLayersShape.OnTopOf(encoder.Model.Config, 2);
+        var alone = TokenStates.Encode(encoder, Texts, shape.From);
+        var extractor = new FeatureExtractor(encoder, _temp.Combine("features"));
+        var stages = new List<string>();
+        var progress = new InlineProgress<WorkProgress>(p => stages.Add(p.Stage));
+
+        // Cold: every text is encoded once, its states taken from that pass; none run the lower layers again.
+        var (features, cold) = extractor.ExtractWithStates(Texts, [Pooling.ClsLast4], shape.From, progress, default);
+        Assert.DoesNotContain("states", stages);
+        // Partly cached: two texts new, the rest from the cache, their states from a pass of the lower layers.
+        string[] mixed = [.. Texts, "A quake struck the coast overnight.", "Shares of Apple fell."];
+        stages.Clear();
+        var (_, partly) = extractor.ExtractWithStates(mixed, [Pooling.ClsLast4], shape.From, progress, default);
+        Assert.Contains("states", stages);
+        var mixedAlone = TokenStates.Encode(encoder, mixed, shape.From);
+
+        foreach (var (kept, reference) in new[] { (cold, alone), (partly, mixedAlone) })
+        {
+            Assert.Equal(reference.Lengths, kept.Lengths);
+            Assert.Equal(reference.Hidden, kept.Hidden);
+            for (int r = 0; r < reference.Count; r++)
+                for (int k = 0; k < reference.States[r].Length; k++)
+                {
+                    // Other batches pad to other widths; the values agree to within one bf16 step.
+                    float a = TokenStates.FromBf16(kept.States[r][k]), b = TokenStates.FromBf16(reference.States[r][k]);
+                    Assert.True(Math.Abs(a - b) <= 1e-2f * Math.Max(1f, Math.Abs(b)), $"text {r}, value {k}: {a} vs {b}");
+                }
+        }
+        Assert.Equal(Texts.Length, features[Pooling.ClsLast4].Length);
+        TorchThread.Shared.Run(encoder.Dispose, TorchPriority.Background);
+    }
+
     private string TrainFile(int rows = 240)
     {
         var path = _temp.Combine("train.csv");
@@ -84,10 +121,10 @@ public class HybridLayersHeadTests : IDisposable
         float[][] before;
         using (var engine = await Engine(headPath))
         {
-            var result = await engine.TrainAsync(new TrainRequest([TrainFile()], Head: HeadKind.HybridLayers, MaxEpochs: 2), null, CancellationToken.None);
-            Assert.Equal(HeadKind.HybridLayers, result.Kind);
+            var result = await engine.TrainAsync(new TrainRequest([TrainFile()], HeadKind: HeadKind.HybridLayers, MaxEpochs: 2), null, CancellationToken.None);
+            Assert.Equal(HeadKind.HybridLayers, result.HeadKind);
             Assert.Equal(2, result.History.Count); // the top layers' epochs
-            Assert.Equal(HeadKind.HybridLayers, engine.Head!.Kind);
+            Assert.Equal(HeadKind.HybridLayers, engine.HeadDescription!.Kind);
             before = engine.Classify(Texts).Select(p => p.Probabilities).ToArray();
             Assert.True(ServedColumnMajor(engine), "the trained head answers with its top layers laid out for serving");
 
@@ -114,7 +151,7 @@ public class HybridLayersHeadTests : IDisposable
 
         using (var reloaded = await Engine(headPath))
         {
-            Assert.Equal(HeadKind.HybridLayers, reloaded.Head!.Kind);
+            Assert.Equal(HeadKind.HybridLayers, reloaded.HeadDescription!.Kind);
             var after = reloaded.Classify(Texts).Select(p => p.Probabilities).ToArray();
             Assert.True(ServedColumnMajor(reloaded), "the loaded head answers with its top layers laid out for serving");
             for (int r = 0; r < Texts.Length; r++)
@@ -143,10 +180,10 @@ public class HybridLayersHeadTests : IDisposable
             if (p.Stage == "training" && p.Message?.StartsWith("epoch") == true && ++epochsSeen == 1) cancel.Cancel();
         });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            engine.TrainAsync(new TrainRequest([data], Head: HeadKind.HybridLayers, MaxEpochs: 3), progress, cancel.Token));
+            engine.TrainAsync(new TrainRequest([data], HeadKind: HeadKind.HybridLayers, MaxEpochs: 3), progress, cancel.Token));
         Assert.True(epochsSeen >= 1, "the run was cancelled before its epochs began");
         Assert.Equal(saved, File.ReadAllBytes(headPath));
-        Assert.Equal(HeadKinds.Default, engine.Head!.Kind);
+        Assert.Equal(HeadKinds.Default, engine.HeadDescription!.Kind);
         Assert.Equal(probabilities, engine.Classify(Texts)[1].Probabilities);
     }
 

@@ -152,7 +152,7 @@ test('agnews/train: progress, busy second train, hovers meanwhile, cancel by win
     const s = await ready({ progressThrottleMs: 0 });
     try {
       const limit = Number(process.env.AGNEWS_NODE_TRAIN_LIMIT || 2000);
-      const first = s.connection.sendRequest('agnews/train', { dataPath: trainData, limit, maxEpochs: 1, workDoneToken: 'train-1' });
+      const first = s.connection.sendRequest('agnews/train', { dataPath: trainData, limit, maxPasses: 1, workDoneToken: 'train-1' });
       first.catch(() => {});
       await withTimeout((async () => { while (!s.progress.some((p) => p.token === 'train-1')) await new Promise((r) => setTimeout(r, 20)); })(), ENGINE_TIMEOUT_MS, 'train begin');
       assert.equal(s.progress.find((p) => p.token === 'train-1').value.kind, 'begin');

@@ -57,7 +57,7 @@ test('a create request the client never answers holds no work: train, evaluate a
     const s = await raw({ ...initializeParams(), workspaceFolders: [{ uri: `file://${dir}`, name: 'tmp' }, { uri: 'file:///usr', name: 'usr' }] });
     try {
       const requests = [
-        ['agnews/train', { dataPath: data, maxEpochs: 1 }],
+        ['agnews/train', { dataPath: data, maxPasses: 1 }],
         ['agnews/evaluate', { dataPath: data }],
         ['agnews/labelFolder', { folder: '/usr', include: ['**/*.nomatch'], output: path.join(dir, 'labels.csv') }],
       ];

@@ -13,7 +13,7 @@ public sealed class EvaluateHandler : RequestHandler<EvaluateParams, ReportDto>
 
     public override async Task<ReportDto> HandleAsync(EvaluateParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        ParamsChecked(() => { AgNewsLsp.Settings.TrainingSettings.Check(null, null, request.Limit); return true; });
+        ParamsChecked(() => { AgNewsLsp.Settings.TrainingSettings.CheckLimit(request.Limit); return true; });
         var evaluateRequest = new EvaluateRequest(context.ResolveDataPaths(request.DataPath, request.DataPaths), request.SkipBadRows ?? false, request.Limit);
         var engine = await context.GetEngineAsync(cancellationToken);
 

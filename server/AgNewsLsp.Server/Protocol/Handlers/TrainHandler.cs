@@ -14,13 +14,14 @@ public sealed class TrainHandler : RequestHandler<TrainParams, TrainResultDto>
 
     public override async Task<TrainResultDto> HandleAsync(TrainParams request, RequestContext context, CancellationToken cancellationToken)
     {
-        var (head, pooling) = ParamsChecked(() =>
+        var (headKind, pooling) = ParamsChecked(() =>
         {
-            TrainingSettings.Check(request.MaxEpochs, request.ValidationFraction, request.Limit);
-            return (HeadKinds.Parse(request.HeadKind) ?? context.Options.HeadKind, request.Pooling is { } p ? Poolings.Parse(p) : context.Options.Pooling);
+            var kind = HeadKinds.Parse(request.HeadKind) ?? context.Options.HeadKind;
+            TrainingSettings.Check(kind, request.MaxEpochs, request.MaxPasses, request.ValidationFraction, request.Limit);
+            return (kind, request.Pooling is { } p ? Poolings.Parse(p) : context.Options.Pooling);
         });
         var trainRequest = new TrainRequest(
-            context.ResolveDataPaths(request.DataPath, request.DataPaths), head, pooling, request.MaxEpochs, request.Seed,
+            context.ResolveDataPaths(request.DataPath, request.DataPaths), headKind, pooling, request.MaxEpochs, request.MaxPasses, request.Seed,
             request.ValidationFraction, request.SkipBadRows ?? false, request.Limit);
 
         var engine = await context.GetEngineAsync(cancellationToken); // a second run is refused by the engine (-32001)
