@@ -54,8 +54,8 @@
       (let ((status (jsonrpc-request server :agnews/status [] :timeout 30)))
         (agnews-report (stringp (plist-get status :modelName)) "agnews/status with params []" (plist-get status :modelName)))
       (let ((status (jsonrpc-request server :workspace/executeCommand
-                                     (list :command "agnews.status" :arguments (vector (make-hash-table))) :timeout 30)))
-        (agnews-report (stringp (plist-get status :modelName)) "executeCommand agnews.status with arguments [{}]"))
+                                     (list :command "agnews/status" :arguments (vector (make-hash-table))) :timeout 30)))
+        (agnews-report (stringp (plist-get status :modelName)) "executeCommand agnews/status with arguments [{}]"))
       ;; shutdown and exit; eglot 1.9 (jsonrpc-shutdown) deletes the process right after 'exit', so this only checks
       ;; that the shutdown is answered and the process is gone (run.sh then checks that none is left)
       (let ((process (jsonrpc--process server))

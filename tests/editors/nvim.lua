@@ -62,8 +62,8 @@ report(h ~= nil and h.range.start.line == 2 and h.range['end'].line == 2, 'incre
 local reply = client.request_sync('agnews/status', {}, 10000, bufnr)
 report(reply ~= nil and reply.err == nil and type(reply.result.modelName) == 'string', 'agnews/status with params []',
   reply and (reply.err and vim.inspect(reply.err) or reply.result.modelName) or 'no reply')
-reply = client.request_sync('workspace/executeCommand', { command = 'agnews.status', arguments = { {} } }, 10000, bufnr)
-report(reply ~= nil and reply.err == nil, 'executeCommand agnews.status with arguments [[]] (Lua { {} })', reply and reply.err and vim.inspect(reply.err))
+reply = client.request_sync('workspace/executeCommand', { command = 'agnews/status', arguments = { {} } }, 10000, bufnr)
+report(reply ~= nil and reply.err == nil, 'executeCommand agnews/status with arguments [[]] (Lua { {} })', reply and reply.err and vim.inspect(reply.err))
 
 -- lenses carry an advertised command, so running one is allowed
 reply = client.request_sync('textDocument/codeLens', { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }, 10000, bufnr)

@@ -209,7 +209,7 @@ export const Methods = {
  * The commands the server advertises in executeCommandProvider (docs/protocol.md, Lifecycle). vscode-languageclient
  * registers each as a VS Code command when it starts, so a client command with one of these ids would make the start fail.
  */
-export const SERVER_COMMANDS: readonly string[] = ['agnews.classify', 'agnews.evaluate', 'agnews.labelDocument', 'agnews.labelFolder', 'agnews.status', 'agnews.train'];
+export const SERVER_COMMANDS: readonly string[] = ['agnews/classify', 'agnews/evaluate', 'agnews/labelDocument', 'agnews/labelFolder', 'agnews/status', 'agnews/train'];
 
 export const ErrorCodes = {
   busy: -32001,

@@ -27,13 +27,13 @@ public class EditorCompatibilityTests
         // executeCommand with an empty object, an empty array (Lua {}) or no argument at all
         foreach (var arguments in new object?[] { new object[] { new { } }, new object[] { Array.Empty<object>() }, null, Array.Empty<object>() })
         {
-            var result = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.status", arguments });
+            var result = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/status", arguments });
             Assert.True(result.TryGetProperty("modelName", out _));
         }
         // where a param is required, [] is still -32602
         Assert.Equal(-32602, await LspTestClient.ErrorCodeOf(() => client.Rpc.InvokeAsync<JsonElement>("agnews/classify")));
         Assert.Equal(-32602, await LspTestClient.ErrorCodeOf(() =>
-            client.RequestAsync("workspace/executeCommand", new { command = "agnews.classify", arguments = new object[] { Array.Empty<object>() } })));
+            client.RequestAsync("workspace/executeCommand", new { command = "agnews/classify", arguments = new object[] { Array.Empty<object>() } })));
         await client.Rpc.InvokeAsync<JsonElement>("shutdown");
     }
 

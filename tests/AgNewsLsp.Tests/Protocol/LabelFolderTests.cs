@@ -26,7 +26,7 @@ public class LabelFolderTests
         using var workspace = Workspace();
         await using var client = new LspTestClient();
         var init = await client.InitializedAsync(workDoneProgress: true, initializationOptions: new { progressThrottleMs = 0 }, workspaceFolders: [workspace.Path]);
-        Assert.Contains("agnews.labelFolder", init.GetProperty("capabilities").GetProperty("executeCommandProvider").GetProperty("commands")
+        Assert.Contains("agnews/labelFolder", init.GetProperty("capabilities").GetProperty("executeCommandProvider").GetProperty("commands")
             .EnumerateArray().Select(c => c.GetString()));
 
         var result = await client.RequestAsync("agnews/labelFolder", new
@@ -73,7 +73,7 @@ public class LabelFolderTests
 
         var result = await client.RequestAsync("workspace/executeCommand", new
         {
-            command = "agnews.labelFolder",
+            command = "agnews/labelFolder",
             arguments = new object[] { new { folder = workspace.Path, include = new[] { "news/*.txt" }, unit = "paragraph", output = "out/labels.jsonl" } },
         });
 

@@ -18,7 +18,7 @@ public class LabelsInPlaceTests
         var lenses = (await client.RequestAsync("textDocument/codeLens", new { textDocument = new { uri } })).EnumerateArray().ToList();
         Assert.Equal(2, lenses.Count); // "x" has too little text
         Assert.Equal("Business 70%", lenses[0].GetProperty("command").GetProperty("title").GetString());
-        Assert.Equal("agnews.classify", lenses[0].GetProperty("command").GetProperty("command").GetString()); // runs as the hover at its line
+        Assert.Equal("agnews/classify", lenses[0].GetProperty("command").GetProperty("command").GetString()); // runs as the hover at its line
         var range = lenses[0].GetProperty("range");
         Assert.Equal((0, 0, 0, 27), (range.GetProperty("start").GetProperty("line").GetInt32(), range.GetProperty("start").GetProperty("character").GetInt32(),
             range.GetProperty("end").GetProperty("line").GetInt32(), range.GetProperty("end").GetProperty("character").GetInt32())); // the first line only

@@ -166,7 +166,7 @@ public class ProgressAndCancellationTests
         Assert.Equal(ErrorCodes.Busy, code);
         Assert.Equal("training already running", message);
         Assert.Equal(ErrorCodes.Busy, await LspTestClient.ErrorCodeOf(() =>
-            client.RequestAsync("workspace/executeCommand", new { command = "agnews.train", arguments = new object[] { new { dataPath = "t.csv" } } })));
+            client.RequestAsync("workspace/executeCommand", new { command = "agnews/train", arguments = new object[] { new { dataPath = "t.csv" } } })));
         engine.HoldTraining!.SetResult();
         await first;
     }

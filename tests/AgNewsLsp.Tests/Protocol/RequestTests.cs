@@ -234,19 +234,23 @@ public class RequestTests
         await using var client = new LspTestClient();
         await client.InitializedAsync();
         await client.OpenAsync("file:///c.txt", "A match report.");
-        var classify = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.classify", arguments = new object[] { new { text = "chip software" } } });
+        var classify = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/classify", arguments = new object[] { new { text = "chip software" } } });
         Assert.Equal("Sci/Tech", classify.GetProperty("predictions")[0].GetProperty("label").GetString());
-        var label = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.labelDocument", arguments = new object[] { new { uri = "file:///c.txt" } } });
+        var label = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/labelDocument", arguments = new object[] { new { uri = "file:///c.txt" } } });
         Assert.Equal("Sports", label.GetProperty("document").GetProperty("label").GetString());
-        var status = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.status" });
+        var status = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/status" });
         Assert.Equal("fake-minilm", status.GetProperty("modelName").GetString());
-        var train = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.train", arguments = new object[] { new { dataPath = "train.csv" } } });
+        var train = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/train", arguments = new object[] { new { dataPath = "train.csv" } } });
         Assert.Equal("/heads/new.head", train.GetProperty("headPath").GetString());
-        var evaluate = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.evaluate", arguments = new object[] { new { dataPath = "test.csv" } } });
+        var evaluate = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/evaluate", arguments = new object[] { new { dataPath = "test.csv" } } });
         Assert.Equal(40, evaluate.GetProperty("count").GetInt32());
 
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews.nope" })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews.classify", arguments = new object[] { new { text = 5 } } })));
-        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews.train", arguments = new object[] { new { dataPath = "missing.csv" } } })));
+        // The former ids (spelled like the VS Code client's own commands) still run, and are not advertised.
+        var former = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.status" });
+        Assert.Equal("fake-minilm", former.GetProperty("modelName").GetString());
+        Assert.DoesNotContain("agnews.status", AgNewsLsp.Server.Protocol.LanguageServer.Commands);
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews/classify", arguments = new object[] { new { text = 5 } } })));
+        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews/train", arguments = new object[] { new { dataPath = "missing.csv" } } })));
     }
 }

@@ -31,8 +31,8 @@ test('params [] and null read as no params where all are optional; so does execu
       assert.equal(typeof reply.result.modelName, 'string');
     }
     for (const args of [[{}], [[]], [null], [], undefined]) {
-      const reply = await request('workspace/executeCommand', { command: 'agnews.status', ...(args === undefined ? {} : { arguments: args }) });
-      assert.equal(reply.error, undefined, `agnews.status with arguments ${JSON.stringify(args)}: ${JSON.stringify(reply.error)}`);
+      const reply = await request('workspace/executeCommand', { command: 'agnews/status', ...(args === undefined ? {} : { arguments: args }) });
+      assert.equal(reply.error, undefined, `agnews/status with arguments ${JSON.stringify(args)}: ${JSON.stringify(reply.error)}`);
       assert.equal(typeof reply.result.modelName, 'string');
     }
     // a request whose params are required still says so

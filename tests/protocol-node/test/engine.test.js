@@ -65,13 +65,13 @@ test('hover unit "line" labels only the line', { skip, timeout: ENGINE_TIMEOUT_M
   }
 });
 
-test('agnews/classify and agnews.classify', { skip, timeout: ENGINE_TIMEOUT_MS }, async () => {
+test('agnews/classify and agnews/classify', { skip, timeout: ENGINE_TIMEOUT_MS }, async () => {
   const s = await ready();
   try {
     const one = await s.connection.sendRequest('agnews/classify', { text: SPORTS });
     assert.equal(one.predictions.length, 1);
     checkPrediction(one.predictions[0]);
-    const many = await s.connection.sendRequest('workspace/executeCommand', { command: 'agnews.classify', arguments: [{ texts: [SPORTS, BUSINESS] }] });
+    const many = await s.connection.sendRequest('workspace/executeCommand', { command: 'agnews/classify', arguments: [{ texts: [SPORTS, BUSINESS] }] });
     assert.equal(many.predictions.length, 2);
     many.predictions.forEach(checkPrediction);
     if (expectLabels) assert.deepEqual(many.predictions.map((p) => p.label), ['Sports', 'Business']);

@@ -7,12 +7,12 @@ namespace AgNewsLsp.Server.Protocol.Handlers;
 /// <summary>agnews/classify: { text } or { texts } -> predictions in the same order.</summary>
 public sealed class ClassifyHandler : RequestHandler<ClassifyParams, ClassifyResult>
 {
-    public override string Method => "agnews/classify";
+    public const string MethodName = "agnews/classify";
+
+    public override string Method => MethodName;
 
     /// <summary>Also a workspace/executeCommand command (and what a CodeLens runs).</summary>
-    public const string CommandName = "agnews.classify";
-
-    public override string? Command => CommandName;
+    protected override bool IsCommand => true;
 
     public override async Task<ClassifyResult> HandleAsync(ClassifyParams request, RequestContext context, CancellationToken cancellationToken)
     {

@@ -5,7 +5,7 @@ namespace AgNewsLsp.Server.Protocol.Handlers;
 /// <summary>
 /// textDocument/codeLens: a line above each paragraph of an open document with its label ("Sports 97%"), so labels
 /// are seen without hovering. Unchanged paragraphs come from the engine's prediction cache, so asking again after an
-/// edit encodes only what changed. Running a lens runs agnews.classify at its line (the hover's unit there): an
+/// edit encodes only what changed. Running a lens runs agnews/classify at its line (the hover's unit there): an
 /// advertised command, since editors such as Neovim refuse to run, and then clear, a lens whose command the server
 /// does not list in executeCommandProvider.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class CodeLensHandler : RequestHandler<CodeLensParams, IReadOnlyLi
         {
             var line = LabelsInPlace.FirstLine(document, document.RangeOf(span.Start, span.End));
             var title = LabelsInPlace.Title(predictions[i].Label, predictions[i].Probabilities[predictions[i].LabelIndex]);
-            return new CodeLens(line, new LspCommand(title, ClassifyHandler.CommandName,
+            return new CodeLens(line, new LspCommand(title, ClassifyHandler.MethodName,
                 [new ClassifyParams(TextDocument: request.TextDocument, Position: line.Start)]));
         }).ToList();
     }

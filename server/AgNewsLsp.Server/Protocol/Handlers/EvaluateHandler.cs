@@ -9,7 +9,7 @@ public sealed class EvaluateHandler : RequestHandler<EvaluateParams, ReportDto>
     public override string Method => "agnews/evaluate";
 
     /// <summary>Also a workspace/executeCommand command.</summary>
-    public override string? Command => "agnews.evaluate";
+    protected override bool IsCommand => true;
 
     public override async Task<ReportDto> HandleAsync(EvaluateParams request, RequestContext context, CancellationToken cancellationToken)
     {

@@ -13,7 +13,10 @@ public interface IRequestHandler
     /// <summary>The JSON-RPC method ("agnews/train").</summary>
     string Method { get; }
 
-    /// <summary>The workspace/executeCommand name that runs it too ("agnews.train"); null when none.</summary>
+    /// <summary>
+    /// The workspace/executeCommand id that runs it too, null when none: the method itself ("agnews/train"), so a
+    /// server command cannot be mistaken for a VS Code client command (those are "agnews.trainHead" and the like).
+    /// </summary>
     string? Command { get; }
 
     /// <summary>Reads the params (absent, null or [] read as {} when they are all optional) and handles the request.</summary>
@@ -33,7 +36,10 @@ public abstract class RequestHandler<TParams, TResult> : IRequestHandler where T
 
     public abstract string Method { get; }
 
-    public virtual string? Command => null;
+    /// <summary>Also a workspace/executeCommand command, by the method's name.</summary>
+    protected virtual bool IsCommand => false;
+
+    public string? Command => IsCommand ? Method : null;
 
     /// <summary>True when the request may come without params (every field optional).</summary>
     protected virtual bool ParamsOptional => false;

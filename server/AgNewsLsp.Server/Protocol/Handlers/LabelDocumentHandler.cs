@@ -17,7 +17,7 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
     public override string Method => "agnews/labelDocument";
 
     /// <summary>Also a workspace/executeCommand command.</summary>
-    public override string? Command => "agnews.labelDocument";
+    protected override bool IsCommand => true;
 
     public override async Task<LabelDocumentResult> HandleAsync(LabelDocumentParams request, RequestContext context, CancellationToken cancellationToken)
     {

@@ -17,7 +17,7 @@ public sealed class LabelFolderHandler : RequestHandler<LabelFolderParams, Label
     public override string Method => "agnews/labelFolder";
 
     /// <summary>Also a workspace/executeCommand command.</summary>
-    public override string? Command => "agnews.labelFolder";
+    protected override bool IsCommand => true;
 
     public override async Task<LabelFolderResult> HandleAsync(LabelFolderParams request, RequestContext context, CancellationToken cancellationToken)
     {

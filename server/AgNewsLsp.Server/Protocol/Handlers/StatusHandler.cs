@@ -7,7 +7,7 @@ public sealed class StatusHandler : RequestHandler<StatusParams, StatusResult>
     public override string Method => "agnews/status";
 
     /// <summary>Also a workspace/executeCommand command.</summary>
-    public override string? Command => "agnews.status";
+    protected override bool IsCommand => true;
 
     protected override bool ParamsOptional => true;
 

@@ -10,7 +10,7 @@ public sealed class TrainHandler : RequestHandler<TrainParams, TrainResultDto>
     public override string Method => "agnews/train";
 
     /// <summary>Also a workspace/executeCommand command.</summary>
-    public override string? Command => "agnews.train";
+    protected override bool IsCommand => true;
 
     public override async Task<TrainResultDto> HandleAsync(TrainParams request, RequestContext context, CancellationToken cancellationToken)
     {
