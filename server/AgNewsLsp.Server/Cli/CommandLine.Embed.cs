@@ -13,7 +13,7 @@ public sealed partial class CommandLine
     /// <summary>Texts per engine call: the output is written a chunk at a time, so memory does not grow with the input.</summary>
     private const int EmbedChunk = 4096;
 
-    private async Task<int> EmbedAsync(CliArguments a, CancellationToken ct)
+    private async Task<int> EmbedAsync(CommandInput a, CancellationToken ct)
     {
         if (a.Positionals.Count != 1) throw new UsageException("embed needs one input file: a text file (a text per line) or labelled data.");
         var output = a.Value("out") ?? throw new UsageException("embed needs --out FILE.npy or --out FILE.parquet.");

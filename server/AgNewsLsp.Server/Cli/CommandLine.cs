@@ -1,92 +1,74 @@
-using AgNewsLsp.IO;
-using AgNewsLsp.Text;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using AgNewsLsp.Data;
 using AgNewsLsp.Engine;
 using AgNewsLsp.Evaluation;
-using AgNewsLsp.Native;
+using AgNewsLsp.IO;
 using AgNewsLsp.Progress;
 using AgNewsLsp.Settings;
-
-
-
-using AgNewsLsp.Server.Wire;
+using AgNewsLsp.Text;
 using AgNewsLsp.Server.Options;
+using AgNewsLsp.Server.Wire;
 
 namespace AgNewsLsp.Server.Cli;
 
 /// <summary>
-/// The command-line front: classify, label, train, evaluate, model info. It only parses, calls the
-/// engine and prints; stdout carries results (text or --json), stderr carries progress and errors.
+/// The command-line front: classify, label, train, evaluate, embed, model info, completion. System.CommandLine parses
+/// (<see cref="CommandTree"/>); this calls the engine and prints: stdout carries results (text or --json), stderr
+/// progress and errors.
 /// Exit codes: 0 ok, 1 failed (bad input, missing file...), 2 usage, 130 cancelled.
 /// </summary>
 public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, TextWriter stderr)
 {
     public const int Ok = 0, Failed = 1, Usage = 2, Cancelled = 130;
 
-    public static string UsageText => $"""
-        agnews: news-topic labels (World, Sports, Business, Sci/Tech, or the classes your data names) from a frozen
-        BERT and a small trained head.
-
-        Usage:
-          agnews classify TEXT... | -          label a text (- reads standard input)
-          agnews label FILE... [--paragraphs]  label files, or each paragraph of them
-          agnews label DIR --recursive --format csv|jsonl [--out FILE] [--include GLOB]... [--exclude GLOB]... [--paragraphs]
-                                               label a folder's files (--include default: {FileGlobs.DefaultInclude}) into
-                                               a CSV or JSONL file (written whole or not at all), else onto stdout; a
-                                               binary, too large or too short file is skipped with its reason
-          agnews train --data DIR|FILE... [--head-kind {string.Join('|', HeadKinds.Names)}] [--pooling P] [--max-epochs N]
-                       [--max-passes N] [--seed N] [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
-                                               --data may repeat; a folder means its train* files; a text in
-                                               several files counts once. Default head kind: {HeadKinds.Default.Name()}
-                                               (seconds when warm); hybrid+layers also trains copies of the
-                                               encoder's top layers: more accurate, tens of minutes on a laptop
-                                               (--max-epochs: its layers' epochs, default {TrainingSettings.DefaultTopLayerEpochs}; --max-passes: the
-                                               hybrid solver's, default {TrainingSettings.DefaultMaxPasses}). The head
-                                               learns the data's classes: its label names, or the names in a
-                                               classes.txt beside it; plain numbers mean the AG News classes
-          agnews evaluate --data FILE|DIR... [--limit N] [--skip-bad-rows]
-          agnews model info
-          agnews embed INPUT --out FILE.npy|FILE.parquet [--pooling P] [--lines] [--limit N] [--skip-bad-rows]
-                                               the encoder's vectors for a text file (a text per line) or labelled data
-          agnews serve [--stdio | --port N]    the language server (JSON-RPC, LSP framing)
-
-        Options for every command, before or after it (from the server's option table; also AGNEWS_<NAME>):
-        {OptionTable.Usage(OptionScope.Engine)}
-          --json                               machine-readable output
-          --quiet                              no progress on stderr
-        """;
-
     /// <summary>The language server's JSON, indented: --json prints the same shapes as the server sends.</summary>
     private static readonly JsonSerializerOptions Json = new(WireJson.Options) { WriteIndented = true };
 
-    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken) =>
+        await RunAsync(args, OptionTable.ProcessEnvironment(), cancellationToken);
+
+    internal async Task<int> RunAsync(string[] args, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var root = CommandTree.Build((command, input, ct) => RunCommandAsync(command, input, ct));
+        var result = root.Parse(CommandTree.WithEngineSpellings(args));
+        var output = new InvocationConfiguration
         {
-            (args.Length == 0 ? stderr : stdout).WriteLine(UsageText);
-            return args.Length == 0 ? Usage : Ok;
+            Output = stdout,
+            Error = stderr,
+            EnableDefaultExceptionHandler = false, // our errors have their own exit codes, below
+            ProcessTerminationTimeout = null, // Program cancels on SIGINT, SIGTERM and SIGHUP
+        };
+        if (args.Length == 0)
+        {
+            // No command: the usage, on stderr, as a usage error.
+            root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = stderr, Error = stderr });
+            return Usage;
+        }
+        var unknown = CommandTree.UnknownOptions(result).Except(result.UnmatchedTokens).ToList();
+        if (result.Errors.Count > 0 || unknown.Count > 0)
+        {
+            // Each problem once, and for a mistyped word the nearest command or option of the command reached.
+            var words = result.Errors.Select(e => e.Message).Distinct()
+                .Where(m => !(m.StartsWith("Required command", StringComparison.Ordinal) && result.UnmatchedTokens.Count > 0))
+                .Concat(unknown.Select(u => $"Unknown option {u}."));
+            foreach (var message in words) stderr.WriteLine($"agnews: {message}");
+            foreach (var word in result.UnmatchedTokens.Concat(unknown).Distinct())
+                if (CommandTree.Nearest(result, word) is { Count: > 0 } nearest)
+                    stderr.WriteLine($"Did you mean {string.Join(" or ", nearest.Select(n => $"'{n}'"))}?");
+            stderr.WriteLine($"Run '{HelpCommand(result)}' for usage.");
+            return Usage;
         }
         try
         {
-            (engineOptions, args) = TakeEngineOptions(args);
-            if (args.Length == 0) throw new UsageException("No command given.");
-            return args[0] switch
-            {
-                "classify" => await ClassifyAsync(Parse(args[1..]), cancellationToken),
-                "label" => await LabelAsync(Parse(args[1..], ["include", "exclude", "format", "out"], ["paragraphs", "recursive"]), cancellationToken),
-                "train" => await TrainAsync(Parse(args[1..], ["data", "max-epochs", "epochs", "max-passes", "seed", "limit", "out", "validation-fraction", "head-kind", "pooling"], ["skip-bad-rows"]), cancellationToken),
-                "evaluate" => await EvaluateAsync(Parse(args[1..], ["data", "limit"], ["skip-bad-rows"]), cancellationToken),
-                "model" when args.Length > 1 && args[1] == "info" => await ModelInfoAsync(Parse(args[2..]), cancellationToken),
-                "embed" => await EmbedAsync(Parse(args[1..], ["out", "limit", "pooling"], ["lines", "skip-bad-rows"]), cancellationToken),
-                _ => throw new UsageException($"Unknown command '{string.Join(' ', args.Take(2))}'."),
-            };
+            engineOptions = CommandTree.EngineOptionsOf(result, environment);
+            return await result.InvokeAsync(output, cancellationToken);
         }
         catch (UsageException e)
         {
             stderr.WriteLine($"agnews: {e.Message}");
-            stderr.WriteLine("Run 'agnews --help' for usage.");
+            stderr.WriteLine($"Run '{HelpCommand(result)}' for usage.");
             return Usage;
         }
         catch (OperationCanceledException)
@@ -120,6 +102,34 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         }
     }
 
+    /// <summary>"agnews train --help" for the command a parse reached, "agnews --help" when none.</summary>
+    private static string HelpCommand(ParseResult result)
+    {
+        var names = new List<string>();
+        for (var command = result.CommandResult; command is { Command: not RootCommand }; command = command.Parent as CommandResult)
+            names.Insert(0, command.Command.Name);
+        return string.Join(' ', ["agnews", .. names, "--help"]);
+    }
+
+    private Task<int> RunCommandAsync(string command, CommandInput a, CancellationToken cancellationToken) => command switch
+    {
+        "classify" => ClassifyAsync(a, cancellationToken),
+        "label" => LabelAsync(a, cancellationToken),
+        "train" => TrainAsync(a, cancellationToken),
+        "evaluate" => EvaluateAsync(a, cancellationToken),
+        "model info" => ModelInfoAsync(a, cancellationToken),
+        "embed" => EmbedAsync(a, cancellationToken),
+        "completion" => Task.FromResult(Completion(a)),
+        "serve" => throw new UsageException("serve takes its options after it: agnews serve [--stdio | --port N] [--model-path P] ..."),
+        _ => throw new UsageException($"Unknown command '{command}'."),
+    };
+
+    private int Completion(CommandInput a)
+    {
+        stdout.WriteLine(CompletionScripts.For(a.Argument!));
+        return Ok;
+    }
+
     private ServerOptions engineOptions = new();
 
     /// <summary>
@@ -145,28 +155,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     private static string ShellWord(string word) =>
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 
-    /// <summary>
-    /// The engine settings (the option table's engine rows: --model, --max-tokens, ...) wherever they stand, before
-    /// or after the command; what remains is the command and its own options.
-    /// </summary>
-    internal static (ServerOptions Options, string[] Remaining) TakeEngineOptions(string[] args)
-    {
-        try
-        {
-            var fromEnvironment = OptionTable.FromEnvironment(new ServerOptions(), OptionTable.ProcessEnvironment(), OptionScope.Engine);
-            var (options, remaining) = OptionTable.TakeFromArguments(fromEnvironment, args, OptionScope.Engine);
-            if (remaining.Length > 0 && remaining[0] == "serve")
-                throw new UsageException("serve takes its options after it: agnews serve [--stdio | --port N] [--model-path P] ...");
-            return (options, remaining);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message + ".");
-        }
-    }
-
     /// <summary>--pooling, parsed; null when not given (the engine's default).</summary>
-    internal static Pooling? PoolingOption(CliArguments a)
+    internal static Pooling? PoolingOption(CommandInput a)
     {
         try
         {
@@ -178,10 +168,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         }
     }
 
-    private static CliArguments Parse(string[] args, string[]? values = null, string[]? flags = null) =>
-        CliArguments.Parse(args, new HashSet<string>(values ?? []), new HashSet<string>(new[] { "json", "quiet" }.Concat(flags ?? [])));
-
-    private async Task<LabelingEngine> OpenEngineAsync(CliArguments a, CancellationToken ct, bool loadHead = true)
+    private async Task<LabelingEngine> OpenEngineAsync(CommandInput a, CancellationToken ct, bool loadHead = true)
     {
         var reporter = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
         var log = a.Flag("quiet") ? null : new InlineProgress<string>(m => stderr.WriteLine(m));
@@ -190,7 +177,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
 
     private void WriteJson(object value) => stdout.WriteLine(JsonSerializer.Serialize(value, Json));
 
-    private async Task<int> ClassifyAsync(CliArguments a, CancellationToken ct)
+    private async Task<int> ClassifyAsync(CommandInput a, CancellationToken ct)
     {
         if (a.Positionals.Count == 0) throw new UsageException("classify needs a text, or - to read standard input.");
         var text = a.Positionals is ["-"]
@@ -211,11 +198,11 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         return Ok;
     }
 
-    private async Task<int> LabelAsync(CliArguments a, CancellationToken ct)
+    private async Task<int> LabelAsync(CommandInput a, CancellationToken ct)
     {
         if (a.Flag("recursive")) return await LabelFolderAsync(a, ct);
         if (a.Positionals.Count == 0) throw new UsageException("label needs one or more files.");
-        if (new[] { "include", "exclude", "format", "out" }.FirstOrDefault(a.Flag) is { } folderOption)
+        if (new[] { "include", "exclude", "format", "out" }.FirstOrDefault(a.Given) is { } folderOption)
             throw new UsageException($"--{folderOption} is for labelling a folder: agnews label DIR --recursive ...");
         foreach (var file in a.Positionals)
         {
@@ -257,7 +244,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     /// the same <see cref="FolderLabeler"/> as agnews/labelFolder; then the summary, on stdout when the rows went to a
     /// file, else on stderr.
     /// </summary>
-    private async Task<int> LabelFolderAsync(CliArguments a, CancellationToken ct)
+    private async Task<int> LabelFolderAsync(CommandInput a, CancellationToken ct)
     {
         if (a.Positionals.Count != 1) throw new UsageException("label --recursive needs one folder.");
         var folder = a.Positionals[0];
@@ -314,7 +301,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         return oneLine.Length <= 60 ? oneLine : oneLine[..57] + "...";
     }
 
-    private async Task<int> TrainAsync(CliArguments a, CancellationToken ct)
+    private async Task<int> TrainAsync(CommandInput a, CancellationToken ct)
     {
         var data = DataPaths(a, "train");
         HeadKind? kind;
@@ -359,13 +346,13 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     }
 
     /// <summary>Every --data value, then any positional arguments: all are data files or folders.</summary>
-    private static IReadOnlyList<string> DataPaths(CliArguments a, string command)
+    private static IReadOnlyList<string> DataPaths(CommandInput a, string command)
     {
         var paths = a.Values("data").Concat(a.Positionals).ToList();
         return paths.Count > 0 ? paths : throw new UsageException($"{command} needs --data FILE|DIR (one or more).");
     }
 
-    private async Task<int> EvaluateAsync(CliArguments a, CancellationToken ct)
+    private async Task<int> EvaluateAsync(CommandInput a, CancellationToken ct)
     {
         var data = DataPaths(a, "evaluate");
         foreach (var path in data) DataLocator.Resolve(path, "test");
@@ -378,7 +365,7 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         return Ok;
     }
 
-    private async Task<int> ModelInfoAsync(CliArguments a, CancellationToken ct)
+    private async Task<int> ModelInfoAsync(CommandInput a, CancellationToken ct)
     {
         using var engine = await OpenEngineAsync(a, ct);
         var info = engine.Describe();

@@ -216,27 +216,28 @@ public static class OptionTable
     public static string EngineKey(ServerOptions options) =>
         string.Join('\u001f', Rows.Where(r => r.Spec.Scope == OptionScope.Engine).Select(r => r.KeyOf(options)));
 
+    /// <summary>A setting's default as usage text shows it; empty for a flag or a setting without one.</summary>
+    public static string DefaultText(OptionRow row) => row.Property.GetValue(new ServerOptions()) switch
+    {
+        null => "",
+        bool when row.IsFlag => "",
+        bool b => b ? "true" : "false",
+        Pooling p => p.Name(),
+        HeadKind k => k.Name(),
+        TextUnit u => u.Name(),
+        var v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
+    };
+
     /// <summary>Usage lines for the settings of <paramref name="scopes"/>: flag, placeholder, help, default.</summary>
     public static string Usage(params OptionScope[] scopes)
     {
-        var defaults = new ServerOptions();
         var lines = new StringBuilder();
         foreach (var row in Rows.Where(r => scopes.Contains(r.Spec.Scope)))
         {
             var flag = (row.Flag + (row.IsFlag ? "" : " " + row.Spec.Hint) + (row.Spec.Aliases.Length > 0 ? $" (or --{string.Join(", --", row.Spec.Aliases)})" : ""));
-            var value = row.Property.GetValue(defaults);
-            var shown = value switch
-            {
-                null => "",
-                bool when row.IsFlag => "",
-                bool b => b ? "true" : "false",
-                Pooling p => p.Name(),
-                HeadKind k => k.Name(),
-                TextUnit u => u.Name(),
-                var v => Convert.ToString(v, CultureInfo.InvariantCulture),
-            };
+            var shown = DefaultText(row);
             lines.Append("  ").Append(flag.PadRight(36)).Append(' ').Append(row.Spec.Help);
-            if (!string.IsNullOrEmpty(shown)) lines.Append($" (default {shown})");
+            if (shown.Length > 0) lines.Append($" (default {shown})");
             lines.AppendLine();
         }
         return lines.ToString().TrimEnd();

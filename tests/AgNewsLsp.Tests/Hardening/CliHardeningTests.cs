@@ -9,19 +9,31 @@ public class CliHardeningTests
 {
     private static (int Code, string Out, string Err) Run(string stdin, params string[] args) => Cli.CliRun.Run(stdin, args);
 
+    /// <summary>The engine options and the command's free words of a command line, as the command line parses them.</summary>
+    private static (AgNewsLsp.Server.Options.ServerOptions Options, string Command, IReadOnlyList<string> Words) Parsed(params string[] args)
+    {
+        (string Command, CommandInput Input)? reached = null;
+        var root = CommandTree.Build((command, input, _) => { reached = (command, input); return Task.FromResult(0); });
+        var result = root.Parse(CommandTree.WithEngineSpellings(args));
+        Assert.Empty(result.Errors);
+        result.Invoke();
+        return (CommandTree.EngineOptionsOf(result, new Dictionary<string, string>()), reached!.Value.Command, reached.Value.Input.Positionals);
+    }
+
     [Fact]
     public void Options_may_come_before_the_command()
     {
-        var (options, rest) = CommandLine.TakeEngineOptions(["--model", "X", "classify", "T"]);
-        Assert.Equal("X", options.ModelPath);
-        Assert.Equal(["classify", "T"], rest);
-        (options, rest) = CommandLine.TakeEngineOptions(["--json", "--head", "h", "model", "info"]);
-        Assert.Equal("h", options.HeadPath);
-        Assert.Equal(["--json", "model", "info"], rest);
-        (options, rest) = CommandLine.TakeEngineOptions(["--max-tokens=9", "--quiet", "classify", "T", "--cache", "c"]);
+        var (options, command, words) = Parsed("--model", "X", "classify", "T");
+        Assert.Equal(("X", "classify"), (options.ModelPath, command));
+        Assert.Equal(["T"], words);
+        (options, command, _) = Parsed("--head", "h", "model", "info", "--json");
+        Assert.Equal(("h", "model info"), (options.HeadPath, command));
+        (options, command, words) = Parsed("--max-tokens=9", "classify", "T", "--cache", "c", "--quiet");
         Assert.Equal((9, "c"), (options.MaxTokens, options.CacheFolder));
-        Assert.Equal(["--quiet", "classify", "T"], rest);
-        Assert.Equal(["classify", "T"], CommandLine.TakeEngineOptions(["classify", "T"]).Remaining);
+        Assert.Equal(["T"], words);
+        // Any spelling the option table folds to the same letters, as before.
+        (options, _, _) = Parsed("--maxTokens", "64", "classify", "T", "--CACHE_FOLDER=d");
+        Assert.Equal((64, "d"), (options.MaxTokens, options.CacheFolder));
         // parsed, not rejected as an unknown command: the bad thread count is what is reported
         var (code, _, err) = Run("", "--threads", "0", "classify", "some text here");
         Assert.Equal(CommandLine.Usage, code);
