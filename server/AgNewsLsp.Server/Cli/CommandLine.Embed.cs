@@ -23,8 +23,9 @@ public sealed partial class CommandLine
         var rows = ReadTexts(input, a.Flag("lines"), new DataReadOptions(a.Flag("skip-bad-rows"), a.Int("limit", 1)));
         if (rows.Count == 0) throw new InvalidDataException($"{input} holds no texts to embed.");
 
-        using var engine = await OpenEngineAsync(a, ct);
-        var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
+        await using var display = ProgressDisplay.For(a, stderr, bars: true);
+        using var engine = await OpenEngineAsync(a, ct, display: display);
+        var progress = display.Progress;
         var full = Path.GetFullPath(output);
         bool npy = full.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
         Pooling? pooling = null;
@@ -36,7 +37,7 @@ public sealed partial class CommandLine
             if (npy) AtomicFile.Write(EmbeddingWriter.IdsPathFor(full), ids => Write(data, ids));
             else Write(data, null);
         });
-        progress?.Done();
+        await display.DoneAsync();
 
         void Write(Stream data, Stream? ids)
         {

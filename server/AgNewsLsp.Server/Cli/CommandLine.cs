@@ -168,11 +168,14 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         }
     }
 
-    private async Task<LabelingEngine> OpenEngineAsync(CommandInput a, CancellationToken ct, bool loadHead = true)
+    /// <summary>The engine of the engine options; what loading it does (a download, a conversion) shows on <paramref name="display"/>.</summary>
+    private async Task<LabelingEngine> OpenEngineAsync(CommandInput a, CancellationToken ct, bool loadHead = true, ProgressDisplay? display = null)
     {
-        var reporter = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
-        var log = a.Flag("quiet") ? null : new InlineProgress<string>(m => stderr.WriteLine(m));
-        return await LabelingEngine.CreateAsync(engineOptions.ToEngineSettings(), reporter, log, ct, loadHead);
+        if (display is not null) return await LabelingEngine.CreateAsync(engineOptions.ToEngineSettings(), display.Progress, display.Log, ct, loadHead);
+        await using var lines = ProgressDisplay.For(a, stderr);
+        var engine = await LabelingEngine.CreateAsync(engineOptions.ToEngineSettings(), lines.Progress, lines.Log, ct, loadHead);
+        await lines.DoneAsync();
+        return engine;
     }
 
     private void WriteJson(object value) => stdout.WriteLine(JsonSerializer.Serialize(value, Json));
@@ -268,12 +271,13 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         };
         var output = a.Value("out");
         if (output is not null) OutputPath.Resolve(output); // a folder or block device is refused before the model loads
-        using var engine = await OpenEngineAsync(a, ct);
-        var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
+        await using var display = ProgressDisplay.For(a, stderr, bars: output is not null); // rows on stdout: no live display beside them
+        using var engine = await OpenEngineAsync(a, ct, display: display);
+        var progress = display.Progress;
         var summary = output is null
             ? await FolderLabeler.LabelAsync(engine, request, FolderRowWriters.For(format, stdout), progress, ct)
             : await FolderLabeler.LabelToFileAsync(engine, request, output, w => FolderRowWriters.For(format, w), progress, ct);
-        progress?.Done();
+        await display.DoneAsync();
         var result = LabelFolderResult.From(summary, format);
         var summaryTo = output is null ? stderr : stdout;
         if (a.Flag("json")) summaryTo.WriteLine(JsonSerializer.Serialize(result, Json));
@@ -326,11 +330,11 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         }
         foreach (var path in data) DataLocator.Resolve(path, "train"); // a missing file or a device is reported before the model loads
         if (a.Value("out") is { } headOut) OutputPath.Resolve(headOut);
-        using var engine = await OpenEngineAsync(a, ct, loadHead: false); // the run replaces the head
-        var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
+        await using var display = ProgressDisplay.For(a, stderr, bars: true);
+        using var engine = await OpenEngineAsync(a, ct, loadHead: false, display); // the run replaces the head
         var result = await engine.TrainAsync(new TrainRequest(data, kind, PoolingOption(a), maxEpochs, maxPasses, a.Int("seed"), fraction,
-            a.Flag("skip-bad-rows"), a.Int("limit", 1), a.Value("out") is { } o ? Path.GetFullPath(o) : null), progress, ct);
-        progress?.Done();
+            a.Flag("skip-bad-rows"), a.Int("limit", 1), a.Value("out") is { } o ? Path.GetFullPath(o) : null), display.Progress, ct);
+        await display.DoneAsync();
         if (a.Flag("json")) WriteJson(TrainResultDto.From(result));
         else
         {
@@ -356,10 +360,10 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     {
         var data = DataPaths(a, "evaluate");
         foreach (var path in data) DataLocator.Resolve(path, "test");
-        using var engine = await OpenEngineAsync(a, ct);
-        var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
-        var report = await engine.EvaluateAsync(new EvaluateRequest(data, a.Flag("skip-bad-rows"), a.Int("limit", 1)), progress, ct);
-        progress?.Done();
+        await using var display = ProgressDisplay.For(a, stderr, bars: true);
+        using var engine = await OpenEngineAsync(a, ct, display: display);
+        var report = await engine.EvaluateAsync(new EvaluateRequest(data, a.Flag("skip-bad-rows"), a.Int("limit", 1)), display.Progress, ct);
+        await display.DoneAsync();
         if (a.Flag("json")) WriteJson(ReportDto.From(report));
         else stdout.WriteLine(ReportFormatter.ToText(report));
         return Ok;
@@ -382,41 +386,5 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             foreach (var note in info.Native) stdout.WriteLine($"native      {note}");
         }
         return Ok;
-    }
-}
-
-/// <summary>Progress on stderr: one rewritten line on a terminal, else a line per 10% step and per epoch or pass summary.</summary>
-internal sealed class ProgressPrinter(TextWriter stderr) : IProgress<WorkProgress>
-{
-    private readonly bool _terminal = !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error);
-    private string _stage = "";
-    private int _lastDecile = -1;
-    private bool _open;
-
-    public void Report(WorkProgress p)
-    {
-        var line = p.Total > 0 ? $"{p.Stage}: {p.Done}/{p.Total} ({p.Percent:F0}%){(p.Message is null ? "" : " " + p.Message)}" : $"{p.Stage}{(p.Message is null ? "" : ": " + p.Message)}";
-        lock (this)
-        {
-            if (_terminal)
-            {
-                stderr.Write("\r" + (line.Length > 159 ? line[..159] : line) + "\u001b[K"); // \e[K clears the rest of the line
-                _open = true;
-                return;
-            }
-            int decile = (int)(p.Percent / 10);
-            if (p.Stage != _stage || decile != _lastDecile || p.IsSummary)
-            {
-                stderr.WriteLine(line);
-                _stage = p.Stage;
-                _lastDecile = decile;
-            }
-        }
-    }
-
-    public void Done()
-    {
-        if (_open) stderr.WriteLine();
-        _open = false;
     }
 }
