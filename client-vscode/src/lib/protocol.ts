@@ -21,6 +21,8 @@ export interface InitializationOptions {
   publishDiagnostics?: boolean;
   /** Most code lenses (paragraph labels) per document; 0 turns them off on the server. */
   maxInlineLabels?: number;
+  /** The corrections file labels taught in place go to (default: .agnews/labels.jsonl in each workspace folder). */
+  teachDataset?: string;
   /** Only over TCP: the content of the token file the server named at start. */
   token?: string;
 }
@@ -41,6 +43,8 @@ export interface Prediction {
   truncated: boolean;
   /** Length before truncation. */
   tokenCount: number;
+  /** The label is one the user gave this text (a correction). */
+  byUser?: boolean;
 }
 
 /** Exactly one of text, texts, or textDocument with position (the hover unit at that position). */
@@ -195,6 +199,38 @@ export interface LabelFolderResult {
 export interface EmbedParams { texts: string[]; pooling?: Pooling }
 export interface EmbedResult { modelName: string; fingerprint: string; pooling: string; dimension: number; vectors: number[][] }
 
+/** A person labels the paragraph at textDocument + position (or the text in range, or a text): a head class or a new one. */
+export interface CorrectParams {
+  label?: string | null;
+  textDocument?: { uri: string };
+  position?: Position;
+  range?: Range;
+  text?: string;
+}
+export interface NewClass { label: string; examples: number; weak: boolean }
+export interface CorrectResult {
+  text: string;
+  label: string;
+  /** The corrections file (JSONL) it went to. */
+  dataset: string;
+  replacedLabel?: string | null;
+  newClasses: NewClass[];
+  corrections: number;
+  message: string;
+}
+export interface UndoCorrectionParams { textDocument?: { uri: string } }
+export interface UndoCorrectionResult {
+  undone: boolean;
+  text?: string | null;
+  label?: string | null;
+  dataset: string;
+  corrections: number;
+  newClasses: NewClass[];
+}
+export interface SuggestParams { uris?: string[]; path?: string; max?: number }
+export interface Suggestion { uri: string; range: Range; text: string; prediction: Prediction; margin: number }
+export interface SuggestResult { suggestions: Suggestion[] }
+
 export const Methods = {
   classify: 'agnews/classify',
   labelDocument: 'agnews/labelDocument',
@@ -203,13 +239,17 @@ export const Methods = {
   evaluate: 'agnews/evaluate',
   status: 'agnews/status',
   embed: 'agnews/embed',
+  correct: 'agnews/correct',
+  undoCorrection: 'agnews/undoCorrection',
+  suggest: 'agnews/suggest',
 } as const;
 
 /**
  * The commands the server advertises in executeCommandProvider (docs/protocol.md, Lifecycle). vscode-languageclient
  * registers each as a VS Code command when it starts, so a client command with one of these ids would make the start fail.
  */
-export const SERVER_COMMANDS: readonly string[] = ['agnews/classify', 'agnews/evaluate', 'agnews/labelDocument', 'agnews/labelFolder', 'agnews/status', 'agnews/train'];
+export const SERVER_COMMANDS: readonly string[] = ['agnews/classify', 'agnews/correct', 'agnews/evaluate', 'agnews/labelDocument', 'agnews/labelFolder',
+  'agnews/status', 'agnews/suggest', 'agnews/train', 'agnews/undoCorrection'];
 
 export const ErrorCodes = {
   busy: -32001,

@@ -78,6 +78,10 @@ export const SETTINGS = {
     key: 'maxTokens', type: 'count', default: 0, goesTo: { to: 'initializationOptions', name: 'maxTokens' },
     description: 'Maximum tokens per text (longer texts are truncated). 0: the server\'s default.',
   },
+  teachDataset: {
+    key: 'teach.dataset', type: 'path', default: '', goesTo: { to: 'initializationOptions', name: 'teachDataset' },
+    description: 'The corrections file (JSONL) that labels you give in place go to; `agnews train --data` reads it like any labelled data. Empty: `.agnews/labels.jsonl` in the workspace folder of each document.',
+  },
   hoverUnit: {
     key: 'hoverUnit', type: 'enum', values: HOVER_UNITS, default: 'paragraph', goesTo: { to: 'initializationOptions', name: 'hoverUnit' },
     description: 'What a hover classifies: the blank-line separated paragraph or the line.',

@@ -45,7 +45,7 @@ public static class DocumentLabeler
     }
 
     /// <summary>"Sports 97.1%, World 1.5%, ..." in descending probability.</summary>
-    public static string Describe(Prediction p) =>
+    public static string Describe(Prediction p) => (p.ByUser ? "labelled by you; " : "") +
         string.Join(", ", p.LabelNames.Select((name, i) => (name, prob: p.Probabilities[i]))
             .OrderByDescending(x => x.prob).Select(x => $"{x.name} {x.prob * 100:F1}%"));
 }

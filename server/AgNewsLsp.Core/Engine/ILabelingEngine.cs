@@ -19,6 +19,13 @@ public interface ILabelingEngine
     IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// As <see cref="Classify"/>, with each text's sentence vector (the encoder's mean pooling) from the same pass: what
+    /// teaching compares texts by (Teaching/CorrectionMemory).
+    /// </summary>
+    (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) ClassifyWithSentenceVectors(IReadOnlyList<string> texts,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Trains a new head. On success the new head is saved atomically and swapped in; on failure or
     /// cancellation the previous head stays loaded and on disk. Only one training run at a time:
     /// a second call while one runs throws <see cref="EngineBusyException"/>.
@@ -41,7 +48,11 @@ public interface ILabelingEngine
 public sealed record Embeddings(string ModelName, string ModelFingerprint, Pooling Pooling, int Dimension, IReadOnlyList<float[]> Vectors);
 
 /// <summary>One text's label. Probabilities are in the order of <see cref="LabelNames"/>.</summary>
-public sealed record Prediction(string Label, int LabelIndex, float[] Probabilities, IReadOnlyList<string> LabelNames, bool Truncated, int TokenCount);
+public sealed record Prediction(string Label, int LabelIndex, float[] Probabilities, IReadOnlyList<string> LabelNames, bool Truncated, int TokenCount)
+{
+    /// <summary>The label is one a person gave this text (a correction), whatever the head predicts.</summary>
+    public bool ByUser { get; init; }
+}
 
 /// <param name="DataPaths">Files and folders (each folder's train* files); a text in several files is counted once.</param>
 public sealed record TrainRequest(

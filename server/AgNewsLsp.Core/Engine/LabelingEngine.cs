@@ -190,26 +190,45 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     /// <summary>Up to this many texts to encode run as one torch-thread item (see <see cref="Classify"/>).</summary>
     private const int FewTexts = 8;
 
-    public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        ClassifyWithVectors(texts, withVectors: false, cancellationToken).Predictions;
+
+    public (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) ClassifyWithSentenceVectors(IReadOnlyList<string> texts,
+        CancellationToken cancellationToken = default)
+    {
+        var (predictions, vectors) = ClassifyWithVectors(texts, withVectors: true, cancellationToken);
+        return (predictions, vectors.Select(v => v!).ToArray());
+    }
+
+    /// <summary>
+    /// The head's predictions and, when <paramref name="withVectors"/>, each text's sentence vector (mean pooling) from
+    /// the same encoder pass; both cached by text with the head.
+    /// </summary>
+    private (Prediction[] Predictions, float[]?[] Vectors) ClassifyWithVectors(IReadOnlyList<string> texts, bool withVectors,
+        CancellationToken cancellationToken)
     {
         using var lease = LeaseHead();
         var head = lease.Head;
-        if (texts.Count == 0) return [];
         var result = new Prediction[texts.Count];
+        var vectors = new float[]?[texts.Count];
+        if (texts.Count == 0) return (result, vectors);
         var missing = new List<int>();
         for (var i = 0; i < texts.Count; i++)
-            if (head.Predictions.TryGet(texts[i], out var known)) result[i] = known;
+            if (head.Predictions.TryGet(texts[i], out var known, out var vector) && (!withVectors || vector is not null))
+                (result[i], vectors[i]) = (known, vector);
             else missing.Add(i);
         if (missing.Count > 0)
         {
             var toEncode = missing.Select(i => texts[i]).ToArray();
             var lexical = head.Module.LexicalRows(toEncode); // n-grams are counted here, not on the torch thread
+            var pooling = head.Description.Pooling;
+            Pooling[] poolings = withVectors && pooling != Pooling.Mean ? [pooling, Pooling.Mean] : [pooling];
             // Encode then predict: on the torch thread, each step an item of its own (Encode makes one per batch),
             // or run inline when already there.
             (EncodedFeatures Features, float[][] Probabilities) Run()
             {
-                var features = _encoder.Encode(toEncode, [head.Description.Pooling], null, cancellationToken, top: head.Module.Top);
-                var probabilities = TorchThread.Shared.Run(() => head.Module.PredictProbabilities(features.ByPooling[head.Description.Pooling], lexical, features.TopLogits),
+                var features = _encoder.Encode(toEncode, poolings, null, cancellationToken, top: head.Module.Top);
+                var probabilities = TorchThread.Shared.Run(() => head.Module.PredictProbabilities(features.ByPooling[pooling], lexical, features.TopLogits),
                     TorchPriority.InteractiveNested, cancellationToken);
                 return (features, probabilities);
             }
@@ -223,10 +242,11 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
             for (var k = 0; k < missing.Count; k++)
             {
                 result[missing[k]] = ToPrediction(probabilities[k], head.Description.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);
-                head.Predictions.Add(toEncode[k], result[missing[k]]);
+                vectors[missing[k]] = withVectors ? encoded.ByPooling[Pooling.Mean][k] : null;
+                head.Predictions.Add(toEncode[k], result[missing[k]], vectors[missing[k]]);
             }
         }
-        return result;
+        return (result, vectors);
     }
 
     private static Prediction ToPrediction(float[] probabilities, string[] labels, bool truncated, int tokens)

@@ -8,8 +8,8 @@ namespace AgNewsLsp.Engine;
 public sealed class PredictionCache(int maxEntries = 4096, long maxChars = 4L << 20)
 {
     private readonly object gate = new();
-    private readonly Dictionary<string, LinkedListNode<(string Text, Prediction Prediction)>> entries = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string Text, Prediction Prediction)> recency = new();
+    private readonly Dictionary<string, LinkedListNode<(string Text, Prediction Prediction, float[]? Vector)>> entries = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string Text, Prediction Prediction, float[]? Vector)> recency = new();
     private long chars;
 
     public int Count
@@ -17,7 +17,10 @@ public sealed class PredictionCache(int maxEntries = 4096, long maxChars = 4L <<
         get { lock (gate) return entries.Count; }
     }
 
-    public bool TryGet(string text, out Prediction prediction)
+    public bool TryGet(string text, out Prediction prediction) => TryGet(text, out prediction, out _);
+
+    /// <summary>The head's prediction of a text and, when it was computed with it, the text's sentence vector.</summary>
+    public bool TryGet(string text, out Prediction prediction, out float[]? vector)
     {
         lock (gate)
         {
@@ -26,14 +29,16 @@ public sealed class PredictionCache(int maxEntries = 4096, long maxChars = 4L <<
                 recency.Remove(node);
                 recency.AddFirst(node);
                 prediction = node.Value.Prediction;
+                vector = node.Value.Vector;
                 return true;
             }
         }
         prediction = null!;
+        vector = null;
         return false;
     }
 
-    public void Add(string text, Prediction prediction)
+    public void Add(string text, Prediction prediction, float[]? vector = null)
     {
         if (text.Length > maxChars / 16) return; // one huge text would push out everything else
         lock (gate)
@@ -43,7 +48,7 @@ public sealed class PredictionCache(int maxEntries = 4096, long maxChars = 4L <<
                 recency.Remove(existing);
                 chars -= existing.Value.Text.Length;
             }
-            var node = recency.AddFirst((text, prediction));
+            var node = recency.AddFirst((text, prediction, vector));
             entries[text] = node;
             chars += text.Length;
             while (entries.Count > maxEntries || chars > maxChars)

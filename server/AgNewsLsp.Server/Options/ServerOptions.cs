@@ -64,6 +64,10 @@ public sealed record ServerOptions
     [Option("folder that relative dataPath values of train/evaluate are resolved against", Hint = "DIR", FromClient = true)]
     public string? DataFolder { get; init; }
 
+    [Option("the corrections file (JSONL) labels taught in place go to, relative to the document's workspace folder (default " +
+        AgNewsLsp.Teaching.CorrectionsFile.DefaultRelativePath + ")", Hint = "FILE", FromClient = true)]
+    public string? TeachDataset { get; init; }
+
     [Option("what a hover labels: paragraph or line", Hint = "U", FromClient = true)]
     public TextUnit HoverUnit { get; init; } = TextUnit.Paragraph;
 

@@ -20,8 +20,12 @@ public sealed class LabelsInPlace(RequestContext context)
 
     private readonly Dictionary<string, CancellationTokenSource> pending = new(StringComparer.Ordinal);
 
-    /// <summary>"Sports 97%": the label and its probability, as every label in place shows it.</summary>
-    public static string Title(string label, double probability) => $"{label} {Math.Round(probability * 100):0}%";
+    /// <summary>
+    /// "Sports 97%": the label and its probability, as every label in place shows it; "Business · labelled by you" for a
+    /// label a person gave the paragraph.
+    /// </summary>
+    public static string Title(Prediction p) =>
+        p.ByUser ? $"{p.Label} {Handlers.HoverHandler.LabelledByYou}" : $"{p.Label} {Math.Round(p.Probabilities[p.LabelIndex] * 100):0}%";
 
     /// <summary>The paragraphs of an open document that get a label: enough text, not too long, at most the limit.</summary>
     public static IReadOnlyList<TextSpan> Labelled(TextDocument document, RequestContext context) =>
@@ -40,7 +44,7 @@ public sealed class LabelsInPlace(RequestContext context)
     public async Task PublishAsync(TextDocument document, IReadOnlyList<(Range Range, Prediction Prediction)> paragraphs)
     {
         var diagnostics = paragraphs.Select(p => new Diagnostic(FirstLine(document, p.Range), DiagnosticSeverity.Information, "agnews",
-            Title(p.Prediction.Label, p.Prediction.Probabilities[p.Prediction.LabelIndex]))).ToList();
+            Title(p.Prediction))).ToList();
         try
         {
             context.DiagnosticsPublished[document.Uri] = 0;

@@ -1,5 +1,6 @@
 using AgNewsLsp.IO;
 using AgNewsLsp.Engine;
+using AgNewsLsp.Teaching;
 using AgNewsLsp.Server.Protocol.Documents;
 using Microsoft.Extensions.Logging;
 using AgNewsLsp.Server.Wire;
@@ -44,12 +45,17 @@ public sealed class RequestContext(
     /// workspace/didChangeConfiguration may change.</summary>
     public ServerOptions Options { get; set; } = new();
 
-    /// <summary>Initialize starts loading the engine; handlers wait for it here.</summary>
-    public async Task<ILabelingEngine> GetEngineAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Initialize starts loading the engine; handlers wait for it here. The first time, it also learns the corrections
+    /// already in the workspace folders' corrections files (a problem with one is logged, not an error of the request).
+    /// </summary>
+    public async Task<TaughtEngine> GetEngineAsync(CancellationToken cancellationToken)
     {
         try
         {
-            return await engines.GetAsync(Options).WaitAsync(cancellationToken);
+            var engine = await engines.GetAsync(Options).WaitAsync(cancellationToken);
+            foreach (var folder in Workspace.Folders) LoadCorrections(engine, CorrectionsFile.PathFor(Options.TeachDataset, folder, null));
+            return engine;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { throw; }
         catch (Exception ex)
@@ -58,6 +64,43 @@ public sealed class RequestContext(
             var advice = inner is AgNewsLsp.Training.HeadForAnotherModelException ? " " + LanguageServer.HeadAdvice : "";
             throw ProtocolErrors.Internal($"engine failed to load: {inner.Message}{advice}");
         }
+    }
+
+    private readonly HashSet<string> correctionsLoaded = new(StringComparer.Ordinal);
+
+    /// <summary>Teaches the engine a corrections file's rows, once per session and file (the engine skips a file it already has).</summary>
+    private void LoadCorrections(TaughtEngine engine, string dataset)
+    {
+        lock (correctionsLoaded)
+            if (!correctionsLoaded.Add(dataset)) return;
+        try
+        {
+            var loaded = engine.Teacher.Load(dataset);
+            if (loaded.Warning is not null) Logger.LogWarning("{Warning}", loaded.Warning);
+            if (loaded.Corrections > 0) Logger.LogInformation("taught {Count} corrections from {Path}", loaded.Corrections, dataset);
+        }
+        catch (NoHeadException)
+        {
+            lock (correctionsLoaded) correctionsLoaded.Remove(dataset); // nothing to teach yet: again once a head is there
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or AgNewsLsp.Data.DataFormatException)
+        {
+            Logger.LogWarning("corrections in {Path} not read: {Message}", dataset, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// The corrections file for a document: teachDataset when absolute, else under the document's workspace folder (the
+    /// first folder for a document outside them, the document's own folder without any).
+    /// </summary>
+    public string DatasetFor(string? uri)
+    {
+        if (Options.TeachDataset is { } configured && Path.IsPathRooted(configured)) return Path.GetFullPath(configured);
+        var documentPath = uri is null ? null : WorkspaceFolders.ToLocalPath(uri);
+        var folder = (documentPath is null ? null : Workspace.FolderOf(documentPath)) ?? Workspace.Folders.FirstOrDefault()
+            ?? (documentPath is null ? null : Path.GetDirectoryName(documentPath))
+            ?? throw ProtocolErrors.BadInput("no folder to keep corrections in: open a folder, or set teachDataset to an absolute path");
+        return CorrectionsFile.PathFor(Options.TeachDataset, folder, null);
     }
 
     /// <summary>Rejects what the engine must never see: NUL characters (binary content) and oversized texts.</summary>

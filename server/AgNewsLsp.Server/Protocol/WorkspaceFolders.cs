@@ -61,6 +61,17 @@ public sealed class WorkspaceFolders
     public bool Contains(string path) =>
         InputFiles.ResolvedForContainment(path) is { } file && Path.GetDirectoryName(file) is { } folder && IsOrUnderRoot(folder);
 
+    /// <summary>The workspace folder (as declared) a file lies in, the innermost when folders nest; null when none.</summary>
+    public string? FolderOf(string path)
+    {
+        if (InputFiles.ResolvedForContainment(path) is not { } file) return null;
+        lock (gate)
+            for (var dir = Path.GetDirectoryName(file); dir is not null; dir = Path.GetDirectoryName(dir))
+                foreach (var (declared, standsFor) in folders)
+                    if (standsFor.Contains(dir)) return declared;
+        return null;
+    }
+
     /// <summary>True when the folder is a workspace folder or lies inside one.</summary>
     public bool ContainsFolder(string path) => InputFiles.RealPath(path) is { } real && IsOrUnderRoot(real);
 
@@ -73,7 +84,8 @@ public sealed class WorkspaceFolders
         return false;
     }
 
-    private static string? ToLocalPath(string uriOrPath)
+    /// <summary>A file: URI or an absolute path as a local path; null for anything else (untitled:, relative paths).</summary>
+    public static string? ToLocalPath(string uriOrPath)
     {
         if (string.IsNullOrWhiteSpace(uriOrPath)) return null;
         if (Uri.TryCreate(uriOrPath, UriKind.Absolute, out var uri) && uri.IsFile) return Path.GetFullPath(uri.LocalPath);

@@ -1,4 +1,5 @@
 using AgNewsLsp.Engine;
+using AgNewsLsp.Teaching;
 using Microsoft.Extensions.Logging;
 using AgNewsLsp.Settings;
 using AgNewsLsp.Server.Options;
@@ -18,7 +19,7 @@ public sealed class EngineProvider(Func<ServerOptions, Task<ILabelingEngine>> fa
     public const int MaxEngines = 4;
 
     private readonly object gate = new();
-    private readonly Dictionary<string, Task<ILabelingEngine>> engines = new();
+    private readonly Dictionary<string, Task<TaughtEngine>> engines = new();
     /// <summary>
     /// Each options object's engine key, computed once: a session asks for its engine on every request, and the key is
     /// built by reflection over the option table. Keyed by the object itself, since options never change in place
@@ -26,8 +27,11 @@ public sealed class EngineProvider(Func<ServerOptions, Task<ILabelingEngine>> fa
     /// </summary>
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ServerOptions, string> keys = new();
 
-    /// <summary>Starts creating the engine for these options in the background if none is; returns the pending engine.</summary>
-    public Task<ILabelingEngine> GetAsync(ServerOptions options)
+    /// <summary>
+    /// Starts creating the engine for these options in the background if none is; returns the pending engine, with what
+    /// its users taught it (sessions that share an engine share its corrections).
+    /// </summary>
+    public Task<TaughtEngine> GetAsync(ServerOptions options)
     {
         var key = keys.GetValue(options, OptionTable.EngineKey);
         lock (gate)
@@ -39,7 +43,7 @@ public sealed class EngineProvider(Func<ServerOptions, Task<ILabelingEngine>> fa
                 throw new InvalidOperationException(
                     $"this server already holds {MaxEngines} engines for other settings ({string.Join(", ", OptionTable.Rows.Where(r => r.Spec.Scope == OptionScope.Engine).Select(r => r.Name))}); use one of those settings or another server");
             logger.LogInformation("loading engine (model {Model}, head {Head})", options.ModelPath ?? "default", options.HeadPath ?? "default");
-            var created = Task.Run(() => factory(options));
+            var created = Task.Run(async () => new TaughtEngine(await factory(options)));
             engines[key] = created;
             return created;
         }
@@ -48,14 +52,14 @@ public sealed class EngineProvider(Func<ServerOptions, Task<ILabelingEngine>> fa
     /// <summary>Disposes every engine that was created and is disposable.</summary>
     public async ValueTask DisposeAsync()
     {
-        List<Task<ILabelingEngine>> created;
+        List<Task<TaughtEngine>> created;
         lock (gate) created = engines.Values.ToList();
         foreach (var task in created)
         {
             if (task is not { IsCompletedSuccessfully: true }) continue;
             try
             {
-                switch (task.Result)
+                switch (task.Result.Inner)
                 {
                     case IAsyncDisposable a: await a.DisposeAsync(); break;
                     case IDisposable d: d.Dispose(); break;

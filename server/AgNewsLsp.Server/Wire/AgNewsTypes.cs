@@ -15,14 +15,15 @@ public sealed record PredictionDto(
     int LabelIndex,
     IReadOnlyDictionary<string, double> Probabilities,
     bool Truncated,
-    int TokenCount)
+    int TokenCount,
+    bool ByUser = false)
 {
     public static PredictionDto From(Prediction p)
     {
         var probabilities = new Dictionary<string, double>(p.LabelNames.Count);
         for (var i = 0; i < p.LabelNames.Count && i < p.Probabilities.Length; i++)
             probabilities[p.LabelNames[i]] = Math.Round(p.Probabilities[i], 6);
-        return new PredictionDto(p.Label, p.LabelIndex, probabilities, p.Truncated, p.TokenCount);
+        return new PredictionDto(p.Label, p.LabelIndex, probabilities, p.Truncated, p.TokenCount, p.ByUser);
     }
 }
 
@@ -168,3 +169,37 @@ public sealed record LabelFolderResult(
         s.LabelCounts.Select(c => new LabelCountDto(c.Label, c.Documents, c.Paragraphs)).ToList(),
         Math.Round(s.Elapsed.TotalSeconds, 3));
 }
+
+/// <summary>
+/// A person labels a text: the paragraph (the hover's unit) at textDocument + position, the text in textDocument +
+/// range, or a text alone. Label: a class the head knows, or a new one.
+/// </summary>
+public sealed record CorrectParams(string? Label = null, TextDocumentIdentifier? TextDocument = null, Position? Position = null,
+    Range? Range = null, string? Text = null);
+
+/// <summary>A class taught beyond the head's, with its corrections; weak: so few that its labels are not to be trusted yet.</summary>
+public sealed record NewClassDto(string Label, int Examples, bool Weak);
+
+/// <summary>What a correction or its undo did. Dataset: the corrections file (JSONL) it went to.</summary>
+public sealed record CorrectResult(string Text, string Label, string Dataset, string? ReplacedLabel, IReadOnlyList<NewClassDto> NewClasses,
+    int Corrections, string Message);
+
+/// <summary>Which corrections file to undo in: the one of textDocument's workspace folder; else of the first folder.</summary>
+public sealed record UndoCorrectionParams(TextDocumentIdentifier? TextDocument = null);
+
+/// <summary>Undone: false when the file held no correction to take back.</summary>
+public sealed record UndoCorrectionResult(bool Undone, string? Text, string? Label, string Dataset, int Corrections, IReadOnlyList<NewClassDto> NewClasses);
+
+/// <summary>Where to look for texts to label: open documents (uris; none: every open one) and/or a file or folder on disk.</summary>
+public sealed record SuggestParams(string[]? Uris = null, string? Path = null, int? Max = null);
+
+/// <summary>A paragraph the head is least sure of: margin is the gap between its two most probable classes.</summary>
+public sealed record SuggestionDto(string Uri, Range Range, string Text, PredictionDto Prediction, double Margin);
+
+public sealed record SuggestResult(IReadOnlyList<SuggestionDto> Suggestions);
+
+/// <summary>textDocument/codeAction: the paragraph at range.start gets "Label as ..." actions.</summary>
+public sealed record CodeActionParams(TextDocumentIdentifier TextDocument, Range Range);
+
+/// <summary>An action the editor lists; running it runs its (server) command.</summary>
+public sealed record CodeAction(string Title, string Kind, LspCommand Command);

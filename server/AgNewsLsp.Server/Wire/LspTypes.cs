@@ -79,7 +79,8 @@ public sealed record ServerCapabilities(
     bool HoverProvider,
     TextDocumentSyncOptions TextDocumentSync,
     ExecuteCommandOptions ExecuteCommandProvider,
-    CodeLensOptions CodeLensProvider);
+    CodeLensOptions CodeLensProvider,
+    bool CodeActionProvider = true);
 
 public sealed record CodeLensOptions(bool ResolveProvider);
 

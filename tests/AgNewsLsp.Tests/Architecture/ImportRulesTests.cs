@@ -11,7 +11,7 @@ public class ImportRulesTests
 {
     /// <summary>Core's folders, lowest first: each may use only the folders before it.</summary>
     public static readonly string[] CoreOrder =
-        ["Native", "Progress", "Settings", "IO", "Text", "Evaluation", "Data", "Model", "Features", "Training", "Engine"];
+        ["Native", "Progress", "Settings", "IO", "Text", "Evaluation", "Data", "Model", "Features", "Training", "Engine", "Teaching"];
 
     /// <summary>The server's folders and what each may use besides Core ("" is the folder's root: Program.cs).</summary>
     public static readonly Dictionary<string, string[]> ServerAllowed = new()

@@ -57,6 +57,29 @@ public sealed class FakeLabelingEngine : ILabelingEngine
         return texts.Select(LabelOf).ToList();
     }
 
+    public (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) ClassifyWithSentenceVectors(IReadOnlyList<string> texts,
+        CancellationToken cancellationToken = default) =>
+        (Classify(texts, cancellationToken), texts.Select(SentenceVector).ToList());
+
+    /// <summary>A stand-in sentence vector: the text's words hashed into 64 buckets, so texts sharing words are similar.</summary>
+    public static float[] SentenceVector(string text)
+    {
+        var vector = new float[64];
+        foreach (var word in text.ToLowerInvariant().Split(' ', '.', ',', '!', '?', '\n').Where(w => w.Length > 2))
+            vector[(int)((uint)StableHash(word) % 64)] += 1;
+        return vector;
+    }
+
+    private static int StableHash(string word)
+    {
+        unchecked
+        {
+            int hash = 17;
+            foreach (var c in word) hash = hash * 31 + c;
+            return hash;
+        }
+    }
+
     public static Prediction LabelOf(string text)
     {
         var t = text.ToLowerInvariant();

@@ -16,7 +16,9 @@ public class LifecycleTests
         Assert.Equal(2, caps.GetProperty("textDocumentSync").GetProperty("change").GetInt32());
         Assert.True(caps.GetProperty("textDocumentSync").GetProperty("openClose").GetBoolean());
         var commands = caps.GetProperty("executeCommandProvider").GetProperty("commands").EnumerateArray().Select(c => c.GetString()).ToList();
-        Assert.Equal(["agnews/classify", "agnews/evaluate", "agnews/labelDocument", "agnews/labelFolder", "agnews/status", "agnews/train"], commands); // one per handler that declares a command
+        Assert.Equal(["agnews/classify", "agnews/correct", "agnews/evaluate", "agnews/labelDocument", "agnews/labelFolder", "agnews/status",
+            "agnews/suggest", "agnews/train", "agnews/undoCorrection"], commands); // one per handler that declares a command
+        Assert.True(caps.GetProperty("codeActionProvider").GetBoolean());
         Assert.Equal("agnews", result.GetProperty("serverInfo").GetProperty("name").GetString());
     }
 

@@ -88,6 +88,9 @@ public sealed class DocumentStore(int maxChars, int maxDocuments, long maxTotalC
 
     public int Count => documents.Count;
 
+    /// <summary>The URIs of the open documents, in ordinal order.</summary>
+    public IReadOnlyList<string> Uris => documents.Keys.Order(StringComparer.Ordinal).ToList();
+
     private void CheckSize(string uri, int chars)
     {
         if (chars > maxChars)

@@ -24,7 +24,7 @@ public sealed class CodeLensHandler : RequestHandler<CodeLensParams, IReadOnlyLi
         return spans.Select((span, i) =>
         {
             var line = LabelsInPlace.FirstLine(document, document.RangeOf(span.Start, span.End));
-            var title = LabelsInPlace.Title(predictions[i].Label, predictions[i].Probabilities[predictions[i].LabelIndex]);
+            var title = LabelsInPlace.Title(predictions[i]);
             return new CodeLens(line, new LspCommand(title, ClassifyHandler.MethodName,
                 [new ClassifyParams(TextDocument: request.TextDocument, Position: line.Start)]));
         }).ToList();

@@ -38,6 +38,9 @@ public sealed class HoverHandler : RequestHandler<TextDocumentPositionParams, Ho
     /// The label and its percentage, then one line per class: name, a ten-cell bar, the percentage. In Markdown the
     /// label is bold and the bars are code, so they line up; in plain text the same lines without any markup.
     /// </summary>
+    /// <summary>What a label a person gave shows instead of the head's probability.</summary>
+    public const string LabelledByYou = "· labelled by you";
+
     public static string Format(Prediction prediction, string kind = MarkupKind.Markdown)
     {
         var markdown = kind == MarkupKind.Markdown;
@@ -47,7 +50,7 @@ public sealed class HoverHandler : RequestHandler<TextDocumentPositionParams, Ho
             ? prediction.Probabilities[prediction.LabelIndex] : prediction.Probabilities.DefaultIfEmpty(0).Max();
         if (markdown) sb.Append("**").Append(Escape(prediction.Label)).Append("** ");
         else sb.Append(prediction.Label).Append(' ');
-        sb.Append(Percent(top)).Append("\n\n");
+        sb.Append(prediction.ByUser ? LabelledByYou : Percent(top)).Append("\n\n");
         var width = prediction.LabelNames.Count == 0 ? 0 : prediction.LabelNames.Max(n => n.Length);
         for (var i = 0; i < prediction.LabelNames.Count && i < prediction.Probabilities.Length; i++)
         {

@@ -1,0 +1,55 @@
+using AgNewsLsp.Engine;
+using AgNewsLsp.Evaluation;
+using AgNewsLsp.Progress;
+using AgNewsLsp.Settings;
+
+namespace AgNewsLsp.Teaching;
+
+/// <summary>
+/// An engine with what its user taught: every prediction goes through the <see cref="Teacher"/>'s memory (a corrected
+/// text shows its user's label, similar texts follow). Everything else is the inner engine's. The fronts (language
+/// server, <c>agnews label</c>, <c>agnews teach</c>) serve this; with nothing taught it costs nothing.
+/// </summary>
+public sealed class TaughtEngine : ILabelingEngine, IDisposable
+{
+    private readonly ILabelingEngine _inner;
+
+    public TaughtEngine(ILabelingEngine inner)
+    {
+        _inner = inner;
+        Teacher = new Teacher(inner);
+    }
+
+    public Teacher Teacher { get; }
+
+    /// <summary>The engine taught.</summary>
+    public ILabelingEngine Inner => _inner;
+
+    public EngineStatus GetStatus() => _inner.GetStatus();
+
+    public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        var memory = Teacher.Memory;
+        if (memory.Count == 0) return _inner.Classify(texts, cancellationToken);
+        var (predictions, vectors) = _inner.ClassifyWithSentenceVectors(texts, cancellationToken);
+        return predictions.Select((p, i) => memory.Apply(p, texts[i], vectors[i])).ToArray();
+    }
+
+    public (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) ClassifyWithSentenceVectors(IReadOnlyList<string> texts,
+        CancellationToken cancellationToken = default)
+    {
+        var (predictions, vectors) = _inner.ClassifyWithSentenceVectors(texts, cancellationToken);
+        return (predictions.Select((p, i) => Teacher.Memory.Apply(p, texts[i], vectors[i])).ToArray(), vectors);
+    }
+
+    public Task<TrainResult> TrainAsync(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+        _inner.TrainAsync(request, progress, cancellationToken);
+
+    public Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+        _inner.EvaluateAsync(request, progress, cancellationToken);
+
+    public Embeddings Embed(IReadOnlyList<string> texts, Pooling? pooling = null, IProgress<WorkProgress>? progress = null,
+        CancellationToken cancellationToken = default) => _inner.Embed(texts, pooling, progress, cancellationToken);
+
+    public void Dispose() => (_inner as IDisposable)?.Dispose();
+}

@@ -1,0 +1,131 @@
+using AgNewsLsp.Data;
+using AgNewsLsp.Engine;
+using AgNewsLsp.Settings;
+
+namespace AgNewsLsp.Teaching;
+
+/// <summary>A class a correction taught that the head does not know, and how many corrections it has.</summary>
+public sealed record NewClass(string Label, int Examples)
+{
+    /// <summary>So few examples make the class weak: said to the user with the result.</summary>
+    public bool Weak => Examples < TeachingSettings.FewExamples;
+}
+
+/// <summary>What a correction (or its undo) did: the row, the row it replaced, and the classes beyond the head's.</summary>
+public sealed record TeachResult(Correction Correction, Correction? Replaced, IReadOnlyList<NewClass> NewClasses, int Corrections);
+
+/// <summary>What loading a corrections file found: the corrections now taught from it, and a warning (a torn last line).</summary>
+public sealed record CorrectionsLoaded(string Path, int Corrections, IReadOnlyList<NewClass> NewClasses, string? Warning);
+
+/// <summary>
+/// Teaching in place: corrections written to the user's dataset (<see cref="CorrectionsFile"/>) and held in the
+/// <see cref="CorrectionMemory"/> that <see cref="TaughtEngine"/> applies to every prediction; undo; and suggestions of
+/// what to label next. Sentence vectors and the head's predictions come from the engine it teaches.
+/// </summary>
+public sealed class Teacher(ILabelingEngine engine)
+{
+    /// <summary>
+    /// Sentence vectors from the very pass that classifies (and caches) texts, so a corrected text and a text it is
+    /// compared with are always measured alike.
+    /// </summary>
+    private IReadOnlyList<float[]> Vectors(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
+        texts.Count == 0 ? [] : engine.ClassifyWithSentenceVectors(texts, cancellationToken).Vectors;
+
+    private IReadOnlyList<string> HeadLabels() => engine.GetStatus().LabelNames ?? [];
+
+    private readonly Lock _gate = new();
+    /// <summary>Per corrections file: what each correction of this process replaced, newest last (what undo puts back).</summary>
+    private readonly Dictionary<string, Stack<(Correction Added, Correction? Replaced)>> _undo = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Length, DateTime Written)> _loaded = new(StringComparer.Ordinal);
+
+    /// <summary>What was taught, as classifying applies it.</summary>
+    public CorrectionMemory Memory { get; } = new();
+
+    /// <summary>
+    /// Reads a corrections file into the memory (the texts' vectors from the feature cache, else one encoder pass).
+    /// Again for the same file only when it changed on disk since.
+    /// </summary>
+    public CorrectionsLoaded Load(string path, CancellationToken cancellationToken = default)
+    {
+        path = Path.GetFullPath(path);
+        var read = CorrectionsFile.Read(path);
+        var stamp = StampOf(path);
+        lock (_gate)
+            if (_loaded.TryGetValue(path, out var seen) && seen == stamp)
+                return new CorrectionsLoaded(path, read.Rows.Count, NewClasses(), read.Warning);
+        var rowVectors = read.Rows.Count == 0 ? [] : Vectors(read.Rows.Select(r => r.Text).ToArray(), cancellationToken);
+        lock (_gate)
+        {
+            for (int i = 0; i < read.Rows.Count; i++) Memory.Set(read.Rows[i].Text, read.Rows[i].Label, rowVectors[i]);
+            _loaded[path] = stamp;
+        }
+        return new CorrectionsLoaded(path, read.Rows.Count, NewClasses(), read.Warning);
+    }
+
+    /// <summary>
+    /// A person labels a text: appended to the corrections file (one row per text, the last label winning) and taught
+    /// at once, so the text shows its label from now on and similar texts follow. A label the head lacks is a new class.
+    /// </summary>
+    public TeachResult Teach(string path, Correction correction, CancellationToken cancellationToken = default)
+    {
+        path = Path.GetFullPath(path);
+        if (string.IsNullOrWhiteSpace(correction.Text)) throw new ArgumentException("A correction needs a text.");
+        if (string.IsNullOrWhiteSpace(correction.Label)) throw new ArgumentException("A correction needs a label.");
+        // The class as the head or an earlier correction spells it: "business" teaches Business.
+        var known = HeadLabels().Concat(Memory.CountsByLabel().Keys).ToList();
+        var label = known.FirstOrDefault(l => ClassNames.Comparer.Equals(l, correction.Label.Trim())) ?? correction.Label.Trim();
+        correction = correction with { Label = label };
+        var vector = Vectors([correction.Text], cancellationToken)[0];
+        lock (_gate)
+        {
+            var replaced = CorrectionsFile.Add(path, correction);
+            Memory.Set(correction.Text, correction.Label, vector);
+            UndoStack(path).Push((correction, replaced));
+            _loaded[path] = StampOf(path); // our own write is not a change to load again
+            return new TeachResult(correction, replaced, NewClasses(), Memory.Count);
+        }
+    }
+
+    /// <summary>Takes back the last correction of a file: its row removed, and the row it replaced (if this process saw it) back.</summary>
+    public TeachResult? Undo(string path, CancellationToken cancellationToken = default)
+    {
+        path = Path.GetFullPath(path);
+        lock (_gate)
+        {
+            var stack = UndoStack(path);
+            var replaced = stack.Count > 0 ? stack.Pop().Replaced : null;
+            var removed = CorrectionsFile.RemoveLast(path, replaced);
+            if (removed is null) return null;
+            Memory.Remove(removed.Text);
+            if (replaced is not null && CorrectionsFile.Key(replaced.Text) == CorrectionsFile.Key(removed.Text))
+                Memory.Set(replaced.Text, replaced.Label, Vectors([replaced.Text], cancellationToken)[0]);
+            _loaded[path] = StampOf(path);
+            return new TeachResult(removed, replaced, NewClasses(), Memory.Count);
+        }
+    }
+
+    /// <summary>The texts the head is least sure of, most useful first (see <see cref="Suggestions"/>).</summary>
+    public IReadOnlyList<Suggestion> Suggest(IReadOnlyList<string> texts, int max, CancellationToken cancellationToken = default)
+    {
+        if (texts.Count == 0) return [];
+        var (heads, textVectors) = engine.ClassifyWithSentenceVectors(texts, cancellationToken);
+        var predictions = heads.Select((p, i) => Memory.Apply(p, texts[i], textVectors[i])).ToArray();
+        return Suggestions.Rank(predictions, textVectors, max);
+    }
+
+    /// <summary>The classes taught beyond the head's, with their corrections.</summary>
+    public IReadOnlyList<NewClass> NewClasses()
+    {
+        var counts = Memory.CountsByLabel();
+        return Memory.NewClasses(HeadLabels()).Select(l => new NewClass(l, counts[l])).ToList();
+    }
+
+    private Stack<(Correction Added, Correction? Replaced)> UndoStack(string path)
+    {
+        if (!_undo.TryGetValue(path, out var stack)) _undo[path] = stack = new();
+        return stack;
+    }
+
+    private static (long, DateTime) StampOf(string path) =>
+        File.Exists(path) ? (new FileInfo(path).Length, File.GetLastWriteTimeUtc(path)) : (0L, DateTime.MinValue);
+}
