@@ -58,7 +58,7 @@ echo "== Protocol test against the fake engine: an engine's stray stdout writes 
   node --test --test-name-pattern='stray stdout' test/lifecycle.test.js) 2>&1 | tee "$log_dir/protocol-fake.log" || status=1
 count_node "$log_dir/protocol-fake.log"
 
-echo "== Fuzz and fault suite: seeded frames, special files, kill -9 during training, a 10,000-request soak"
+echo "== Fuzz and fault suite: seeded frames, special files, kill -9 during training and during corrections, a 10,000-request soak"
 fault_status=0
 fault_start=$(date +%s)
 (cd tests/protocol-node && \
