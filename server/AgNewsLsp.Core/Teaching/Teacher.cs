@@ -1,6 +1,5 @@
 using AgNewsLsp.Data;
 using AgNewsLsp.Engine;
-using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Teaching;
 
@@ -26,12 +25,20 @@ public sealed class Teacher(ILabelingEngine engine)
 {
     /// <summary>
     /// Sentence vectors from the very pass that classifies (and caches) texts, so a corrected text and a text it is
-    /// compared with are always measured alike.
+    /// compared with are always measured alike. The predictions name the head's classes, kept for <see cref="HeadLabels"/>.
     /// </summary>
-    private IReadOnlyList<float[]> Vectors(IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
-        texts.Count == 0 ? [] : engine.ClassifyWithSentenceVectors(texts, cancellationToken).Vectors;
+    private IReadOnlyList<float[]> Vectors(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        if (texts.Count == 0) return [];
+        var (predictions, vectors) = engine.ClassifyWithSentenceVectors(texts, cancellationToken);
+        _headLabels = predictions[0].LabelNames;
+        return vectors;
+    }
 
-    private IReadOnlyList<string> HeadLabels() => engine.GetStatus().LabelNames ?? [];
+    private volatile IReadOnlyList<string>? _headLabels;
+
+    /// <summary>The served head's classes, as the last prediction named them (the status only before any).</summary>
+    private IReadOnlyList<string> HeadLabels() => _headLabels ?? engine.GetStatus().LabelNames ?? [];
 
     private readonly Lock _gate = new();
     /// <summary>Per corrections file: what each correction of this process replaced, newest last (what undo puts back).</summary>
