@@ -19,8 +19,13 @@ public static class DocumentLabeler
         LabelMany(engine, [document], unit, cancellationToken)[0];
 
     /// <summary>Several documents (and their paragraphs or lines) in one encoder call, which batches them by length.</summary>
+    /// <param name="eachTextAlone">
+    /// Classify each text in a call of its own instead of one call for all: slower for short texts, but each prediction
+    /// then depends on its text alone. In a batch it depends, in its last digits, on the batch's shape (how wide the longest
+    /// text pads it, how many rows it has): the matrix kernels add in another order. See <see cref="FolderLabeler"/>.
+    /// </param>
     public static IReadOnlyList<DocumentLabels> LabelMany(ILabelingEngine engine, IReadOnlyList<string> documents, TextUnit unit,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool eachTextAlone = false)
     {
         var texts = new List<string>();
         var plans = new List<(TextBlock[] Blocks, int First, bool WholeDocument)>(documents.Count);
@@ -38,7 +43,9 @@ public static class DocumentLabeler
             texts.AddRange(labelled.Select(b => b.Text));
             if (wholeDocument) texts.Add(document);
         }
-        var predictions = texts.Count == 0 ? [] : engine.Classify(texts, cancellationToken);
+        var predictions = texts.Count == 0 ? []
+            : eachTextAlone ? texts.Select(text => engine.Classify([text], cancellationToken)[0]).ToList()
+            : engine.Classify(texts, cancellationToken);
         return plans.Select(plan => new DocumentLabels(
             plan.WholeDocument ? predictions[plan.First + plan.Blocks.Length] : null,
             plan.Blocks.Select((b, i) => new LabeledBlock(b, predictions[plan.First + i])).ToArray())).ToList();
