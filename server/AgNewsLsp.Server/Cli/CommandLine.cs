@@ -33,9 +33,18 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
           agnews classify TEXT... | -          label a text (- reads standard input)
           agnews label FILE... [--paragraphs]  label files, or each paragraph of them
           agnews label DIR --recursive --format csv|jsonl [--out FILE] [--include GLOB]... [--exclude GLOB]... [--paragraphs]
+                       [--shard I/N | --shards N]
                                                label a folder's files (--include default: {FileGlobs.DefaultInclude}) into
                                                a CSV or JSONL file (written whole or not at all), else onto stdout; a
-                                               binary, too large or too short file is skipped with its reason
+                                               binary, too large or too short file is skipped with its reason.
+                                               --shard I/N: only shard I (from 0) of N, the files whose relative path
+                                               hashes to it, into --out FILE and its manifest FILE.shard.json;
+                                               --shards N takes I from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID
+                                               (docs/scale-out.md)
+          agnews label --merge PART... --out FILE
+                                               join the parts of a sharded label or embed run into the file one run
+                                               writes (one header, the same order); refuses parts of another model,
+                                               head or job, and a missing or repeated shard
           agnews train --data DIR|FILE... [--head-kind {string.Join('|', HeadKinds.Names)}] [--pooling P] [--max-epochs N]
                        [--seed N] [--validation-fraction F] [--limit N] [--skip-bad-rows] [--out HEAD.json]
                                                --data may repeat; a folder means its train* files; a text in
@@ -48,7 +57,9 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
           agnews evaluate --data FILE|DIR... [--limit N] [--skip-bad-rows]
           agnews model info
           agnews embed INPUT --out FILE.npy|FILE.parquet [--pooling P] [--lines] [--limit N] [--skip-bad-rows]
-                                               the encoder's vectors for a text file (a text per line) or labelled data
+                       [--shard I/N | --shards N]
+                                               the encoder's vectors for a text file (a text per line) or labelled data;
+                                               a shard holds the rows whose id (line or row number) hashes to it
           agnews serve [--stdio | --port N]    the language server (JSON-RPC, LSP framing)
 
         Options for every command, before or after it (from the server's option table; also AGNEWS_<NAME>):
@@ -74,11 +85,11 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             return args[0] switch
             {
                 "classify" => await ClassifyAsync(Parse(args[1..]), cancellationToken),
-                "label" => await LabelAsync(Parse(args[1..], ["include", "exclude", "format", "out"], ["paragraphs", "recursive"]), cancellationToken),
+                "label" => await LabelAsync(Parse(args[1..], ["include", "exclude", "format", "out", "shard", "shards"], ["paragraphs", "recursive", "merge"]), cancellationToken),
                 "train" => await TrainAsync(Parse(args[1..], ["data", "max-epochs", "epochs", "seed", "limit", "out", "validation-fraction", "head-kind", "pooling"], ["skip-bad-rows"]), cancellationToken),
                 "evaluate" => await EvaluateAsync(Parse(args[1..], ["data", "limit"], ["skip-bad-rows"]), cancellationToken),
                 "model" when args.Length > 1 && args[1] == "info" => await ModelInfoAsync(Parse(args[2..]), cancellationToken),
-                "embed" => await EmbedAsync(Parse(args[1..], ["out", "limit", "pooling"], ["lines", "skip-bad-rows"]), cancellationToken),
+                "embed" => await EmbedAsync(Parse(args[1..], ["out", "limit", "pooling", "shard", "shards"], ["lines", "skip-bad-rows"]), cancellationToken),
                 _ => throw new UsageException($"Unknown command '{string.Join(' ', args.Take(2))}'."),
             };
         }
@@ -212,9 +223,15 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
 
     private async Task<int> LabelAsync(CliArguments a, CancellationToken ct)
     {
+        if (a.Flag("merge"))
+        {
+            if (new[] { "recursive", "include", "exclude", "format", "paragraphs", "shard", "shards" }.FirstOrDefault(a.Flag) is { } labelOption)
+                throw new UsageException($"--merge joins parts as they are; --{labelOption} is for the runs that made them.");
+            return await MergeAsync(a.Positionals, a.Value("out"), a.Flag("json"), ct);
+        }
         if (a.Flag("recursive")) return await LabelFolderAsync(a, ct);
         if (a.Positionals.Count == 0) throw new UsageException("label needs one or more files.");
-        if (new[] { "include", "exclude", "format", "out" }.FirstOrDefault(a.Flag) is { } folderOption)
+        if (new[] { "include", "exclude", "format", "out", "shard", "shards" }.FirstOrDefault(a.Flag) is { } folderOption)
             throw new UsageException($"--{folderOption} is for labelling a folder: agnews label DIR --recursive ...");
         foreach (var file in a.Positionals)
         {
@@ -274,28 +291,31 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             throw new UsageException(e.Message + (e.Message.EndsWith('.') ? "" : "."));
         }
         if (InputFiles.KindOf(folder) != FileKind.Directory) throw new DirectoryNotFoundException($"No such folder: {folder}");
+        var output = a.Value("out");
+        var shard = ShardOption(a); // before the model loads, as every usage error
         var request = new FolderLabelRequest(folder, globs, a.Flag("paragraphs") ? TextUnit.Paragraph : TextUnit.Document)
         {
             MaxFileBytes = engineOptions.MaxTextBytes,
+            Shard = shard?.Shard,
         };
-        var output = a.Value("out");
         if (output is not null) OutputPath.Resolve(output); // a folder or block device is refused before the model loads
         using var engine = await OpenEngineAsync(a, ct);
         var progress = a.Flag("quiet") ? null : new ProgressPrinter(stderr);
-        var summary = output is null
+        var summary = shard is { } s ? await LabelShardAsync(engine, request, output!, format, s.Source, progress, ct)
+            : output is null
             ? await FolderLabeler.LabelAsync(engine, request, FolderRowWriters.For(format, stdout), progress, ct)
             : await FolderLabeler.LabelToFileAsync(engine, request, output, w => FolderRowWriters.For(format, w), progress, ct);
         progress?.Done();
         var result = LabelFolderResult.From(summary, format);
         var summaryTo = output is null ? stderr : stdout;
-        if (a.Flag("json")) summaryTo.WriteLine(JsonSerializer.Serialize(result, Json));
-        else if (output is not null || !a.Flag("quiet")) WriteFolderSummary(summaryTo, result);
+        if (a.Flag("json")) summaryTo.WriteLine(shard is null ? JsonSerializer.Serialize(result, Json) : ShardSummaryJson(result, shard.Value.Shard, output!));
+        else if (output is not null || !a.Flag("quiet")) WriteFolderSummary(summaryTo, result, shard?.Shard);
         return Ok;
     }
 
-    private static void WriteFolderSummary(TextWriter to, LabelFolderResult r)
+    private static void WriteFolderSummary(TextWriter to, LabelFolderResult r, Shard? shard = null)
     {
-        to.WriteLine($"Labelled {r.FilesLabeled} of {r.FilesMatched} files in {r.Folder} ({r.Unit}s) in {r.Seconds:F1} s: " +
+        to.WriteLine($"Labelled {r.FilesLabeled} of {r.FilesMatched} files{(shard is { } s ? $" of shard {s}" : "")} in {r.Folder} ({r.Unit}s) in {r.Seconds:F1} s: " +
                      $"{r.Rows} rows{(r.Output is null ? "" : $" written to {r.Output}")}, {r.Skipped} files skipped.");
         var paragraphs = r.Unit == TextUnit.Paragraph.Name();
         var width = Math.Max("label".Length, r.LabelCounts.Select(c => c.Label.Length).DefaultIfEmpty(0).Max());
