@@ -19,13 +19,12 @@ public static class DocumentLabeler
         LabelMany(engine, [document], unit, cancellationToken)[0];
 
     /// <summary>Several documents (and their paragraphs or lines) in one encoder call, which batches them by length.</summary>
-    /// <param name="eachTextAlone">
-    /// Classify each text in a call of its own instead of one call for all: slower for short texts, but each prediction
-    /// then depends on its text alone. In a batch it depends, in its last digits, on the batch's shape (how wide the longest
-    /// text pads it, how many rows it has): the matrix kernels add in another order. See <see cref="FolderLabeler"/>.
+    /// <param name="independently">
+    /// Classify with <see cref="ILabelingEngine.ClassifyIndependently"/>: each prediction then depends on its text alone,
+    /// not, in its last digits, on the other texts of the call. See <see cref="FolderLabeler"/>.
     /// </param>
     public static IReadOnlyList<DocumentLabels> LabelMany(ILabelingEngine engine, IReadOnlyList<string> documents, TextUnit unit,
-        CancellationToken cancellationToken = default, bool eachTextAlone = false)
+        CancellationToken cancellationToken = default, bool independently = false)
     {
         var texts = new List<string>();
         var plans = new List<(TextBlock[] Blocks, int First, bool WholeDocument)>(documents.Count);
@@ -44,7 +43,7 @@ public static class DocumentLabeler
             if (wholeDocument) texts.Add(document);
         }
         var predictions = texts.Count == 0 ? []
-            : eachTextAlone ? texts.Select(text => engine.Classify([text], cancellationToken)[0]).ToList()
+            : independently ? engine.ClassifyIndependently(texts, cancellationToken)
             : engine.Classify(texts, cancellationToken);
         return plans.Select(plan => new DocumentLabels(
             plan.WholeDocument ? predictions[plan.First + plan.Blocks.Length] : null,

@@ -94,18 +94,21 @@ public sealed record FolderSummary(
 /// out of the folder) is skipped with its reason, not a failure of the run.
 /// </summary>
 /// <remarks>
-/// Each text (a file, a paragraph) is encoded alone, not in a batch with the other files' texts, so that a row depends on
-/// its file alone: a folder labelled in shards (<see cref="FolderLabelRequest.Shard"/>) and merged is byte for byte the
-/// folder labelled at once, a rerun of a shard writes the same bytes, and a file's row is what <c>agnews label FILE</c> and
-/// a hover say. In a batch, a text's probabilities move in their last digits with the batch's shape (its padded width and
-/// row count change the order in which the matrix kernels add; bf16 rounding of the states before the top layers makes
-/// that visible in the sixth decimal). The price is throughput (measured in docs/scale-out.md): little for texts of a
-/// paragraph, most for texts of a few words, whose batch of one is mostly fixed cost.
+/// A batch is labelled with <see cref="ILabelingEngine.ClassifyIndependently"/>, so that a row depends on its file alone,
+/// not on the files it shared a batch with: a folder labelled in shards (<see cref="FolderLabelRequest.Shard"/>) and
+/// merged is byte for byte the folder labelled at once, and a rerun of a shard writes the same bytes. In an ordinary batch
+/// a text's probabilities move in their last digits with the batch's shape (its padded width and row count change the
+/// order in which the matrix kernels add; the bf16 rounding of the states before the top layers makes that visible in the
+/// fourth to sixth decimal). The engine keeps one shape per token length instead, filling short batches with copies: the
+/// price is throughput (docs/scale-out.md), which is why a batch holds many files.
 /// </remarks>
 public static class FolderLabeler
 {
-    /// <summary>Files per encoder call: enough for the encoder to batch by length, few enough to bound memory.</summary>
-    public const int BatchFiles = 64;
+    /// <summary>
+    /// Files per encoder call: enough for most token lengths to fill the engine's fixed-shape batches (a length's batch
+    /// that comes out short is filled with copies), few enough to bound memory and report progress every few seconds.
+    /// </summary>
+    public const int BatchFiles = 1024;
 
     /// <summary>A batch also ends at this many characters of text, so that a batch of large files stays bounded.</summary>
     public const long BatchChars = 4L << 20;
@@ -265,7 +268,7 @@ public static class FolderLabeler
 
         public void Label(List<(string File, string Text)> batch, CancellationToken cancellationToken)
         {
-            var labels = DocumentLabeler.LabelMany(engine, batch.Select(b => b.Text).ToList(), unit, cancellationToken, eachTextAlone: true);
+            var labels = DocumentLabeler.LabelMany(engine, batch.Select(b => b.Text).ToList(), unit, cancellationToken, independently: true);
             for (var i = 0; i < batch.Count; i++)
             {
                 var (file, text) = batch[i];

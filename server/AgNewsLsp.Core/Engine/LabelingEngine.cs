@@ -181,22 +181,30 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         var s = GetStatus();
         return new ModelInfo(ResolvedModel.Name, ResolvedModel.Source, ResolvedModel.Folder, _encoder.Fingerprint, c.NumHiddenLayers, c.HiddenSize,
             c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.HeadPooling, _head?.File.Validation?.Accuracy,
-            s.LabelNames, TorchRuntime.Notes);
+            s.LabelNames, TorchRuntime.Notes) with { Threads = TorchRuntime.Threads };
     }
 
 
     /// <summary>Up to this many texts to encode run as one torch-thread item (see <see cref="Classify"/>).</summary>
     private const int FewTexts = 8;
 
-    public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        Classify(texts, fixedShapes: false, cancellationToken);
+
+    /// <summary>Encodes in batches of one shape per token length (<see cref="TextEncoder.FixedShapeBatches"/>).</summary>
+    public IReadOnlyList<Prediction> ClassifyIndependently(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        Classify(texts, fixedShapes: true, cancellationToken);
+
+    private IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, bool fixedShapes, CancellationToken cancellationToken)
     {
         using var lease = LeaseHead();
         var head = lease.Head;
         if (texts.Count == 0) return [];
         var result = new Prediction[texts.Count];
         var missing = new List<int>();
+        // The cache holds what the other path computed, whose last digits depend on the call: fixed shapes pass it by.
         for (var i = 0; i < texts.Count; i++)
-            if (head.Predictions.TryGet(texts[i], out var known)) result[i] = known;
+            if (!fixedShapes && head.Predictions.TryGet(texts[i], out var known)) result[i] = known;
             else missing.Add(i);
         if (missing.Count > 0)
         {
@@ -206,8 +214,10 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
             // or run inline when already there.
             (EncodedFeatures Features, float[][] Probabilities) Run()
             {
-                var features = _encoder.Encode(toEncode, [head.File.Pooling], null, cancellationToken, top: head.Head.Top);
-                var probabilities = TorchThread.Shared.Run(() => head.Head.PredictProbabilities(features.ByPooling[head.File.Pooling], lexical, features.TopLogits),
+                var features = _encoder.Encode(toEncode, [head.File.Pooling], null, cancellationToken, top: head.Head.Top, fixedShapes: fixedShapes);
+                var probabilities = TorchThread.Shared.Run(() => fixedShapes
+                        ? PredictInFixedShapes(head.Head, features.ByPooling[head.File.Pooling], lexical, features.TopLogits)
+                        : head.Head.PredictProbabilities(features.ByPooling[head.File.Pooling], lexical, features.TopLogits),
                     TorchPriority.InteractiveNested, cancellationToken);
                 return (features, probabilities);
             }
@@ -215,14 +225,37 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
             // point, not two; a single text on one core. Many (a document's CodeLens): an item per batch, so hovers
             // get in between.
             Func<(EncodedFeatures, float[][])> few = toEncode.Length == 1 ? () => TorchThread.Shared.SingleThreaded(Run) : Run;
-            var (encoded, probabilities) = toEncode.Length <= FewTexts
+            // Fixed shapes never take the one-thread path of a single text: its kernels add in another order than a batch's.
+            var (encoded, probabilities) = toEncode.Length <= FewTexts && !fixedShapes
                 ? TorchThread.Shared.Run(few, TorchPriority.InteractiveNested, cancellationToken)
                 : Run();
             for (var k = 0; k < missing.Count; k++)
             {
                 result[missing[k]] = ToPrediction(probabilities[k], head.File.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);
-                head.Predictions.Add(toEncode[k], result[missing[k]]);
+                if (!fixedShapes) head.Predictions.Add(toEncode[k], result[missing[k]]);
             }
+        }
+        return result;
+    }
+
+    /// <summary>Rows the head computes at once for <see cref="ClassifyIndependently"/>: always this many, for the same reason as the encoder's fixed shapes.</summary>
+    private const int HeadRows = 64;
+
+    /// <summary>
+    /// The head's probabilities computed <see cref="HeadRows"/> rows at a time, a short chunk filled with copies of its last
+    /// row, so that a row's digits do not depend on how many rows came with it (a matrix product of another height may
+    /// add in another order).
+    /// </summary>
+    private static float[][] PredictInFixedShapes(ClassifierHead head, float[][] features, IReadOnlyList<AgNewsLsp.Training.LexicalRow>? lexical,
+        float[][]? topLogits)
+    {
+        var result = new float[features.Length][];
+        for (var start = 0; start < features.Length; start += HeadRows)
+        {
+            var rows = Enumerable.Range(start, HeadRows).Select(i => Math.Min(i, features.Length - 1)).ToArray();
+            var chunk = head.PredictProbabilities(rows.Select(i => features[i]).ToArray(), lexical is null ? null : rows.Select(i => lexical[i]).ToList(),
+                topLogits is null ? null : rows.Select(i => topLogits[i]).ToArray());
+            for (var k = 0; k < HeadRows && start + k < features.Length; k++) result[start + k] = chunk[k];
         }
         return result;
     }

@@ -20,6 +20,12 @@ public sealed record ShardJob
     /// <summary>The precision the encoder ran in (auto resolved): bf16 and fp32 differ in the last digits.</summary>
     [JsonPropertyName("precision")] public string Precision { get; init; } = "";
     [JsonPropertyName("maxTokens")] public int MaxTokens { get; init; }
+    /// <summary>
+    /// label: libtorch's threads per operation. A text's probabilities are the same in any batch of a run, but another
+    /// thread count splits the matrix products otherwise and moves their last digits; so parts made with other counts
+    /// are not one run's output (pin --threads where the machines differ).
+    /// </summary>
+    [JsonPropertyName("threads")] public int? Threads { get; init; }
 
     /// <summary>
     /// The head: the SHA-256 of its file's bytes (a path says nothing about which head lies there on another machine;

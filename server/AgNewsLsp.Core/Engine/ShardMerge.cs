@@ -98,6 +98,7 @@ public static class ShardMerge
         return Has("modelFingerprint") || Has("modelName") ? "different models"
             : Has("headSha256") || Has("labelNames") ? "different heads"
             : Has("precision") ? "encoders in different precisions (pin --precision on every shard)"
+            : Has("threads") ? "different thread counts, which move the last digits (pin --threads on every shard)"
             : Has("command") || Has("format") ? "different commands or formats"
             : "different settings";
     }

@@ -53,6 +53,7 @@ public static class ShardRuns
         ModelFingerprint = model.Fingerprint,
         Precision = model.Precision.Name(),
         MaxTokens = model.MaxTokens,
+        Threads = model.Threads,
         HeadSha256 = headSha256,
         LabelNames = model.LabelNames,
         Unit = SettingNames.Name(request.Unit),

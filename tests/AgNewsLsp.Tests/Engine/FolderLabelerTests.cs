@@ -155,7 +155,7 @@ public class FolderLabelerTests
 
         var summary = await FolderLabeler.LabelAsync(engine, Request(folder.Path), writer, new InlineProgress<WorkProgress>(reports.Add), CancellationToken.None);
 
-        Assert.Equal(count, engine.ClassifyCalls); // a call per text, so that a row depends on its file alone (FolderLabeler's remarks)
+        Assert.Equal(count, engine.ClassifyCalls); // ClassifyIndependently, which the fake leaves to its default: a call per text
         Assert.Equal([FolderLabeler.BatchFiles, FolderLabeler.BatchFiles * 2, count], writer.RowsAtFlush.Take(3));
         Assert.Equal(count, summary.FilesLabeled);
         var labelling = reports.Where(r => r.Stage == "labelling").ToList();
