@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: .NET unit/integration tests (including the full AG News test-split
 # accuracy check), the protocol tests against the real server process, the fuzz and fault suite
-# (tests/protocol-node/fault), the extension's unit tests and
+# (tests/protocol-node/fault, with the scale-out run: 3 shard processes over 3,000 files), the extension's unit tests and
 # its end-to-end tests in a real VS Code, and headless Neovim and Emacs eglot (tests/editors). Needs ../shared beside
 # the checkout. Installs what it needs (NuGet and npm packages; Debian chromium and libkrb5-dev for the VS Code run,
 # via tests/e2e-vscode/setup.sh; neovim, emacs-nox and elpa-eglot via tests/editors/run.sh).
@@ -58,7 +58,7 @@ echo "== Protocol test against the fake engine: an engine's stray stdout writes 
   node --test --test-name-pattern='stray stdout' test/lifecycle.test.js) 2>&1 | tee "$log_dir/protocol-fake.log" || status=1
 count_node "$log_dir/protocol-fake.log"
 
-echo "== Fuzz and fault suite: seeded frames, special files, kill -9 during training and during corrections, a 10,000-request soak"
+echo "== Fuzz and fault suite: seeded frames, special files, kill -9 during training and during corrections, a 10,000-request soak, 3 shards merged (fault/shards.test.js)"
 fault_status=0
 fault_start=$(date +%s)
 (cd tests/protocol-node && \

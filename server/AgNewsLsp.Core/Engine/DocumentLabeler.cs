@@ -19,8 +19,12 @@ public static class DocumentLabeler
         LabelMany(engine, [document], unit, cancellationToken)[0];
 
     /// <summary>Several documents (and their paragraphs or lines) in one encoder call, which batches them by length.</summary>
+    /// <param name="independently">
+    /// Classify with <see cref="ILabelingEngine.ClassifyIndependently"/>: each prediction then depends on its text alone,
+    /// not, in its last digits, on the other texts of the call. See <see cref="FolderLabeler"/>.
+    /// </param>
     public static IReadOnlyList<DocumentLabels> LabelMany(ILabelingEngine engine, IReadOnlyList<string> documents, TextUnit unit,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool independently = false)
     {
         var texts = new List<string>();
         var plans = new List<(TextBlock[] Blocks, int First, bool WholeDocument)>(documents.Count);
@@ -38,7 +42,9 @@ public static class DocumentLabeler
             texts.AddRange(labelled.Select(b => b.Text));
             if (wholeDocument) texts.Add(document);
         }
-        var predictions = texts.Count == 0 ? [] : engine.Classify(texts, cancellationToken);
+        var predictions = texts.Count == 0 ? []
+            : independently ? engine.ClassifyIndependently(texts, cancellationToken)
+            : engine.Classify(texts, cancellationToken);
         return plans.Select(plan => new DocumentLabels(
             plan.WholeDocument ? predictions[plan.First + plan.Blocks.Length] : null,
             plan.Blocks.Select((b, i) => new LabeledBlock(b, predictions[plan.First + i])).ToArray())).ToList();

@@ -40,6 +40,12 @@ public sealed record FolderLabelRequest(string Folder, FileGlobs Globs, TextUnit
 {
     /// <summary>A file larger than this is skipped, not labelled.</summary>
     public long MaxFileBytes { get; init; } = InputLimits.DefaultMaxTextBytes;
+
+    /// <summary>
+    /// Only the files of this shard (by their path relative to the folder: <see cref="IO.Shard.Of"/>); null: every file.
+    /// Files of other shards are passed over unread and uncounted, as if the globs had not matched them.
+    /// </summary>
+    public Shard? Shard { get; init; }
 }
 
 /// <summary>One labelled piece of a file; lines are 1-based and inclusive.</summary>
@@ -76,18 +82,33 @@ public sealed record FolderSummary(
 {
     /// <summary>The file the rows were written to; null when they went to a stream (standard output).</summary>
     public string? OutputPath { get; init; }
+
+    /// <summary>The shard that was labelled (<see cref="FolderLabelRequest.Shard"/>); null for the whole folder.</summary>
+    public Shard? Shard { get; init; }
 }
 
 /// <summary>
-/// Labels the files of a folder: walks it (<see cref="FolderFiles"/>), reads each matching file with the bounded
-/// readers, labels a batch of files in one encoder call (<see cref="DocumentLabeler"/>) and hands the rows to a
-/// writer before the next batch is read, so memory follows the batch, not the folder. A file that cannot be labelled
-/// (binary, too large, too little text, a link out of the folder) is skipped with its reason, not a failure of the run.
+/// Labels the files of a folder: walks it (<see cref="FolderFiles"/>), reads a batch of matching files with the bounded
+/// readers, labels them (<see cref="DocumentLabeler"/>) and hands the rows to a writer before the next batch is read, so
+/// memory follows the batch, not the folder. A file that cannot be labelled (binary, too large, too little text, a link
+/// out of the folder) is skipped with its reason, not a failure of the run.
 /// </summary>
+/// <remarks>
+/// A batch is labelled with <see cref="ILabelingEngine.ClassifyIndependently"/>, so that a row depends on its file alone,
+/// not on the files it shared a batch with: a folder labelled in shards (<see cref="FolderLabelRequest.Shard"/>) and
+/// merged is byte for byte the folder labelled at once, and a rerun of a shard writes the same bytes. In an ordinary batch
+/// a text's probabilities move in their last digits with the batch's shape (its padded width and row count change the
+/// order in which the matrix kernels add; the bf16 rounding of the states before the top layers makes that visible in the
+/// fourth to sixth decimal). The engine keeps one shape per token length instead, filling short batches with copies: the
+/// price is throughput (docs/scale-out.md), which is why a batch holds many files.
+/// </remarks>
 public static class FolderLabeler
 {
-    /// <summary>Files per encoder call: enough for the encoder to batch by length, few enough to bound memory.</summary>
-    public const int BatchFiles = 64;
+    /// <summary>
+    /// Files per encoder call: enough for most token lengths to fill the engine's fixed-shape batches (a length's batch
+    /// that comes out short is filled with copies), few enough to bound memory and report progress every few seconds.
+    /// </summary>
+    public const int BatchFiles = 1024;
 
     /// <summary>A batch also ends at this many characters of text, so that a batch of large files stays bounded.</summary>
     public const long BatchChars = 4L << 20;
@@ -96,16 +117,24 @@ public static class FolderLabeler
     public const int MaxListedSkips = 100;
 
     /// <summary>Labels the folder into a file, written atomically: a cancelled or failed run leaves no file (or the old one).</summary>
+    /// <param name="beforeReplace">
+    /// Called once every row is written, with the summary and the length and SHA-256 of the file's bytes, before the file
+    /// replaces the output: what it writes atomically itself (a shard's manifest) is in place before the rows are, so a
+    /// run stopped between the two leaves a manifest whose digest does not match, never rows without their manifest.
+    /// </param>
     public static async Task<FolderSummary> LabelToFileAsync(ILabelingEngine engine, FolderLabelRequest request, string outputPath,
-        Func<TextWriter, IFolderRowWriter> writerFor, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+        Func<TextWriter, IFolderRowWriter> writerFor, IProgress<WorkProgress>? progress, CancellationToken cancellationToken,
+        Action<FolderSummary, (long Bytes, string Sha256)>? beforeReplace = null)
     {
         var output = Path.GetFullPath(outputPath);
         FolderSummary? summary = null;
         await AtomicFile.WriteAsync(output, async (stream, ct) =>
         {
-            await using var text = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-            summary = await LabelAsync(engine, request, writerFor(text), progress, ct,
-                leaveOut: path => IsOutput(path, output));
+            await using var digest = new DigestStream(stream);
+            await using (var text = new StreamWriter(digest, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
+                summary = await LabelAsync(engine, request, writerFor(text), progress, ct,
+                    leaveOut: path => IsOutput(path, output));
+            beforeReplace?.Invoke(summary with { OutputPath = output }, digest.Digest());
         }, cancellationToken);
         return summary! with { OutputPath = output };
     }
@@ -132,7 +161,7 @@ public static class FolderLabeler
         // A first walk counts the files, so that progress has a total; it lists names only and keeps none.
         progress?.Report(new WorkProgress("listing", 0, 0, "finding files"));
         long total = 0;
-        foreach (var _ in FolderFiles.Enumerate(folder, request.Globs, leaveOut, cancellationToken))
+        foreach (var _ in InShard(FolderFiles.Enumerate(folder, request.Globs, leaveOut, cancellationToken), request.Shard))
         {
             cancellationToken.ThrowIfCancellationRequested();
             total++;
@@ -142,7 +171,7 @@ public static class FolderLabeler
         var batch = new List<(string File, string Text)>();
         long batchChars = 0, done = 0;
         progress?.Report(new WorkProgress("labelling", 0, total));
-        foreach (var file in FolderFiles.Enumerate(folder, request.Globs, leaveOut, cancellationToken))
+        foreach (var file in InShard(FolderFiles.Enumerate(folder, request.Globs, leaveOut, cancellationToken), request.Shard))
         {
             cancellationToken.ThrowIfCancellationRequested();
             run.Matched++;
@@ -172,8 +201,16 @@ public static class FolderLabeler
         run.Finish();
         progress?.Report(new WorkProgress("labelling", done, Math.Max(total, done)));
         return new FolderSummary(folder, request.Unit, run.Matched, run.Labelled, run.Rows, run.Skipped, run.SkippedFiles,
-            run.Counts(), clock.Elapsed);
+            run.Counts(), clock.Elapsed) { Shard = request.Shard };
     }
+
+    /// <summary>
+    /// The shard's files, chosen by the relative path alone before anything is read: the same file falls in the same
+    /// shard on every run and machine, whatever else the folder holds. A folder that cannot be listed ("sub/") is reported
+    /// by the one shard its path falls in, so a merged summary names it once.
+    /// </summary>
+    private static IEnumerable<FolderFile> InShard(IEnumerable<FolderFile> files, Shard? shard) =>
+        shard is { } s ? files.Where(f => s.Contains(f.RelativePath)) : files;
 
     /// <summary>A file's text, or why it is skipped.</summary>
     private static async Task<(string? Text, string? Problem)> ReadAsync(FolderFile file, long maxBytes, CancellationToken cancellationToken)
@@ -231,7 +268,7 @@ public static class FolderLabeler
 
         public void Label(List<(string File, string Text)> batch, CancellationToken cancellationToken)
         {
-            var labels = DocumentLabeler.LabelMany(engine, batch.Select(b => b.Text).ToList(), unit, cancellationToken);
+            var labels = DocumentLabeler.LabelMany(engine, batch.Select(b => b.Text).ToList(), unit, cancellationToken, independently: true);
             for (var i = 0; i < batch.Count; i++)
             {
                 var (file, text) = batch[i];

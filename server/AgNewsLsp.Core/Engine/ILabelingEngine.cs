@@ -26,6 +26,15 @@ public interface ILabelingEngine
         CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// As <see cref="Classify"/>, but each text's prediction depends on the text alone, never on the other texts of the
+    /// call (in a batch it moves in its last digits with the batch's shape): what a folder labelled in shards needs to
+    /// equal the folder labelled at once, byte for byte. Pass many texts: the engine batches them by length. By default
+    /// a call per text.
+    /// </summary>
+    IReadOnlyList<Prediction> ClassifyIndependently(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        texts.Select(text => Classify([text], cancellationToken)[0]).ToList();
+
+    /// <summary>
     /// Trains a new head. On success the new head is saved atomically and swapped in; on failure or
     /// cancellation the previous head stays loaded and on disk. Only one training run at a time:
     /// a second call while one runs throws <see cref="EngineBusyException"/>.
@@ -126,7 +135,11 @@ public sealed record ModelInfo(
     Pooling? HeadPooling,
     double? HeadAccuracy,
     IReadOnlyList<string>? LabelNames,
-    IReadOnlyList<string> Native);
+    IReadOnlyList<string> Native)
+{
+    /// <summary>libtorch's threads per operation (<c>--threads</c>, else the cores it sees).</summary>
+    public int Threads { get; init; }
+}
 
 public sealed class EngineBusyException(string message) : InvalidOperationException(message);
 

@@ -182,8 +182,8 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         var c = _encoder.Model.Config;
         var s = GetStatus();
         return new ModelInfo(ResolvedModel.Name, ResolvedModel.Source, ResolvedModel.Folder, _encoder.Fingerprint, c.NumHiddenLayers, c.HiddenSize,
-            c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.HeadPooling, _head?.Description.Validation?.Accuracy,
-            s.LabelNames, TorchRuntime.Notes);
+            c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.HeadPooling,
+            _head?.Description.Validation?.Accuracy, s.LabelNames, TorchRuntime.Notes) with { Threads = TorchRuntime.Threads };
     }
 
 
@@ -191,20 +191,25 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     private const int FewTexts = 8;
 
     public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
-        ClassifyWithVectors(texts, withVectors: false, cancellationToken).Predictions;
+        ClassifyWithVectors(texts, withVectors: false, fixedShapes: false, cancellationToken).Predictions;
 
     public (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) ClassifyWithSentenceVectors(IReadOnlyList<string> texts,
         CancellationToken cancellationToken = default)
     {
-        var (predictions, vectors) = ClassifyWithVectors(texts, withVectors: true, cancellationToken);
+        var (predictions, vectors) = ClassifyWithVectors(texts, withVectors: true, fixedShapes: false, cancellationToken);
         return (predictions, vectors.Select(v => v!).ToArray());
     }
 
+    /// <summary>Encodes in batches of one shape per token length (<see cref="TextEncoder.FixedShapeBatches"/>).</summary>
+    public IReadOnlyList<Prediction> ClassifyIndependently(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        ClassifyWithVectors(texts, withVectors: false, fixedShapes: true, cancellationToken).Predictions;
+
     /// <summary>
     /// The head's predictions and, when <paramref name="withVectors"/>, each text's sentence vector (mean pooling) from
-    /// the same encoder pass; both cached by text with the head.
+    /// the same encoder pass; both cached by text with the head, except in <paramref name="fixedShapes"/>, whose digits
+    /// must not come from another call's batch.
     /// </summary>
-    private (Prediction[] Predictions, float[]?[] Vectors) ClassifyWithVectors(IReadOnlyList<string> texts, bool withVectors,
+    private (Prediction[] Predictions, float[]?[] Vectors) ClassifyWithVectors(IReadOnlyList<string> texts, bool withVectors, bool fixedShapes,
         CancellationToken cancellationToken)
     {
         using var lease = LeaseHead();
@@ -213,8 +218,9 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         var vectors = new float[]?[texts.Count];
         if (texts.Count == 0) return (result, vectors);
         var missing = new List<int>();
+        // The cache holds what the other path computed, whose last digits depend on the call: fixed shapes pass it by.
         for (var i = 0; i < texts.Count; i++)
-            if (head.Predictions.TryGet(texts[i], out var known, out var vector) && (!withVectors || vector is not null))
+            if (!fixedShapes && head.Predictions.TryGet(texts[i], out var known, out var vector) && (!withVectors || vector is not null))
                 (result[i], vectors[i]) = (known, vector);
             else missing.Add(i);
         if (missing.Count > 0)
@@ -227,8 +233,10 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
             // or run inline when already there.
             (EncodedFeatures Features, float[][] Probabilities) Run()
             {
-                var features = _encoder.Encode(toEncode, poolings, null, cancellationToken, top: head.Module.Top);
-                var probabilities = TorchThread.Shared.Run(() => head.Module.PredictProbabilities(features.ByPooling[pooling], lexical, features.TopLogits),
+                var features = _encoder.Encode(toEncode, poolings, null, cancellationToken, top: head.Module.Top, fixedShapes: fixedShapes);
+                var probabilities = TorchThread.Shared.Run(() => fixedShapes
+                        ? PredictInFixedShapes(head.Module, features.ByPooling[pooling], lexical, features.TopLogits)
+                        : head.Module.PredictProbabilities(features.ByPooling[pooling], lexical, features.TopLogits),
                     TorchPriority.InteractiveNested, cancellationToken);
                 return (features, probabilities);
             }
@@ -236,17 +244,40 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
             // point, not two; a single text on one core. Many (a document's CodeLens): an item per batch, so hovers
             // get in between.
             Func<(EncodedFeatures, float[][])> few = toEncode.Length == 1 ? () => TorchThread.Shared.SingleThreaded(Run) : Run;
-            var (encoded, probabilities) = toEncode.Length <= FewTexts
+            // Fixed shapes never take the one-thread path of a single text: its kernels add in another order than a batch's.
+            var (encoded, probabilities) = toEncode.Length <= FewTexts && !fixedShapes
                 ? TorchThread.Shared.Run(few, TorchPriority.InteractiveNested, cancellationToken)
                 : Run();
             for (var k = 0; k < missing.Count; k++)
             {
                 result[missing[k]] = ToPrediction(probabilities[k], head.Description.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);
                 vectors[missing[k]] = withVectors ? encoded.ByPooling[Pooling.Mean][k] : null;
-                head.Predictions.Add(toEncode[k], result[missing[k]], vectors[missing[k]]);
+                if (!fixedShapes) head.Predictions.Add(toEncode[k], result[missing[k]], vectors[missing[k]]);
             }
         }
         return (result, vectors);
+    }
+
+    /// <summary>Rows the head computes at once for <see cref="ClassifyIndependently"/>: always this many, for the same reason as the encoder's fixed shapes.</summary>
+    private const int HeadRows = 64;
+
+    /// <summary>
+    /// The head's probabilities computed <see cref="HeadRows"/> rows at a time, a short chunk filled with copies of its last
+    /// row, so that a row's digits do not depend on how many rows came with it (a matrix product of another height may
+    /// add in another order).
+    /// </summary>
+    private static float[][] PredictInFixedShapes(ClassifierHead head, float[][] features, IReadOnlyList<AgNewsLsp.Training.LexicalRow>? lexical,
+        float[][]? topLogits)
+    {
+        var result = new float[features.Length][];
+        for (var start = 0; start < features.Length; start += HeadRows)
+        {
+            var rows = Enumerable.Range(start, HeadRows).Select(i => Math.Min(i, features.Length - 1)).ToArray();
+            var chunk = head.PredictProbabilities(rows.Select(i => features[i]).ToArray(), lexical is null ? null : rows.Select(i => lexical[i]).ToList(),
+                topLogits is null ? null : rows.Select(i => topLogits[i]).ToArray());
+            for (var k = 0; k < HeadRows && start + k < features.Length; k++) result[start + k] = chunk[k];
+        }
+        return result;
     }
 
     private static Prediction ToPrediction(float[] probabilities, string[] labels, bool truncated, int tokens)

@@ -18,6 +18,12 @@ public sealed record EmbeddingRow(long Id, string? Label, float[] Vector);
 /// </summary>
 public abstract class EmbeddingWriter : IDisposable
 {
+    /// <summary>
+    /// Rows per <see cref="Add"/> call of <c>agnews embed</c> (a parquet row group each); a merge of shards adds in chunks of
+    /// the same size, so that its file has the same row groups, and bytes, as one run's.
+    /// </summary>
+    public const int ChunkRows = 4096;
+
     public abstract void Add(IReadOnlyList<EmbeddingRow> rows);
     public virtual void Dispose() { }
 

@@ -74,9 +74,13 @@ public sealed class TextEncoder : IDisposable
     /// Also keep each text's states after this many layers, as <see cref="TokenStates"/> stores them: what training top
     /// layers needs, from the pass that pools the features, so a cold run does not run the lower layers twice.
     /// </param>
+    /// <param name="fixedShapes">
+    /// Batch by <see cref="FixedShapeBatches"/>, so that each text's features depend on the text alone, not on which texts
+    /// were encoded with it.
+    /// </param>
     public EncodedFeatures Encode(IReadOnlyList<string> texts, IReadOnlyList<Pooling> poolings,
         IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, string stage = "features",
-        TorchPriority priority = TorchPriority.Interactive, TopLayers? top = null, int? keepStatesAfter = null)
+        TorchPriority priority = TorchPriority.Interactive, TopLayers? top = null, int? keepStatesAfter = null, bool fixedShapes = false)
     {
         if (top is not null && keepStatesAfter is { } asked && asked != top.Shape.From)
             throw new ArgumentException("Trained top layers read the states after their own first layer.", nameof(keepStatesAfter));
@@ -95,15 +99,17 @@ public sealed class TextEncoder : IDisposable
         }
         int done = 0;
         progress?.Report(new WorkProgress(stage, 0, texts.Count));
-        foreach (var batchIndexes in Batches(encoded))
+        foreach (var batchIndexes in fixedShapes ? FixedShapeBatches(encoded, BatchTokenBudget, MaxBatchSize) : Batches(encoded))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = batchIndexes.Select(i => encoded[i]).ToArray();
+            var width = fixedShapes ? FixedWidth(batch[0].Length) : 0;
             // A background batch lets a waiting hover run inside it, between layers; an interactive one may run so.
             var results = priority == TorchPriority.Background
-                ? TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, YieldOrStop, top, keepStatesAfter), priority, cancellationToken)
-                : TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, null, top, keepStatesAfter), TorchPriority.InteractiveNested,
-                    cancellationToken);
+                ? TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, YieldOrStop, top, keepStatesAfter, width), priority,
+                    cancellationToken)
+                : TorchThread.Shared.Run(() => Forward(batch, poolings, clsLayers, null, top, keepStatesAfter, width),
+                    TorchPriority.InteractiveNested, cancellationToken);
             foreach (var pooling in poolings)
                 for (int r = 0; r < batchIndexes.Length; r++)
                     byPooling[pooling][batchIndexes[r]] = results.Pooled[pooling][r];
@@ -111,7 +117,7 @@ public sealed class TextEncoder : IDisposable
                 for (int r = 0; r < batchIndexes.Length; r++) topLogits[batchIndexes[r]] = results.TopLogits![r];
             if (states is not null)
                 for (int r = 0; r < batchIndexes.Length; r++) states[batchIndexes[r]] = results.States![r];
-            done += batchIndexes.Length;
+            done += batchIndexes.Distinct().Count(); // a fixed-shape batch may repeat a text to fill its rows
             progress?.Report(new WorkProgress(stage, done, texts.Count));
         }
         return new EncodedFeatures(byPooling, encoded.Select(e => e.Truncated).ToArray(), encoded.Select(e => e.TokenCount).ToArray())
@@ -141,12 +147,44 @@ public sealed class TextEncoder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Batches whose shape depends on each text's own length alone: texts of one <see cref="FixedWidth"/> only, padded to
+    /// it, in the rows <see cref="Batches"/> would give that width (the token budget over the width, at most
+    /// <paramref name="maxBatchSize"/>), a batch that comes out short filled with copies of its last text. In a batch of
+    /// mixed shape a text's features move in their last bits with the padded width and the row count (the matrix kernels
+    /// add in another order), while in batches of one shape they are the same whichever texts share the batch and in
+    /// whichever row (checked on this project's encoder in fp32 and bf16); so a text is encoded the same in any call, as a
+    /// folder labelled in shards needs. The copies cost compute: callers pass many texts at once, so that most widths fill
+    /// their batches (docs/scale-out.md has the cost).
+    /// </summary>
+    internal static IEnumerable<int[]> FixedShapeBatches(IReadOnlyList<EncodedText> encoded, int tokenBudget, int maxBatchSize)
+    {
+        foreach (var group in Enumerable.Range(0, encoded.Count).GroupBy(i => FixedWidth(encoded[i].Length)).OrderByDescending(g => g.Key))
+        {
+            var rows = Math.Clamp(tokenBudget / Math.Max(group.Key, 1), 1, maxBatchSize);
+            foreach (var chunk in group.Chunk(rows))
+                yield return chunk.Length == rows ? chunk : [.. chunk, .. Enumerable.Repeat(chunk[^1], rows - chunk.Length)];
+        }
+    }
+
+    /// <summary>
+    /// The width a text of <paramref name="length"/> tokens is padded to in a fixed-shape batch: its length up to 16 tokens
+    /// (short lengths are common, and padding them would cost the most), above that rounded up to a multiple of an eighth
+    /// of the largest power of two not above it (under 12.5 % padding), so that texts of nearby lengths share batches.
+    /// </summary>
+    internal static int FixedWidth(int length)
+    {
+        if (length <= 16) return length;
+        var step = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length + 1) / 16;
+        return (length + step - 1) / step * step;
+    }
+
     private (Dictionary<Pooling, float[][]> Pooled, float[][]? TopLogits, ushort[][]? States) Forward(IReadOnlyList<EncodedText> batch,
-        IReadOnlyList<Pooling> poolings, int clsLayers, Action? yieldPoint, TopLayers? top, int? keepStatesAfter)
+        IReadOnlyList<Pooling> poolings, int clsLayers, Action? yieldPoint, TopLayers? top, int? keepStatesAfter, int minWidth = 0)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (ids, mask, width) = Tokenizer.Pad(batch);
+        var (ids, mask, width) = Tokenizer.Pad(batch, minWidth);
         var idTensor = tensor(ids, [batch.Count, width]);
         var maskTensor = tensor(mask, [batch.Count, width]);
         using var output = Model.Forward(idTensor, maskTensor, clsLayers, yieldPoint, top?.Shape.From ?? keepStatesAfter,

@@ -22,6 +22,9 @@ public static class TorchRuntime
     /// <summary>What initialisation did, for `model info` and the README.</summary>
     public static IReadOnlyList<string> Notes { get; private set; } = [];
 
+    /// <summary>libtorch's threads per operation, as set at load (0 before): a batch's last digits may depend on it.</summary>
+    public static int Threads { get; private set; }
+
     public static void EnsureInitialized(int? threads = null)
     {
         lock (Gate)
@@ -37,7 +40,8 @@ public static class TorchRuntime
             try
             {
                 if (threads is > 0) torch.set_num_threads(threads.Value);
-                notes.Add($"libtorch {torch.__version__} loaded, {torch.get_num_threads()} threads");
+                Threads = torch.get_num_threads();
+                notes.Add($"libtorch {torch.__version__} loaded, {Threads} threads");
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -35,6 +35,13 @@ public sealed class TaughtEngine : ILabelingEngine, IDisposable
         return predictions.Select((p, i) => memory.Apply(p, texts[i], vectors[i])).ToArray();
     }
 
+    /// <summary>
+    /// With nothing taught, the inner engine's call-independent predictions (a folder in shards equals the folder at
+    /// once). With corrections, the taught labels win over byte-stability: they come from the batched path.
+    /// </summary>
+    public IReadOnlyList<Prediction> ClassifyIndependently(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        Teacher.Memory.Count == 0 ? _inner.ClassifyIndependently(texts, cancellationToken) : Classify(texts, cancellationToken);
+
     public (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) ClassifyWithSentenceVectors(IReadOnlyList<string> texts,
         CancellationToken cancellationToken = default)
     {

@@ -205,9 +205,10 @@ public sealed class BertWordPieceTokenizer
     }
 
     /// <summary>Pads encoded texts to the longest one with [PAD]: ids and attention mask, row-major [count, width].</summary>
-    public (long[] Ids, long[] AttentionMask, int Width) Pad(IReadOnlyList<EncodedText> batch)
+    /// <param name="minWidth">Pad to at least this many tokens (a fixed-shape batch's width), else to the longest text.</param>
+    public (long[] Ids, long[] AttentionMask, int Width) Pad(IReadOnlyList<EncodedText> batch, int minWidth = 0)
     {
-        int width = batch.Count == 0 ? 0 : batch.Max(e => e.Length);
+        int width = Math.Max(minWidth, batch.Count == 0 ? 0 : batch.Max(e => e.Length));
         var ids = new long[batch.Count * width];
         var mask = new long[batch.Count * width];
         for (int r = 0; r < batch.Count; r++)

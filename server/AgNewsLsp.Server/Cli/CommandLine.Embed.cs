@@ -11,7 +11,7 @@ namespace AgNewsLsp.Server.Cli;
 public sealed partial class CommandLine
 {
     /// <summary>Texts per engine call: the output is written a chunk at a time, so memory does not grow with the input.</summary>
-    private const int EmbedChunk = 4096;
+    private const int EmbedChunk = EmbeddingWriter.ChunkRows;
 
     private async Task<int> EmbedAsync(CommandInput a, CancellationToken ct)
     {
@@ -19,9 +19,13 @@ public sealed partial class CommandLine
         var output = a.Value("out") ?? throw new UsageException("embed needs --out FILE.npy or --out FILE.parquet.");
         if (!EmbeddingWriter.IsSupported(output)) throw new UsageException($"--out must end in .npy or .parquet, not '{output}'.");
         OutputPath.Resolve(output); // a folder or block device is refused before the model loads
+        var shard = ShardOption(a);
         var input = a.Positionals[0];
-        var rows = ReadTexts(input, a.Flag("lines"), new DataReadOptions(a.Flag("skip-bad-rows"), a.Int("limit", 1)));
+        var (rows, inputFiles) = ReadTexts(input, a.Flag("lines"), new DataReadOptions(a.Flag("skip-bad-rows"), a.Int("limit", 1)));
         if (rows.Count == 0) throw new InvalidDataException($"{input} holds no texts to embed.");
+        // A shard keeps the rows whose id falls in it; the ids are those of the whole input (after --limit), so every
+        // shard reads the same rows and numbers them alike. A shard may be left with none: it still writes its part.
+        if (shard is { Shard: var part }) rows = rows.Where(r => part.Contains(Shard.RowKey(r.Id))).ToList();
 
         await using var display = ProgressDisplay.For(a, stderr, bars: true);
         using var engine = await OpenEngineAsync(a, ct, display: display);
@@ -31,11 +35,22 @@ public sealed partial class CommandLine
         Pooling? pooling = null;
         var poolingAsked = PoolingOption(a);
         int dimension = 0;
-        // The ids table is renamed into place just before the vectors: both or neither change.
+        (long Bytes, string Sha256)? idsDigest = null;
+        // The ids table is renamed into place just before the vectors: both or neither change (a shard's manifest goes
+        // in between, so that it never describes vectors that are not there).
         AtomicFile.Write(full, data =>
         {
-            if (npy) AtomicFile.Write(EmbeddingWriter.IdsPathFor(full), ids => Write(data, ids));
-            else Write(data, null);
+            using var dataDigest = new DigestStream(data);
+            if (npy)
+                AtomicFile.Write(EmbeddingWriter.IdsPathFor(full), ids =>
+                {
+                    using var digest = new DigestStream(ids);
+                    Write(dataDigest, digest);
+                    idsDigest = digest.Digest();
+                });
+            else Write(dataDigest, null);
+            if (shard is { } s) WriteEmbedManifest(engine, s.Shard, s.Source, full, npy, pooling!.Value, dimension, rows.Count, dataDigest.Digest(), idsDigest,
+                inputFiles, a.Flag("lines"), a.Int("limit", 1), a.Flag("skip-bad-rows"), ct);
         });
         await display.DoneAsync();
 
@@ -44,6 +59,12 @@ public sealed partial class CommandLine
             EmbeddingWriter? writer = null;
             try
             {
+                if (rows.Count == 0)
+                {
+                    var none = engine.Embed([], poolingAsked, null, ct); // no vectors, but their pooling and length
+                    (pooling, dimension) = (none.Pooling, none.Dimension);
+                    writer = EmbeddingWriter.Create(full, data, ids, 0, dimension);
+                }
                 for (int start = 0; start < rows.Count; start += EmbedChunk)
                 {
                     var chunk = rows.Skip(start).Take(EmbedChunk).ToArray();
@@ -63,10 +84,11 @@ public sealed partial class CommandLine
 
         if (a.Flag("json"))
             WriteJson(new { output = full, ids = npy ? EmbeddingWriter.IdsPathFor(full) : null, rows = rows.Count, dimension, pooling,
-                model = engine.ResolvedModel.Name, fingerprint = engine.Describe().Fingerprint });
+                model = engine.ResolvedModel.Name, fingerprint = engine.Describe().Fingerprint, shard = shard?.Shard.ToString(),
+                manifest = shard is null ? null : ShardManifest.PathFor(full) });
         else
-            stdout.WriteLine($"Wrote {rows.Count} vectors of {dimension} floats ({pooling?.Name()} pooling, model {engine.ResolvedModel.Name}) to {full}" +
-                             (npy ? $"; row ids and labels in {EmbeddingWriter.IdsPathFor(full)}" : ""));
+            stdout.WriteLine($"Wrote {rows.Count} vectors{(shard is { } s ? $" of shard {s.Shard}" : "")} of {dimension} floats ({pooling?.Name()} pooling, " +
+                             $"model {engine.ResolvedModel.Name}) to {full}" + (npy ? $"; row ids and labels in {EmbeddingWriter.IdsPathFor(full)}" : ""));
         return Ok;
     }
 
@@ -76,7 +98,7 @@ public sealed partial class CommandLine
     /// A .txt file (or any file with --lines): each non-blank line is a text, its id the line number. Anything else is
     /// labelled data (AG News CSV, CSV/JSONL with text and label, parquet): its id is the row number from 0, with the label.
     /// </summary>
-    private static List<TextRow> ReadTexts(string input, bool lines, DataReadOptions options)
+    private static (List<TextRow> Rows, IReadOnlyList<string> Files) ReadTexts(string input, bool lines, DataReadOptions options)
     {
         if (lines || (File.Exists(input) && Path.GetExtension(input).ToLowerInvariant() is ".txt" or ".text"))
         {
@@ -91,9 +113,9 @@ public sealed partial class CommandLine
                 texts.Add(new TextRow(number, null, line));
                 if (options.Limit is int limit && texts.Count >= limit) break;
             }
-            return texts;
+            return (texts, [input]);
         }
         var data = LabeledDataReader.ReadSplit(input, "train", options);
-        return data.Rows.Select((r, i) => new TextRow(i, data.LabelNames[r.Label], r.Text)).ToList();
+        return (data.Rows.Select((r, i) => new TextRow(i, data.LabelNames[r.Label], r.Text)).ToList(), data.Files);
     }
 }

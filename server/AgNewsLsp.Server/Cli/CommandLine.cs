@@ -203,9 +203,15 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
 
     private async Task<int> LabelAsync(CommandInput a, CancellationToken ct)
     {
+        if (a.Flag("merge"))
+        {
+            if (new[] { "recursive", "include", "exclude", "format", "paragraphs", "shard", "shards" }.FirstOrDefault(a.Given) is { } labelOption)
+                throw new UsageException($"--merge joins parts as they are; --{labelOption} is for the runs that made them.");
+            return await MergeAsync(a.Positionals, a.Value("out"), a.Flag("json"), ct);
+        }
         if (a.Flag("recursive")) return await LabelFolderAsync(a, ct);
         if (a.Positionals.Count == 0) throw new UsageException("label needs one or more files.");
-        if (new[] { "include", "exclude", "format", "out" }.FirstOrDefault(a.Given) is { } folderOption)
+        if (new[] { "include", "exclude", "format", "out", "shard", "shards" }.FirstOrDefault(a.Given) is { } folderOption)
             throw new UsageException($"--{folderOption} is for labelling a folder: agnews label DIR --recursive ...");
         foreach (var file in a.Positionals)
         {
@@ -265,29 +271,32 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             throw new UsageException(e.Message + (e.Message.EndsWith('.') ? "" : "."));
         }
         if (InputFiles.KindOf(folder) != FileKind.Directory) throw new DirectoryNotFoundException($"No such folder: {folder}");
+        var output = a.Value("out");
+        var shard = ShardOption(a); // before the model loads, as every usage error
         var request = new FolderLabelRequest(folder, globs, a.Flag("paragraphs") ? TextUnit.Paragraph : TextUnit.Document)
         {
             MaxFileBytes = engineOptions.MaxTextBytes,
+            Shard = shard?.Shard,
         };
-        var output = a.Value("out");
         if (output is not null) OutputPath.Resolve(output); // a folder or block device is refused before the model loads
         await using var display = ProgressDisplay.For(a, stderr, bars: output is not null); // rows on stdout: no live display beside them
         using var engine = await OpenEngineAsync(a, ct, display: display);
         var progress = display.Progress;
-        var summary = output is null
+        var summary = shard is { } s ? await LabelShardAsync(engine, request, output!, format, s.Source, progress, ct)
+            : output is null
             ? await FolderLabeler.LabelAsync(engine, request, FolderRowWriters.For(format, stdout), progress, ct)
             : await FolderLabeler.LabelToFileAsync(engine, request, output, w => FolderRowWriters.For(format, w), progress, ct);
         await display.DoneAsync();
         var result = LabelFolderResult.From(summary, format);
         var summaryTo = output is null ? stderr : stdout;
-        if (a.Flag("json")) summaryTo.WriteLine(JsonSerializer.Serialize(result, Json));
-        else if (output is not null || !a.Flag("quiet")) WriteFolderSummary(summaryTo, result);
+        if (a.Flag("json")) summaryTo.WriteLine(shard is null ? JsonSerializer.Serialize(result, Json) : ShardSummaryJson(result, shard.Value.Shard, output!));
+        else if (output is not null || !a.Flag("quiet")) WriteFolderSummary(summaryTo, result, shard?.Shard);
         return Ok;
     }
 
-    private static void WriteFolderSummary(TextWriter to, LabelFolderResult r)
+    private static void WriteFolderSummary(TextWriter to, LabelFolderResult r, Shard? shard = null)
     {
-        to.WriteLine($"Labelled {r.FilesLabeled} of {r.FilesMatched} files in {r.Folder} ({r.Unit}s) in {r.Seconds:F1} s: " +
+        to.WriteLine($"Labelled {r.FilesLabeled} of {r.FilesMatched} files{(shard is { } s ? $" of shard {s}" : "")} in {r.Folder} ({r.Unit}s) in {r.Seconds:F1} s: " +
                      $"{r.Rows} rows{(r.Output is null ? "" : $" written to {r.Output}")}, {r.Skipped} files skipped.");
         var paragraphs = r.Unit == TextUnit.Paragraph.Name();
         var width = Math.Max("label".Length, r.LabelCounts.Select(c => c.Label.Length).DefaultIfEmpty(0).Max());

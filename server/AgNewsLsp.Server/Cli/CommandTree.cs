@@ -88,7 +88,8 @@ internal static class CommandTree
             Command("label", $"""
                 Label files, or each paragraph of them; with --recursive a folder's files (--include default:
                 {FileGlobs.DefaultInclude}) into a CSV or JSONL file (written whole or not at all), else onto stdout. A binary,
-                too large or too short file is skipped with its reason.
+                too large or too short file is skipped with its reason. --shard splits a folder across machines; --merge joins
+                the parts, refusing parts of another model, head or job and a missing or repeated shard.
                 """,
             [
                 Rest("FILE", "files to label; with --recursive, one folder"),
@@ -97,7 +98,11 @@ internal static class CommandTree
                 Many("--include", "GLOB", "with --recursive: files to label (may repeat)"),
                 Many("--exclude", "GLOB", "with --recursive: files to leave out (may repeat)"),
                 OneOf("--format", SettingNames.All<FolderOutputFormat>(), "with --recursive: the rows' format (else from --out's extension)"),
-                One("--out", "FILE", "with --recursive: write the rows here, atomically"),
+                One("--out", "FILE", "with --recursive: write the rows here, atomically; with --merge: the joined file"),
+                One("--shard", "I/N", "with --recursive: only shard I (from 0) of N, the files whose relative path hashes to it, into --out " +
+                    "and its manifest FILE.shard.json (docs/scale-out.md)"),
+                One("--shards", "N", "as --shard, I from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm)"),
+                Flag("--merge", "join the parts (FILE: the parts) of a sharded label or embed run into --out, as one run writes it"),
             ]),
             Command("train", $"""
                 Train a head on labelled data and save it atomically. A folder means its train* files; a text in several
@@ -135,6 +140,8 @@ internal static class CommandTree
                 Flag("--lines", "read any file as a text per line"),
                 One("--limit", "N", "embed only the first N texts"),
                 Flag("--skip-bad-rows", "skip malformed rows instead of failing"),
+                One("--shard", "I/N", "only the rows whose id (line or row number) hashes to shard I (from 0) of N, with a manifest"),
+                One("--shards", "N", "as --shard, I from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm)"),
             ]),
         };
         var model = new Command("model", "The model and head in use.");

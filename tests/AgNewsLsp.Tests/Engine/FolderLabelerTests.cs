@@ -155,12 +155,51 @@ public class FolderLabelerTests
 
         var summary = await FolderLabeler.LabelAsync(engine, Request(folder.Path), writer, new InlineProgress<WorkProgress>(reports.Add), CancellationToken.None);
 
-        Assert.Equal(3, engine.ClassifyCalls); // one encoder call per batch of files
+        Assert.Equal(count, engine.ClassifyCalls); // ClassifyIndependently, which the fake leaves to its default: a call per text
         Assert.Equal([FolderLabeler.BatchFiles, FolderLabeler.BatchFiles * 2, count], writer.RowsAtFlush.Take(3));
         Assert.Equal(count, summary.FilesLabeled);
         var labelling = reports.Where(r => r.Stage == "labelling").ToList();
         Assert.Equal(labelling.Select(r => r.Done).Order(), labelling.Select(r => r.Done));
         Assert.Equal((count + 1L, count + 1L), (labelling[^1].Done, labelling[^1].Total));
+    }
+
+    [Fact]
+    public async Task A_files_rows_do_not_depend_on_the_other_files_even_where_a_batch_would_change_them()
+    {
+        using var folder = new TempFolder();
+        for (var i = 0; i < 70; i++) folder.File($"f{i:D2}.txt", i % 3 == 0 ? "A big match.\n\nGoal!" : "Stock market news.\n\nChip software.");
+        using var alone = new TempFolder();
+        alone.File("f07.txt", File.ReadAllText(Path.Combine(folder.Path, "f07.txt")));
+        var engine = new BatchSensitiveEngine();
+        var all = new StringWriter();
+        var one = new StringWriter();
+
+        await FolderLabeler.LabelAsync(engine, Request(folder.Path, TextUnit.Paragraph), new FolderCsvWriter(all), null, CancellationToken.None);
+        await FolderLabeler.LabelAsync(engine, Request(alone.Path, TextUnit.Paragraph), new FolderCsvWriter(one), null, CancellationToken.None);
+
+        var rows = all.ToString().Split("\r\n").Where(r => r.StartsWith("f07.txt,", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, rows.Count); // the document and its two paragraphs
+        Assert.Equal(one.ToString().Split("\r\n").Skip(1).Where(r => r.Length > 0), rows);
+    }
+
+    /// <summary>The fake's labels, with probabilities that move with the number of texts per call, as a real encoder's last digits do.</summary>
+    private sealed class BatchSensitiveEngine : ILabelingEngine
+    {
+        private readonly FakeLabelingEngine fake = new();
+        public EngineStatus GetStatus() => fake.GetStatus();
+        public Task<TrainResult> TrainAsync(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+            fake.TrainAsync(request, progress, cancellationToken);
+        public Task<AgNewsLsp.Evaluation.EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+            fake.EvaluateAsync(request, progress, cancellationToken);
+        public Embeddings Embed(IReadOnlyList<string> texts, AgNewsLsp.Settings.Pooling? pooling = null, IProgress<WorkProgress>? progress = null,
+            CancellationToken cancellationToken = default) => fake.Embed(texts, pooling, progress, cancellationToken);
+
+        public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+            fake.Classify(texts, cancellationToken)
+                .Select(p => p with { Probabilities = p.Probabilities.Select(x => x + texts.Count * 1e-4f).ToArray() }).ToList();
+
+        public (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) ClassifyWithSentenceVectors(IReadOnlyList<string> texts,
+            CancellationToken cancellationToken = default) => (Classify(texts, cancellationToken), texts.Select(FakeLabelingEngine.SentenceVector).ToList());
     }
 
     private sealed class CountingWriter : IFolderRowWriter

@@ -28,4 +28,40 @@ public class BatchesTests
         var encoded = new[] { new EncodedText(new int[10], false, 0), new EncodedText(new int[5000], false, 0) };
         Assert.Equal([[1], [0]], TextEncoder.Batches(encoded, tokenBudget: 2048, maxBatchSize: 64).ToArray());
     }
+
+    [Fact]
+    public void Fixed_shape_batches_hold_one_width_each_in_the_rows_that_width_gets_filled_with_copies()
+    {
+        var random = new Random(5);
+        var encoded = Enumerable.Range(0, 700).Select(_ => new EncodedText(new int[random.Next(3, 130)], false, 0)).ToArray();
+        var batches = TextEncoder.FixedShapeBatches(encoded, tokenBudget: 2048, maxBatchSize: 64).ToArray();
+
+        Assert.Equal(Enumerable.Range(0, encoded.Length), batches.SelectMany(b => b).Distinct().Order());
+        foreach (var batch in batches)
+        {
+            var width = TextEncoder.FixedWidth(encoded[batch[0]].Length);
+            Assert.All(batch, i => Assert.Equal(width, TextEncoder.FixedWidth(encoded[i].Length)));
+            Assert.Equal(Math.Clamp(2048 / width, 1, 64), batch.Length); // the shape is the width's alone
+            var copies = batch.Length - batch.Distinct().Count();
+            if (copies > 0) Assert.Equal(Enumerable.Repeat(batch[^(copies + 1)], copies + 1), batch[^(copies + 1)..]); // the last text, repeated
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(16, 16)]
+    [InlineData(17, 18)]
+    [InlineData(31, 32)]
+    [InlineData(32, 32)]
+    [InlineData(33, 36)]
+    [InlineData(65, 72)]
+    [InlineData(100, 104)]
+    [InlineData(128, 128)]
+    [InlineData(129, 144)]
+    [InlineData(512, 512)]
+    public void A_fixed_width_pads_a_text_by_less_than_an_eighth(int length, int width)
+    {
+        Assert.Equal(width, TextEncoder.FixedWidth(length));
+        Assert.True(width - length < Math.Max(1, length / 8.0));
+    }
 }
