@@ -176,9 +176,11 @@ internal static class CommandTree
     /// </summary>
     public static IEnumerable<string> UnknownOptions(ParseResult result)
     {
-        foreach (var token in result.Tokens.TakeWhile(t => t.Type != TokenType.DoubleDash))
-            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-' && !double.TryParse(token.Value,
-                    NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        var beforeDoubleDash = result.Tokens.TakeWhile(t => t.Type != TokenType.DoubleDash).ToHashSet(ReferenceEqualityComparer.Instance);
+        // Only the words the command's own arguments took: an option's value ("--shard -1/3") is the option's to judge.
+        foreach (var token in result.CommandResult.Children.OfType<ArgumentResult>().SelectMany(a => a.Tokens))
+            if (beforeDoubleDash.Contains(token) && token.Value.Length > 1 && token.Value[0] == '-'
+                && !double.TryParse(token.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
                 yield return token.Value;
     }
 
