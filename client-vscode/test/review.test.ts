@@ -93,3 +93,12 @@ test('fileName and sameText', () => {
   assert.equal(sameText('a\r\nb  c', ' a b c '), true);
   assert.equal(sameText('a b', 'a c'), false);
 });
+
+test('walk: passOver moves on without counting a label or a skip', () => {
+  const w = three();
+  w.passOver();
+  assert.equal(w.current?.text, 'second paragraph');
+  w.stop();
+  w.passOver();
+  assert.equal(w.summary(), 'AgNews review: 0 labelled, 0 skipped; 2 not reviewed.');
+});

@@ -121,6 +121,11 @@ export class ReviewWalk {
     return last;
   }
 
+  /** Moves on without asking: the paragraph was labelled meanwhile or changed since (neither a label nor a skip). */
+  passOver(): void {
+    if (!this.done) this.cursor++;
+  }
+
   stop(): void { this.stopped = true; }
 
   /** "Review: 3 labelled, 1 skipped, 1 undone; 2 not reviewed." */
