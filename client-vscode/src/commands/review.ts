@@ -22,9 +22,7 @@ export async function reviewUncertain({ server, output, teaching }: CommandConte
   const walk = new ReviewWalk(suggestions);
   const highlight = vscode.window.createTextEditorDecorationType({
     isWholeLine: true,
-    backgroundColor: new vscode.ThemeColor('editor.findRangeHighlightBackground'),
-    border: '1px solid',
-    borderColor: new vscode.ThemeColor('editor.findMatchHighlightBorder'),
+    backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
     overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.findMatchForeground'),
     overviewRulerLane: vscode.OverviewRulerLane.Full,
   });
@@ -43,7 +41,7 @@ export async function reviewUncertain({ server, output, teaching }: CommandConte
       }
       const prediction = await currentPrediction(s);
       if (prediction.byUser) { walk.passOver(); continue; } // labelled meanwhile (a code action, a twin paragraph)
-      const action = await pick(walk, prediction);
+      const action = await pick(walk, prediction, () => server.refreshCodeLenses());
       await carryOut(action, s);
     }
   } finally {
@@ -102,7 +100,7 @@ function openDocumentUris(): string[] {
     .map((d) => d.uri.toString());
 }
 
-/** Shows the paragraph: its editor (the visible one if any), the cursor at its start, scrolled into the middle. */
+/** Shows the paragraph: its editor (the visible one if any), the cursor at its start, in the middle (below the pick). */
 async function reveal(s: Suggestion): Promise<vscode.TextEditor> {
   const uri = vscode.Uri.parse(s.uri);
   const range = toRange(s.range);
@@ -111,12 +109,17 @@ async function reveal(s: Suggestion): Promise<vscode.TextEditor> {
   const editor = await vscode.window.showTextDocument(document, {
     viewColumn: visible?.viewColumn, preserveFocus: true, preview: false, selection: new vscode.Range(range.start, range.start),
   });
-  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
   return editor;
 }
 
-/** The quick pick for the paragraph shown; closing it (Escape) is `stop`. It stays open when the editor takes focus. */
-function pick(walk: ReviewWalk, prediction: Prediction): Promise<ReviewAction> {
+/**
+ * The quick pick for the paragraph shown; closing it (Escape) is `stop`. It stays open when the editor takes focus.
+ * `shown` runs once it has the focus: VS Code's code lens controller drops a pending lens update when its editor loses
+ * the focus, which the pick takes right after the server's refresh for the label just given, so the lenses are asked for
+ * again from there (else the label would show in place only after the walk).
+ */
+function pick(walk: ReviewWalk, prediction: Prediction, shown: () => void): Promise<ReviewAction> {
   return new Promise((resolve) => {
     const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { choice: ReviewChoice }>();
     qp.title = walk.title();
@@ -132,6 +135,7 @@ function pick(walk: ReviewWalk, prediction: Prediction): Promise<ReviewAction> {
     });
     qp.onDidHide(() => { qp.dispose(); resolve(chosen); });
     qp.show();
+    setTimeout(shown, 200);
   });
 }
 
