@@ -3,7 +3,7 @@
 import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as vscode from 'vscode';
-import { CodeLensRequest, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import { CodeLensRequest, type ExecuteCommandMiddleware, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import { currentSettings, pathContext } from './config';
 import { errorMessage, ServerState } from './lib/format';
 import { Methods, StatusResult } from './lib/protocol';
@@ -23,6 +23,12 @@ export class AgNewsServer implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   /** The server was stopped for a restart: results of the old session no longer describe the new one. */
   readonly onDidRestart = this.restarted.event;
+
+  /**
+   * Runs the server's commands (code actions, lenses) in the client's place when set: teaching asks for a new class's
+   * name and shows what the server answered (teaching.ts). Read on each command, so it may be set after the start.
+   */
+  executeCommandMiddleware: ExecuteCommandMiddleware['executeCommand'];
 
   constructor(private readonly extensionPath: string, private readonly output: vscode.OutputChannel) {
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -160,6 +166,7 @@ export class AgNewsServer implements vscode.Disposable {
       middleware: {
         // agnews.inlineLabels needs no restart: it is read on each lens request (VS Code re-asks after edits and on refresh).
         provideCodeLenses: (document, token, next) => (currentSettings().inlineLabels ? next(document, token) : []),
+        executeCommand: (command, args, next) => (this.executeCommandMiddleware ? this.executeCommandMiddleware(command, args, next) : next(command, args)),
       },
       // We show our own message with the fix; the client's default would pop up its own.
       initializationFailedHandler: (error) => {

@@ -7,6 +7,7 @@ import { evaluate } from './evaluate';
 import { toggleInlineLabels } from './inlineLabels';
 import { labelFolder } from './labelFolder';
 import { labelOpenDocuments } from './labelOpenDocuments';
+import { reviewUncertain } from './review';
 import { selectModel } from './selectModel';
 import { trainHead } from './train';
 import { COMMAND_IDS, type CommandName, commandErrorMessage } from '../lib/commands';
@@ -23,6 +24,7 @@ const HANDLERS: { [K in CommandName]: CommandHandler } = {
   evaluate,
   showReport: ({ reports }) => reports.show(),
   selectModel,
+  reviewUncertain,
   restartServer: ({ server }) => server.restart(),
   showOutput: ({ output }) => output.show(true),
 };

@@ -13,6 +13,7 @@ export const COMMAND_IDS = {
   evaluate: 'agnews.evaluateFile',
   showReport: 'agnews.showReport',
   selectModel: 'agnews.selectModel',
+  reviewUncertain: 'agnews.reviewUncertain',
   restartServer: 'agnews.restartServer',
   showOutput: 'agnews.showOutput',
 } as const;
