@@ -53,7 +53,9 @@ public static class ClassNames
         return classes.Order(Comparer).ToArray();
     }
 
-    /// <summary>The index of <paramref name="name"/> in <paramref name="names"/>, matched by <see cref="Comparer"/>; -1 when absent.</summary>
+    /// <summary>
+    /// The index of <paramref name="name"/> in <paramref name="names"/>, matched by <see cref="Comparer"/>; -1 when absent.
+    /// </summary>
     public static int IndexOf(IReadOnlyList<string> names, string name)
     {
         for (int i = 0; i < names.Count; i++)

@@ -53,7 +53,8 @@ internal sealed class CsvRecordReader(TextReader reader, string path = "")
                 {
                     int c = reader.Read();
                     if (c == -1)
-                        return new CsvRecord(fields, startLine, $"unterminated quoted field (field {fields.Count + 1} opens a quote that never closes)");
+                        return new CsvRecord(fields, startLine,
+                            $"unterminated quoted field (field {fields.Count + 1} opens a quote that never closes)");
                     if (c == '"')
                     {
                         if (reader.Peek() == '"') { reader.Read(); _field.Append('"'); continue; }
@@ -70,7 +71,8 @@ internal sealed class CsvRecordReader(TextReader reader, string path = "")
                 if (after == ',') { reader.Read(); continue; }
                 if (after == -1 || EndOfLine()) return new CsvRecord(fields, startLine, null);
                 SkipRestOfLine();
-                return new CsvRecord(fields, startLine, $"unexpected character '{(char)after}' after the closing quote of field {fields.Count}");
+                return new CsvRecord(fields, startLine,
+                    $"unexpected character '{(char)after}' after the closing quote of field {fields.Count}");
             }
             while (true)
             {

@@ -28,8 +28,8 @@ public sealed record DataReadOptions(bool SkipBadRows = false, int? Limit = null
 }
 
 /// <summary>
-/// Rows read from one labelled file or several (then <see cref="Path"/> names them all). <see cref="SkippedRows"/> counts bad rows skipped under
-/// <see cref="DataReadOptions.SkipBadRows"/>; <see cref="Problems"/> describes the first of them.
+/// Rows read from one labelled file or several (then <see cref="Path"/> names them all). <see cref="SkippedRows"/> counts bad rows
+/// skipped under <see cref="DataReadOptions.SkipBadRows"/>; <see cref="Problems"/> describes the first of them.
 /// </summary>
 public sealed record LabeledDataset(IReadOnlyList<LabeledText> Rows, int SkippedRows, DataFormat Format, string Path)
 {

@@ -10,12 +10,14 @@ public static class DataFormatDetector
     {
         var head = new byte[4096];
         int n;
-        using (var s = InputFiles.OpenRegular(path, InputLimits.MaxDataFileBytes)) n = s.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        using (var s = InputFiles.OpenRegular(path, InputLimits.MaxDataFileBytes))
+            n = s.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         var ext = Path.GetExtension(path).ToLowerInvariant();
 
         bool parquetMagic = n >= 4 && head[0] == 'P' && head[1] == 'A' && head[2] == 'R' && head[3] == '1';
         if (parquetMagic) return DataFormat.Parquet;
-        if (ext == ".parquet") throw new DataFormatException(path, null, "has a .parquet extension but does not start with the parquet magic bytes PAR1");
+        if (ext == ".parquet")
+            throw new DataFormatException(path, null, "has a .parquet extension but does not start with the parquet magic bytes PAR1");
         if (ext is ".jsonl" or ".ndjson" or ".json") return DataFormat.Jsonl;
 
         var text = Encoding.UTF8.GetString(head, 0, n).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
@@ -77,6 +79,7 @@ public static class DataLocator
         var ext = Path.GetExtension(name).ToLowerInvariant();
         if (!DataExtensions.Contains(ext)) return false;
         var stem = Path.GetFileNameWithoutExtension(name);
-        return stem == split || (stem.Length > split.Length && stem.StartsWith(split, StringComparison.Ordinal) && stem[split.Length] is '-' or '_' or '.');
+        return stem == split
+            || (stem.Length > split.Length && stem.StartsWith(split, StringComparison.Ordinal) && stem[split.Length] is '-' or '_' or '.');
     }
 }

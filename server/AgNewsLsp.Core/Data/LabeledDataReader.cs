@@ -61,7 +61,8 @@ public static class LabeledDataReader
             first ??= part;
             if (!part.LabelNames.SequenceEqual(first.LabelNames, ClassNames.Comparer))
                 throw new DataFormatException(file, null,
-                    $"its classes ({string.Join(", ", part.LabelNames)}) differ from those of {first.Path} ({string.Join(", ", first.LabelNames)}); " +
+                    $"its classes ({string.Join(", ", part.LabelNames)}) " +
+                    $"differ from those of {first.Path} ({string.Join(", ", first.LabelNames)}); " +
                     $"files read together must have the same classes (a {ClassNames.FileName} beside them can list them)");
             var keys = new List<string>(part.Rows.Count);
             foreach (var row in part.Rows)
@@ -131,7 +132,8 @@ public static class LabeledDataReader
     {
         using var reader = OpenText(path);
         var csv = new CsvRecordReader(reader, path);
-        var header = csv.Next() ?? throw new DataFormatException(path, null, "the file is empty (expected a header with text and label columns)");
+        var header = csv.Next()
+            ?? throw new DataFormatException(path, null, "the file is empty (expected a header with text and label columns)");
         if (header.Error is { } headerError) throw new DataFormatException(path, header.Line, $"bad header: {headerError}");
         int textCol = IndexOf(header.Fields, "text");
         int labelCol = IndexOf(header.Fields, "label");
@@ -380,7 +382,10 @@ public static class LabeledDataReader
             else if (listed is not null)
             {
                 int index = ClassNames.IndexOf(listed, label);
-                if (index < 0) Bad(line, $"label must be {NumberRange} or one of {string.Join(", ", listed)} (from {ClassNames.FileName}), found '{Shorten(label)}'", unit);
+                if (index < 0)
+                    Bad(line,
+                        $"label must be {NumberRange} or one of {string.Join(", ", listed)} (from {ClassNames.FileName}), " +
+                        $"found '{Shorten(label)}'", unit);
                 else Keep(line, unit, text, index, null);
             }
             else
@@ -390,7 +395,9 @@ public static class LabeledDataReader
             }
         }
 
-        private string NumbersHint => listed is null ? $" (numbers mean the AG News classes unless a {ClassNames.FileName} beside the data lists others)" : "";
+        private string NumbersHint => listed is null
+            ? $" (numbers mean the AG News classes unless a {ClassNames.FileName} beside the data lists others)"
+            : "";
 
         private void Keep(long line, string unit, string? text, int label, string? name)
         {
@@ -405,15 +412,19 @@ public static class LabeledDataReader
         {
             // A number means an AG News class when no classes file lists others, so then names must be AG News classes too.
             var labelNames = listed
-                ?? (_sawOtherName && !_sawNumber ? ClassNames.FromLabels(_kept.Where(k => k.Name is not null).Select(k => k.Name!)) : AgNewsLabels.Names);
+                ?? (_sawOtherName && !_sawNumber
+                    ? ClassNames.FromLabels(_kept.Where(k => k.Name is not null).Select(k => k.Name!))
+                    : AgNewsLabels.Names);
             var rows = new List<LabeledText>(_kept.Count);
             foreach (var k in _kept)
             {
                 int label = k.Name is null ? k.Label : ClassNames.IndexOf(labelNames, k.Name);
                 if (label < 0)
                 {
-                    Bad(k.Line, $"label must be {NumberRange} or one of {string.Join(", ", labelNames)}, found '{Shorten(k.Name!)}': " +
-                                $"the file also has numeric labels, and without a {ClassNames.FileName} beside it numbers mean the AG News classes", k.Unit);
+                    Bad(k.Line,
+                        $"label must be {NumberRange} or one of {string.Join(", ", labelNames)}, found '{Shorten(k.Name!)}': " +
+                        $"the file also has numeric labels, " +
+                        $"and without a {ClassNames.FileName} beside it numbers mean the AG News classes", k.Unit);
                     continue;
                 }
                 rows.Add(new LabeledText(k.Text, label));

@@ -28,7 +28,8 @@ public static class Metrics
         for (int r = 0; r < gold.Count; r++)
         {
             var p = probabilities[r] ?? throw new ArgumentException($"Probability row {r} is null.", nameof(probabilities));
-            if (p.Length != k) throw new ArgumentException($"Probability row {r} has {p.Length} values for {k} labels.", nameof(probabilities));
+            if (p.Length != k)
+                throw new ArgumentException($"Probability row {r} has {p.Length} values for {k} labels.", nameof(probabilities));
             int g = gold[r];
             if (g < 0 || g >= k) throw new ArgumentOutOfRangeException(nameof(gold), g, $"Gold label at row {r} is outside 0..{k - 1}.");
             int predicted = ArgMax(p);

@@ -31,10 +31,13 @@ public sealed record LexicalFeaturizer
     /// <summary>Refuses settings this code cannot compute (a head file from elsewhere, or a future version).</summary>
     public void Validate()
     {
-        if (Hash != HashName) throw new InvalidDataException($"The head's n-grams were hashed with '{Hash}'; this version computes '{HashName}'.");
-        if (Bits is < 10 or > 24) throw new InvalidDataException($"The head's hashed space has 2^{Bits} buckets; 2^10 to 2^24 are supported.");
+        if (Hash != HashName)
+            throw new InvalidDataException($"The head's n-grams were hashed with '{Hash}'; this version computes '{HashName}'.");
+        if (Bits is < 10 or > 24)
+            throw new InvalidDataException($"The head's hashed space has 2^{Bits} buckets; 2^10 to 2^24 are supported.");
         if (MaxWordNgram is < 1 or > 3 || MinCharNgram < 1 || MaxCharNgram < MinCharNgram || MaxCharNgram > 8)
-            throw new InvalidDataException($"The head's n-gram ranges (words 1-{MaxWordNgram}, characters {MinCharNgram}-{MaxCharNgram}) are not supported.");
+            throw new InvalidDataException(
+                $"The head's n-gram ranges (words 1-{MaxWordNgram}, characters {MinCharNgram}-{MaxCharNgram}) are not supported.");
     }
 
     public int Buckets => 1 << Bits;

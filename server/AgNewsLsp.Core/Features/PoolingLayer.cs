@@ -18,7 +18,9 @@ public static class PoolingLayer
     public static int ClsLayersNeeded(IEnumerable<Pooling> poolings) =>
         poolings.Select(p => p switch { Pooling.ClsLast2 => 2, Pooling.ClsLast4 => 4, _ => 0 }).DefaultIfEmpty(0).Max();
 
-    /// <summary>Whether the poolings read the last layer's [CLS] row only, not its other tokens (<see cref="BertModel.Forward"/>'s clsOnly).</summary>
+    /// <summary>
+    /// Whether the poolings read the last layer's [CLS] row only, not its other tokens (<see cref="BertModel.Forward"/>'s clsOnly).
+    /// </summary>
     public static bool ClsOnly(IEnumerable<Pooling> poolings) =>
         poolings.All(p => p is Pooling.Cls or Pooling.Pooler or Pooling.ClsLast2 or Pooling.ClsLast4);
 
@@ -28,7 +30,8 @@ public static class PoolingLayer
         using var scope = NewDisposeScope();
         var last = output.LastHiddenState;
         if (pooling is Pooling.Mean or Pooling.MeanCls && last.shape[1] != mask.shape[1])
-            throw new ArgumentException($"{pooling.Name()} pooling needs every token of the last layer; this pass computed [CLS] only.", nameof(output));
+            throw new ArgumentException(
+                $"{pooling.Name()} pooling needs every token of the last layer; this pass computed [CLS] only.", nameof(output));
         Tensor result = pooling switch
         {
             Pooling.Cls => last.select(1, 0),

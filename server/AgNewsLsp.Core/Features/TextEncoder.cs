@@ -15,7 +15,9 @@ public sealed record EncodedFeatures(IReadOnlyDictionary<Pooling, float[][]> ByP
     /// <summary>The logits of the trained top layers asked for, per text; null when none were.</summary>
     public float[][]? TopLogits { get; init; }
 
-    /// <summary>The states kept in the same pass (<see cref="TextEncoder.Encode"/>'s keepStatesAfter), per text; null when none were.</summary>
+    /// <summary>
+    /// The states kept in the same pass (<see cref="TextEncoder.Encode"/>'s keepStatesAfter), per text; null when none were.
+    /// </summary>
     public ushort[][]? States { get; init; }
 
     /// <summary>Tokens per text, [CLS] and [SEP] included: the lengths of <see cref="States"/>.</summary>
@@ -54,7 +56,8 @@ public sealed class TextEncoder : IDisposable
         MaxTokens = Math.Min(maxTokens, model.Config.MaxPositionEmbeddings);
     }
 
-    public static TextEncoder Load(string checkpointFolder, string modelName, Precision? precision = null, int maxTokens = EngineSettings.DefaultMaxTokens)
+    public static TextEncoder Load(string checkpointFolder, string modelName, Precision? precision = null,
+        int maxTokens = EngineSettings.DefaultMaxTokens)
     {
         TorchRuntime.EnsureInitialized();
         EngineSettings.CheckMaxTokens(maxTokens);

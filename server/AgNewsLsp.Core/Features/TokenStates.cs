@@ -100,7 +100,8 @@ public sealed class TokenStates
     /// flattened row-major [rows * classes]; a background torch-thread item per chunk of rows, and top layers yield
     /// inside it, so a hover waits for a third of a layer.
     /// </summary>
-    public float[] Logits(TorchSharp.torch.nn.Module<Tensor, Tensor, Tensor> model, IReadOnlyList<int> rows, CancellationToken cancellationToken = default)
+    public float[] Logits(TorchSharp.torch.nn.Module<Tensor, Tensor, Tensor> model, IReadOnlyList<int> rows,
+        CancellationToken cancellationToken = default)
     {
         var result = new List<float>();
         const int chunk = 256;
@@ -113,7 +114,9 @@ public sealed class TokenStates
                 using var noGrad = no_grad();
                 model.eval();
                 var (x, mask) = Batch(part);
-                var logits = model is Model.TopLayers top ? top.Forward(x, mask, TorchThread.Shared.YieldToInteractive) : model.forward(x, mask);
+                var logits = model is Model.TopLayers top
+                    ? top.Forward(x, mask, TorchThread.Shared.YieldToInteractive)
+                    : model.forward(x, mask);
                 return logits.data<float>().ToArray();
             }, TorchPriority.Background, cancellationToken));
         }

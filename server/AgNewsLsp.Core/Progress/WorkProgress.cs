@@ -14,5 +14,7 @@ public sealed record WorkProgress(string Stage, long Done, long Total, string? M
 
     /// <summary>Reports through <paramref name="inner"/> with this stage mapped onto [from, to] percent of the job.</summary>
     public static IProgress<WorkProgress>? Scaled(IProgress<WorkProgress>? inner, double from, double to) =>
-        inner is null ? null : new InlineProgress<WorkProgress>(p => inner.Report(p with { OverallPercent = from + (to - from) * p.Percent / 100 }));
+        inner is null
+            ? null
+            : new InlineProgress<WorkProgress>(p => inner.Report(p with { OverallPercent = from + (to - from) * p.Percent / 100 }));
 }

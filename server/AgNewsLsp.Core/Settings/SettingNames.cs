@@ -12,14 +12,17 @@ public static class SettingNames
     private static class Table<T> where T : struct, Enum
     {
         public static readonly IReadOnlyDictionary<T, string> Names = Enum.GetValues<T>().ToDictionary(v => v, v =>
-            typeof(T).GetField(v.ToString())!.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? v.ToString().ToLowerInvariant());
+            typeof(T).GetField(v.ToString())!.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name
+                ?? v.ToString().ToLowerInvariant());
     }
 
     public static string Name<T>(T value) where T : struct, Enum => Table<T>.Names[value];
 
     public static IReadOnlyList<string> All<T>() where T : struct, Enum => Table<T>.Names.Values.ToArray();
 
-    /// <summary>The value spelled <paramref name="text"/> (any case, trimmed); <paramref name="what"/> names the setting in the error.</summary>
+    /// <summary>
+    /// The value spelled <paramref name="text"/> (any case, trimmed); <paramref name="what"/> names the setting in the error.
+    /// </summary>
     public static T Parse<T>(string text, string what) where T : struct, Enum
     {
         var wanted = text.Trim();

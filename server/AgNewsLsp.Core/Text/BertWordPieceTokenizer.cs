@@ -63,7 +63,10 @@ public sealed class BertWordPieceTokenizer
         PadId = Id(specials.Pad);
         UnkId = Id(specials.Unk);
         MaskId = index.TryGetValue(specials.Mask, out var mask) ? mask : -1;
-        _specialTokens = new[] { (specials.Unk, UnkId), (specials.Cls, ClsId), (specials.Sep, SepId), (specials.Pad, PadId), (specials.Mask, MaskId) }
+        _specialTokens = new[]
+            {
+                (specials.Unk, UnkId), (specials.Cls, ClsId), (specials.Sep, SepId), (specials.Pad, PadId), (specials.Mask, MaskId)
+            }
             .Where(t => t.Item2 >= 0).Distinct().ToArray();
 
         var options = new BertOptions
@@ -142,7 +145,9 @@ public sealed class BertWordPieceTokenizer
     public string? IdToToken(int id) => id >= 0 && id < _vocab.Length ? _vocab[id] : null;
 
     /// <summary>The wordpiece ids of a text, without [CLS]/[SEP] and without truncation.</summary>
-    /// <remarks>Special tokens written literally in the text ("[SEP]", "[MASK]", case-sensitive) map to their ids, as in Hugging Face.</remarks>
+    /// <remarks>
+    /// Special tokens written literally in the text ("[SEP]", "[MASK]", case-sensitive) map to their ids, as in Hugging Face.
+    /// </remarks>
     public IReadOnlyList<int> WordPieceIds(string text)
     {
         text ??= "";
@@ -186,7 +191,9 @@ public sealed class BertWordPieceTokenizer
     /// </summary>
     public EncodedText Encode(string text, int maxTokens = 512)
     {
-        if (maxTokens < 2) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "maxTokens must leave room for [CLS] and [SEP] (at least 2).");
+        if (maxTokens < 2)
+            throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens,
+                "maxTokens must leave room for [CLS] and [SEP] (at least 2).");
         var pieces = WordPieceIds(text);
         int keep = Math.Min(pieces.Count, maxTokens - 2);
         var ids = new int[keep + 2];

@@ -48,9 +48,11 @@ public sealed class ClassifierHead : Module
     private readonly Tensor? hybrid_weight;
     private float[]? _idf; // managed copy: the lexical weights of a row are computed on the CPU before the bag
 
-    /// <param name="topLayers">A hybrid+layers head's trained layers (required for that kind only); the head owns them from here.</param>
-    public ClassifierHead(HeadKind kind, int inputSize, int classCount, int hiddenSize = 256, double dropout = 0.1, LexicalFeaturizer? lexicalFeatures = null,
-        TopLayers? topLayers = null)
+    /// <param name="topLayers">
+    /// A hybrid+layers head's trained layers (required for that kind only); the head owns them from here.
+    /// </param>
+    public ClassifierHead(HeadKind kind, int inputSize, int classCount, int hiddenSize = 256, double dropout = 0.1,
+        LexicalFeaturizer? lexicalFeatures = null, TopLayers? topLayers = null)
         : base(nameof(ClassifierHead))
     {
         if ((kind == HeadKind.HybridLayers) != (topLayers is not null))
@@ -63,7 +65,8 @@ public sealed class ClassifierHead : Module
         feature_std = ones(inputSize);
         temperature = ones(1);
         layers = kind == HeadKind.Mlp
-            ? Sequential(("0", Linear(inputSize, hiddenSize)), ("1", GELU()), ("2", Dropout(dropout)), ("3", Linear(hiddenSize, classCount)))
+            ? Sequential(("0", Linear(inputSize, hiddenSize)), ("1", GELU()), ("2", Dropout(dropout)),
+                ("3", Linear(hiddenSize, classCount)))
             : Sequential(("0", Linear(inputSize, classCount)));
         register_buffer(nameof(feature_mean), feature_mean);
         register_buffer(nameof(feature_std), feature_std);
@@ -103,7 +106,10 @@ public sealed class ClassifierHead : Module
     /// <summary>A hybrid+layers head's weight on its hybrid part's log-probabilities (the top layers' take the rest).</summary>
     public float HybridWeight => hybrid_weight?.item<float>() ?? 1;
 
-    /// <summary>Ready to answer, not to train: eval mode, and the top layers in the encoder's precision (<see cref="TopLayers.PrepareForServing"/>).</summary>
+    /// <summary>
+    /// Ready to answer, not to train: eval mode, and the top layers in the encoder's precision
+    /// (<see cref="TopLayers.PrepareForServing"/>).
+    /// </summary>
     public void PrepareForServing(Precision encoderPrecision)
     {
         eval();
@@ -147,7 +153,8 @@ public sealed class ClassifierHead : Module
     public void SetLinearWeights(float[] weight, float[] bias, float[]? lexicalWeights)
     {
         if (Kind == HeadKind.Mlp) throw new InvalidOperationException("An MLP head has no single linear layer.");
-        if ((lexical is null) != (lexicalWeights is null)) throw new ArgumentException($"A {Kind} head {(lexical is null ? "has no" : "needs its")} n-gram weights.");
+        if ((lexical is null) != (lexicalWeights is null))
+            throw new ArgumentException($"A {Kind} head {(lexical is null ? "has no" : "needs its")} n-gram weights.");
         using var _ = no_grad();
         var layer = (TorchSharp.Modules.Linear)layers[0];
         layer.weight!.copy_(tensor(weight, [ClassCount, InputSize]));
@@ -190,7 +197,9 @@ public sealed class ClassifierHead : Module
         return PredictProbabilities(features, lexicalRows);
     }
 
-    /// <param name="topLogits">A hybrid+layers head's top-layer logits of each row, as <see cref="Top"/> computed them in the encoder's pass.</param>
+    /// <param name="topLogits">
+    /// A hybrid+layers head's top-layer logits of each row, as <see cref="Top"/> computed them in the encoder's pass.
+    /// </param>
     public float[][] PredictProbabilities(float[][] features, IReadOnlyList<LexicalRow>? lexicalRows, float[][]? topLogits = null)
     {
         if (features.Length == 0) return [];
@@ -204,7 +213,8 @@ public sealed class ClassifierHead : Module
         {
             if (topLogits is null || topLogits.Length != features.Length)
                 throw new ArgumentException("A hybrid+layers head needs the top layers' logits of every row.");
-            var topLog = functional.log_softmax(tensor(topLogits.SelectMany(l => l).ToArray(), [features.Length, ClassCount]) / top_temperature!, 1);
+            var topLog = functional.log_softmax(
+                tensor(topLogits.SelectMany(l => l).ToArray(), [features.Length, ClassCount]) / top_temperature!, 1);
             logProbabilities = logProbabilities * hybrid_weight! + topLog * (1 - hybrid_weight!);
         }
         var probabilities = functional.softmax(logProbabilities, 1).data<float>().ToArray();

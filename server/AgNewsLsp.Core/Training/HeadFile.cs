@@ -85,7 +85,8 @@ public sealed record HeadFile
             if (base64.Length % 4 != 0 || byteCount % sizeof(float) != 0)
                 throw new JsonException($"'base64' holds {base64.Length} characters, which are not whole float32 values.");
             var values = new float[byteCount / sizeof(float)];
-            var status = System.Buffers.Text.Base64.DecodeFromUtf8(base64, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()), out _, out int written);
+            var status = System.Buffers.Text.Base64.DecodeFromUtf8(base64,
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()), out _, out int written);
             if (status != System.Buffers.OperationStatus.Done || written != byteCount)
                 throw new JsonException("'base64' is not valid base64.");
             return values;
@@ -123,25 +124,31 @@ public sealed record HeadFile
     public ClassifierHead CreateHead()
     {
         TorchRuntime.EnsureInitialized();
-        if (Kind.HasNGrams() && Lexical is null) throw new InvalidDataException($"A {Kind.Name()} head file lacks its n-gram settings ('lexical').");
+        if (Kind.HasNGrams() && Lexical is null)
+            throw new InvalidDataException($"A {Kind.Name()} head file lacks its n-gram settings ('lexical').");
         Lexical?.Validate();
         if ((Kind == HeadKind.HybridLayers) != (TopLayers is not null))
-            throw new InvalidDataException($"A {Kind.Name()} head file {(TopLayers is null ? "lacks" : "must not have")} top layers ('topLayers').");
+            throw new InvalidDataException(
+                $"A {Kind.Name()} head file {(TopLayers is null ? "lacks" : "must not have")} top layers ('topLayers').");
         // Sizes come from the file: never allocate layers or an n-gram matrix bigger than the weights the file holds.
         long storedWeights = Tensors.Values.Sum(t => (long)(t?.Values()?.Length ?? 0));
         if (Lexical is not null && (long)Lexical.Buckets * LabelNames.Length > storedWeights)
-            throw new InvalidDataException($"The head file's n-gram space (2^{Lexical.Bits} buckets x {LabelNames.Length} classes) needs more weights than it holds.");
+            throw new InvalidDataException(
+                $"The head file's n-gram space (2^{Lexical.Bits} buckets x {LabelNames.Length} classes) needs more weights than it holds.");
         if (TopLayers is not null)
         {
             TopLayers.Validate("the head file's topLayers");
             if (TopLayers.ParameterCount(LabelNames.Length) > storedWeights)
-                throw new InvalidDataException($"The head file's topLayers ({TopLayers.Count} layers of hidden size {TopLayers.Config.HiddenSize}) need more weights than it holds.");
+                throw new InvalidDataException(
+                    $"The head file's topLayers ({TopLayers.Count} layers of hidden size {TopLayers.Config.HiddenSize}) " +
+                    "need more weights than it holds.");
         }
         var top = TopLayers is null ? null : new TopLayers(TopLayers, LabelNames.Length);
         ClassifierHead head;
         try
         {
-            head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1), lexicalFeatures: Lexical, topLayers: top);
+            head = new ClassifierHead(Kind, InputSize, LabelNames.Length, Math.Max(HiddenSize, 1), lexicalFeatures: Lexical,
+                topLayers: top);
         }
         catch
         {
@@ -162,16 +169,21 @@ public sealed record HeadFile
                     continue;
                 }
                 if (!stored.Shape.SequenceEqual(parameter.shape))
-                    throw new InvalidDataException($"Head tensor {name} has shape [{string.Join(",", stored.Shape)}], expected [{string.Join(",", parameter.shape)}].");
-                var data = stored.Values() ?? throw new InvalidDataException($"Head tensor {name} needs its values in exactly one of 'data' or 'base64'.");
+                    throw new InvalidDataException(
+                        $"Head tensor {name} has shape [{string.Join(",", stored.Shape)}], " +
+                        $"expected [{string.Join(",", parameter.shape)}].");
+                var data = stored.Values()
+                    ?? throw new InvalidDataException($"Head tensor {name} needs its values in exactly one of 'data' or 'base64'.");
                 if (data.Length != stored.Shape.Aggregate(1L, (a, b) => a * b))
-                    throw new InvalidDataException($"Head tensor {name} holds {data.Length} values for shape [{string.Join(",", stored.Shape)}].");
+                    throw new InvalidDataException(
+                        $"Head tensor {name} holds {data.Length} values for shape [{string.Join(",", stored.Shape)}].");
                 using var values = tensor(data, stored.Shape);
                 parameter.copy_(values);
             }
             if (Kind.HasNGrams()) head.SetIdf(Tensors["lexical_idf"].Values()!);
             if (!(head.Temperature > 0 && head.TopTemperature > 0))
-                throw new InvalidDataException($"The head file's temperatures must be positive, not {head.Temperature} and {head.TopTemperature}.");
+                throw new InvalidDataException(
+                    $"The head file's temperatures must be positive, not {head.Temperature} and {head.TopTemperature}.");
             if (!(head.HybridWeight is >= 0 and <= 1))
                 throw new InvalidDataException($"The head file's mixing weight must lie in [0, 1], not {head.HybridWeight}.");
             head.eval();
@@ -192,7 +204,8 @@ public sealed record HeadFile
         // wider encoder's top layers) from replacing one that does.
         long bytes = System.Text.Encoding.UTF8.GetByteCount(json);
         if (bytes > HeadLimits.MaxFileBytes)
-            throw new InvalidDataException($"The head would be {bytes} bytes, over the {HeadLimits.MaxFileBytes} a head file may have; it is not written.");
+            throw new InvalidDataException(
+                $"The head would be {bytes} bytes, over the {HeadLimits.MaxFileBytes} a head file may have; it is not written.");
         AtomicFile.WriteAllText(path, json);
     }
 
@@ -225,10 +238,12 @@ public sealed record HeadFile
     {
         foreach (var (name, stored) in Tensors)
         {
-            var data = stored?.Values() ?? throw new InvalidDataException($"{path}: head tensor {name} needs its values in exactly one of 'data' or 'base64'.");
+            var data = stored?.Values()
+                ?? throw new InvalidDataException($"{path}: head tensor {name} needs its values in exactly one of 'data' or 'base64'.");
             var bad = FirstNonFinite(data);
             if (bad >= 0)
-                throw new InvalidDataException($"{path}: head tensor {name} holds {data[bad]} at index {bad}; a head needs finite weights (retrain it).");
+                throw new InvalidDataException(
+                    $"{path}: head tensor {name} holds {data[bad]} at index {bad}; a head needs finite weights (retrain it).");
         }
     }
 
@@ -243,9 +258,11 @@ public sealed record HeadFile
     /// <param name="encoder">The loaded model's shape, which trained top layers must match.</param>
     public void EnsureFits(string path, string modelName, string fingerprint, int featureSize, BertConfig? encoder = null)
     {
-        if (ModelFingerprint != fingerprint) throw new HeadForAnotherModelException(path, ModelName, ModelFingerprint, modelName, fingerprint);
+        if (ModelFingerprint != fingerprint)
+            throw new HeadForAnotherModelException(path, ModelName, ModelFingerprint, modelName, fingerprint);
         if (InputSize != featureSize)
-            throw new InvalidDataException($"The head {path} expects {InputSize} features ({Pooling.Name()} pooling) but the model gives {featureSize}.");
+            throw new InvalidDataException(
+                $"The head {path} expects {InputSize} features ({Pooling.Name()} pooling) but the model gives {featureSize}.");
         if (TopLayers is not null && encoder is not null) TopLayers.EnsureFits(encoder, path);
     }
 }
@@ -254,9 +271,11 @@ public sealed record HeadFile
 /// A head trained for another model than the loaded one. The message names both; how to train one for this model is
 /// each front's advice (the command line prints a command, the server names its request).
 /// </summary>
-public sealed class HeadForAnotherModelException(string path, string headModel, string headFingerprint, string loadedModel, string loadedFingerprint)
-    : InvalidOperationException($"The head {path} was trained for model '{headModel}' (fingerprint {headFingerprint}), but the loaded model is " +
-                           $"'{loadedModel}' (fingerprint {loadedFingerprint}).")
+public sealed class HeadForAnotherModelException(string path, string headModel, string headFingerprint, string loadedModel,
+    string loadedFingerprint)
+    : InvalidOperationException(
+        $"The head {path} was trained for model '{headModel}' (fingerprint {headFingerprint}), but the loaded model is " +
+        $"'{loadedModel}' (fingerprint {loadedFingerprint}).")
 {
     public string LoadedModel { get; } = loadedModel;
 }

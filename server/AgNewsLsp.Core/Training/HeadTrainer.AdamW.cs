@@ -76,7 +76,8 @@ public static partial class HeadTrainer
         /// The best epoch's weights in eval mode with a temperature fitted on the validation rows, and the validation
         /// report after and before that calibration; the caller owns the head.
         /// </summary>
-        public (ClassifierHead Head, EvaluationReport Report, EvaluationReport Uncalibrated) Finish(int[] labels, int[] valIdx, IReadOnlyList<string> labelNames)
+        public (ClassifierHead Head, EvaluationReport Report, EvaluationReport Uncalibrated) Finish(int[] labels, int[] valIdx,
+            IReadOnlyList<string> labelNames)
         {
             if (_best is not null)
                 using (no_grad())

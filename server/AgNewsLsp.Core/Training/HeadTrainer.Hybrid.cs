@@ -20,8 +20,9 @@ public static partial class HeadTrainer
     /// hybrid <see cref="ClassifierHead"/>, whose logits are the SVM scores, and a temperature turns them into
     /// calibrated probabilities.
     /// </summary>
-    private static HybridSolution SolveHybrid(float[][] features, IReadOnlyList<string> texts, int[] labels, IReadOnlyList<string> labelNames,
-        HeadTrainingOptions options, int[] trainIdx, int[] valIdx, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    private static HybridSolution SolveHybrid(float[][] features, IReadOnlyList<string> texts, int[] labels,
+        IReadOnlyList<string> labelNames, HeadTrainingOptions options, int[] trainIdx, int[] valIdx, IProgress<WorkProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var lexical = options.Lexical;
         var lexicalRows = LexicalRow.Featurize(lexical, texts);
@@ -55,7 +56,8 @@ public static partial class HeadTrainer
         cancellationToken.ThrowIfCancellationRequested();
 
         var history = new List<EpochStats>();
-        var weights = LinearSvmSolver.Solve(train, trainGold, classes, options.HybridC, options.MaxPasses, options.HybridTolerance, options.Seed,
+        var weights = LinearSvmSolver.Solve(train, trainGold, classes, options.HybridC, options.MaxPasses, options.HybridTolerance,
+            options.Seed,
             (pass, w) =>
             {
                 var (trainLoss, trainAcc) = ScoreSvm(w, trainSample, sampleGold, cancellationToken);
@@ -72,8 +74,8 @@ public static partial class HeadTrainer
     }
 
     /// <summary>A solved hybrid problem: what fills the hybrid part of a head, and how it scored on the validation rows.</summary>
-    private sealed record HybridSolution(int Dim, float[] Mean, float[] Std, float[] Idf, float Scale, SvmWeights[] Weights, double Temperature,
-        EvaluationReport Report, EvaluationReport Uncalibrated, IReadOnlyList<EpochStats> History)
+    private sealed record HybridSolution(int Dim, float[] Mean, float[] Std, float[] Idf, float Scale, SvmWeights[] Weights,
+        double Temperature, EvaluationReport Report, EvaluationReport Uncalibrated, IReadOnlyList<EpochStats> History)
     {
         /// <summary>Sets <paramref name="head"/>'s hybrid part (on the torch thread); disposes it if that fails.</summary>
         public ClassifierHead Fill(ClassifierHead head)
@@ -119,7 +121,8 @@ public static partial class HeadTrainer
     }
 
     /// <summary>Cross-entropy of the softmax of the scores (temperature 1) and accuracy: the history's numbers for a pass.</summary>
-    private static (double Loss, double Accuracy) ScoreSvm(SvmWeights[] weights, SvmRows rows, int[] gold, CancellationToken cancellationToken)
+    private static (double Loss, double Accuracy) ScoreSvm(SvmWeights[] weights, SvmRows rows, int[] gold,
+        CancellationToken cancellationToken)
     {
         var logits = Logits(weights, rows, cancellationToken);
         int k = weights.Length, correct = 0;

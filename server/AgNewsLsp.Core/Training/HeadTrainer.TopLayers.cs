@@ -20,11 +20,13 @@ public static partial class HeadTrainer
     /// kept and a temperature fitted. Last, the weight that mixes the two parts' log-probabilities is chosen on the
     /// validation rows. Every torch call runs on the torch thread, a batch at a time, so hovers go in between.
     /// </summary>
-    private static HeadTrainingResult TrainHybridLayers(float[][] features, IReadOnlyList<string> texts, int[] labels, IReadOnlyList<string> labelNames,
-        HeadTrainingOptions options, int[] trainIdx, int[] valIdx, TopLayerInput input, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    private static HeadTrainingResult TrainHybridLayers(float[][] features, IReadOnlyList<string> texts, int[] labels,
+        IReadOnlyList<string> labelNames, HeadTrainingOptions options, int[] trainIdx, int[] valIdx, TopLayerInput input,
+        IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         // The solver's share of the progress bar is small: the layers take nearly all of the time.
-        var hybrid = SolveHybrid(features, texts, labels, labelNames, options, trainIdx, valIdx, WorkProgress.Scaled(progress, 0, 2), cancellationToken);
+        var hybrid = SolveHybrid(features, texts, labels, labelNames, options, trainIdx, valIdx, WorkProgress.Scaled(progress, 0, 2),
+            cancellationToken);
         var (top, topValLogits, history) = TrainTopLayers(input, labels, labelNames, options, trainIdx, valIdx,
             WorkProgress.Scaled(progress, 2, 100), cancellationToken);
         var torchThread = TorchThread.Shared;
@@ -41,7 +43,8 @@ public static partial class HeadTrainer
             valFeatures = valIdx.Select(i => features[i]).ToArray();
             valLexical = LexicalRow.Featurize(options.Lexical, valIdx.Select(i => texts[i]).ToArray());
             // From here the head owns the top layers (Fill disposes it, and them, if it fails).
-            head = torchThread.Run(() => hybrid.Fill(new ClassifierHead(HeadKind.HybridLayers, hybrid.Dim, classes, lexicalFeatures: options.Lexical, topLayers: top)),
+            head = torchThread.Run(() => hybrid.Fill(new ClassifierHead(HeadKind.HybridLayers, hybrid.Dim, classes,
+                lexicalFeatures: options.Lexical, topLayers: top)),
                 TorchPriority.Background);
         }
         catch
@@ -82,7 +85,10 @@ public static partial class HeadTrainer
         }
     }
 
-    /// <summary>Trains top layers (see <see cref="TrainHybridLayers"/>); returns them at their best epoch, with that epoch's validation logits.</summary>
+    /// <summary>
+    /// Trains top layers (see <see cref="TrainHybridLayers"/>); returns them at their best epoch, with that epoch's validation
+    /// logits.
+    /// </summary>
     private static (TopLayers Top, float[] ValidationLogits, List<EpochStats> History) TrainTopLayers(TopLayerInput input, int[] labels,
         IReadOnlyList<string> labelNames, HeadTrainingOptions options, int[] trainIdx, int[] valIdx, IProgress<WorkProgress>? progress,
         CancellationToken cancellationToken)
@@ -147,7 +153,8 @@ public static partial class HeadTrainer
                     }, TorchPriority.Background, cancellationToken);
                     lossSum += loss;
                     correct += right;
-                    if (++done % 50 == 0) progress?.Report(new WorkProgress("training", done, total, $"epoch {epoch}: loss {lossSum / Math.Max(1, done - (epoch - 1) * batchesPerEpoch) / batchSize:F4}"));
+                    if (++done % 50 == 0) progress?.Report(new WorkProgress("training", done, total,
+                        $"epoch {epoch}: loss {lossSum / Math.Max(1, done - (epoch - 1) * batchesPerEpoch) / batchSize:F4}"));
                 }
                 var valLogits = states.Logits(top, valIdx, cancellationToken);
                 double valLoss = Calibration.LogLoss(valLogits, valGold, classes, 1);
@@ -155,7 +162,8 @@ public static partial class HeadTrainer
                 var stats = new EpochStats(epoch, lossSum / trainIdx.Length, (double)correct / trainIdx.Length, valLoss, valAccuracy);
                 history.Add(stats);
                 progress?.Report(new WorkProgress("training", done, total,
-                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAccuracy:P2}") { IsSummary = true });
+                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {valLoss:F4}, accuracy {valAccuracy:P2}")
+                    { IsSummary = true });
                 if (Calibration.Improves(valLoss, bestLoss))
                 {
                     bestLoss = valLoss;
@@ -168,7 +176,9 @@ public static partial class HeadTrainer
                 }
             }
             if (best is null || bestValLogits is null)
-                throw new InvalidDataException($"The top layers diverged: no epoch gave a finite validation loss (last: {history[^1].ValidationLoss}). Train again with another seed.");
+                throw new InvalidDataException(
+                    $"The top layers diverged: no epoch gave a finite validation loss (last: {history[^1].ValidationLoss}). " +
+                    "Train again with another seed.");
             torchThread.Run(() =>
             {
                 using var noGrad = no_grad();

@@ -35,7 +35,9 @@ public sealed record HeadTrainingOptions
     public double HybridTolerance { get; init; } = 0.1;
     /// <summary>The n-gram features of hybrid heads.</summary>
     public LexicalFeaturizer Lexical { get; init; } = new();
-    /// <summary>Hybrid+layers heads: epochs over the training rows for the top layers (the epoch with the lowest validation loss is kept).</summary>
+    /// <summary>
+    /// Hybrid+layers heads: epochs over the training rows for the top layers (the epoch with the lowest validation loss is kept).
+    /// </summary>
     public int TopLayerEpochs { get; init; } = TrainingSettings.DefaultTopLayerEpochs;
     /// <summary>Hybrid+layers heads: AdamW's learning rate for the copied encoder layers (small: they start trained).</summary>
     public double TopLayerLearningRate { get; init; } = 2e-4;
@@ -45,13 +47,16 @@ public sealed record HeadTrainingOptions
     public int TopLayerBatchSize { get; init; } = 32;
 }
 
-/// <summary>What a hybrid+layers head's top layers train on: where they sit, the frozen states below them, and the encoder they copy.</summary>
+/// <summary>
+/// What a hybrid+layers head's top layers train on: where they sit, the frozen states below them, and the encoder they copy.
+/// </summary>
 public sealed record TopLayerInput(TopLayersShape Shape, TokenStates States, BertModel Encoder);
 
 /// <summary>Losses and accuracies after one epoch (or solver pass) of training.</summary>
 public sealed record EpochStats(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy);
 
-public sealed record HeadTrainingResult(ClassifierHead Head, EvaluationReport Validation, IReadOnlyList<EpochStats> History, int TrainCount, int ValidationCount)
+public sealed record HeadTrainingResult(ClassifierHead Head, EvaluationReport Validation, IReadOnlyList<EpochStats> History, int TrainCount,
+    int ValidationCount)
 {
     /// <summary>The validation report before temperature scaling (same accuracy, the raw probabilities' log-loss and ECE).</summary>
     public EvaluationReport? UncalibratedValidation { get; init; }
@@ -72,31 +77,41 @@ public static partial class HeadTrainer
     /// <param name="texts">The texts of the rows; read by hybrid heads (their n-grams), may be null for the others.</param>
     /// <param name="top">The states hybrid+layers heads train their top layers on; null for the other kinds.</param>
     public static HeadTrainingResult Train(float[][] features, IReadOnlyList<string>? texts, int[] labels, IReadOnlyList<string> labelNames,
-        HeadTrainingOptions options, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, TopLayerInput? top = null)
+        HeadTrainingOptions options, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default,
+        TopLayerInput? top = null)
     {
         TorchRuntime.EnsureInitialized();
         if (features.Length != labels.Length) throw new ArgumentException("features and labels differ in length.");
         if (options.Kind.HasNGrams() && (texts is null || texts.Count != features.Length))
             throw new ArgumentException($"A {options.Kind.Name()} head needs the text of every row.");
         if ((options.Kind == HeadKind.HybridLayers) != (top is not null) || (top is not null && top.States.Count != features.Length))
-            throw new ArgumentException($"A {options.Kind.Name()} head {(top is null ? "needs the token states of every row" : "takes no token states")}.");
-        if (labelNames.Count < HeadLimits.MinClasses) throw new ArgumentException($"A head needs at least {HeadLimits.MinClasses} classes.");
+            throw new ArgumentException(
+                $"A {options.Kind.Name()} head {(top is null ? "needs the token states of every row" : "takes no token states")}.");
+        if (labelNames.Count < HeadLimits.MinClasses)
+            throw new ArgumentException($"A head needs at least {HeadLimits.MinClasses} classes.");
         HeadLimits.CheckClassCount(labelNames.Count, "The training data");
         // The hashed space narrows as classes grow, so the n-gram matrix stays within its budget (HeadLimits).
-        options = options with { Lexical = options.Lexical with { Bits = Math.Min(options.Lexical.Bits, HeadLimits.NGramBitsFor(labelNames.Count)) } };
+        options = options with
+        {
+            Lexical = options.Lexical with { Bits = Math.Min(options.Lexical.Bits, HeadLimits.NGramBitsFor(labelNames.Count)) }
+        };
         if (options.MaxEpochs < 1 || options.MaxPasses < 1 || options.TopLayerEpochs < 1)
             throw new ArgumentException("Epochs and solver passes must be at least 1.");
         TrainingSettings.Check(options.Kind, null, null, options.ValidationFraction, limit: null);
         var (trainIdx, valIdx) = StratifiedSplit(labels, labelNames.Count, options.ValidationFraction, options.Seed);
         if (trainIdx.Length < labelNames.Count || valIdx.Length == 0)
-            throw new ArgumentException($"Too little data to train: {features.Length} rows give {trainIdx.Length} for training and {valIdx.Length} for validation.");
+            throw new ArgumentException(
+                $"Too little data to train: {features.Length} rows give {trainIdx.Length} for training " +
+                $"and {valIdx.Length} for validation.");
 
         if (options.Kind == HeadKind.Hybrid)
         {
             var hybrid = SolveHybrid(features, texts!, labels, labelNames, options, trainIdx, valIdx, progress, cancellationToken);
-            var head = TorchThread.Shared.Run(() => hybrid.Fill(new ClassifierHead(HeadKind.Hybrid, hybrid.Dim, labelNames.Count, lexicalFeatures: options.Lexical)),
+            var head = TorchThread.Shared.Run(() => hybrid.Fill(new ClassifierHead(HeadKind.Hybrid, hybrid.Dim, labelNames.Count,
+                lexicalFeatures: options.Lexical)),
                 TorchPriority.Background);
-            return new HeadTrainingResult(head, hybrid.Report, hybrid.History, trainIdx.Length, valIdx.Length) { UncalibratedValidation = hybrid.Uncalibrated };
+            return new HeadTrainingResult(head, hybrid.Report, hybrid.History, trainIdx.Length, valIdx.Length)
+                { UncalibratedValidation = hybrid.Uncalibrated };
         }
         if (options.Kind == HeadKind.HybridLayers)
             return TrainHybridLayers(features, texts!, labels, labelNames, options, trainIdx, valIdx, top!, progress, cancellationToken);
@@ -104,7 +119,8 @@ public static partial class HeadTrainer
         // Torch work runs on the torch thread an epoch at a time (a hover may go in between); progress is
         // reported from this thread, so a slow progress listener never holds the torch thread.
         var torchThread = TorchThread.Shared;
-        var session = torchThread.Run(() => new Session(features, labels, trainIdx, valIdx, labelNames.Count, options), TorchPriority.Background, cancellationToken);
+        var session = torchThread.Run(() => new Session(features, labels, trainIdx, valIdx, labelNames.Count, options),
+            TorchPriority.Background, cancellationToken);
         var history = new List<EpochStats>();
         try
         {
@@ -117,7 +133,8 @@ public static partial class HeadTrainer
                 var stats = torchThread.Run(() => session.Epoch(current, cancellationToken), TorchPriority.Background, cancellationToken);
                 history.Add(stats);
                 progress?.Report(new WorkProgress("training", epoch, options.MaxEpochs,
-                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {stats.ValidationLoss:F4}, accuracy {stats.ValidationAccuracy:P2}") { IsSummary = true });
+                    $"epoch {epoch}: loss {stats.TrainLoss:F4}, validation loss {stats.ValidationLoss:F4}, " +
+                    $"accuracy {stats.ValidationAccuracy:P2}") { IsSummary = true });
                 if (Calibration.Improves(stats.ValidationLoss, bestLoss))
                 {
                     bestLoss = stats.ValidationLoss;

@@ -64,14 +64,16 @@ public sealed class SvmWeights(int denseSize, int sparseSize)
         Bias += step;
         var x = rows.Dense.AsSpan(r * rows.DenseSize, rows.DenseSize);
         AddScaled(x, (float)step, Dense);
-        for (int k = rows.SparseStarts[r]; k < rows.SparseStarts[r + 1]; k++) Sparse[rows.SparseIndexes[k]] += (float)(step * rows.SparseValues[k]);
+        for (int k = rows.SparseStarts[r]; k < rows.SparseStarts[r + 1]; k++)
+            Sparse[rows.SparseIndexes[k]] += (float)(step * rows.SparseValues[k]);
     }
 
     private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var sum = System.Numerics.Vector<float>.Zero;
         int width = System.Numerics.Vector<float>.Count, i = 0;
-        for (; i <= a.Length - width; i += width) sum += new System.Numerics.Vector<float>(a[i..]) * new System.Numerics.Vector<float>(b[i..]);
+        for (; i <= a.Length - width; i += width)
+            sum += new System.Numerics.Vector<float>(a[i..]) * new System.Numerics.Vector<float>(b[i..]);
         float s = System.Numerics.Vector.Sum(sum);
         for (; i < a.Length; i++) s += a[i] * b[i];
         return s;

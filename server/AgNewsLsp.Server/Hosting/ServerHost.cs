@@ -37,7 +37,8 @@ public static class ServerHost
     /// Returns the process exit code: 0 after shutdown+exit or when the client goes away, 1 on exit without
     /// shutdown, 2 on bad arguments.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, Func<ServerOptions, Task<ILabelingEngine>> engineFactory, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, Func<ServerOptions, Task<ILabelingEngine>> engineFactory,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(engineFactory);
         if (args.Length > 0 && args[0] == "serve") args = args[1..];
@@ -83,7 +84,8 @@ public static class ServerHost
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(sp => new EngineProvider(engineFactory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("agnews.engine")));
+        builder.Services.AddSingleton(sp =>
+            new EngineProvider(engineFactory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("agnews.engine")));
         var exitCode = new ExitCode();
         builder.Services.AddSingleton(exitCode);
         if (stdout is not null)

@@ -99,7 +99,8 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
                     continue;
                 }
                 counts.Opened();
-                sessions.Add(Task.Run(() => ServeAsync(client, name, engines, options, token.Value, loggerFactory, logger, counts, stoppingToken),
+                sessions.Add(Task.Run(
+                    () => ServeAsync(client, name, engines, options, token.Value, loggerFactory, logger, counts, stoppingToken),
                     CancellationToken.None));
             }
         }
@@ -119,7 +120,8 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
         void Release()
         {
             // As soon as the session is over, before the socket closes: a client that reconnects then finds the place free.
-            if (Interlocked.Exchange(ref released, 1) == 0) counts.Closed(wasAuthenticated: Interlocked.Exchange(ref authenticated, 1) == 1);
+            if (Interlocked.Exchange(ref released, 1) == 0)
+                counts.Closed(wasAuthenticated: Interlocked.Exchange(ref authenticated, 1) == 1);
         }
         using (client)
         {
@@ -158,7 +160,8 @@ internal sealed class TcpServer(IServiceProvider services) : BackgroundService
             Volatile.Read(ref open) >= options.MaxConnections
                 ? $"{options.MaxConnections} connections are open (--max-connections)"
                 : Volatile.Read(ref unauthenticated) >= options.MaxUnauthenticatedConnections
-                    ? $"{options.MaxUnauthenticatedConnections} connections have not shown the token yet (--max-unauthenticated-connections)"
+                    ? $"{options.MaxUnauthenticatedConnections} connections have not shown the token yet " +
+                        "(--max-unauthenticated-connections)"
                     : null;
 
         public void Opened()

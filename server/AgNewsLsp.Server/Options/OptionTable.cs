@@ -54,7 +54,9 @@ public sealed record OptionRow(string Name, PropertyInfo Property, OptionAttribu
 
     public long Max => Spec.MaxIsCoreCount ? Environment.ProcessorCount : Spec.Max;
 
-    /// <summary>The typed value of <paramref name="text"/>; <see cref="ArgumentException"/> naming the setting when it does not fit.</summary>
+    /// <summary>
+    /// The typed value of <paramref name="text"/>; <see cref="ArgumentException"/> naming the setting when it does not fit.
+    /// </summary>
     public object? Parse(string text)
     {
         var type = Nullable.GetUnderlyingType(Property.PropertyType) ?? Property.PropertyType;
@@ -105,7 +107,8 @@ public static class OptionTable
     public static OptionRow? Find(string spelling, params OptionScope[] scopes)
     {
         var folded = Fold(spelling);
-        return Rows.FirstOrDefault(r => scopes.Contains(r.Spec.Scope) && (Fold(r.Name) == folded || r.Spec.Aliases.Any(a => Fold(a) == folded)));
+        return Rows.FirstOrDefault(r => scopes.Contains(r.Spec.Scope)
+            && (Fold(r.Name) == folded || r.Spec.Aliases.Any(a => Fold(a) == folded)));
     }
 
     /// <summary>A copy of <paramref name="options"/> with one setting parsed from text.</summary>
@@ -116,8 +119,11 @@ public static class OptionTable
         return copy;
     }
 
-    /// <summary>Environment variables AGNEWS_&lt;NAME&gt; (any case) of <paramref name="scopes"/>, or of every scope when none is named.</summary>
-    public static ServerOptions FromEnvironment(ServerOptions options, IReadOnlyDictionary<string, string> environment, params OptionScope[] scopes)
+    /// <summary>
+    /// Environment variables AGNEWS_&lt;NAME&gt; (any case) of <paramref name="scopes"/>, or of every scope when none is named.
+    /// </summary>
+    public static ServerOptions FromEnvironment(ServerOptions options, IReadOnlyDictionary<string, string> environment,
+        params OptionScope[] scopes)
     {
         foreach (var row in Rows.Where(r => scopes.Length == 0 || scopes.Contains(r.Spec.Scope)))
             foreach (var (key, value) in environment)
@@ -135,7 +141,8 @@ public static class OptionTable
     /// Takes the options of <paramref name="scopes"/> out of <paramref name="args"/>, wherever they stand
     /// (--name value, --name=value, a bare flag); the rest is returned in order. Throws ArgumentException.
     /// </summary>
-    public static (ServerOptions Options, string[] Remaining) TakeFromArguments(ServerOptions options, IReadOnlyList<string> args, params OptionScope[] scopes)
+    public static (ServerOptions Options, string[] Remaining) TakeFromArguments(ServerOptions options, IReadOnlyList<string> args,
+        params OptionScope[] scopes)
     {
         var rest = new List<string>();
         for (var i = 0; i < args.Count; i++)
@@ -173,7 +180,8 @@ public static class OptionTable
         if (initializationOptions is not { ValueKind: JsonValueKind.Object } init) return options;
         foreach (var property in init.EnumerateObject())
         {
-            var row = Rows.FirstOrDefault(r => r.Spec.FromClient && string.Equals(r.Name, property.Name, StringComparison.OrdinalIgnoreCase));
+            var row = Rows.FirstOrDefault(r => r.Spec.FromClient
+                && string.Equals(r.Name, property.Name, StringComparison.OrdinalIgnoreCase));
             if (row is null) continue;
             var text = property.Value.ValueKind switch
             {
@@ -195,7 +203,8 @@ public static class OptionTable
     /// <c>NeedRestart</c> when the client asked for another one. A value that does not fit is an ArgumentException,
     /// and then nothing changes.
     /// </summary>
-    public static (ServerOptions Options, IReadOnlyList<string> NeedRestart) WithChangedSettings(ServerOptions current, JsonElement settings)
+    public static (ServerOptions Options, IReadOnlyList<string> NeedRestart) WithChangedSettings(ServerOptions current,
+        JsonElement settings)
     {
         var wanted = WithInitializationOptions(current, settings);
         var needRestart = Rows.Where(r => r.Spec.Scope == OptionScope.Engine && r.KeyOf(wanted) != r.KeyOf(current)).ToList();
@@ -234,7 +243,8 @@ public static class OptionTable
         var lines = new StringBuilder();
         foreach (var row in Rows.Where(r => scopes.Contains(r.Spec.Scope)))
         {
-            var flag = (row.Flag + (row.IsFlag ? "" : " " + row.Spec.Hint) + (row.Spec.Aliases.Length > 0 ? $" (or --{string.Join(", --", row.Spec.Aliases)})" : ""));
+            var flag = (row.Flag + (row.IsFlag ? "" : " " + row.Spec.Hint)
+                + (row.Spec.Aliases.Length > 0 ? $" (or --{string.Join(", --", row.Spec.Aliases)})" : ""));
             var shown = DefaultText(row);
             lines.Append("  ").Append(flag.PadRight(36)).Append(' ').Append(row.Spec.Help);
             if (shown.Length > 0) lines.Append($" (default {shown})");

@@ -30,7 +30,8 @@ public sealed class LabelsInPlace(RequestContext context)
     /// <summary>The paragraphs of an open document that get a label: enough text, not too long, at most the limit.</summary>
     public static IReadOnlyList<TextSpan> Labelled(TextDocument document, RequestContext context) =>
         TextUnits.ParagraphsInOrder(document)
-            .Where(p => DocumentLabeler.HasEnoughText(p.Text) && InputLimits.TextProblem(p.Text, "paragraph", context.Options.MaxTextBytes) is null)
+            .Where(p => DocumentLabeler.HasEnoughText(p.Text)
+                && InputLimits.TextProblem(p.Text, "paragraph", context.Options.MaxTextBytes) is null)
             .Take(context.Options.MaxInlineLabels)
             .ToList();
 
@@ -48,7 +49,8 @@ public sealed class LabelsInPlace(RequestContext context)
         try
         {
             context.DiagnosticsPublished[document.Uri] = 0;
-            await context.Client.NotifyAsync("textDocument/publishDiagnostics", new PublishDiagnosticsParams(document.Uri, document.Version, diagnostics));
+            await context.Client.NotifyAsync("textDocument/publishDiagnostics",
+                new PublishDiagnosticsParams(document.Uri, document.Version, diagnostics));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -20,7 +20,8 @@ public sealed class LanguageServer
 {
     /// <summary>How a client's user gets a head for the loaded model, in words that fit any editor.</summary>
     internal const string HeadAdvice =
-        "Train one for it with agnews/train (the agnews.train command) on your labelled data, or set headPath to a head trained for this model.";
+        "Train one for it with agnews/train (the agnews.train command) on your labelled data, " +
+        "or set headPath to a head trained for this model.";
 
     private enum State { Created, Running, ShutDown }
 
@@ -173,7 +174,8 @@ public sealed class LanguageServer
         var (after, needRestart) = OptionTable.WithChangedSettings(before, settings); // a value that does not fit: logged, nothing changes
         UseOptions(after);
         if (needRestart.Count > 0)
-            logger.LogWarning("settings {Names} take effect only when the server restarts; kept as they were", string.Join(", ", needRestart));
+            logger.LogWarning("settings {Names} take effect only when the server restarts; kept as they were",
+                string.Join(", ", needRestart));
         var changed = OptionTable.Changed(before, after);
         if (changed.Count > 0) logger.LogInformation("settings changed: {Names}", string.Join(", ", changed.Select(r => r.Name)));
         if (changed.Any(r => r.Spec.ChangesLabelsInPlace)) context.LabelsInPlace.RefreshLenses();
@@ -188,7 +190,9 @@ public sealed class LanguageServer
 
     // ---- requests --------------------------------------------------------------------------------------
 
-    /// <summary>workspace/executeCommand "agnews/&lt;name&gt;" (the method's own name) with the params object as the single argument.</summary>
+    /// <summary>
+    /// workspace/executeCommand "agnews/&lt;name&gt;" (the method's own name) with the params object as the single argument.
+    /// </summary>
     [JsonRpcMethod("workspace/executeCommand", UseSingleObjectParameterDeserialization = true)]
     public Task<object?> ExecuteCommandAsync(JsonElement? @params = null, CancellationToken cancellationToken = default) =>
         Guard("workspace/executeCommand", cancellationToken, allowBeforeInitialize: false, () =>
@@ -233,10 +237,12 @@ public sealed class LanguageServer
 
     /// <summary>Runs a request handler (the session registers one such method per handler).</summary>
     internal Task<object?> DispatchAsync(IRequestHandler handler, JsonElement? @params, CancellationToken cancellationToken) =>
-        Guard(handler.Method, cancellationToken, allowBeforeInitialize: false, () => handler.InvokeAsync(@params, context, cancellationToken));
+        Guard(handler.Method, cancellationToken, allowBeforeInitialize: false,
+            () => handler.InvokeAsync(@params, context, cancellationToken));
 
     /// <summary>Lifecycle checks, then the work, then the translation of whatever it threw into an error code.</summary>
-    private async Task<object?> Guard(string method, CancellationToken cancellationToken, bool allowBeforeInitialize, Func<Task<object?>> work)
+    private async Task<object?> Guard(string method, CancellationToken cancellationToken, bool allowBeforeInitialize,
+        Func<Task<object?>> work)
     {
         if (state == State.ShutDown) throw ProtocolErrors.ShutDown();
         if (state == State.Created && !allowBeforeInitialize) throw ProtocolErrors.NotInitialized();
@@ -279,7 +285,8 @@ public sealed class LanguageServer
     {
         private TaskCompletionSource tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public void Set() => Interlocked.Exchange(ref tcs, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        public Task WaitAsync(TimeSpan timeout) => Volatile.Read(ref tcs).Task.WaitAsync(timeout).ContinueWith(static _ => { }, TaskScheduler.Default);
+        public Task WaitAsync(TimeSpan timeout) =>
+            Volatile.Read(ref tcs).Task.WaitAsync(timeout).ContinueWith(static _ => { }, TaskScheduler.Default);
     }
 
     private Exception Translate(string method, Exception ex, CancellationToken cancellationToken)

@@ -70,7 +70,9 @@ public static class LspJson
         return Regex.Replace(message, @"\b(System|AgNewsLsp)(\.\w+)+(`\d+)?(\[\])?", "a value of another kind");
     }
 
-    /// <summary>The JSON kind the params type expects at <paramref name="path"/> ("$.position.line", "$.texts[0]"); null when unknown.</summary>
+    /// <summary>
+    /// The JSON kind the params type expects at <paramref name="path"/> ("$.position.line", "$.texts[0]"); null when unknown.
+    /// </summary>
     private static string? ExpectedAt(Type type, string path)
     {
         foreach (var step in PathSteps(path))
@@ -81,7 +83,8 @@ public static class LspJson
                 if (ElementType(type) is not { } element) return null;
                 type = element;
             }
-            else if (type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, (string)step, StringComparison.OrdinalIgnoreCase)) is { } property)
+            else if (type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, (string)step, StringComparison.OrdinalIgnoreCase))
+                     is { } property)
                 type = property.PropertyType;
             else return null;
         }
@@ -95,9 +98,12 @@ public static class LspJson
         if (type == typeof(int) || type == typeof(long) || type == typeof(short)) return "an integer";
         if (type == typeof(double) || type == typeof(float) || type == typeof(decimal)) return "a number";
         if (type.IsEnum)
-            return "one of " + string.Join(", ", type.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
-                .Select(f => f.GetCustomAttributes(typeof(JsonStringEnumMemberNameAttribute), false).OfType<JsonStringEnumMemberNameAttribute>()
-                    .FirstOrDefault()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(f.Name)).Select(n => $"\"{n}\""));
+            return "one of " + string.Join(", ",
+                type.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+                    .Select(f => f.GetCustomAttributes(typeof(JsonStringEnumMemberNameAttribute), false)
+                        .OfType<JsonStringEnumMemberNameAttribute>().FirstOrDefault()?.Name
+                        ?? JsonNamingPolicy.CamelCase.ConvertName(f.Name))
+                    .Select(n => $"\"{n}\""));
         if (type == typeof(JsonElement) || type == typeof(object)) return null; // anything goes there
         if (ElementType(type) is { } element) return WireKind(element) is { } of ? $"an array of {Plural(of)}" : "an array";
         return "an object";
@@ -113,7 +119,8 @@ public static class LspJson
     };
 
     private static Type? ElementType(Type type) => type.IsArray ? type.GetElementType()
-        : type.IsGenericType && type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type) ? type.GetGenericArguments()[0]
+        : type.IsGenericType && type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type)
+            ? type.GetGenericArguments()[0]
         : null;
 
     private static string KindOf(JsonElement value) => value.ValueKind switch
@@ -133,7 +140,8 @@ public static class LspJson
         {
             if (step is int index && at.ValueKind == JsonValueKind.Array && index < at.GetArrayLength()) at = at[index];
             else if (step is string name && at.ValueKind == JsonValueKind.Object
-                     && at.EnumerateObject().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is { Value.ValueKind: not JsonValueKind.Undefined } found)
+                     && at.EnumerateObject().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+                         is { Value.ValueKind: not JsonValueKind.Undefined } found)
                 at = found.Value;
             else return null;
         }

@@ -32,8 +32,10 @@ public static class ProtocolErrors
 
     public static LocalRpcException InvalidParams(string message) => Create(ErrorCodes.InvalidParams, message);
     public static LocalRpcException InvalidRequest(string message) => Create(ErrorCodes.InvalidRequest, message);
-    public static LocalRpcException NotInitialized() => Create(ErrorCodes.ServerNotInitialized, "server not initialized: send 'initialize' first");
-    public static LocalRpcException ShutDown() => Create(ErrorCodes.InvalidRequest, "server is shutting down: only 'exit' is accepted after 'shutdown'");
+    public static LocalRpcException NotInitialized() =>
+        Create(ErrorCodes.ServerNotInitialized, "server not initialized: send 'initialize' first");
+    public static LocalRpcException ShutDown() =>
+        Create(ErrorCodes.InvalidRequest, "server is shutting down: only 'exit' is accepted after 'shutdown'");
     public static LocalRpcException BadInput(string message) => Create(ErrorCodes.BadInput, message);
     public static LocalRpcException Busy(string message = "training already running") => Create(ErrorCodes.Busy, message);
     public static LocalRpcException Cancelled() => Create(ErrorCodes.RequestCancelled, "request cancelled");

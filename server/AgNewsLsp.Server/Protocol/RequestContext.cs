@@ -83,7 +83,8 @@ public sealed class RequestContext(
         {
             lock (correctionsLoaded) correctionsLoaded.Remove(dataset); // nothing to teach yet: again once a head is there
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or AgNewsLsp.Data.DataFormatException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException
+            or AgNewsLsp.Data.DataFormatException)
         {
             Logger.LogWarning("corrections in {Path} not read: {Message}", dataset, ex.Message);
         }

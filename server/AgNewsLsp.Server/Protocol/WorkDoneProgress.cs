@@ -50,7 +50,8 @@ public sealed class WorkDoneProgressRegistry(IClientChannel client, ILogger logg
             // Two pieces of work on one token: a cancel could not tell them apart.
             throw ProtocolErrors.InvalidParams($"workDoneToken {key} is already in use by running work");
         }
-        var reporter = new ProgressReporter(client, token, confirmed, cts, ThrottleMs, () => { if (key is not null) inFlight.TryRemove(key, out _); });
+        var reporter = new ProgressReporter(client, token, confirmed, cts, ThrottleMs,
+            () => { if (key is not null) inFlight.TryRemove(key, out _); });
         reporter.Begin(title);
         return reporter;
     }
@@ -129,7 +130,8 @@ public sealed class ProgressReporter : IProgress<WorkProgress>, IAsyncDisposable
     private string? lastMessage;
     private bool ended;
 
-    internal ProgressReporter(IClientChannel client, JsonElement? token, Task<bool> confirmed, CancellationTokenSource cts, int throttleMs, Action onDone)
+    internal ProgressReporter(IClientChannel client, JsonElement? token, Task<bool> confirmed, CancellationTokenSource cts, int throttleMs,
+        Action onDone)
     {
         this.client = client;
         this.token = token;

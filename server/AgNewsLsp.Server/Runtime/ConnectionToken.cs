@@ -95,14 +95,16 @@ public sealed class ConnectionToken : IDisposable
         }
         catch (IOException e)
         {
-            throw new TokenFileRefusedException($"{refusal} and is the token of a running agnews server ({e.Message}); stop it or choose another --tokenFile");
+            throw new TokenFileRefusedException(
+                $"{refusal} and is the token of a running agnews server ({e.Message}); stop it or choose another --tokenFile");
         }
         using (probe)
         {
             var head = new byte[TokenBytes * 2 + 3];
             var read = probe.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             if (!IsToken(Encoding.ASCII.GetString(head, 0, read)))
-                throw new TokenFileRefusedException($"{refusal} and does not hold an agnews token; remove it or choose another --tokenFile");
+                throw new TokenFileRefusedException(
+                    $"{refusal} and does not hold an agnews token; remove it or choose another --tokenFile");
             File.Delete(path); // while the lock is held, so that no server starting now takes it over in between
         }
     }

@@ -41,8 +41,11 @@ public sealed class EngineProvider(Func<ServerOptions, Task<ILabelingEngine>> fa
             engines.Remove(key);
             if (engines.Count >= MaxEngines)
                 throw new InvalidOperationException(
-                    $"this server already holds {MaxEngines} engines for other settings ({string.Join(", ", OptionTable.Rows.Where(r => r.Spec.Scope == OptionScope.Engine).Select(r => r.Name))}); use one of those settings or another server");
-            logger.LogInformation("loading engine (model {Model}, head {Head})", options.ModelPath ?? "default", options.HeadPath ?? "default");
+                    $"this server already holds {MaxEngines} engines for other settings " +
+                    $"({string.Join(", ", OptionTable.Rows.Where(r => r.Spec.Scope == OptionScope.Engine).Select(r => r.Name))}); " +
+                    "use one of those settings or another server");
+            logger.LogInformation("loading engine (model {Model}, head {Head})", options.ModelPath ?? "default",
+                options.HeadPath ?? "default");
             var created = Task.Run(async () => new TaughtEngine(await factory(options)));
             engines[key] = created;
             return created;

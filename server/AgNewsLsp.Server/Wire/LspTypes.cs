@@ -24,7 +24,8 @@ public sealed record DidCloseTextDocumentParams(TextDocumentIdentifier TextDocum
 /// <summary>One change: with a range it is incremental, without it replaces the whole text.</summary>
 public sealed record TextDocumentContentChangeEvent(string Text, Range? Range = null);
 
-public sealed record DidChangeTextDocumentParams(VersionedTextDocumentIdentifier TextDocument, TextDocumentContentChangeEvent[] ContentChanges);
+public sealed record DidChangeTextDocumentParams(VersionedTextDocumentIdentifier TextDocument,
+    TextDocumentContentChangeEvent[] ContentChanges);
 
 public sealed record MarkupContent(string Kind, string Value);
 

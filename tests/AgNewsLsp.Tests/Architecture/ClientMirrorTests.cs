@@ -46,9 +46,11 @@ public class ClientMirrorTests
         var server = new Dictionary<string, int>
         {
             ["busy"] = ErrorCodes.Busy, ["notInitialized"] = ErrorCodes.ServerNotInitialized, ["badInput"] = ErrorCodes.BadInput,
-            ["unauthorized"] = ErrorCodes.Unauthorized, ["invalidParams"] = ErrorCodes.InvalidParams, ["requestCancelled"] = ErrorCodes.RequestCancelled,
+            ["unauthorized"] = ErrorCodes.Unauthorized, ["invalidParams"] = ErrorCodes.InvalidParams,
+            ["requestCancelled"] = ErrorCodes.RequestCancelled,
         };
-        foreach (var (name, code) in server) Assert.True(declared.TryGetValue(name, out var got) && got == code, $"ErrorCodes.{name}: {code} on the server");
+        foreach (var (name, code) in server)
+            Assert.True(declared.TryGetValue(name, out var got) && got == code, $"ErrorCodes.{name}: {code} on the server");
     }
 
     [Fact]

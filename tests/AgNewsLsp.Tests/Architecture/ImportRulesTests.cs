@@ -29,7 +29,9 @@ public class ImportRulesTests
     public static string LayerOfPath(string relativePath)
     {
         var parts = relativePath.Replace('\\', '/').Split('/');
-        var project = parts[0] == "AgNewsLsp.Core" ? "Core" : parts[0] == "AgNewsLsp.Server" ? "Server" : throw new ArgumentException(relativePath);
+        var project = parts[0] == "AgNewsLsp.Core" ? "Core"
+            : parts[0] == "AgNewsLsp.Server" ? "Server"
+            : throw new ArgumentException(relativePath);
         return $"{project}/{(parts.Length > 2 ? parts[1] : "")}";
     }
 
@@ -56,7 +58,8 @@ public class ImportRulesTests
     private static (string Project, string Folder) Split(string layer) => (layer[..layer.IndexOf('/')], layer[(layer.IndexOf('/') + 1)..]);
 
     private static readonly Regex Namespace = new(@"^namespace\s+([\w.]+)", RegexOptions.Multiline);
-    private static readonly Regex Using = new(@"^\s*(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?(AgNewsLsp(?:\.\w+)*)", RegexOptions.Multiline);
+    private static readonly Regex Using = new(@"^\s*(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?(AgNewsLsp(?:\.\w+)*)",
+        RegexOptions.Multiline);
     private static readonly Regex Qualified = new(@"(?<![\w.])AgNewsLsp(?:\.[A-Z]\w*)+");
 
     /// <summary>The map's violations in one source file: its namespace, then every layer it names that it may not.</summary>
@@ -64,9 +67,12 @@ public class ImportRulesTests
     {
         var layer = LayerOfPath(relativePath);
         var declared = Namespace.Match(source);
-        var expected = "AgNewsLsp" + (layer.StartsWith("Server/") ? ".Server" : "") + (layer.EndsWith('/') ? "" : "." + layer[(layer.IndexOf('/') + 1)..]);
-        if (!declared.Success || !(declared.Groups[1].Value == expected || declared.Groups[1].Value.StartsWith(expected + ".", StringComparison.Ordinal)))
-            yield return $"{relativePath}: namespace {(declared.Success ? declared.Groups[1].Value : "(none)")} is not its folder's ({expected})";
+        var expected = "AgNewsLsp" + (layer.StartsWith("Server/") ? ".Server" : "")
+            + (layer.EndsWith('/') ? "" : "." + layer[(layer.IndexOf('/') + 1)..]);
+        if (!declared.Success
+            || !(declared.Groups[1].Value == expected || declared.Groups[1].Value.StartsWith(expected + ".", StringComparison.Ordinal)))
+            yield return
+                $"{relativePath}: namespace {(declared.Success ? declared.Groups[1].Value : "(none)")} is not its folder's ({expected})";
         var named = Using.Matches(source).Select(m => m.Groups[1].Value)
             .Concat(Qualified.Matches(source).Where(m => !IsNamespaceLine(source, m.Index)).Select(m => m.Value));
         foreach (var to in named.Select(LayerOfNamespace).OfType<string>().Distinct())
@@ -101,7 +107,8 @@ public class ImportRulesTests
 
     [Theory]
     [InlineData("AgNewsLsp.Server/Cli/X.cs", "using AgNewsLsp.Server.Protocol;\nnamespace AgNewsLsp.Server.Cli;")]
-    [InlineData("AgNewsLsp.Server/Wire/X.cs", "namespace AgNewsLsp.Server.Wire;\nclass X { object o = AgNewsLsp.Server.Protocol.LspJson.Options; }")]
+    [InlineData("AgNewsLsp.Server/Wire/X.cs",
+        "namespace AgNewsLsp.Server.Wire;\nclass X { object o = AgNewsLsp.Server.Protocol.LspJson.Options; }")]
     [InlineData("AgNewsLsp.Core/Model/X.cs", "using AgNewsLsp.Engine;\nnamespace AgNewsLsp.Model;")]
     [InlineData("AgNewsLsp.Core/Settings/X.cs", "using static AgNewsLsp.Features.PoolingLayer;\nnamespace AgNewsLsp.Settings;")]
     [InlineData("AgNewsLsp.Core/Training/X.cs", "using AgNewsLsp.Server.Wire;\nnamespace AgNewsLsp.Training;")]
@@ -110,7 +117,8 @@ public class ImportRulesTests
     public void An_arrow_the_map_forbids_is_found(string path, string source) => Assert.NotEmpty(Violations(path, source));
 
     [Theory]
-    [InlineData("AgNewsLsp.Server/Protocol/X.cs", "using AgNewsLsp.Server.Wire;\nusing AgNewsLsp.Engine;\nnamespace AgNewsLsp.Server.Protocol.Handlers;")]
+    [InlineData("AgNewsLsp.Server/Protocol/X.cs",
+        "using AgNewsLsp.Server.Wire;\nusing AgNewsLsp.Engine;\nnamespace AgNewsLsp.Server.Protocol.Handlers;")]
     [InlineData("AgNewsLsp.Core/Engine/X.cs", "using AgNewsLsp.Training;\nusing AgNewsLsp.IO;\nnamespace AgNewsLsp.Engine;")]
     [InlineData("AgNewsLsp.Server/Program.cs", "using AgNewsLsp.Server.Cli;\nnamespace AgNewsLsp.Server;")]
     public void An_arrow_the_map_allows_passes(string path, string source) => Assert.Empty(Violations(path, source));

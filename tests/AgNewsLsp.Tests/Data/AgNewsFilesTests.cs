@@ -47,7 +47,8 @@ public class AgNewsFilesTests
     public void Folder_resolves_to_the_split_files()
     {
         Assert.Equal([TestPaths.AgNewsTest], DataLocator.Resolve(TestPaths.AgNewsData, "test"));
-        Assert.Equal([TestPaths.AgNewsTrain, Path.Combine(TestPaths.AgNewsData, "train-more.csv")], DataLocator.Resolve(TestPaths.AgNewsData, "train"));
+        Assert.Equal([TestPaths.AgNewsTrain, Path.Combine(TestPaths.AgNewsData, "train-more.csv")],
+            DataLocator.Resolve(TestPaths.AgNewsData, "train"));
         var data = LabeledDataReader.ReadSplit(TestPaths.AgNewsData, "test", new DataReadOptions(Limit: 3));
         Assert.Equal(3, data.Count);
         Assert.Equal(TestPaths.AgNewsTest, data.Path);

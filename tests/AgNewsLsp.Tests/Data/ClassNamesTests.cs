@@ -9,9 +9,11 @@ public class ClassNamesTests
     public void String_labels_make_the_classes_in_ordinal_order_whatever_the_row_order()
     {
         using var dir = new TempFolder();
-        var csv = dir.File("a/train.csv", "text,label\nvote in parliament,Politics\nflu vaccine,Health\nbeach holiday,Travel\nnew law,politics\n");
+        var csv = dir.File("a/train.csv",
+            "text,label\nvote in parliament,Politics\nflu vaccine,Health\nbeach holiday,Travel\nnew law,politics\n");
         var jsonl = dir.File("b/train.jsonl",
-            "{\"text\":\"beach holiday\",\"label\":\"Travel\"}\n{\"text\":\"flu vaccine\",\"label\":\"Health\"}\n{\"text\":\"vote\",\"label\":\"Politics\"}\n");
+            "{\"text\":\"beach holiday\",\"label\":\"Travel\"}\n{\"text\":\"flu vaccine\",\"label\":\"Health\"}\n" +
+            "{\"text\":\"vote\",\"label\":\"Politics\"}\n");
 
         var fromCsv = LabeledDataReader.ReadFile(csv);
         Assert.Equal(["Health", "Politics", "Travel"], fromCsv.LabelNames);
@@ -54,7 +56,8 @@ public class ClassNamesTests
     public void Names_of_other_classes_are_kept_as_the_data_writes_them_even_one_that_is_also_an_AG_News_class()
     {
         using var dir = new TempFolder();
-        var path = dir.File("bbc.csv", "text,label\nshares fell,business\na new film,entertainment\nthe vote,politics\nthe final,sport\na new phone,tech\n");
+        var path = dir.File("bbc.csv",
+            "text,label\nshares fell,business\na new film,entertainment\nthe vote,politics\nthe final,sport\na new phone,tech\n");
         Assert.Equal(["business", "entertainment", "politics", "sport", "tech"], LabeledDataReader.ReadFile(path).LabelNames);
     }
 
@@ -74,7 +77,8 @@ public class ClassNamesTests
         using var dir = new TempFolder();
         dir.File("classes.txt", "Politics\nHealth\n\nTravel\n");
         var canonical = dir.File("train.csv", "\"1\",\"Vote\",\"in parliament\"\n\"3\",\"Beach\",\"holiday\"\n");
-        var jsonl = dir.File("test.jsonl", "{\"text\":\"vote\",\"label\":0}\n{\"text\":\"beach\",\"label\":\"travel\"}\n{\"text\":\"flu\",\"label\":1}\n");
+        var jsonl = dir.File("test.jsonl",
+            "{\"text\":\"vote\",\"label\":0}\n{\"text\":\"beach\",\"label\":\"travel\"}\n{\"text\":\"flu\",\"label\":1}\n");
 
         var a = LabeledDataReader.ReadFile(canonical);
         Assert.Equal(["Politics", "Health", "Travel"], a.LabelNames); // the file's order, blank lines ignored

@@ -53,7 +53,8 @@ public class LabeledDataReaderTests
     {
         using var dir = new TempFolder();
         var path = dir.File("bad.csv", csv);
-        var ex = Assert.Throws<DataFormatException>(() => LabeledDataReader.ReadFile(path, new DataReadOptions(Format: DataFormat.AgNewsCsv)));
+        var ex = Assert.Throws<DataFormatException>(() =>
+            LabeledDataReader.ReadFile(path, new DataReadOptions(Format: DataFormat.AgNewsCsv)));
         Assert.Equal(line, ex.Line);
         Assert.Contains(reason, ex.Message);
         Assert.Contains($"{path}, line {line}", ex.Message);
@@ -116,7 +117,8 @@ public class LabeledDataReaderTests
         var data = LabeledDataReader.ReadFile(path);
         Assert.Equal(DataFormat.HeaderCsv, data.Format);
         Assert.Equal(
-            [new LabeledText("Plain text", 0), new LabeledText("Quoted, with \"quotes\"", 1), new LabeledText("two\nlines", 3), new LabeledText("Business news", 2)],
+            [new LabeledText("Plain text", 0), new LabeledText("Quoted, with \"quotes\"", 1), new LabeledText("two\nlines", 3),
+                new LabeledText("Business news", 2)],
             data.Rows);
     }
 
@@ -140,7 +142,8 @@ public class LabeledDataReaderTests
     {
         using var dir = new TempFolder();
         var path = dir.File("hf.csv", "title,class\nx,1\n");
-        var ex = Assert.Throws<DataFormatException>(() => LabeledDataReader.ReadFile(path, new DataReadOptions(Format: DataFormat.HeaderCsv)));
+        var ex = Assert.Throws<DataFormatException>(() =>
+            LabeledDataReader.ReadFile(path, new DataReadOptions(Format: DataFormat.HeaderCsv)));
         Assert.Contains("'text'", ex.Message);
     }
 
@@ -198,7 +201,8 @@ public class LabeledDataReaderTests
         var data = LabeledDataReader.ReadFile(path);
         Assert.Equal(DataFormat.Parquet, data.Format);
         Assert.Equal(
-            [new LabeledText("World news", 0), new LabeledText("A goal\\nscored", 1), new LabeledText("Stocks", 2), new LabeledText("Chips", 3)],
+            [new LabeledText("World news", 0), new LabeledText("A goal\\nscored", 1), new LabeledText("Stocks", 2),
+                new LabeledText("Chips", 3)],
             data.Rows);
         Assert.Equal(2, LabeledDataReader.ReadFile(path, new DataReadOptions(Limit: 2)).Count);
     }
@@ -273,7 +277,8 @@ public class LabeledDataReaderTests
         var train = LabeledDataReader.ReadSplit(dir.Combine("hf"), "train");
         Assert.Equal(["a", "b", "c"], train.Rows.Select(r => r.Text));
         Assert.Equal(DataFormat.Parquet, train.Format);
-        Assert.Equal(["a", "b"], LabeledDataReader.ReadSplit(dir.Combine("hf"), "train", new DataReadOptions(Limit: 2)).Rows.Select(r => r.Text));
+        Assert.Equal(["a", "b"],
+            LabeledDataReader.ReadSplit(dir.Combine("hf"), "train", new DataReadOptions(Limit: 2)).Rows.Select(r => r.Text));
 
         var ex = Assert.Throws<FileNotFoundException>(() => DataLocator.Resolve(dir.Combine("hf"), "validation"));
         Assert.Contains("validation", ex.Message);
@@ -312,7 +317,8 @@ public class LabeledDataReaderTests
         Assert.Equal(1, data.DuplicateRows);
         // The same file named twice is read once; a limit counts kept rows.
         Assert.Equal(2, LabeledDataReader.ReadSplit([a, a], "train").Count);
-        Assert.Equal(["same", "same"], LabeledDataReader.ReadSplit([a, b], "train", new DataReadOptions(Limit: 2)).Rows.Select(r => r.Text));
+        Assert.Equal(["same", "same"],
+            LabeledDataReader.ReadSplit([a, b], "train", new DataReadOptions(Limit: 2)).Rows.Select(r => r.Text));
         Assert.Throws<FileNotFoundException>(() => LabeledDataReader.ReadSplit([a, dir.Combine("missing.csv")], "train"));
     }
 }

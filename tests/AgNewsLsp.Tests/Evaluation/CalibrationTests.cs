@@ -64,7 +64,9 @@ public class CalibrationTests
     {
         var gold = new[] { 0, 1, 0, 1, 0, 1, 0, 1 };
         // right three times in four, always very sure
-        var logits = gold.SelectMany((g, i) => i % 4 == 3 ? new[] { g == 0 ? -8f : 8f, g == 0 ? 8f : -8f } : new[] { g == 0 ? 8f : -8f, g == 0 ? -8f : 8f }).ToArray();
+        var logits = gold.SelectMany((g, i) => i % 4 == 3
+            ? new[] { g == 0 ? -8f : 8f, g == 0 ? 8f : -8f }
+            : new[] { g == 0 ? 8f : -8f, g == 0 ? -8f : 8f }).ToArray();
         var (temperature, calibrated, uncalibrated) = Calibration.Calibrate(logits, gold, ["a", "b"]);
         Assert.True(temperature > 1);
         Assert.Equal(uncalibrated.Accuracy, calibrated.Accuracy);

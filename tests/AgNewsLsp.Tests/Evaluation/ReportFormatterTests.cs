@@ -54,9 +54,12 @@ public class ReportFormatterTests
             Assert.Equal(headerEnds, TokenEnds(row).Skip(1));
         }
 
-        Assert.Contains(lines, l => l.StartsWith("accuracy") && l.Contains(r.Accuracy.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
-        Assert.Contains(lines, l => l.StartsWith("macro-F1") && l.Contains(r.MacroF1.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
-        Assert.Contains(lines, l => l.StartsWith("log-loss") && l.Contains(r.LogLoss.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains(lines, l => l.StartsWith("accuracy")
+            && l.Contains(r.Accuracy.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains(lines, l => l.StartsWith("macro-F1")
+            && l.Contains(r.MacroF1.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains(lines, l => l.StartsWith("log-loss")
+            && l.Contains(r.LogLoss.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)));
 
         int matrixAt = lines.FindIndex(l => l.StartsWith("confusion matrix"));
         Assert.True(matrixAt > 0);

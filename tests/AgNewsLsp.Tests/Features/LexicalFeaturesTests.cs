@@ -56,11 +56,16 @@ public class LexicalFeaturesTests
     public void The_featuriser_gives_the_buckets_and_values_of_the_plain_reference_implementation()
     {
         var random = new Random(5);
-        const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_   \t\n.,;:'\"!?-()&$%éüßÇ\u0301\u00a0\u2003日本語";
-        var texts = new List<string> { "", " ", "a", "ab", "Reuters - Oil prices rose on Monday.", new string('x', 300) + " y", "AT&T's U.S. deal (AP)" };
+        const string alphabet =
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_   \t\n.,;:'\"!?-()&$%éüßÇ\u0301\u00a0\u2003日本語";
+        var texts = new List<string>
+        {
+            "", " ", "a", "ab", "Reuters - Oil prices rose on Monday.", new string('x', 300) + " y", "AT&T's U.S. deal (AP)"
+        };
         for (int t = 0; t < 300; t++)
             texts.Add(new string(Enumerable.Range(0, random.Next(0, 200)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray()));
-        foreach (var featurizer in new[] { new LexicalFeaturizer(), new LexicalFeaturizer { Bits = 12, MaxWordNgram = 3, MinCharNgram = 1, MaxCharNgram = 7 } })
+        foreach (var featurizer in new[]
+            { new LexicalFeaturizer(), new LexicalFeaturizer { Bits = 12, MaxWordNgram = 3, MinCharNgram = 1, MaxCharNgram = 7 } })
             foreach (var text in texts)
             {
                 var (words, chars) = featurizer.Featurize(text);

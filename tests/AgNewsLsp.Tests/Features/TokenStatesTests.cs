@@ -23,7 +23,8 @@ public class TokenStatesTests
     {
         TorchRuntime.EnsureInitialized();
         var random = new Random(3);
-        var values = Enumerable.Range(0, 4096).Select(_ => (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 6)))).ToArray();
+        var values = Enumerable.Range(0, 4096)
+            .Select(_ => (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 6)))).ToArray();
         var rounded = TorchThread.Shared.Run(() =>
         {
             using var input = tensor(values);

@@ -10,14 +10,16 @@ public class CliHardeningTests
     private static (int Code, string Out, string Err) Run(string stdin, params string[] args) => Cli.CliRun.Run(stdin, args);
 
     /// <summary>The engine options and the command's free words of a command line, as the command line parses them.</summary>
-    private static (AgNewsLsp.Server.Options.ServerOptions Options, string Command, IReadOnlyList<string> Words) Parsed(params string[] args)
+    private static (AgNewsLsp.Server.Options.ServerOptions Options, string Command, IReadOnlyList<string> Words) Parsed(
+        params string[] args)
     {
         (string Command, CommandInput Input)? reached = null;
         var root = CommandTree.Build((command, input, _) => { reached = (command, input); return Task.FromResult(0); });
         var result = root.Parse(CommandTree.WithEngineSpellings(args));
         Assert.Empty(result.Errors);
         result.Invoke();
-        return (CommandTree.EngineOptionsOf(result, new Dictionary<string, string>()), reached!.Value.Command, reached.Value.Input.Positionals);
+        return (CommandTree.EngineOptionsOf(result, new Dictionary<string, string>()), reached!.Value.Command,
+            reached.Value.Input.Positionals);
     }
 
     [Fact]

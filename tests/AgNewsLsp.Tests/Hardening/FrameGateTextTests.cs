@@ -45,7 +45,8 @@ public class FrameGateTextTests
     {
         // The root object is level 1, params level 2, then depth - 2 arrays.
         var arrays = depth - 2;
-        var message = $"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{{\"x\":{new string('[', arrays)}{new string(']', arrays)}}}}}";
+        var message =
+            $"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{{\"x\":{new string('[', arrays)}{new string(']', arrays)}}}}}";
         var rejection = Validate(message);
         Assert.Equal(refused, rejection is not null);
         if (refused) Assert.Contains($"nested deeper than {FrameGate.MaxDepth} levels", rejection!.Message);

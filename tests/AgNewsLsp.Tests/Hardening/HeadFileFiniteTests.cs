@@ -36,8 +36,11 @@ public class HeadFileFiniteTests : IDisposable
         var path = Path.Combine(folder, "bad.head.json");
         // Written around Save (which refuses it too), as a damaged or hand-made file would be.
         File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(Head(poison),
-            new System.Text.Json.JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-                Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase) } }));
+            new System.Text.Json.JsonSerializerOptions
+            {
+                NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+                Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase) }
+            }));
         var e = Assert.Throws<InvalidDataException>(() => HeadFile.Load(path));
         Assert.Contains("linear.weight", e.Message);
         Assert.Contains("finite", e.Message);
@@ -50,7 +53,11 @@ public class HeadFileFiniteTests : IDisposable
         return Head(0.2f) with
         {
             InputSize = 3000,
-            Tensors = new() { ["linear.weight"] = HeadFile.HeadTensor.From([2, 3000], weight), ["linear.bias"] = HeadFile.HeadTensor.From([2], [0f, 1f]) },
+            Tensors = new()
+            {
+                ["linear.weight"] = HeadFile.HeadTensor.From([2, 3000], weight),
+                ["linear.bias"] = HeadFile.HeadTensor.From([2], [0f, 1f])
+            },
         };
     }
 

@@ -49,7 +49,8 @@ public class InputFileTests : IDisposable
     public void A_jsonl_line_over_the_limit_is_a_data_error_naming_the_line()
     {
         var path = Path.Combine(folder, "long.jsonl");
-        File.WriteAllText(path, "{\"text\":\"ok\",\"label\":1}\n{\"text\":\"" + new string('x', InputLimits.MaxRecordChars + 10) + "\",\"label\":1}\n");
+        File.WriteAllText(path,
+            "{\"text\":\"ok\",\"label\":1}\n{\"text\":\"" + new string('x', InputLimits.MaxRecordChars + 10) + "\",\"label\":1}\n");
         var e = Assert.Throws<DataFormatException>(() => LabeledDataReader.ReadFile(path, new DataReadOptions(SkipBadRows: true)));
         Assert.Equal(2, e.Line);
         Assert.Contains("longer than", e.Message);
@@ -72,7 +73,8 @@ public class InputFileTests : IDisposable
         File.WriteAllLines(path, Enumerable.Range(0, 5000).Select(i => $"\"{i % 4 + 1}\",\"title {i}\",\"text {i}\""));
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => LabeledDataReader.ReadFile(path, new DataReadOptions { Cancellation = cancel.Token }));
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            LabeledDataReader.ReadFile(path, new DataReadOptions { Cancellation = cancel.Token }));
         Assert.Equal(5000, LabeledDataReader.ReadFile(path).Count);
     }
 
@@ -93,7 +95,8 @@ public class InputFileTests : IDisposable
         await File.WriteAllTextAsync(path, new string('a', 2000));
         await Assert.ThrowsAsync<InvalidDataException>(() => InputFiles.ReadTextAsync(path, 1000));
         Assert.Equal(2000, (await InputFiles.ReadTextAsync(path, 2000)).Length);
-        await Assert.ThrowsAsync<InvalidDataException>(() => InputFiles.ReadToEndAsync(new StringReader(new string('\0', 5000)), 1000, "stdin"));
+        await Assert.ThrowsAsync<InvalidDataException>(() =>
+            InputFiles.ReadToEndAsync(new StringReader(new string('\0', 5000)), 1000, "stdin"));
     }
 
     [Fact]

@@ -21,7 +21,10 @@ public class ProtocolHardeningTests
     [Fact]
     public async Task Malformed_data_is_bad_input_not_an_internal_error()
     {
-        var engine = new FakeLabelingEngine { TrainFailure = new DataFormatException("/data/train.csv", 3, "class must be 1-4, found '9'") };
+        var engine = new FakeLabelingEngine
+        {
+            TrainFailure = new DataFormatException("/data/train.csv", 3, "class must be 1-4, found '9'")
+        };
         await using var client = new LspTestClient(engine);
         await client.InitializedAsync();
         var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "train.csv" }));
@@ -50,7 +53,8 @@ public class ProtocolHardeningTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync();
-        Assert.Equal(ErrorCodes.MethodNotFound, await LspTestClient.ErrorCodeOf(() => client.RequestAsync(method, new { timeout = "00:00:01" })));
+        Assert.Equal(ErrorCodes.MethodNotFound, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync(method, new { timeout = "00:00:01" })));
     }
 
     [Fact]
@@ -101,7 +105,8 @@ public class ProtocolHardeningTests
     [Fact]
     public void Header_lengths_parse_and_huge_ones_are_over_any_limit()
     {
-        Assert.Equal((42L, (string?)null), FrameGate.ParseHeader("Content-Length: 42\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8", 100));
+        Assert.Equal((42L, (string?)null),
+            FrameGate.ParseHeader("Content-Length: 42\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8", 100));
         Assert.Equal(long.MaxValue, FrameGate.ParseHeader("Content-Length: 99999999999999999999999", 100).Length);
     }
 
@@ -118,7 +123,8 @@ public class ProtocolHardeningTests
             var ok = await client.RequestAsync("agnews/labelDocument", new { uri = new Uri(inside).AbsoluteUri });
             Assert.Equal("Sci/Tech", ok.GetProperty("document").GetProperty("label").GetString());
 
-            var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/labelDocument", new { uri = "file:///etc/passwd" }));
+            var (code, message) = await LspTestClient.ErrorOf(() =>
+                client.RequestAsync("agnews/labelDocument", new { uri = "file:///etc/passwd" }));
             Assert.Equal(ErrorCodes.BadInput, code);
             Assert.Contains("workspace folder", message);
             File.CreateSymbolicLink(Path.Combine(workspace, "passwd"), "/etc/passwd");
@@ -127,7 +133,8 @@ public class ProtocolHardeningTests
             // without workspace folders, nothing is read from disk
             await using var bare = new LspTestClient();
             await bare.InitializedAsync();
-            Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => bare.RequestAsync("agnews/labelDocument", new { uri = new Uri(inside).AbsoluteUri })));
+            Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() =>
+                bare.RequestAsync("agnews/labelDocument", new { uri = new Uri(inside).AbsoluteUri })));
         }
         finally
         {
@@ -140,13 +147,15 @@ public class ProtocolHardeningTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync(workspaceFolders: ["/dev"]);
-        var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/labelDocument", new { uri = "file:///dev/zero" }));
+        var (code, message) = await LspTestClient.ErrorOf(() =>
+            client.RequestAsync("agnews/labelDocument", new { uri = "file:///dev/zero" }));
         Assert.Equal(ErrorCodes.BadInput, code);
         Assert.Contains("not a regular file", message);
         foreach (var dataPath in new[] { "/dev/zero", "/dev/stdin", "file:///dev/urandom" })
         {
             Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath })));
-            Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/evaluate", new { dataPath })));
+            Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() =>
+                client.RequestAsync("agnews/evaluate", new { dataPath })));
         }
         Assert.Null(client.Engine.LastTrainRequest);
     }
@@ -155,7 +164,9 @@ public class ProtocolHardeningTests
     public async Task Sessions_with_other_engine_settings_get_their_own_engine()
     {
         var created = new List<ServerOptions>();
-        var engines = new EngineProvider(o => { lock (created) created.Add(o); return Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(new FakeLabelingEngine()); }, NullLogger.Instance);
+        var engines = new EngineProvider(
+            o => { lock (created) created.Add(o); return Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(new FakeLabelingEngine()); },
+            NullLogger.Instance);
         var a = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/a.head.json" });
         var b = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/b.head.json" });
         var a2 = await engines.GetAsync(new ServerOptions { HeadPath = "/tmp/x/../a.head.json", HoverUnit = AgNewsLsp.Text.TextUnit.Line });
@@ -171,7 +182,8 @@ public class ProtocolHardeningTests
     [Fact]
     public async Task Open_documents_over_the_limit_are_not_kept()
     {
-        await using var client = new LspTestClient(options: new ServerOptions { DataFolder = TestData.Folder, MaxDocumentChars = 1000, MaxOpenDocuments = 2 });
+        await using var client = new LspTestClient(
+            options: new ServerOptions { DataFolder = TestData.Folder, MaxDocumentChars = 1000, MaxOpenDocuments = 2 });
         await client.InitializedAsync();
         await client.OpenAsync("file:///big.txt", "A chip plant opens. " + new string('x', 1000));
         await client.OpenAsync("file:///a.txt", "A chip plant opens.");

@@ -20,7 +20,8 @@ public class TextDocumentIndexTests
         Assert.Equal(fresh.LineCount, document.LineCount);
         var paragraphs = Paragraphs.Split(document.Text);
         var lines = Paragraphs.Lines(document.Text);
-        Assert.Equal(paragraphs.Select(b => (b.Start, b.End, b.Text)), TextUnits.ParagraphsInOrder(document).Select(s => (s.Start, s.End, s.Text)));
+        Assert.Equal(paragraphs.Select(b => (b.Start, b.End, b.Text)),
+            TextUnits.ParagraphsInOrder(document).Select(s => (s.Start, s.End, s.Text)));
         for (var line = 0; line < document.LineCount + 1; line++)
         {
             Assert.Equal(fresh.LineStart(line), document.LineStart(line));

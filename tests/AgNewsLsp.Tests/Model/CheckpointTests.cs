@@ -68,7 +68,9 @@ public class CheckpointTests(EmbeddedModelFixture fixture) : IDisposable
         {
             // bert-base-uncased's key names ("bert."-prefixed, LayerNorm.gamma/beta), in torch.save's zip format; its own
             // file is in the legacy format, which TinyBertParityTests covers with files PyTorch wrote.
-            var folder = CopyCheckpoint(k => "bert." + k.Replace("LayerNorm.weight", "LayerNorm.gamma").Replace("LayerNorm.bias", "LayerNorm.beta"), asPytorchBin: true);
+            var folder = CopyCheckpoint(
+                k => "bert." + k.Replace("LayerNorm.weight", "LayerNorm.gamma").Replace("LayerNorm.bias", "LayerNorm.beta"),
+                asPytorchBin: true);
             using var reloaded = BertCheckpoint.Load(folder);
             Assert.Equal(OnnxParityTests.Run(fixture.Model, Ids).Mean, OnnxParityTests.Run(reloaded, Ids).Mean);
         });
@@ -90,7 +92,8 @@ public class CheckpointTests(EmbeddedModelFixture fixture) : IDisposable
     {
         var folder = CopyCheckpoint();
         File.WriteAllText(Path.Combine(folder, BertCheckpoint.ConfigFile),
-            File.ReadAllText(Path.Combine(folder, BertCheckpoint.ConfigFile)).Replace("\"intermediate_size\": 1536", "\"intermediate_size\": 1024"));
+            File.ReadAllText(Path.Combine(folder, BertCheckpoint.ConfigFile))
+                .Replace("\"intermediate_size\": 1536", "\"intermediate_size\": 1024"));
         var e = Assert.Throws<InvalidDataException>(() => BertCheckpoint.Load(folder));
         Assert.Contains("intermediate.dense.weight", e.Message);
         Assert.Contains("Mismatched", e.Message);

@@ -84,7 +84,8 @@ public class ClsOnlyLastLayerTests
             Close(full.PoolerOutput, clsOnly.PoolerOutput, "pooler");
             for (int k = 0; k < 2; k++) Close(full.LayerCls[k], clsOnly.LayerCls[k], $"[CLS] of layer {k}");
             Close(full.KeptStates!, clsOnly.KeptStates!, "kept states");
-            Assert.False(full.LayerCls[1].to(ScalarType.Float32).allclose(full.LayerCls[0].to(ScalarType.Float32))); // layers differ: not constants
+            Assert.False(full.LayerCls[1].to(ScalarType.Float32)
+                .allclose(full.LayerCls[0].to(ScalarType.Float32))); // layers differ: not constants
 
             Assert.True(AgNewsLsp.Features.PoolingLayer.ClsOnly([Settings.Pooling.ClsLast4, Settings.Pooling.Pooler]));
             Assert.False(AgNewsLsp.Features.PoolingLayer.ClsOnly([Settings.Pooling.ClsLast4, Settings.Pooling.Mean]));

@@ -30,5 +30,8 @@ public sealed class EmbeddedModelCollection : ICollectionFixture<EmbeddedModelFi
 public static class TestConfigs
 {
     /// <summary>Three layers of hidden size 32, four heads, a 100-token vocabulary.</summary>
-    public static BertConfig Tiny => BertConfig.MiniLmL6 with { VocabSize = 100, HiddenSize = 32, NumAttentionHeads = 4, IntermediateSize = 64, NumHiddenLayers = 3 };
+    public static BertConfig Tiny => BertConfig.MiniLmL6 with
+    {
+        VocabSize = 100, HiddenSize = 32, NumAttentionHeads = 4, IntermediateSize = 64, NumHiddenLayers = 3
+    };
 }

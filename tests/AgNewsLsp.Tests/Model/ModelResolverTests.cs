@@ -66,7 +66,8 @@ public class ModelResolverTests(EmbeddedModelFixture fixture)
     {
         var resolved = await new ModelResolver(TestPaths.TestCache).ResolveAsync(fixture.Folder);
         Assert.Equal(ModelSource.Path, resolved.Source);
-        await Assert.ThrowsAsync<DirectoryNotFoundException>(() => new ModelResolver(TestPaths.TestCache).ResolveAsync("/no/such/model/folder"));
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(() =>
+            new ModelResolver(TestPaths.TestCache).ResolveAsync("/no/such/model/folder"));
         var embedded = await new ModelResolver(TestPaths.TestCache).ResolveAsync(null);
         Assert.Equal(ModelSource.Embedded, embedded.Source);
     }

@@ -9,7 +9,8 @@ namespace AgNewsLsp.Tests.Model;
 [Collection(EmbeddedModelCollection.Name)]
 public class OnnxParityTests(EmbeddedModelFixture fixture)
 {
-    public sealed record ReferenceCase(string text, long[] input_ids, float[] cls_last_hidden_state, float[] mean_last_hidden_state, float[] pooler_output);
+    public sealed record ReferenceCase(string text, long[] input_ids, float[] cls_last_hidden_state, float[] mean_last_hidden_state,
+        float[] pooler_output);
     private sealed record ReferenceFile(string model, string reference, ReferenceCase[] cases);
 
     public static IEnumerable<object[]> Cases() =>

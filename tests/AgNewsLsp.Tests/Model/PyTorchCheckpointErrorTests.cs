@@ -15,7 +15,8 @@ public class PyTorchCheckpointErrorTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static void Says(Exception e, string expected) => Assert.True(e.Message.Contains(expected), $"'{expected}' not in: {e.Message}");
+    private static void Says(Exception e, string expected) =>
+        Assert.True(e.Message.Contains(expected), $"'{expected}' not in: {e.Message}");
 
     /// <summary>A copy of a tiny-bert fixture folder whose weights file can be changed.</summary>
     private string CopyOf(string form)
@@ -44,7 +45,8 @@ public class PyTorchCheckpointErrorTests : IDisposable
     {
         var folder = ZipWith(s => s["bert.encoder.layer.3.output.LayerNorm.beta"] = zeros(31));
         var e = Assert.Throws<InvalidDataException>(() => BertCheckpoint.Load(folder));
-        Says(e, "bert.encoder.layer.3.output.LayerNorm.beta (encoder.layer.3.output.LayerNorm.bias in the model): checkpoint [31], model [32]");
+        Says(e,
+            "bert.encoder.layer.3.output.LayerNorm.beta (encoder.layer.3.output.LayerNorm.bias in the model): checkpoint [31], model [32]");
     }
 
     [Fact]

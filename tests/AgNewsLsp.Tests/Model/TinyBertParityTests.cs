@@ -71,7 +71,8 @@ public class TinyBertParityTests
                 return Enumerable.Range(0, cases.Length).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();
             }
 
-            var (cls, mean, pooler, last4, meanCls) = (Pool(Pooling.Cls), Pool(Pooling.Mean), Pool(Pooling.Pooler), Pool(Pooling.ClsLast4), Pool(Pooling.MeanCls));
+            var (cls, mean, pooler, last4, meanCls) =
+                (Pool(Pooling.Cls), Pool(Pooling.Mean), Pool(Pooling.Pooler), Pool(Pooling.ClsLast4), Pool(Pooling.MeanCls));
             for (int b = 0; b < cases.Length; b++)
             {
                 var c = cases[b];
@@ -106,7 +107,8 @@ public class TinyBertParityTests
                 Assert.True(value.equal(legacy[key]).all().item<bool>(), key);
             }
             // The decoder is tied to the word embeddings; the legacy query/key/value weights are views at offsets of one storage.
-            Assert.True(legacy["cls.predictions.decoder.weight"].equal(legacy["bert.embeddings.word_embeddings.weight"]).all().item<bool>());
+            Assert.True(legacy["cls.predictions.decoder.weight"].equal(legacy["bert.embeddings.word_embeddings.weight"])
+                .all().item<bool>());
             Assert.NotEqual(0, legacy["bert.encoder.layer.1.attention.self.value.weight"].storage_offset());
         }
         finally

@@ -25,7 +25,8 @@ public class EditorCompatibilityTests
         Assert.True(status.TryGetProperty("modelName", out _));
         Assert.True((await client.RequestAsync("agnews/status", null)).TryGetProperty("modelName", out _));
         // executeCommand with an empty object, an empty array (Lua {}) or no argument at all
-        foreach (var arguments in new object?[] { new object[] { new { } }, new object[] { Array.Empty<object>() }, null, Array.Empty<object>() })
+        foreach (var arguments in new object?[]
+            { new object[] { new { } }, new object[] { Array.Empty<object>() }, null, Array.Empty<object>() })
         {
             var result = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/status", arguments });
             Assert.True(result.TryGetProperty("modelName", out _));
@@ -33,7 +34,8 @@ public class EditorCompatibilityTests
         // where a param is required, [] is still -32602
         Assert.Equal(-32602, await LspTestClient.ErrorCodeOf(() => client.Rpc.InvokeAsync<JsonElement>("agnews/classify")));
         Assert.Equal(-32602, await LspTestClient.ErrorCodeOf(() =>
-            client.RequestAsync("workspace/executeCommand", new { command = "agnews/classify", arguments = new object[] { Array.Empty<object>() } })));
+            client.RequestAsync("workspace/executeCommand",
+                new { command = "agnews/classify", arguments = new object[] { Array.Empty<object>() } })));
         await client.Rpc.InvokeAsync<JsonElement>("shutdown");
     }
 
@@ -81,7 +83,8 @@ public class EditorCompatibilityTests
         var advertised = init.GetProperty("capabilities").GetProperty("executeCommandProvider").GetProperty("commands").EnumerateArray()
             .Select(c => c.GetString()).ToList();
         await client.OpenAsync(Uri, Text);
-        var lenses = (await client.RequestAsync("textDocument/codeLens", new { textDocument = new { uri = Uri } })).EnumerateArray().ToList();
+        var lenses = (await client.RequestAsync("textDocument/codeLens", new { textDocument = new { uri = Uri } }))
+            .EnumerateArray().ToList();
         Assert.Equal(2, lenses.Count);
         var command = lenses[1].GetProperty("command");
         Assert.Equal("Business 70%", command.GetProperty("title").GetString());
@@ -133,7 +136,8 @@ public class EditorCompatibilityTests
         await using var client = new LspTestClient();
         await client.InitializedAsync();
         await client.OpenAsync(Uri, Text);
-        await client.NotifyAsync("workspace/didChangeConfiguration", new { settings = new { agnews = new { maxInlineLabels = 1, hoverUnit = "chapter" } } });
+        await client.NotifyAsync("workspace/didChangeConfiguration",
+            new { settings = new { agnews = new { maxInlineLabels = 1, hoverUnit = "chapter" } } });
         await LifecycleTests.WaitUntil(() => client.Target.LogMessages.Any(m => m.GetProperty("type").GetInt32() == 2));
         Assert.Contains(client.Target.LogMessages, m => m.GetProperty("message").GetString()!.Contains("hoverUnit"));
         Assert.Equal(2, (await client.RequestAsync("textDocument/codeLens", new { textDocument = new { uri = Uri } })).GetArrayLength());

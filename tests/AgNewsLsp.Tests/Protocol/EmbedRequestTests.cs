@@ -15,7 +15,8 @@ public class EmbedRequestTests
         Assert.Equal("cls", result.GetProperty("pooling").GetString());
         Assert.Equal(3, result.GetProperty("dimension").GetInt32());
         Assert.Equal("fake0fingerprint", result.GetProperty("fingerprint").GetString());
-        var vectors = result.GetProperty("vectors").EnumerateArray().Select(v => v.EnumerateArray().Select(x => x.GetSingle()).ToArray()).ToArray();
+        var vectors = result.GetProperty("vectors").EnumerateArray()
+            .Select(v => v.EnumerateArray().Select(x => x.GetSingle()).ToArray()).ToArray();
         // The fake engine's vector is [length, count of 'a', length of the pooling's name].
         Assert.Equal([[6f, 3f, 3f], [5f, 2f, 3f], [3f, 0f, 3f]], vectors);
 
@@ -29,7 +30,8 @@ public class EmbedRequestTests
         await using var client = new LspTestClient();
         await client.InitializedAsync();
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/embed", new { })));
-        var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/embed", new { texts = new[] { "a" }, pooling = "max" }));
+        var (code, message) = await LspTestClient.ErrorOf(() =>
+            client.RequestAsync("agnews/embed", new { texts = new[] { "a" }, pooling = "max" }));
         Assert.Equal(ErrorCodes.InvalidParams, code);
         Assert.Contains("pooling must be one of", message);
         Assert.Contains("'max'", message);
@@ -37,6 +39,7 @@ public class EmbedRequestTests
         (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/embed", new { texts = tooMany }));
         Assert.Equal(ErrorCodes.BadInput, code);
         Assert.Contains($"the limit is {EmbedHandler.MaxTexts}", message);
-        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/embed", new { texts = new[] { "bin\0ary" } })));
+        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/embed", new { texts = new[] { "bin\0ary" } })));
     }
 }

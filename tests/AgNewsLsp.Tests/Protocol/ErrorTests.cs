@@ -28,12 +28,18 @@ public class ErrorTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync();
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/classify", new { text = 5 })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/classify", new { texts = "not an array" })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("textDocument/hover", new { textDocument = 5, position = new { line = 0, character = 0 } })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("textDocument/hover", new { textDocument = new { uri = "file:///x" } })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath = "t.csv", headKind = "forest" })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPath = "t.csv", maxEpochs = "many" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/classify", new { text = 5 })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/classify", new { texts = "not an array" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("textDocument/hover", new { textDocument = 5, position = new { line = 0, character = 0 } })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("textDocument/hover", new { textDocument = new { uri = "file:///x" } })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/train", new { dataPath = "t.csv", headKind = "forest" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/train", new { dataPath = "t.csv", maxEpochs = "many" })));
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { })));
         // a notification with bad params is dropped, not fatal
         await client.NotifyAsync("textDocument/didOpen", new { textDocument = 3 });
@@ -104,19 +110,23 @@ public class ErrorTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync(initializationOptions: new { maxTextBytes = 1000 });
-        var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/classify", new { text = new string('a', 1001) }));
+        var (code, message) = await LspTestClient.ErrorOf(() =>
+            client.RequestAsync("agnews/classify", new { text = new string('a', 1001) }));
         Assert.Equal(ErrorCodes.BadInput, code);
         Assert.Contains("too large", message);
-        (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/classify", new { texts = new[] { "fine", "bin\0ary" } }));
+        (code, message) = await LspTestClient.ErrorOf(() =>
+            client.RequestAsync("agnews/classify", new { texts = new[] { "fine", "bin\0ary" } }));
         Assert.Equal(ErrorCodes.BadInput, code);
         Assert.Contains("texts[1]", message);
         Assert.Contains("binary", message);
         // multi-byte characters count in UTF-8 bytes: 400 x 'é' = 800 bytes passes, 600 x 'é' = 1200 bytes does not
         await client.RequestAsync("agnews/classify", new { text = new string('é', 400) });
-        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/classify", new { text = new string('é', 600) })));
+        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/classify", new { text = new string('é', 600) })));
 
         await client.OpenAsync("file:///big.txt", "match " + new string('x', 2000));
-        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/labelDocument", new { uri = "file:///big.txt" })));
+        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/labelDocument", new { uri = "file:///big.txt" })));
         Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.HoverAsync("file:///big.txt", 0, 0)));
         Assert.Equal(1, client.Engine.ClassifyCalls); // only the one good classify reached the engine
     }
@@ -126,7 +136,8 @@ public class ErrorTests
     {
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
         var engines = new EngineProvider(_ => throw new NotImplementedException("engine arrives on main"), NullLogger.Instance);
-        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance);
+        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder },
+            NullLoggerFactory.Instance);
         var served = session.RunAsync();
         await using var raw = new RawConnection(clientStream);
         await raw.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}""");
@@ -145,8 +156,10 @@ public class ErrorTests
     public async Task Malformed_messages_get_error_replies_and_serving_goes_on()
     {
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
-        var engines = new EngineProvider(_ => Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(new FakeLabelingEngine()), NullLogger.Instance);
-        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance);
+        var engines = new EngineProvider(_ => Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(new FakeLabelingEngine()),
+            NullLogger.Instance);
+        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder },
+            NullLoggerFactory.Instance);
         var served = session.RunAsync();
         await using var raw = new RawConnection(clientStream);
 
@@ -183,7 +196,8 @@ public class ErrorTests
         var engine = new FakeLabelingEngine { HoldTraining = new() };
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
         var engines = new EngineProvider(_ => Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(engine), NullLogger.Instance);
-        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance);
+        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = TestData.Folder },
+            NullLoggerFactory.Instance);
         _ = session.RunAsync();
         await using var raw = new RawConnection(clientStream);
         await raw.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}""");
@@ -244,7 +258,8 @@ internal sealed class RawConnection(Stream stream) : IAsyncDisposable
             var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
             if (headerEnd >= 0)
             {
-                var lengthLine = text[..headerEnd].Split("\r\n").First(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+                var lengthLine = text[..headerEnd].Split("\r\n")
+                    .First(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
                 var length = int.Parse(lengthLine["Content-Length:".Length..].Trim());
                 if (pending.Count >= headerEnd + 4 + length)
                 {

@@ -34,8 +34,9 @@ public sealed class FakeLabelingEngine : ILabelingEngine
     /// <summary>Whether the fake has a head loaded (its pooling is mean); false: status as before any training.</summary>
     public bool HasHead { get; set; } = true;
 
-    public EngineStatus GetStatus() => new("fake-minilm", "/models/fake", HasHead ? "/heads/fake.head" : null, HasHead ? Pooling.Mean : null, "cpu",
-        Precision.Fp32, 128, "/cache", 3, Volatile.Read(ref training) == 1, lastMetrics);
+    public EngineStatus GetStatus() =>
+        new("fake-minilm", "/models/fake", HasHead ? "/heads/fake.head" : null, HasHead ? Pooling.Mean : null, "cpu",
+            Precision.Fp32, 128, "/cache", 3, Volatile.Read(ref training) == 1, lastMetrics);
 
     /// <summary>When set, Classify signals <see cref="ClassifyStarted"/> and waits on it (cancellably) before it answers.</summary>
     public ManualResetEventSlim? HoldClassify { get; set; }
@@ -89,7 +90,8 @@ public sealed class FakeLabelingEngine : ILabelingEngine
             : 0;
         var probabilities = new float[4];
         for (var i = 0; i < 4; i++) probabilities[i] = i == index ? 0.7f : 0.1f;
-        return new Prediction(AgNewsLabels.Names[index], index, probabilities, AgNewsLabels.Names, text.Length > 2000, text.Length / 4 + 1); // like the real engine: the count before truncation
+        return new Prediction(AgNewsLabels.Names[index], index, probabilities, AgNewsLabels.Names, text.Length > 2000,
+            text.Length / 4 + 1); // like the real engine: the count before truncation
     }
 
     public async Task<TrainResult> TrainAsync(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
@@ -114,7 +116,8 @@ public sealed class FakeLabelingEngine : ILabelingEngine
                     throw;
                 }
                 bool summary = SummaryEvery > 0 && step % SummaryEvery == 0;
-                progress?.Report(new WorkProgress("features", step, TrainSteps, summary ? $"epoch {step / SummaryEvery}" : null) { IsSummary = summary });
+                progress?.Report(new WorkProgress("features", step, TrainSteps, summary ? $"epoch {step / SummaryEvery}" : null)
+                    { IsSummary = summary });
             }
             var report = Report(100);
             lastMetrics = report;
@@ -128,7 +131,8 @@ public sealed class FakeLabelingEngine : ILabelingEngine
         }
     }
 
-    public async Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    public async Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress,
+        CancellationToken cancellationToken)
     {
         LastEvaluateRequest = request;
         foreach (var path in request.DataPaths) CheckData(path);
@@ -153,7 +157,8 @@ public sealed class FakeLabelingEngine : ILabelingEngine
     private static void CheckData(string path)
     {
         if (path.Contains("missing", StringComparison.Ordinal)) throw new FileNotFoundException("data file not found", path);
-        if (path.Contains("malformed", StringComparison.Ordinal)) throw new InvalidDataException($"{path}:2: expected 'label,text', found 1 column");
+        if (path.Contains("malformed", StringComparison.Ordinal))
+            throw new InvalidDataException($"{path}:2: expected 'label,text', found 1 column");
         if (path.Contains("explode", StringComparison.Ordinal)) throw new InvalidOperationException("boom");
     }
 

@@ -96,7 +96,8 @@ public class HoverTests
             textDocument = new { uri = Uri, version = 2 },
             contentChanges = new object[]
             {
-                new { range = new { start = new { line = 0, character = 0 }, end = new { line = 0, character = 13 } }, text = "New chip software" },
+                new { range = new { start = new { line = 0, character = 0 }, end = new { line = 0, character = 13 } },
+                    text = "New chip software" },
             },
         });
         var hover = await client.HoverAsync(Uri, 0, 2);

@@ -25,7 +25,8 @@ public class LabelFolderTests
     {
         using var workspace = Workspace();
         await using var client = new LspTestClient();
-        var init = await client.InitializedAsync(workDoneProgress: true, initializationOptions: new { progressThrottleMs = 0 }, workspaceFolders: [workspace.Path]);
+        var init = await client.InitializedAsync(workDoneProgress: true, initializationOptions: new { progressThrottleMs = 0 },
+            workspaceFolders: [workspace.Path]);
         Assert.Contains("agnews/labelFolder", init.GetProperty("capabilities").GetProperty("executeCommandProvider").GetProperty("commands")
             .EnumerateArray().Select(c => c.GetString()));
 
@@ -50,13 +51,15 @@ public class LabelFolderTests
         Assert.Equal("blob.txt", skipped.GetProperty("file").GetString());
         Assert.Contains("binary", skipped.GetProperty("reason").GetString());
         var counts = result.GetProperty("labelCounts").EnumerateArray()
-            .ToDictionary(c => c.GetProperty("label").GetString()!, c => (c.GetProperty("documents").GetInt32(), c.GetProperty("paragraphs").GetInt32()));
+            .ToDictionary(c => c.GetProperty("label").GetString()!,
+                c => (c.GetProperty("documents").GetInt32(), c.GetProperty("paragraphs").GetInt32()));
         Assert.Equal((3, 0), counts["Sports"]);
         Assert.Equal((2, 0), counts["Business"]);
         Assert.True(result.GetProperty("seconds").GetDouble() >= 0);
         Assert.Equal(6, File.ReadAllLines(workspace.Combine("out/labels.csv")).Length);
 
-        await LifecycleTests.WaitUntil(() => client.Target.Progress.Any(p => p.Token == "folder-1" && p.Value.GetProperty("kind").GetString() == "end"));
+        await LifecycleTests.WaitUntil(() =>
+            client.Target.Progress.Any(p => p.Token == "folder-1" && p.Value.GetProperty("kind").GetString() == "end"));
         var progress = client.Target.Progress.Where(p => p.Token == "folder-1").Select(p => p.Value).ToList();
         Assert.Equal("begin", progress[0].GetProperty("kind").GetString());
         Assert.Contains(progress, p => p.GetProperty("kind").GetString() == "report" && p.GetProperty("percentage").GetInt32() == 100);
@@ -74,7 +77,10 @@ public class LabelFolderTests
         var result = await client.RequestAsync("workspace/executeCommand", new
         {
             command = "agnews/labelFolder",
-            arguments = new object[] { new { folder = workspace.Path, include = new[] { "news/*.txt" }, unit = "paragraph", output = "out/labels.jsonl" } },
+            arguments = new object[]
+            {
+                new { folder = workspace.Path, include = new[] { "news/*.txt" }, unit = "paragraph", output = "out/labels.jsonl" }
+            },
         });
 
         Assert.Equal("jsonl", result.GetProperty("format").GetString());
@@ -97,13 +103,15 @@ public class LabelFolderTests
         await client.InitializedAsync(workDoneProgress: true, workspaceFolders: [workspace.Path]);
         using var cts = new CancellationTokenSource();
 
-        var run = client.RequestAsync("agnews/labelFolder", new { folder = workspace.Combine("news"), format = "csv", output = workspace.Combine("out/labels.csv") }, cts.Token);
+        var run = client.RequestAsync("agnews/labelFolder",
+            new { folder = workspace.Combine("news"), format = "csv", output = workspace.Combine("out/labels.csv") }, cts.Token);
         await engine.ClassifyStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         cts.Cancel(); // StreamJsonRpc sends $/cancelRequest { id }
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         var token = Assert.Single(client.Target.CreatedTokens);
-        await LifecycleTests.WaitUntil(() => client.Target.Progress.Any(p => p.Token == token && p.Value.GetProperty("kind").GetString() == "end"));
+        await LifecycleTests.WaitUntil(() =>
+            client.Target.Progress.Any(p => p.Token == token && p.Value.GetProperty("kind").GetString() == "end"));
         Assert.Equal("cancelled", client.Target.Progress.Last(p => p.Token == token).Value.GetProperty("message").GetString());
         Assert.Empty(Directory.GetFileSystemEntries(workspace.Combine("out")));
     }
@@ -116,7 +124,8 @@ public class LabelFolderTests
         await using var client = new LspTestClient(engine);
         await client.InitializedAsync(workspaceFolders: [workspace.Path]);
 
-        var run = client.RequestAsync("agnews/labelFolder", new { folder = workspace.Combine("news"), output = workspace.Combine("out/l.jsonl"), workDoneToken = "lf" });
+        var run = client.RequestAsync("agnews/labelFolder",
+            new { folder = workspace.Combine("news"), output = workspace.Combine("out/l.jsonl"), workDoneToken = "lf" });
         await engine.ClassifyStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await client.NotifyAsync("window/workDoneProgress/cancel", new { token = "lf" });
 
@@ -142,26 +151,33 @@ public class LabelFolderTests
         await using var client = new LspTestClient();
         await client.InitializedAsync(workspaceFolders: [workspace.Path]);
 
-        async Task<(int, string)> Refusal(object args) => await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/labelFolder", args));
+        async Task<(int, string)> Refusal(object args) =>
+            await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/labelFolder", args));
 
         var (code, message) = await Refusal(new { folder = elsewhere.Path, format = "csv", output = workspace.Combine("out/x.csv") });
         Assert.Equal(ErrorCodes.BadInput, code);
         Assert.Contains("workspace folder", message);
-        Assert.Equal(ErrorCodes.BadInput, (await Refusal(new { folder = workspace.Combine("escape"), format = "csv", output = workspace.Combine("out/x.csv") })).Item1);
+        Assert.Equal(ErrorCodes.BadInput,
+            (await Refusal(new { folder = workspace.Combine("escape"), format = "csv", output = workspace.Combine("out/x.csv") })).Item1);
         (code, message) = await Refusal(new { folder = workspace.Combine("news"), format = "csv", output = elsewhere.Combine("x.csv") });
         Assert.Equal(ErrorCodes.BadInput, code);
         Assert.Contains("workspace folder", message);
-        Assert.Equal(ErrorCodes.BadInput, (await Refusal(new { folder = workspace.Combine("news"), output = "../../../../../../tmp/x.csv" })).Item1);
-        Assert.Equal(ErrorCodes.BadInput, (await Refusal(new { folder = workspace.Combine("missing"), format = "csv", output = workspace.Combine("out/x.csv") })).Item1);
-        Assert.Equal(ErrorCodes.BadInput, (await Refusal(new { folder = "news", format = "csv", output = workspace.Combine("out/x.csv") })).Item1);
-        Assert.Equal(ErrorCodes.BadInput, (await Refusal(new { folder = workspace.Combine("news"), format = "csv", output = workspace.Combine("out") })).Item1);
+        Assert.Equal(ErrorCodes.BadInput,
+            (await Refusal(new { folder = workspace.Combine("news"), output = "../../../../../../tmp/x.csv" })).Item1);
+        Assert.Equal(ErrorCodes.BadInput,
+            (await Refusal(new { folder = workspace.Combine("missing"), format = "csv", output = workspace.Combine("out/x.csv") })).Item1);
+        Assert.Equal(ErrorCodes.BadInput,
+            (await Refusal(new { folder = "news", format = "csv", output = workspace.Combine("out/x.csv") })).Item1);
+        Assert.Equal(ErrorCodes.BadInput,
+            (await Refusal(new { folder = workspace.Combine("news"), format = "csv", output = workspace.Combine("out") })).Item1);
         Assert.False(File.Exists(elsewhere.Combine("x.csv")));
 
         // without workspace folders nothing is read
         await using var bare = new LspTestClient();
         await bare.InitializedAsync();
         Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() =>
-            bare.RequestAsync("agnews/labelFolder", new { folder = workspace.Combine("news"), format = "csv", output = workspace.Combine("out/x.csv") })));
+            bare.RequestAsync("agnews/labelFolder",
+                new { folder = workspace.Combine("news"), format = "csv", output = workspace.Combine("out/x.csv") })));
     }
 
     [Fact]

@@ -18,15 +18,19 @@ public class LabelsInPlaceTests
         var lenses = (await client.RequestAsync("textDocument/codeLens", new { textDocument = new { uri } })).EnumerateArray().ToList();
         Assert.Equal(2, lenses.Count); // "x" has too little text
         Assert.Equal("Business 70%", lenses[0].GetProperty("command").GetProperty("title").GetString());
-        Assert.Equal("agnews/classify", lenses[0].GetProperty("command").GetProperty("command").GetString()); // runs as the hover at its line
+        Assert.Equal("agnews/classify",
+            lenses[0].GetProperty("command").GetProperty("command").GetString()); // runs as the hover at its line
         var range = lenses[0].GetProperty("range");
-        Assert.Equal((0, 0, 0, 27), (range.GetProperty("start").GetProperty("line").GetInt32(), range.GetProperty("start").GetProperty("character").GetInt32(),
-            range.GetProperty("end").GetProperty("line").GetInt32(), range.GetProperty("end").GetProperty("character").GetInt32())); // the first line only
+        Assert.Equal((0, 0, 0, 27), (range.GetProperty("start").GetProperty("line").GetInt32(),
+            range.GetProperty("start").GetProperty("character").GetInt32(),
+            range.GetProperty("end").GetProperty("line").GetInt32(),
+            range.GetProperty("end").GetProperty("character").GetInt32())); // the first line only
         Assert.Equal("Sports 70%", lenses[1].GetProperty("command").GetProperty("title").GetString());
         Assert.Equal(5, lenses[1].GetProperty("range").GetProperty("start").GetProperty("line").GetInt32());
 
         // a document that is not open has none; the limit of labelled paragraphs holds
-        Assert.Equal(0, (await client.RequestAsync("textDocument/codeLens", new { textDocument = new { uri = "file:///w/closed.md" } })).GetArrayLength());
+        Assert.Equal(0, (await client.RequestAsync("textDocument/codeLens", new { textDocument = new { uri = "file:///w/closed.md" } }))
+            .GetArrayLength());
     }
 
     [Fact]
@@ -55,11 +59,13 @@ public class LabelsInPlaceTests
 
         // two quick edits: one re-labelling, after the second, for its version
         await client.NotifyAsync("textDocument/didChange", new { textDocument = new { uri, version = 2 },
-            contentChanges = new[] { new { range = new { start = new { line = 1, character = 0 }, end = new { line = 1, character = 0 } }, text = "\nThe match" } } });
+            contentChanges = new[] { new { range = new { start = new { line = 1, character = 0 }, end = new { line = 1, character = 0 } },
+                text = "\nThe match" } } });
         await LifecycleTests.WaitUntil(() => labelsInPlace.Pending == 1);
         clock.Advance(LabelsInPlace.Debounce / 2);
         await client.NotifyAsync("textDocument/didChange", new { textDocument = new { uri, version = 3 },
-            contentChanges = new[] { new { range = new { start = new { line = 2, character = 9 }, end = new { line = 2, character = 9 } }, text = " ended with a goal." } } });
+            contentChanges = new[] { new { range = new { start = new { line = 2, character = 9 }, end = new { line = 2, character = 9 } },
+                text = " ended with a goal." } } });
         await client.RequestAsync("agnews/status", new { }); // the change has been read: the first pause was cancelled
         clock.Advance(LabelsInPlace.Debounce - TimeSpan.FromMilliseconds(1));
         await client.RequestAsync("agnews/status", new { });

@@ -15,7 +15,8 @@ public class LifecycleTests
         Assert.True(caps.GetProperty("hoverProvider").GetBoolean());
         Assert.Equal(2, caps.GetProperty("textDocumentSync").GetProperty("change").GetInt32());
         Assert.True(caps.GetProperty("textDocumentSync").GetProperty("openClose").GetBoolean());
-        var commands = caps.GetProperty("executeCommandProvider").GetProperty("commands").EnumerateArray().Select(c => c.GetString()).ToList();
+        var commands = caps.GetProperty("executeCommandProvider").GetProperty("commands").EnumerateArray()
+            .Select(c => c.GetString()).ToList();
         Assert.Equal(["agnews/classify", "agnews/correct", "agnews/evaluate", "agnews/labelDocument", "agnews/labelFolder", "agnews/status",
             "agnews/suggest", "agnews/train", "agnews/undoCorrection"], commands); // one per handler that declares a command
         Assert.True(caps.GetProperty("codeActionProvider").GetBoolean());
@@ -85,8 +86,10 @@ public class LifecycleTests
     public async Task InitializationOptions_of_the_wrong_type_are_invalid_params()
     {
         await using var client = new LspTestClient();
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.InitializeAsync(initializationOptions: new { hoverUnit = "word" })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.InitializeAsync(initializationOptions: new { maxTokens = new[] { 1 } })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.InitializeAsync(initializationOptions: new { hoverUnit = "word" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.InitializeAsync(initializationOptions: new { maxTokens = new[] { 1 } })));
         // still not initialized, and a good initialize works
         await client.InitializeAsync(initializationOptions: new { hoverUnit = "line" });
     }

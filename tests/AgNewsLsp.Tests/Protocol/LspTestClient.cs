@@ -28,8 +28,8 @@ public sealed class LspTestClient : IAsyncDisposable
         var (serverStream, clientSide) = FullDuplexStream.CreatePair();
         clientStream = clientSide;
         var engines = new EngineProvider(_ => Task.FromResult<AgNewsLsp.Engine.ILabelingEngine>(Engine), NullLogger.Instance);
-        Session = new LspSession(serverStream, serverStream, engines, options ?? new ServerOptions { DataFolder = TestData.Folder }, NullLoggerFactory.Instance, "test",
-            time: time);
+        Session = new LspSession(serverStream, serverStream, engines, options ?? new ServerOptions { DataFolder = TestData.Folder },
+            NullLoggerFactory.Instance, "test", time: time);
         Served = Session.RunAsync();
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = WireJson.Create() };
         Rpc = new JsonRpc(new HeaderDelimitedMessageHandler(clientSide, clientSide, formatter));
@@ -37,7 +37,8 @@ public sealed class LspTestClient : IAsyncDisposable
         Rpc.StartListening();
     }
 
-    public Task<JsonElement> InitializeAsync(bool workDoneProgress = false, object? initializationOptions = null, string[]? workspaceFolders = null) =>
+    public Task<JsonElement> InitializeAsync(bool workDoneProgress = false, object? initializationOptions = null,
+        string[]? workspaceFolders = null) =>
         RequestAsync("initialize", new
         {
             processId = (int?)null,
@@ -46,7 +47,8 @@ public sealed class LspTestClient : IAsyncDisposable
             workspaceFolders = workspaceFolders?.Select(f => new { uri = new Uri(f).AbsoluteUri, name = Path.GetFileName(f) }).ToArray(),
         });
 
-    public async Task<JsonElement> InitializedAsync(bool workDoneProgress = false, object? initializationOptions = null, string[]? workspaceFolders = null)
+    public async Task<JsonElement> InitializedAsync(bool workDoneProgress = false, object? initializationOptions = null,
+        string[]? workspaceFolders = null)
     {
         var result = await InitializeAsync(workDoneProgress, initializationOptions, workspaceFolders);
         await NotifyAsync("initialized", new { });

@@ -27,7 +27,8 @@ public class OwnClassesServerTests
             async _ => await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = headPath }),
             NullLogger.Instance);
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
-        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = folder.Path }, NullLoggerFactory.Instance, "test");
+        await using var session = new LspSession(serverStream, serverStream, engines, new ServerOptions { DataFolder = folder.Path },
+            NullLoggerFactory.Instance, "test");
         _ = session.RunAsync();
         using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(clientStream, clientStream,
             new SystemTextJsonFormatter { JsonSerializerOptions = WireJson.Create() }));
@@ -38,17 +39,23 @@ public class OwnClassesServerTests
         await rpc.NotifyWithParameterObjectAsync("initialized", new { });
 
         var trained = await Request("agnews/train", new { dataPath = data, maxPasses = 5 });
-        Assert.Equal(FiveClassData.ReadOrder, trained.GetProperty("validation").GetProperty("labelNames").EnumerateArray().Select(n => n.GetString()));
+        Assert.Equal(FiveClassData.ReadOrder,
+            trained.GetProperty("validation").GetProperty("labelNames").EnumerateArray().Select(n => n.GetString()));
 
-        var classified = await Request("agnews/classify", new { texts = new[] { FiveClassData.HealthText, "Tourists at the airport lost their luggage." } });
+        var classified = await Request("agnews/classify",
+            new { texts = new[] { FiveClassData.HealthText, "Tourists at the airport lost their luggage." } });
         var predictions = classified.GetProperty("predictions");
         Assert.Equal("Health", predictions[0].GetProperty("label").GetString());
         Assert.Contains(predictions[1].GetProperty("label").GetString(), FiveClassData.Classes);
         Assert.Equal(FiveClassData.ReadOrder, predictions[0].GetProperty("probabilities").EnumerateObject().Select(p => p.Name));
 
         await rpc.NotifyWithParameterObjectAsync("textDocument/didOpen",
-            new { textDocument = new { uri = "file:///notes.txt", languageId = "plaintext", version = 1, text = FiveClassData.HealthText } });
-        var hover = await Request("textDocument/hover", new { textDocument = new { uri = "file:///notes.txt" }, position = new { line = 0, character = 5 } });
+            new
+            {
+                textDocument = new { uri = "file:///notes.txt", languageId = "plaintext", version = 1, text = FiveClassData.HealthText }
+            });
+        var hover = await Request("textDocument/hover",
+            new { textDocument = new { uri = "file:///notes.txt" }, position = new { line = 0, character = 5 } });
         var markdown = hover.GetProperty("contents").GetProperty("value").GetString()!;
         Assert.StartsWith("**Health**", markdown);
         Assert.Contains("`Music", markdown);
@@ -58,7 +65,8 @@ public class OwnClassesServerTests
         Assert.Equal(FiveClassData.ReadOrder, status.GetProperty("labelNames").EnumerateArray().Select(n => n.GetString()));
 
         // Data whose classes the head does not know is the user's bad input, not a server fault.
-        var (code, message) = await LspTestClient.ErrorOf(() => Request("agnews/evaluate", new { dataPath = TestPaths.AgNewsTest, limit = 20 }));
+        var (code, message) = await LspTestClient.ErrorOf(() =>
+            Request("agnews/evaluate", new { dataPath = TestPaths.AgNewsTest, limit = 20 }));
         Assert.Equal(ErrorCodes.BadInput, code);
         Assert.Contains("the head does not know", message);
     }

@@ -27,7 +27,8 @@ public class ParamErrorMessageTests
                 if (IsRecordOfOurs(property.PropertyType)) // one level down: an object whose own fields are wrong
                     foreach (var inner in property.PropertyType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
                         data.Add(handler.Method,
-                            $"{{\"{name}\": {{\"{JsonNamingPolicy.CamelCase.ConvertName(inner.Name)}\": {WrongValueFor(inner.PropertyType)}}}}}");
+                            $"{{\"{name}\": {{\"{JsonNamingPolicy.CamelCase.ConvertName(inner.Name)}\": " +
+                            $"{WrongValueFor(inner.PropertyType)}}}}}");
             }
         }
         return data;
@@ -46,7 +47,8 @@ public class ParamErrorMessageTests
 
     /// <summary>A namespace-qualified name, a CLR primitive's name, or a generic arity: all .NET, none of them the wire's.</summary>
     private static readonly Regex DotNetName = new(
-        @"AgNewsLsp|System\.|\b(Int16|Int32|Int64|UInt32|Double|Single|Boolean|String|Nullable|List|IReadOnlyList|Dictionary)\b|`\d|\b[A-Z]\w+(Params|Identifier|Position|Range)\b",
+        @"AgNewsLsp|System\.|\b(Int16|Int32|Int64|UInt32|Double|Single|Boolean|String|Nullable|List|IReadOnlyList|Dictionary)\b|" +
+        @"`\d|\b[A-Z]\w+(Params|Identifier|Position|Range)\b",
         RegexOptions.CultureInvariant);
 
     private static Type ParamsTypeOf(Type handler)

@@ -123,7 +123,8 @@ public class ProgressAndCancellationTests
         var started = engine.TrainingStarted.Task;
         var train = client.RequestAsync("agnews/train", new { dataPath = "train.csv", workDoneToken = "shared" });
         await started.WaitAsync(TimeSpan.FromSeconds(10));
-        var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/evaluate", new { dataPath = "test.csv", workDoneToken = "shared" }));
+        var (code, message) = await LspTestClient.ErrorOf(() =>
+            client.RequestAsync("agnews/evaluate", new { dataPath = "test.csv", workDoneToken = "shared" }));
         Assert.Equal(ErrorCodes.InvalidParams, code);
         Assert.Contains("already in use", message);
         engine.HoldTraining!.SetResult();
@@ -166,7 +167,8 @@ public class ProgressAndCancellationTests
         Assert.Equal(ErrorCodes.Busy, code);
         Assert.Equal("training already running", message);
         Assert.Equal(ErrorCodes.Busy, await LspTestClient.ErrorCodeOf(() =>
-            client.RequestAsync("workspace/executeCommand", new { command = "agnews/train", arguments = new object[] { new { dataPath = "t.csv" } } })));
+            client.RequestAsync("workspace/executeCommand",
+                new { command = "agnews/train", arguments = new object[] { new { dataPath = "t.csv" } } })));
         engine.HoldTraining!.SetResult();
         await first;
     }
@@ -183,8 +185,10 @@ public class ProgressAndCancellationTests
         await started.WaitAsync(TimeSpan.FromSeconds(10));
 
         var hovers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.HoverAsync("file:///h.txt", i % 2 == 0 ? 0 : 2, 1)));
-        Assert.All(hovers.Where((_, i) => i % 2 == 0), h => Assert.StartsWith("**Sports**", h.GetProperty("contents").GetProperty("value").GetString()));
-        Assert.All(hovers.Where((_, i) => i % 2 == 1), h => Assert.StartsWith("**Business**", h.GetProperty("contents").GetProperty("value").GetString()));
+        Assert.All(hovers.Where((_, i) => i % 2 == 0),
+            h => Assert.StartsWith("**Sports**", h.GetProperty("contents").GetProperty("value").GetString()));
+        Assert.All(hovers.Where((_, i) => i % 2 == 1),
+            h => Assert.StartsWith("**Business**", h.GetProperty("contents").GetProperty("value").GetString()));
         var status = await client.RequestAsync("agnews/status", new { });
         Assert.True(status.GetProperty("training").GetBoolean());
         Assert.False(train.IsCompleted);

@@ -23,7 +23,8 @@ public class RequestTests
         Assert.True(p.GetProperty("tokenCount").GetInt32() > 0);
 
         var many = await client.RequestAsync("agnews/classify", new { texts = new[] { "a match", "new chip", "the summit" } });
-        Assert.Equal(["Sports", "Sci/Tech", "World"], many.GetProperty("predictions").EnumerateArray().Select(x => x.GetProperty("label").GetString()));
+        Assert.Equal(["Sports", "Sci/Tech", "World"],
+            many.GetProperty("predictions").EnumerateArray().Select(x => x.GetProperty("label").GetString()));
 
         var none = await client.RequestAsync("agnews/classify", new { texts = Array.Empty<string>() });
         Assert.Empty(none.GetProperty("predictions").EnumerateArray());
@@ -43,7 +44,8 @@ public class RequestTests
         Assert.Equal("Business", business.GetProperty("predictions")[0].GetProperty("label").GetString());
         Assert.Empty((await client.RequestAsync("agnews/classify", At(2))).GetProperty("predictions").EnumerateArray()); // blank
         Assert.Empty((await client.RequestAsync("agnews/classify", At(5))).GetProperty("predictions").EnumerateArray()); // tiny
-        var (code, _) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/classify", new { textDocument = new { uri = "file:///closed.txt" }, position = new { line = 0, character = 0 } }));
+        var (code, _) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/classify",
+            new { textDocument = new { uri = "file:///closed.txt" }, position = new { line = 0, character = 0 } }));
         Assert.Equal(ErrorCodes.BadInput, code);
         var (missing, _) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/classify", new { textDocument = new { uri } }));
         Assert.Equal(ErrorCodes.InvalidParams, missing);
@@ -55,7 +57,8 @@ public class RequestTests
         await using var client = new LspTestClient();
         await client.InitializedAsync();
         Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/classify", new { })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/classify", new { text = "a", texts = new[] { "b" } })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/classify", new { text = "a", texts = new[] { "b" } })));
     }
 
     [Fact]
@@ -112,11 +115,14 @@ public class RequestTests
             Assert.Equal("Sci/Tech", result.GetProperty("document").GetProperty("label").GetString());
             Assert.Equal(2, result.GetProperty("paragraphs").GetArrayLength());
 
-            var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/labelDocument", new { uri = uri + ".missing" }));
+            var (code, message) = await LspTestClient.ErrorOf(() =>
+                client.RequestAsync("agnews/labelDocument", new { uri = uri + ".missing" }));
             Assert.Equal(ErrorCodes.BadInput, code);
             Assert.Contains("not found", message);
-            Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/labelDocument", new { uri, unit = "word" })));
-            Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/labelDocument", new { uri = "untitled:Untitled-1" })));
+            Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+                client.RequestAsync("agnews/labelDocument", new { uri, unit = "word" })));
+            Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() =>
+                client.RequestAsync("agnews/labelDocument", new { uri = "untitled:Untitled-1" })));
         }
         finally
         {
@@ -159,7 +165,10 @@ public class RequestTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync(initializationOptions: new { dataFolder = TestData.Folder });
-        var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "mlp", maxEpochs = 3, seed = 7, validationFraction = 0.2, skipBadRows = true, limit = 100 });
+        var result = await client.RequestAsync("agnews/train", new
+        {
+            dataPath = "train.csv", headKind = "mlp", maxEpochs = 3, seed = 7, validationFraction = 0.2, skipBadRows = true, limit = 100
+        });
         var request = client.Engine.LastTrainRequest!;
         Assert.Equal([Path.Combine(TestData.Folder, "train.csv")], request.DataPaths);
         Assert.Equal(HeadKind.Mlp, request.HeadKind);
@@ -184,10 +193,12 @@ public class RequestTests
         await using var client = new LspTestClient();
         await client.InitializedAsync(initializationOptions: new { dataFolder = TestData.Folder });
         // A hybrid head has no epochs (its solver runs passes) and a linear head no solver: each says which to use.
-        var epochs = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "hybrid", maxEpochs = 5 }));
+        var epochs = await LspTestClient.ErrorOf(() =>
+            client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "hybrid", maxEpochs = 5 }));
         Assert.Equal(ErrorCodes.InvalidParams, epochs.Code);
         Assert.Contains("maxPasses", epochs.Message);
-        var passes = await LspTestClient.ErrorOf(() => client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "linear", maxPasses = 5 }));
+        var passes = await LspTestClient.ErrorOf(() =>
+            client.RequestAsync("agnews/train", new { dataPath = "train.csv", headKind = "linear", maxPasses = 5 }));
         Assert.Equal(ErrorCodes.InvalidParams, passes.Code);
         Assert.Contains("maxEpochs", passes.Message);
         Assert.Null(client.Engine.LastTrainRequest); // refused before the engine saw either
@@ -201,7 +212,8 @@ public class RequestTests
     {
         await using var client = new LspTestClient();
         await client.InitializedAsync(initializationOptions: new { dataFolder = TestData.Folder });
-        var result = await client.RequestAsync("agnews/train", new { dataPath = "train.csv", dataPaths = new[] { "test.csv" }, headKind = "hybrid" });
+        var result = await client.RequestAsync("agnews/train",
+            new { dataPath = "train.csv", dataPaths = new[] { "test.csv" }, headKind = "hybrid" });
         var request = client.Engine.LastTrainRequest!;
         Assert.Equal([Path.Combine(TestData.Folder, "train.csv"), Path.Combine(TestData.Folder, "test.csv")], request.DataPaths);
         Assert.Equal(HeadKind.Hybrid, request.HeadKind);
@@ -211,8 +223,10 @@ public class RequestTests
         Assert.Equal(9, client.Engine.LastTrainRequest!.MaxPasses);
         Assert.True(result.GetProperty("validation").TryGetProperty("expectedCalibrationError", out _));
         Assert.True(result.TryGetProperty("temperature", out _));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { headKind = "hybrid" })));
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("agnews/train", new { dataPaths = new[] { "train.csv", "" } })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/train", new { headKind = "hybrid" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("agnews/train", new { dataPaths = new[] { "train.csv", "" } })));
     }
 
     [Fact]
@@ -223,7 +237,8 @@ public class RequestTests
         var report = await client.RequestAsync("agnews/evaluate", new { dataPath = "test.csv", limit = 20 });
         Assert.Equal(20, report.GetProperty("count").GetInt32());
         Assert.Equal(0.7, report.GetProperty("macroF1").GetDouble());
-        Assert.Equal(["World", "Sports", "Business", "Sci/Tech"], report.GetProperty("labelNames").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(["World", "Sports", "Business", "Sci/Tech"],
+            report.GetProperty("labelNames").EnumerateArray().Select(x => x.GetString()));
         Assert.Equal("World", report.GetProperty("perClass")[0].GetProperty("label").GetString());
         Assert.Equal(0.8, report.GetProperty("perClass")[0].GetProperty("precision").GetDouble());
     }
@@ -234,23 +249,30 @@ public class RequestTests
         await using var client = new LspTestClient();
         await client.InitializedAsync();
         await client.OpenAsync("file:///c.txt", "A match report.");
-        var classify = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/classify", arguments = new object[] { new { text = "chip software" } } });
+        var classify = await client.RequestAsync("workspace/executeCommand",
+            new { command = "agnews/classify", arguments = new object[] { new { text = "chip software" } } });
         Assert.Equal("Sci/Tech", classify.GetProperty("predictions")[0].GetProperty("label").GetString());
-        var label = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/labelDocument", arguments = new object[] { new { uri = "file:///c.txt" } } });
+        var label = await client.RequestAsync("workspace/executeCommand",
+            new { command = "agnews/labelDocument", arguments = new object[] { new { uri = "file:///c.txt" } } });
         Assert.Equal("Sports", label.GetProperty("document").GetProperty("label").GetString());
         var status = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/status" });
         Assert.Equal("fake-minilm", status.GetProperty("modelName").GetString());
-        var train = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/train", arguments = new object[] { new { dataPath = "train.csv" } } });
+        var train = await client.RequestAsync("workspace/executeCommand",
+            new { command = "agnews/train", arguments = new object[] { new { dataPath = "train.csv" } } });
         Assert.Equal("/heads/new.head", train.GetProperty("headPath").GetString());
-        var evaluate = await client.RequestAsync("workspace/executeCommand", new { command = "agnews/evaluate", arguments = new object[] { new { dataPath = "test.csv" } } });
+        var evaluate = await client.RequestAsync("workspace/executeCommand",
+            new { command = "agnews/evaluate", arguments = new object[] { new { dataPath = "test.csv" } } });
         Assert.Equal(40, evaluate.GetProperty("count").GetInt32());
 
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews.nope" })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() =>
+            client.RequestAsync("workspace/executeCommand", new { command = "agnews.nope" })));
         // The former ids (spelled like the VS Code client's own commands) still run, and are not advertised.
         var former = await client.RequestAsync("workspace/executeCommand", new { command = "agnews.status" });
         Assert.Equal("fake-minilm", former.GetProperty("modelName").GetString());
         Assert.DoesNotContain("agnews.status", AgNewsLsp.Server.Protocol.LanguageServer.Commands);
-        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews/classify", arguments = new object[] { new { text = 5 } } })));
-        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand", new { command = "agnews/train", arguments = new object[] { new { dataPath = "missing.csv" } } })));
+        Assert.Equal(ErrorCodes.InvalidParams, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand",
+            new { command = "agnews/classify", arguments = new object[] { new { text = 5 } } })));
+        Assert.Equal(ErrorCodes.BadInput, await LspTestClient.ErrorCodeOf(() => client.RequestAsync("workspace/executeCommand",
+            new { command = "agnews/train", arguments = new object[] { new { dataPath = "missing.csv" } } })));
     }
 }

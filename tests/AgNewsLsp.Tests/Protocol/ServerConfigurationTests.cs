@@ -36,7 +36,8 @@ public class ServerConfigurationTests
     [Fact]
     public void Command_line_options_bind_case_insensitively()
     {
-        var o = FromArgs("--modelPath", "/m", "--headpath=/h.bin", "--hoverUnit", "line", "--maxTextBytes", "2048", "--publishDiagnostics", "false");
+        var o = FromArgs("--modelPath", "/m", "--headpath=/h.bin", "--hoverUnit", "line", "--maxTextBytes", "2048",
+            "--publishDiagnostics", "false");
         Assert.Equal("/m", o.ModelPath);
         Assert.Equal("/h.bin", o.HeadPath);
         Assert.Equal(TextUnit.Line, o.HoverUnit);
@@ -57,7 +58,8 @@ public class ServerConfigurationTests
     [Fact]
     public void Environment_variables_with_the_AGNEWS_prefix_bind()
     {
-        var o = ServerConfiguration.FromArguments([], new Dictionary<string, string> { ["agnews_cacheFolder"] = "/tmp/agnews-cache-test", ["AGNEWS_MAXTOKENS"] = "64" });
+        var o = ServerConfiguration.FromArguments([],
+            new Dictionary<string, string> { ["agnews_cacheFolder"] = "/tmp/agnews-cache-test", ["AGNEWS_MAXTOKENS"] = "64" });
         Assert.Equal("/tmp/agnews-cache-test", o.CacheFolder);
         Assert.Equal(64, o.MaxTokens);
     }
@@ -66,7 +68,8 @@ public class ServerConfigurationTests
     public void InitializationOptions_override_host_options()
     {
         var host = new ServerOptions { ModelPath = "/host-model", MaxTokens = 128 };
-        var init = JsonDocument.Parse("""{"modelPath":"/client-model","maxTokens":256,"hoverUnit":"line","unknown":{"nested":1},"dataFolder":null}""").RootElement;
+        var init = JsonDocument.Parse(
+            """{"modelPath":"/client-model","maxTokens":256,"hoverUnit":"line","unknown":{"nested":1},"dataFolder":null}""").RootElement;
         // a known option of the wrong shape is refused; unknown keys are the client's business
         Assert.Throws<ArgumentException>(() => OptionTable.WithInitializationOptions(host,
             JsonDocument.Parse("""{"maxTokens":{"n":1}}""").RootElement));
@@ -92,7 +95,8 @@ public class ServerConfigurationTests
     {
         var usage = ServerHost.Usage;
         foreach (var row in OptionTable.Rows)
-            Assert.Single(System.Text.RegularExpressions.Regex.Matches(usage, @"^\s+" + System.Text.RegularExpressions.Regex.Escape(row.Flag) + @"\b(?!-)",
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(usage,
+                @"^\s+" + System.Text.RegularExpressions.Regex.Escape(row.Flag) + @"\b(?!-)",
                 System.Text.RegularExpressions.RegexOptions.Multiline));
     }
 
@@ -100,9 +104,13 @@ public class ServerConfigurationTests
     public void Only_engine_settings_make_a_new_engine()
     {
         var a = new ServerOptions();
-        Assert.Equal(OptionTable.EngineKey(a), OptionTable.EngineKey(a with { HoverUnit = TextUnit.Line, Pooling = AgNewsLsp.Settings.Pooling.Mean, HeadKind = AgNewsLsp.Settings.HeadKind.Mlp }));
+        Assert.Equal(OptionTable.EngineKey(a), OptionTable.EngineKey(a with
+        {
+            HoverUnit = TextUnit.Line, Pooling = AgNewsLsp.Settings.Pooling.Mean, HeadKind = AgNewsLsp.Settings.HeadKind.Mlp
+        }));
         Assert.NotEqual(OptionTable.EngineKey(a), OptionTable.EngineKey(a with { MaxTokens = 64 }));
-        Assert.Equal(OptionTable.EngineKey(a with { HeadPath = "/tmp/x/../a.json" }), OptionTable.EngineKey(a with { HeadPath = "/tmp/a.json" }));
+        Assert.Equal(OptionTable.EngineKey(a with { HeadPath = "/tmp/x/../a.json" }),
+            OptionTable.EngineKey(a with { HeadPath = "/tmp/a.json" }));
     }
 
     [Fact]

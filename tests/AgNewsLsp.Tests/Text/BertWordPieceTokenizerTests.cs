@@ -12,7 +12,8 @@ public class BertWordPieceTokenizerTests(VocabFixture fixture) : IClassFixture<V
 {
     /// <summary>The first AG News train text (Hugging Face's ag_news: title + " " + description), with its literal backslash.</summary>
     public const string FirstTrainText =
-        "Wall St. Bears Claw Back Into the Black (Reuters) Reuters - Short-sellers, Wall Street's dwindling\\band of ultra-cynics, are seeing green again.";
+        "Wall St. Bears Claw Back Into the Black (Reuters) Reuters - Short-sellers, " +
+        "Wall Street's dwindling\\band of ultra-cynics, are seeing green again.";
 
     /// <summary>Hugging Face bert-base-uncased ids of <see cref="FirstTrainText"/>.</summary>
     public static readonly int[] FirstTrainIds =
@@ -54,7 +55,8 @@ public class BertWordPieceTokenizerTests(VocabFixture fixture) : IClassFixture<V
     }
 
     [Theory]
-    [InlineData("The Yankees beat the Red Sox 5-3 in extra innings.", new[] { 101, 1996, 11081, 3786, 1996, 2417, 9175, 1019, 1011, 1017, 1999, 4469, 7202, 1012, 102 })]
+    [InlineData("The Yankees beat the Red Sox 5-3 in extra innings.",
+        new[] { 101, 1996, 11081, 3786, 1996, 2417, 9175, 1019, 1011, 1017, 1999, 4469, 7202, 1012, 102 })]
     [InlineData("a", new[] { 101, 1037, 102 })]
     [InlineData("", new[] { 101, 102 })]
     [InlineData("   \n\t ", new[] { 101, 102 })]
@@ -116,7 +118,8 @@ public class BertWordPieceTokenizerTests(VocabFixture fixture) : IClassFixture<V
     {
         var split = Uncased().Tokenize("中文");
         Assert.Equal(["中", "文"], split);
-        var joined = BertWordPieceTokenizer.FromVocab(fixture.Vocab, new BertTokenizerSettings(TokenizeChineseChars: false)).Tokenize("中文");
+        var joined = BertWordPieceTokenizer.FromVocab(fixture.Vocab, new BertTokenizerSettings(TokenizeChineseChars: false))
+            .Tokenize("中文");
         Assert.NotEqual(split, joined);
     }
 
@@ -222,7 +225,8 @@ public class BertWordPieceTokenizerTests(VocabFixture fixture) : IClassFixture<V
 
     [Theory]
     [InlineData(null, new[] { 101, 7668, 5608, 1999, 10204, 6186, 2047, 3513, 102 })]
-    [InlineData("""{"do_lower_case": true, "strip_accents": null, "tokenize_chinese_chars": true}""", new[] { 101, 7668, 5608, 1999, 10204, 6186, 2047, 3513, 102 })]
+    [InlineData("""{"do_lower_case": true, "strip_accents": null, "tokenize_chinese_chars": true}""",
+        new[] { 101, 7668, 5608, 1999, 10204, 6186, 2047, 3513, 102 })]
     [InlineData("""{"do_lower_case": true}""", new[] { 101, 7668, 5608, 1999, 10204, 6186, 2047, 3513, 102 })]
     [InlineData("""{"do_lower_case": true, "strip_accents": false}""", new[] { 101, 100, 5608, 1999, 100, 6186, 2047, 3513, 102 })]
     public void Loads_a_hugging_face_checkpoint_folder(string? config, int[] expected)
@@ -239,7 +243,8 @@ public class BertWordPieceTokenizerTests(VocabFixture fixture) : IClassFixture<V
     {
         using var dir = new TempFolder();
         dir.File("vocab.txt", string.Join("\n", fixture.Vocab) + "\n");
-        dir.File("tokenizer_config.json", """{"do_lower_case": false, "strip_accents": null, "tokenize_chinese_chars": false, "unk_token": {"content": "[UNK]"}}""");
+        dir.File("tokenizer_config.json",
+            """{"do_lower_case": false, "strip_accents": null, "tokenize_chinese_chars": false, "unk_token": {"content": "[UNK]"}}""");
         var t = BertWordPieceTokenizer.FromCheckpoint(dir.Path);
         Assert.Equal(new BertTokenizerSettings(false, null, false), t.Settings);
         Assert.False(t.Settings.EffectiveStripAccents);

@@ -15,7 +15,8 @@ public class HybridHeadTests
     private static (float[][] Features, string[] Texts, int[] Labels) Toy(int n, int seed)
     {
         var random = new Random(seed);
-        string[][] vocab = [["minister", "election", "troops"], ["goal", "match", "coach"], ["shares", "profit", "bank"], ["software", "chip", "internet"]];
+        string[][] vocab = [["minister", "election", "troops"], ["goal", "match", "coach"], ["shares", "profit", "bank"],
+            ["software", "chip", "internet"]];
         var features = new float[n][];
         var texts = new string[n];
         var labels = new int[n];
@@ -84,7 +85,8 @@ public class HybridHeadTests
         var rows = SvmRows.From([[2f], [1f], [-1f], [-2f]], bag, 8);
         int[] labels = [0, 0, 1, 1];
         int passes = 0;
-        var weights = LinearSvmSolver.Solve(rows, labels, 2, c: 100, maxPasses: 1000, tolerance: 1e-6, seed: 1, (pass, _) => { passes = pass; return true; });
+        var weights = LinearSvmSolver.Solve(rows, labels, 2, c: 100, maxPasses: 1000, tolerance: 1e-6, seed: 1,
+            (pass, _) => { passes = pass; return true; });
         Assert.True(passes < 1000, "converged before the pass limit");
         // Hard-margin optimum of y(wx + b) >= 1 with the bias regularised too: w = 1, b = 0.
         Assert.Equal(1, weights[0].Dense[0], 2);

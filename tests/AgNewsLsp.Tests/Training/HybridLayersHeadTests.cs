@@ -112,7 +112,10 @@ public class HybridLayersHeadTests : IDisposable
     }
 
     private Task<LabelingEngine> Engine(string headPath) =>
-        LabelingEngine.CreateAsync(new EngineSettings { Model = ModelFolder, CacheRoot = _temp.Combine("cache"), Precision = Precision.Fp32, HeadPath = headPath });
+        LabelingEngine.CreateAsync(new EngineSettings
+        {
+            Model = ModelFolder, CacheRoot = _temp.Combine("cache"), Precision = Precision.Fp32, HeadPath = headPath
+        });
 
     [Fact]
     public async Task A_hybrid_layers_head_trains_saves_and_serves_the_same_probabilities_after_a_reload()
@@ -121,7 +124,8 @@ public class HybridLayersHeadTests : IDisposable
         float[][] before;
         using (var engine = await Engine(headPath))
         {
-            var result = await engine.TrainAsync(new TrainRequest([TrainFile()], HeadKind: HeadKind.HybridLayers, MaxEpochs: 2), null, CancellationToken.None);
+            var result = await engine.TrainAsync(new TrainRequest([TrainFile()], HeadKind: HeadKind.HybridLayers, MaxEpochs: 2), null,
+                CancellationToken.None);
             Assert.Equal(HeadKind.HybridLayers, result.HeadKind);
             Assert.Equal(2, result.History.Count); // the top layers' epochs
             Assert.Equal(HeadKind.HybridLayers, engine.HeadDescription!.Kind);
@@ -156,8 +160,10 @@ public class HybridLayersHeadTests : IDisposable
             Assert.True(ServedColumnMajor(reloaded), "the loaded head answers with its top layers laid out for serving");
             for (int r = 0; r < Texts.Length; r++)
                 for (int c = 0; c < Labels.Length; c++)
-                    Assert.True(Math.Abs(before[r][c] - after[r][c]) < 1e-5, $"text {r}, class {c}: {before[r][c]} before the reload, {after[r][c]} after");
-            var report = await reloaded.EvaluateAsync(new EvaluateRequest([TestPaths.AgNewsTest], Limit: 100), null, CancellationToken.None);
+                    Assert.True(Math.Abs(before[r][c] - after[r][c]) < 1e-5,
+                        $"text {r}, class {c}: {before[r][c]} before the reload, {after[r][c]} after");
+            var report = await reloaded.EvaluateAsync(new EvaluateRequest([TestPaths.AgNewsTest], Limit: 100), null,
+                CancellationToken.None);
             Assert.Equal(100, report.Count);
             Assert.True(report.ExpectedCalibrationError is >= 0 and <= 1);
         }
@@ -187,7 +193,9 @@ public class HybridLayersHeadTests : IDisposable
         Assert.Equal(probabilities, engine.Classify(Texts)[1].Probabilities);
     }
 
-    /// <summary>Whether the engine's head has every top-layer Linear weight column-major (<see cref="TopLayers.PrepareForServing"/>).</summary>
+    /// <summary>
+    /// Whether the engine's head has every top-layer Linear weight column-major (<see cref="TopLayers.PrepareForServing"/>).
+    /// </summary>
     private static bool ServedColumnMajor(LabelingEngine engine) => TorchThread.Shared.Run(() =>
         engine.ServedHead!.Top!.named_parameters().Where(p => p.name.EndsWith(".weight") && p.parameter.dim() == 2)
             .All(p => !p.parameter.is_contiguous()), TorchPriority.Background);
@@ -202,7 +210,8 @@ public class HybridLayersHeadTests : IDisposable
         TorchThread.Shared.Run(() =>
         {
             manual_seed(7);
-            using var head = new ClassifierHead(HeadKind.HybridLayers, 8, Labels.Length, lexicalFeatures: new LexicalFeaturizer { Bits = 10 },
+            using var head = new ClassifierHead(HeadKind.HybridLayers, 8, Labels.Length,
+                lexicalFeatures: new LexicalFeaturizer { Bits = 10 },
                 topLayers: new TopLayers(TopLayersShape.OnTopOf(config, 2), Labels.Length));
             head.eval();
             var metadata = new HeadFile { LabelNames = Labels, ModelFingerprint = "f", Pooling = Pooling.ClsLast4 };
@@ -243,8 +252,8 @@ public class HybridLayersHeadTests : IDisposable
         var path = _temp.Combine("head.json");
         TorchThread.Shared.Run(() =>
         {
-            using var head = new ClassifierHead(HeadKind.HybridLayers, 8, Labels.Length, lexicalFeatures: new LexicalFeaturizer { Bits = 10 },
-                topLayers: new TopLayers(shape, Labels.Length));
+            using var head = new ClassifierHead(HeadKind.HybridLayers, 8, Labels.Length,
+                lexicalFeatures: new LexicalFeaturizer { Bits = 10 }, topLayers: new TopLayers(shape, Labels.Length));
             HeadFile.FromHead(head, new HeadFile { LabelNames = Labels, ModelFingerprint = "f", Pooling = Pooling.ClsLast4 }).Save(path);
         }, TorchPriority.Background);
         var file = HeadFile.Load(path);
@@ -253,17 +262,32 @@ public class HybridLayersHeadTests : IDisposable
 
         // Layers far bigger than the weights in the file: refused before anything that size is allocated.
         // These fail before any libtorch call.
-        var huge = file with { TopLayers = shape with { Count = 48, Config = config with { HiddenSize = 8192, NumAttentionHeads = 64, IntermediateSize = 32768 } } };
+        var huge = file with
+        {
+            TopLayers = shape with
+            {
+                Count = 48, Config = config with { HiddenSize = 8192, NumAttentionHeads = 64, IntermediateSize = 32768 }
+            }
+        };
         Assert.Contains("need more weights", Assert.Throws<InvalidDataException>(() => huge.CreateHead()).Message);
         // Sizes whose product overflows a 64-bit integer are still too big, not small.
-        var overflowing = file with { TopLayers = shape with { Count = int.MaxValue, Config = config with { HiddenSize = 1 << 30, NumAttentionHeads = 1, IntermediateSize = int.MaxValue } } };
+        var overflowing = file with
+        {
+            TopLayers = shape with
+            {
+                Count = int.MaxValue, Config = config with { HiddenSize = 1 << 30, NumAttentionHeads = 1, IntermediateSize = int.MaxValue }
+            }
+        };
         Assert.Contains("need more weights", Assert.Throws<InvalidDataException>(() => overflowing.CreateHead()).Message);
         var outOfRange = file with { Tensors = new(file.Tensors) { ["hybrid_weight"] = HeadFile.HeadTensor.From([1], [1.5f]) } };
-        Assert.Contains("mixing weight", Assert.Throws<InvalidDataException>(() => TorchThread.Shared.Run(() => outOfRange.CreateHead(), TorchPriority.Background)).Message);
+        Assert.Contains("mixing weight", Assert.Throws<InvalidDataException>(() =>
+            TorchThread.Shared.Run(() => outOfRange.CreateHead(), TorchPriority.Background)).Message);
         var nanEpsilon = file with { TopLayers = shape with { Config = config with { LayerNormEps = double.NaN } } };
         Assert.Contains("layer_norm_eps", Assert.Throws<InvalidDataException>(() => nanEpsilon.CreateHead()).Message);
-        Assert.Contains("lacks top layers", Assert.Throws<InvalidDataException>(() => (file with { TopLayers = null }).CreateHead()).Message);
-        Assert.Contains("must not have", Assert.Throws<InvalidDataException>(() => (file with { Kind = HeadKind.Hybrid }).CreateHead()).Message);
+        Assert.Contains("lacks top layers",
+            Assert.Throws<InvalidDataException>(() => (file with { TopLayers = null }).CreateHead()).Message);
+        Assert.Contains("must not have",
+            Assert.Throws<InvalidDataException>(() => (file with { Kind = HeadKind.Hybrid }).CreateHead()).Message);
         // The model it is loaded with must have layers of the same shape, ending where the top layers end.
         file.EnsureFits(path, "m", "f", 8, encoder: config);
         Assert.Throws<InvalidDataException>(() => file.EnsureFits(path, "m", "f", 8, encoder: config with { NumHiddenLayers = 6 }));
@@ -276,7 +300,8 @@ public class HybridLayersHeadTests : IDisposable
     {
         var head = _temp.Combine("cli.head.json");
         string[] common = ["--model", ModelFolder, "--cache", _temp.Combine("cache"), "--precision", "fp32"];
-        var (code, output, err) = Cli([.. common, "train", "--data", TrainFile(), "--head-kind", "hybrid+layers", "--max-epochs", "1", "--out", head, "--json"]);
+        var (code, output, err) = Cli([.. common, "train", "--data", TrainFile(), "--head-kind", "hybrid+layers", "--max-epochs", "1",
+            "--out", head, "--json"]);
         Assert.True(code == 0, err);
         using var doc = System.Text.Json.JsonDocument.Parse(output);
         Assert.Equal("hybrid+layers", doc.RootElement.GetProperty("headKind").GetString());
@@ -297,7 +322,8 @@ public class HybridLayersHeadTests : IDisposable
         using var doc = System.Text.Json.JsonDocument.Parse(output);
         int passes = doc.RootElement.GetProperty("history").GetArrayLength();
         Assert.True(passes > 1, $"{passes} pass(es): too few to tell");
-        var logged = err.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^training: .*pass \d+: .*validation loss"));
+        var logged = err.Split('\n')
+            .Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^training: .*pass \d+: .*validation loss"));
         Assert.Equal(passes, logged);
     }
 

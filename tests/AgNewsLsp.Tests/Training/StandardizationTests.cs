@@ -8,7 +8,9 @@ public class StandardizationTests
     private static float[][] Rows(int n, int seed)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => new[] { (float)(random.NextDouble() * 2 - 1), 9.661f + (float)(random.NextDouble() - 0.5) * 1.7e-4f }).ToArray();
+        return Enumerable.Range(0, n)
+            .Select(_ => new[] { (float)(random.NextDouble() * 2 - 1), 9.661f + (float)(random.NextDouble() - 0.5) * 1.7e-4f })
+            .ToArray();
     }
 
     [Fact]

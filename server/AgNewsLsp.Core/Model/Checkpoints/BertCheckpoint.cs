@@ -117,7 +117,8 @@ public static class BertCheckpoint
             }
             if (!tensor.shape.SequenceEqual(parameter.shape))
             {
-                _mismatched.Add($"{Both(key, name)}: checkpoint [{string.Join(", ", tensor.shape)}], model [{string.Join(", ", parameter.shape)}]");
+                _mismatched.Add(
+                    $"{Both(key, name)}: checkpoint [{string.Join(", ", tensor.shape)}], model [{string.Join(", ", parameter.shape)}]");
                 return;
             }
             using var _ = no_grad();
@@ -138,13 +139,15 @@ public static class BertCheckpoint
                     (missing.Count > 0 ? $" Missing tensors: {string.Join(", ", missing)}." : "") +
                     (_mismatched.Count > 0 ? $" Mismatched shapes: {string.Join("; ", _mismatched)}." : ""));
             if (_unexpected.Count > 0)
-                throw new InvalidDataException($"{source} holds tensors this BERT has no place for: {string.Join(", ", _unexpected.Take(10))}" +
-                                               (_unexpected.Count > 10 ? $" and {_unexpected.Count - 10} more" : "") + ".");
+                throw new InvalidDataException(
+                    $"{source} holds tensors this BERT has no place for: {string.Join(", ", _unexpected.Take(10))}" +
+                    (_unexpected.Count > 10 ? $" and {_unexpected.Count - 10} more" : "") + ".");
         }
     }
 
     /// <summary>"bert.x.LayerNorm.beta (x.LayerNorm.bias in the model)", or just the name where both agree.</summary>
-    private static string Both(string fileKey, string modelName) => fileKey == modelName ? modelName : $"{fileKey} ({modelName} in the model)";
+    private static string Both(string fileKey, string modelName) =>
+        fileKey == modelName ? modelName : $"{fileKey} ({modelName} in the model)";
 
     /// <summary>A file's key for errors from the reader, with the model's name for it where that differs.</summary>
     private static string Describe(string fileKey) => Normalize(fileKey) is { } name ? Both(fileKey, name) : fileKey;
@@ -156,7 +159,8 @@ public static class BertCheckpoint
         {
             var list = keys.ToList();
             return new FileNaming(list.Any(k => k.StartsWith("bert.", StringComparison.Ordinal)),
-                list.Any(k => k.EndsWith("LayerNorm.gamma", StringComparison.Ordinal) || k.EndsWith("LayerNorm.beta", StringComparison.Ordinal)));
+                list.Any(k => k.EndsWith("LayerNorm.gamma", StringComparison.Ordinal)
+                    || k.EndsWith("LayerNorm.beta", StringComparison.Ordinal)));
         }
 
         public string Name(string modelName)
@@ -179,7 +183,8 @@ public static class BertCheckpoint
     }
 
     /// <summary>Writes a checkpoint folder in Hugging Face layout (model.safetensors, fp32), atomically as a whole.</summary>
-    public static void Save(string folder, BertConfig config, IReadOnlyDictionary<string, Tensor> stateDict, IReadOnlyList<string> vocab, bool lowerCase)
+    public static void Save(string folder, BertConfig config, IReadOnlyDictionary<string, Tensor> stateDict, IReadOnlyList<string> vocab,
+        bool lowerCase)
     {
         var parent = Path.GetDirectoryName(Path.GetFullPath(folder))!;
         Directory.CreateDirectory(parent);
@@ -190,7 +195,10 @@ public static class BertCheckpoint
             config.Save(Path.Combine(staging, ConfigFile));
             File.WriteAllText(Path.Combine(staging, VocabFile), string.Join("\n", vocab) + "\n");
             File.WriteAllText(Path.Combine(staging, TokenizerConfigFile),
-                JsonSerializer.Serialize(new Dictionary<string, object?> { ["do_lower_case"] = lowerCase, ["strip_accents"] = null, ["model_max_length"] = config.MaxPositionEmbeddings }));
+                JsonSerializer.Serialize(new Dictionary<string, object?>
+                {
+                    ["do_lower_case"] = lowerCase, ["strip_accents"] = null, ["model_max_length"] = config.MaxPositionEmbeddings
+                }));
             Safetensors.SaveStateDict(Path.Combine(staging, SafetensorsFile), stateDict.ToDictionary(kv => kv.Key, kv => kv.Value));
             InstallFolder(staging, folder);
         }

@@ -24,16 +24,19 @@ public static class OnnxBertImporter
         {
             var anonymous = matmul.Inputs.Where(i => graph.Initializers.ContainsKey(i) && !IsHuggingFaceName(i)).ToList();
             if (anonymous.Count == 0) continue; // activations x activations (attention scores)
-            if (anonymous.Count > 1) throw new InvalidDataException($"MatMul {matmul.Name} multiplies two initializers; not a BERT export.");
+            if (anonymous.Count > 1)
+                throw new InvalidDataException($"MatMul {matmul.Name} multiplies two initializers; not a BERT export.");
             var matrix = graph.Initializers[anonymous[0]];
-            if (matrix.Shape.Length != 2) throw new InvalidDataException($"Initializer {matrix.Name} feeding {matmul.Name} is not a matrix.");
+            if (matrix.Shape.Length != 2)
+                throw new InvalidDataException($"Initializer {matrix.Name} feeding {matmul.Name} is not a matrix.");
 
             var bias = matmul.Outputs
                 .SelectMany(output => consumers[output])
                 .Where(n => n.OpType == "Add")
                 .SelectMany(n => n.Inputs)
                 .FirstOrDefault(i => i.EndsWith(".bias", StringComparison.Ordinal) && graph.Initializers.ContainsKey(i))
-                ?? throw new InvalidDataException($"MatMul {matmul.Name} (weight {matrix.Name}) feeds no Add with a named bias; cannot name its weight.");
+                ?? throw new InvalidDataException(
+                    $"MatMul {matmul.Name} (weight {matrix.Name}) feeds no Add with a named bias; cannot name its weight.");
 
             var weightName = bias[..^"bias".Length] + "weight";
             if (weights.ContainsKey(weightName))

@@ -111,12 +111,15 @@ public sealed class OnnxGraph
             }
         }
         if (dataType != DataTypeFloat) return null;
-        if (external) throw new InvalidDataException($"Initializer {name} keeps its data in an external file; only self-contained ONNX models are supported.");
+        if (external)
+            throw new InvalidDataException(
+                $"Initializer {name} keeps its data in an external file; only self-contained ONNX models are supported.");
         long count = dims.Aggregate(1L, (a, b) => a * b);
         float[] data = raw.Length > 0 ? new float[raw.Length / 4] : floats.ToArray();
         if (raw.Length > 0) Buffer.BlockCopy(raw.ToArray(), 0, data, 0, raw.Length);
         if (data.Length != count)
-            throw new InvalidDataException($"Initializer {name}: shape [{string.Join(",", dims)}] needs {count} floats, found {data.Length}.");
+            throw new InvalidDataException(
+                $"Initializer {name}: shape [{string.Join(",", dims)}] needs {count} floats, found {data.Length}.");
         return new OnnxTensor(name, dims.ToArray(), data);
     }
 
@@ -155,7 +158,8 @@ public sealed class OnnxGraph
         public ReadOnlyMemory<byte> ReadBytes()
         {
             ulong length = ReadVarint();
-            if (length > (ulong)(buffer.Length - _position)) throw new InvalidDataException("Truncated ONNX file (length-delimited field).");
+            if (length > (ulong)(buffer.Length - _position))
+                throw new InvalidDataException("Truncated ONNX file (length-delimited field).");
             var slice = buffer.Slice(_position, (int)length);
             _position += (int)length;
             return slice;

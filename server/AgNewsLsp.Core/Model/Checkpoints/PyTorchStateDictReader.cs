@@ -61,7 +61,8 @@ public static class PyTorchStateDictReader
     /// its tensors are consumed: a loader that copies them into a model holds one storage at a time, not the whole file.
     /// The tensor handed over is disposed when <paramref name="consume"/> returns (keep <c>alias()</c> of it to hold on).
     /// </summary>
-    public static void ReadEach(string path, Action<string, Tensor> consume, Func<string, bool>? include = null, Func<string, string>? describe = null)
+    public static void ReadEach(string path, Action<string, Tensor> consume, Func<string, bool>? include = null,
+        Func<string, string>? describe = null)
     {
         include ??= CheckpointFile.IncludeAll;
         describe ??= CheckpointFile.Quoted;
@@ -72,7 +73,8 @@ public static class PyTorchStateDictReader
         if (got == 4 && head.SequenceEqual("PK\x03\x04"u8)) ReadZip(stream, consume, include, describe);
         else if (got >= 2 && head[0] == 0x80) ReadLegacy(stream, consume, include, describe); // PROTO opcode: a pickle
         else if (IsTar(stream))
-            throw new InvalidDataException("it is in the tar format of PyTorch 0.3 and older, which is not read; re-save it with a newer PyTorch.");
+            throw new InvalidDataException(
+                "it is in the tar format of PyTorch 0.3 and older, which is not read; re-save it with a newer PyTorch.");
         else throw new InvalidDataException("it is not a PyTorch checkpoint (neither a zip archive nor a pickle).");
     }
 
@@ -86,10 +88,12 @@ public static class PyTorchStateDictReader
         return tar;
     }
 
-    private static void ReadZip(FileStream stream, Action<string, Tensor> consume, Func<string, bool> include, Func<string, string> describe)
+    private static void ReadZip(FileStream stream, Action<string, Tensor> consume, Func<string, bool> include,
+        Func<string, string> describe)
     {
         using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-        var pickleEntry = archive.Entries.FirstOrDefault(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal))
+        var pickleEntry = archive.Entries
+            .FirstOrDefault(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal))
             ?? throw new InvalidDataException("it is a zip archive without data.pkl, so not a torch.save file.");
         var prefix = pickleEntry.FullName[..^"data.pkl".Length];
         if (archive.GetEntry(prefix + "byteorder") is { } order)
@@ -107,22 +111,26 @@ public static class PyTorchStateDictReader
         {
             var storage = users.Key;
             var entry = archive.GetEntry(prefix + "data/" + storage.Key)
-                ?? throw new InvalidDataException($"storage {storage.Key} (used by {describe(users.First().Key)}) is missing from the archive.");
+                ?? throw new InvalidDataException(
+                    $"storage {storage.Key} (used by {describe(users.First().Key)}) is missing from the archive.");
             long bytes = checked(storage.Numel * storage.ElementSize);
             if (entry.Length != bytes)
-                throw new InvalidDataException($"storage {storage.Key} (used by {describe(users.First().Key)}) holds {entry.Length} bytes, " +
-                                               $"but its pickle says {storage.Numel} elements of {storage.ElementSize} bytes.");
+                throw new InvalidDataException(
+                    $"storage {storage.Key} (used by {describe(users.First().Key)}) holds {entry.Length} bytes, " +
+                    $"but its pickle says {storage.Numel} elements of {storage.ElementSize} bytes.");
             using var data = entry.Open();
             using var storageTensor = ReadStorage(data, storage);
             foreach (var (key, pending) in users) Consume(key, pending, storageTensor, consume, describe);
         }
     }
 
-    private static void ReadLegacy(FileStream stream, Action<string, Tensor> consume, Func<string, bool> include, Func<string, string> describe)
+    private static void ReadLegacy(FileStream stream, Action<string, Tensor> consume, Func<string, bool> include,
+        Func<string, string> describe)
     {
         var magic = new Unpickler().load(stream);
         if (ToBigInteger(magic) != LegacyMagic)
-            throw new InvalidDataException("it starts with a pickle but not with torch.save's magic number, so it is not a PyTorch checkpoint.");
+            throw new InvalidDataException(
+                "it starts with a pickle but not with torch.save's magic number, so it is not a PyTorch checkpoint.");
         var protocol = new Unpickler().load(stream);
         if (ToBigInteger(protocol) != LegacyProtocolVersion)
             throw new InvalidDataException($"its legacy format version is {protocol}; only {LegacyProtocolVersion} is read.");
@@ -152,7 +160,8 @@ public static class PyTorchStateDictReader
                     throw new InvalidDataException($"storage {key} holds {numel} elements, but its pickle says {storage.Numel}.");
                 long bytes = checked(numel * storage.ElementSize);
                 if (bytes > stream.Length - stream.Position)
-                    throw new InvalidDataException($"storage {key} needs {bytes} bytes but only {stream.Length - stream.Position} are left: the file is truncated.");
+                    throw new InvalidDataException(
+                        $"storage {key} needs {bytes} bytes but only {stream.Length - stream.Position} are left: the file is truncated.");
                 if (users.Remove(storage, out var tensors))
                 {
                     using var storageTensor = ReadStorage(stream, storage);

@@ -17,7 +17,8 @@ public static class SafetensorsReader
     private sealed record Entry(string Name, ScalarType DType, int ElementSize, long[] Shape, long Begin, long End);
 
     /// <summary>Hands each included tensor to <paramref name="consume"/>; it is disposed when consume returns.</summary>
-    public static void ReadEach(string path, Action<string, Tensor> consume, Func<string, bool>? include = null, Func<string, string>? describe = null)
+    public static void ReadEach(string path, Action<string, Tensor> consume, Func<string, bool>? include = null,
+        Func<string, string>? describe = null)
     {
         include ??= CheckpointFile.IncludeAll;
         describe ??= CheckpointFile.Quoted;
@@ -26,7 +27,9 @@ public static class SafetensorsReader
         if (stream.Read(lengthBytes) != 8) throw new InvalidDataException("it is too short to be a safetensors file.");
         long headerLength = BitConverter.ToInt64(lengthBytes);
         if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > stream.Length - 8)
-            throw new InvalidDataException($"its header length ({headerLength} bytes) does not fit the file ({stream.Length} bytes): not a safetensors file, or truncated.");
+            throw new InvalidDataException(
+                $"its header length ({headerLength} bytes) does not fit the file ({stream.Length} bytes): " +
+                "not a safetensors file, or truncated.");
         var header = new byte[headerLength];
         stream.ReadExactly(header);
         long dataStart = 8 + headerLength, dataLength = stream.Length - dataStart;
@@ -45,10 +48,13 @@ public static class SafetensorsReader
                 if (offsets.Length != 2 || shape.Any(d => d < 0))
                     throw new InvalidDataException($"tensor {describe(property.Name)} has a malformed shape or data_offsets.");
                 long numel = shape.Aggregate(1L, (a, d) => checked(a * d));
-                if (offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength || offsets[1] - offsets[0] != checked(numel * size))
+                if (offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength
+                    || offsets[1] - offsets[0] != checked(numel * size))
                     throw new InvalidDataException(
-                        $"tensor {describe(property.Name)} (shape [{string.Join(", ", shape)}], {value.GetProperty("dtype").GetString()}) " +
-                        $"has data_offsets [{offsets[0]}, {offsets[1]}] that do not fit its size or the file's {dataLength} data bytes (truncated?).");
+                        $"tensor {describe(property.Name)} (shape [{string.Join(", ", shape)}], " +
+                        $"{value.GetProperty("dtype").GetString()}) " +
+                        $"has data_offsets [{offsets[0]}, {offsets[1]}] that do not fit its size or the file's " +
+                        $"{dataLength} data bytes (truncated?).");
                 entries.Add(new Entry(property.Name, dtype, size, shape, offsets[0], offsets[1]));
             }
         }
@@ -67,5 +73,6 @@ public static class SafetensorsReader
     }
 
     private static (ScalarType, int) DType(string name, string tensor, Func<string, string> describe) =>
-        CheckpointFile.SafetensorsDType(name) ?? throw new InvalidDataException($"tensor {describe(tensor)} has dtype '{name}', which is not read.");
+        CheckpointFile.SafetensorsDType(name)
+            ?? throw new InvalidDataException($"tensor {describe(tensor)} has dtype '{name}', which is not read.");
 }

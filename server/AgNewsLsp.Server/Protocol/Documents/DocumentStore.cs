@@ -81,7 +81,8 @@ public sealed class DocumentStore(int maxChars, int maxDocuments, long maxTotalC
     {
         if (totalChars + adding > maxTotalChars)
             throw new InvalidDataException(
-                $"not keeping {uri}: open documents would hold {totalChars + adding} characters, over the session's limit of {maxTotalChars} (maxSessionChars)");
+                $"not keeping {uri}: open documents would hold {totalChars + adding} characters, " +
+                $"over the session's limit of {maxTotalChars} (maxSessionChars)");
     }
 
     public TextDocument? Get(string uri) => documents.TryGetValue(uri, out var d) ? d : null;

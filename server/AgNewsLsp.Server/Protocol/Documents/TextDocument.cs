@@ -64,8 +64,8 @@ public sealed class TextDocument
     public (int Start, int End, int FirstLine, int LastLine)? ParagraphAt(int line)
     {
         if (Paragraphs.RunAt(line, IsBlank) is not var (first, last)) return null;
-        return (Paragraphs.Trim(Text, lineStarts[first], LineContentEnd(first)).Start, Paragraphs.Trim(Text, lineStarts[last], LineContentEnd(last)).End,
-            first, last);
+        return (Paragraphs.Trim(Text, lineStarts[first], LineContentEnd(first)).Start,
+            Paragraphs.Trim(Text, lineStarts[last], LineContentEnd(last)).End, first, last);
     }
 
     /// <summary>[start, end) of the trimmed line; null on a blank line.</summary>

@@ -14,14 +14,16 @@ public sealed class ClassifyHandler : RequestHandler<ClassifyParams, ClassifyRes
     /// <summary>Also a workspace/executeCommand command (and what a CodeLens runs).</summary>
     protected override bool IsCommand => true;
 
-    public override async Task<ClassifyResult> HandleAsync(ClassifyParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<ClassifyResult> HandleAsync(ClassifyParams request, RequestContext context,
+        CancellationToken cancellationToken)
     {
         string[] texts = (request.Text, request.Texts, request.TextDocument) switch
         {
             ({ } one, null, null) => [one],
             (null, { } many, null) => many,
             (null, null, { } doc) => UnitAt(doc, request.Position, context),
-            (null, null, null) => throw ProtocolErrors.InvalidParams("agnews/classify: give 'text', 'texts' or 'textDocument' with 'position'"),
+            (null, null, null) =>
+                throw ProtocolErrors.InvalidParams("agnews/classify: give 'text', 'texts' or 'textDocument' with 'position'"),
             _ => throw ProtocolErrors.InvalidParams("agnews/classify: give one of 'text', 'texts', 'textDocument'"),
         };
         for (var i = 0; i < texts.Length; i++)
@@ -41,6 +43,7 @@ public sealed class ClassifyHandler : RequestHandler<ClassifyParams, ClassifyRes
     {
         if (position is null) throw ProtocolErrors.InvalidParams("agnews/classify: 'textDocument' needs a 'position'");
         var open = context.Documents.Get(document.Uri) ?? throw ProtocolErrors.BadInput($"document {document.Uri} is not open");
-        return TextUnits.At(open, position, context.Options.HoverUnit) is { } span && AgNewsLsp.Engine.DocumentLabeler.HasEnoughText(span.Text) ? [span.Text] : [];
+        return TextUnits.At(open, position, context.Options.HoverUnit) is { } span
+            && AgNewsLsp.Engine.DocumentLabeler.HasEnoughText(span.Text) ? [span.Text] : [];
     }
 }

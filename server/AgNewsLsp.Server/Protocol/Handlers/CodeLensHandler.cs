@@ -13,7 +13,8 @@ public sealed class CodeLensHandler : RequestHandler<CodeLensParams, IReadOnlyLi
 {
     public override string Method => "textDocument/codeLens";
 
-    public override async Task<IReadOnlyList<CodeLens>> HandleAsync(CodeLensParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<CodeLens>> HandleAsync(CodeLensParams request, RequestContext context,
+        CancellationToken cancellationToken)
     {
         // Take the snapshot before the first await so later didChange notifications cannot race it.
         if (context.Documents.Get(request.TextDocument.Uri) is not { } document) return [];

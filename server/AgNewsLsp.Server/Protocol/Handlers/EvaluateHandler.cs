@@ -14,7 +14,8 @@ public sealed class EvaluateHandler : RequestHandler<EvaluateParams, ReportDto>
     public override async Task<ReportDto> HandleAsync(EvaluateParams request, RequestContext context, CancellationToken cancellationToken)
     {
         ParamsChecked(() => { AgNewsLsp.Settings.TrainingSettings.CheckLimit(request.Limit); return true; });
-        var evaluateRequest = new EvaluateRequest(context.ResolveDataPaths(request.DataPath, request.DataPaths), request.SkipBadRows ?? false, request.Limit);
+        var evaluateRequest = new EvaluateRequest(context.ResolveDataPaths(request.DataPath, request.DataPaths),
+            request.SkipBadRows ?? false, request.Limit);
         var engine = await context.GetEngineAsync(cancellationToken);
 
         var report = await context.Progress.RunAsync("Evaluating the head", request.WorkDoneToken, cancellationToken,

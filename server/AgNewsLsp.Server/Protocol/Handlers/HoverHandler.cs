@@ -12,7 +12,8 @@ public sealed class HoverHandler : RequestHandler<TextDocumentPositionParams, Ho
 {
     public override string Method => "textDocument/hover";
 
-    public override async Task<Hover?> HandleAsync(TextDocumentPositionParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<Hover?> HandleAsync(TextDocumentPositionParams request, RequestContext context,
+        CancellationToken cancellationToken)
     {
         // Take the snapshot before the first await so later didChange notifications cannot race it.
         var document = context.Documents.Get(request.TextDocument.Uri);

@@ -63,5 +63,6 @@ public abstract class RequestHandler<TParams, TResult> : IRequestHandler where T
     }
 
     async Task<object?> IRequestHandler.InvokeAsync(JsonElement? @params, RequestContext context, CancellationToken cancellationToken) =>
-        await HandleAsync(LspJson.ReadParams<TParams>(ParamsOptional && LspJson.IsAbsent(@params) ? EmptyObject : @params, Method), context, cancellationToken);
+        await HandleAsync(LspJson.ReadParams<TParams>(ParamsOptional && LspJson.IsAbsent(@params) ? EmptyObject : @params, Method),
+            context, cancellationToken);
 }

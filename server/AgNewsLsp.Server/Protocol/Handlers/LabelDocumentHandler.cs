@@ -9,8 +9,8 @@ namespace AgNewsLsp.Server.Protocol.Handlers;
 
 /// <summary>
 /// agnews/labelDocument: the whole document, and with unit "paragraph" each paragraph with its range.
-/// The document is the open one, or a file: URI read from disk when it lies in a workspace folder of the session. After a paragraph labelling of an open
-/// document, Information diagnostics put the labels in place (option publishDiagnostics).
+/// The document is the open one, or a file: URI read from disk when it lies in a workspace folder of the session. After a paragraph
+/// labelling of an open document, Information diagnostics put the labels in place (option publishDiagnostics).
 /// </summary>
 public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, LabelDocumentResult>
 {
@@ -19,7 +19,8 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
     /// <summary>Also a workspace/executeCommand command.</summary>
     protected override bool IsCommand => true;
 
-    public override async Task<LabelDocumentResult> HandleAsync(LabelDocumentParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<LabelDocumentResult> HandleAsync(LabelDocumentParams request, RequestContext context,
+        CancellationToken cancellationToken)
     {
         var perParagraph = ParamsChecked(() => ParseUnit(request.Unit)) == TextUnit.Paragraph;
         var open = context.Documents.Get(request.Uri);
@@ -33,10 +34,12 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
             perParagraph ? TextUnit.Paragraph : TextUnit.Document, cancellationToken), cancellationToken);
 
         var labelled = perParagraph
-            ? labels.Blocks.Select(b => new ParagraphLabel(document.RangeOf(b.Block.Start, b.Block.End), b.Block.Text, PredictionDto.From(b.Prediction))).ToList()
+            ? labels.Blocks.Select(b => new ParagraphLabel(document.RangeOf(b.Block.Start, b.Block.End), b.Block.Text,
+                PredictionDto.From(b.Prediction))).ToList()
             : null;
         if (perParagraph && open is not null && context.Options.PublishDiagnostics)
-            await context.LabelsInPlace.PublishAsync(open, labels.Blocks.Select(b => (open.RangeOf(b.Block.Start, b.Block.End), b.Prediction)).ToList());
+            await context.LabelsInPlace.PublishAsync(open,
+                labels.Blocks.Select(b => (open.RangeOf(b.Block.Start, b.Block.End), b.Prediction)).ToList());
         return new LabelDocumentResult(request.Uri, PredictionDto.From(labels.Document!), labelled);
     }
 
@@ -50,7 +53,9 @@ public sealed class LabelDocumentHandler : RequestHandler<LabelDocumentParams, L
             throw ProtocolErrors.BadInput($"document {uriText} is not open and is not a file: URI");
         var path = uri.LocalPath;
         if (!context.Workspace.Contains(path))
-            throw ProtocolErrors.BadInput($"document {uriText} is not open and not inside a workspace folder of this session; open it, or declare its folder (workspaceFolders)");
+            throw ProtocolErrors.BadInput(
+                $"document {uriText} is not open and not inside a workspace folder of this session; " +
+                "open it, or declare its folder (workspaceFolders)");
         string text;
         try
         {

@@ -19,17 +19,20 @@ public sealed class LabelFolderHandler : RequestHandler<LabelFolderParams, Label
     /// <summary>Also a workspace/executeCommand command.</summary>
     protected override bool IsCommand => true;
 
-    public override async Task<LabelFolderResult> HandleAsync(LabelFolderParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<LabelFolderResult> HandleAsync(LabelFolderParams request, RequestContext context,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Folder)) throw ProtocolErrors.InvalidParams($"{Method}: folder is required");
-        if (string.IsNullOrWhiteSpace(request.Output)) throw ProtocolErrors.InvalidParams($"{Method}: output (the file to write) is required");
+        if (string.IsNullOrWhiteSpace(request.Output))
+            throw ProtocolErrors.InvalidParams($"{Method}: output (the file to write) is required");
         var (unit, globs, format) = ParamsChecked(() => (LabelDocumentHandler.ParseUnit(request.Unit),
             new FileGlobs(request.Include, request.Exclude), FolderOutputFormats.Parse(request.Format, request.Output)));
 
         var folder = LocalPath(request.Folder, null, "folder");
         if (InputFiles.KindOf(folder) != FileKind.Directory) throw ProtocolErrors.BadInput($"folder not found: {folder}");
         if (!context.Workspace.ContainsFolder(folder))
-            throw ProtocolErrors.BadInput($"folder {folder} is not inside a workspace folder of this session; declare it (workspaceFolders)");
+            throw ProtocolErrors.BadInput(
+                $"folder {folder} is not inside a workspace folder of this session; declare it (workspaceFolders)");
         var output = LocalPath(request.Output, folder, "output");
         OutputTarget target;
         try
@@ -42,12 +45,14 @@ public sealed class LabelFolderHandler : RequestHandler<LabelFolderParams, Label
         }
         // Where the write lands counts too: a link in the workspace (even one to nothing yet) may name a file outside it.
         if (!context.Workspace.Contains(output) || !context.Workspace.Contains(target.Path))
-            throw ProtocolErrors.BadInput($"output {output} is not inside a workspace folder of this session (or its folder does not exist)");
+            throw ProtocolErrors.BadInput(
+                $"output {output} is not inside a workspace folder of this session (or its folder does not exist)");
 
         var labelRequest = new FolderLabelRequest(folder, globs, unit) { MaxFileBytes = context.Options.MaxTextBytes };
         var engine = await context.GetEngineAsync(cancellationToken);
         var summary = await context.Progress.RunAsync("Labelling a folder", request.WorkDoneToken, cancellationToken,
-            (progress, token) => FolderLabeler.LabelToFileAsync(engine, labelRequest, output, w => FolderRowWriters.For(format, w), progress, token),
+            (progress, token) =>
+                FolderLabeler.LabelToFileAsync(engine, labelRequest, output, w => FolderRowWriters.For(format, w), progress, token),
             s => $"{s.FilesLabeled} files labelled, {s.Skipped} skipped");
         return LabelFolderResult.From(summary, format);
     }

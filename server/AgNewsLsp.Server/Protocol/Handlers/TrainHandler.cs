@@ -21,8 +21,8 @@ public sealed class TrainHandler : RequestHandler<TrainParams, TrainResultDto>
             return (kind, request.Pooling is { } p ? Poolings.Parse(p) : context.Options.Pooling);
         });
         var trainRequest = new TrainRequest(
-            context.ResolveDataPaths(request.DataPath, request.DataPaths), headKind, pooling, request.MaxEpochs, request.MaxPasses, request.Seed,
-            request.ValidationFraction, request.SkipBadRows ?? false, request.Limit);
+            context.ResolveDataPaths(request.DataPath, request.DataPaths), headKind, pooling, request.MaxEpochs, request.MaxPasses,
+            request.Seed, request.ValidationFraction, request.SkipBadRows ?? false, request.Limit);
 
         var engine = await context.GetEngineAsync(cancellationToken); // a second run is refused by the engine (-32001)
 

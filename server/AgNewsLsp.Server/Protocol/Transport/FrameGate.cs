@@ -31,8 +31,8 @@ public enum FrameKind { Request, Notification, Response }
 /// frames of at most <see cref="MaxUnauthenticatedFrameBytes"/>, so a stranger can neither fill memory nor reach a handler.
 /// Null: nothing to show (stdio).
 /// </param>
-public sealed class FrameGate(PipeReader input, PipeWriter output, Func<RejectedFrame, Task> reject, long maxFrameBytes, InFlightIds? ids = null,
-    Func<bool>? authenticated = null)
+public sealed class FrameGate(PipeReader input, PipeWriter output, Func<RejectedFrame, Task> reject, long maxFrameBytes,
+    InFlightIds? ids = null, Func<bool>? authenticated = null)
 {
     /// <summary>The most header bytes before the blank line that ends them; real headers are a line or two.</summary>
     public const int MaxHeaderBytes = 8 * 1024;
@@ -78,7 +78,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                     if (read.IsCompleted)
                     {
                         if (buffer.Length > 0 && !IsBlank(buffer))
-                            await reject(new RejectedFrame(ErrorCodes.ParseError, "malformed header: the input ended inside a header", null, Reply: false));
+                            await reject(new RejectedFrame(ErrorCodes.ParseError,
+                                "malformed header: the input ended inside a header", null, Reply: false));
                         return;
                     }
                     input.AdvanceTo(buffer.Start, buffer.End);
@@ -88,7 +89,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                 {
                     // Junk glued before a good header (a previous body shorter than its length, a stray write):
                     // report the junk, read the frame.
-                    await reject(new RejectedFrame(ErrorCodes.ParseError, $"malformed header: skipped {recovered.Skipped} bytes of junk before a header", null));
+                    await reject(new RejectedFrame(ErrorCodes.ParseError,
+                        $"malformed header: skipped {recovered.Skipped} bytes of junk before a header", null));
                     (contentLength, headerError) = (recovered.Length, null);
                 }
                 if (headerError is not null)
@@ -103,7 +105,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                     // Refused at once, unread: a length this size is a lie or an attack; what follows is skipped
                     // up to the next header.
                     await reject(new RejectedFrame(ErrorCodes.InvalidRequest,
-                        $"message of {contentLength} bytes is over the limit of {limit} bytes{(Authenticated ? "" : " before the token is shown")}", null));
+                        $"message of {contentLength} bytes is over the limit of {limit} bytes" +
+                        $"{(Authenticated ? "" : " before the token is shown")}", null));
                     resync = true;
                     continue;
                 }
@@ -155,12 +158,14 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
             case FrameKind.Request:
                 var requestId = ToRequestId(id!.Value);
                 if (!inFlight.BeginInbound(requestId))
-                    return new RejectedFrame(ErrorCodes.InvalidRequest, $"invalid request: id {id.Value.GetRawText()} is already in use by a request in flight", id);
+                    return new RejectedFrame(ErrorCodes.InvalidRequest,
+                        $"invalid request: id {id.Value.GetRawText()} is already in use by a request in flight", id);
                 return null;
             case FrameKind.Response:
                 return inFlight.TryEndOutbound(ToRequestId(id!.Value))
                     ? null
-                    : new RejectedFrame(ErrorCodes.InvalidRequest, $"ignored a response with id {id!.Value.GetRawText()}: it answers no request of ours", id, Reply: false);
+                    : new RejectedFrame(ErrorCodes.InvalidRequest,
+                        $"ignored a response with id {id!.Value.GetRawText()}: it answers no request of ours", id, Reply: false);
             default:
                 return null;
         }
@@ -180,10 +185,14 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
     /// </summary>
     public const int MaxDepth = 32;
 
-    /// <summary>A well-formed JSON-RPC message: an object; method a string; params an object or array; id a string, number or null.</summary>
+    /// <summary>
+    /// A well-formed JSON-RPC message: an object; method a string; params an object or array; id a string, number or null.
+    /// </summary>
     public static RejectedFrame? Validate(byte[] body) => Classify(body).Rejection;
 
-    /// <summary>What one message is, read in a single forward pass with no document built (the serializer behind the gate parses it next).</summary>
+    /// <summary>
+    /// What one message is, read in a single forward pass with no document built (the serializer behind the gate parses it next).
+    /// </summary>
     private readonly record struct Classified(FrameKind Kind, JsonElement? Id, string? Method, RejectedFrame? Rejection);
 
     /// <summary>The top-level members the gate reads; any other member is the handler's business.</summary>
@@ -197,7 +206,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
 
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
         JsonTokenType root = JsonTokenType.None;
-        JsonTokenType idType = JsonTokenType.None, methodType = JsonTokenType.None, paramsType = JsonTokenType.None, errorType = JsonTokenType.None;
+        JsonTokenType idType = JsonTokenType.None, methodType = JsonTokenType.None, paramsType = JsonTokenType.None,
+            errorType = JsonTokenType.None;
         bool hasId = false, hasMethod = false, hasParams = false, hasResult = false, hasError = false, integerId = true;
         JsonElement? id = null;
         string? method = null;
@@ -208,7 +218,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
             {
                 var token = reader.TokenType;
                 if (root == JsonTokenType.None) root = token;
-                if (token is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped && HasLoneSurrogate(reader.ValueSpan))
+                if (token is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped
+                    && HasLoneSurrogate(reader.ValueSpan))
                 {
                     // Valid JSON syntax, but not text: the serializer behind the gate throws on it, so it is refused here.
                     var problem = "a string holds a lone UTF-16 surrogate escape, which is not text";
@@ -227,11 +238,14 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                         : Member.None;
                     var seen = pending switch
                     {
-                        Member.Id => hasId, Member.Method => hasMethod, Member.Params => hasParams, Member.Result => hasResult, Member.Error => hasError,
+                        Member.Id => hasId, Member.Method => hasMethod, Member.Params => hasParams, Member.Result => hasResult,
+                        Member.Error => hasError,
                         _ => false,
                     };
                     // Two ids (or methods) would let the gate track one request while the serializer answers another.
-                    if (seen) return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, $"invalid request: '{reader.GetString()}' appears twice", id));
+                    if (seen)
+                        return Reject(new RejectedFrame(ErrorCodes.InvalidRequest,
+                            $"invalid request: '{reader.GetString()}' appears twice", id));
                     continue;
                 }
                 if (pending == Member.None) continue;
@@ -244,7 +258,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                         idType = token;
                         if (token == JsonTokenType.Number) integerId = reader.TryGetInt64(out _);
                         if (token is JsonTokenType.String || token == JsonTokenType.Number && integerId)
-                            id = JsonElement.Parse(body.AsSpan((int)reader.TokenStartIndex, (int)(reader.BytesConsumed - reader.TokenStartIndex)));
+                            id = JsonElement.Parse(
+                                body.AsSpan((int)reader.TokenStartIndex, (int)(reader.BytesConsumed - reader.TokenStartIndex)));
                         break;
                     case Member.Method:
                         hasMethod = true;
@@ -272,7 +287,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
         if (root == JsonTokenType.None)
             return Reject(new RejectedFrame(ErrorCodes.ParseError, "parse error: the body is empty", null));
         if (root != JsonTokenType.StartObject)
-            return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: a message must be a JSON object (batches are not supported)", null));
+            return Reject(new RejectedFrame(ErrorCodes.InvalidRequest,
+                "invalid request: a message must be a JSON object (batches are not supported)", null));
         if (hasId)
         {
             if (idType is not (JsonTokenType.String or JsonTokenType.Number or JsonTokenType.Null))
@@ -285,10 +301,11 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
             if (methodType != JsonTokenType.String)
                 return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: method must be a string", id));
             if (hasParams && paramsType is not (JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.Null))
-                return Reject(new RejectedFrame(ErrorCodes.InvalidParams, $"invalid params: params of {method} must be an object or an array", id,
-                    Reply: hasId));
+                return Reject(new RejectedFrame(ErrorCodes.InvalidParams,
+                    $"invalid params: params of {method} must be an object or an array", id, Reply: hasId));
             if (hasId && id is null)
-                return Reject(new RejectedFrame(ErrorCodes.InvalidRequest, "invalid request: id must be a string or a number, not null", null));
+                return Reject(new RejectedFrame(ErrorCodes.InvalidRequest,
+                    "invalid request: id must be a string or a number, not null", null));
             return new Classified(hasId ? FrameKind.Request : FrameKind.Notification, id, method, null);
         }
         if (id is not null && (hasResult || hasError && errorType == JsonTokenType.StartObject))
@@ -318,7 +335,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
                 i++; // an escape of one character: \n, \", \\ ...
                 continue;
             }
-            if (!System.Buffers.Text.Utf8Parser.TryParse(escaped.Slice(i + 2, 4), out ushort unit, out _, 'x')) return true; // not JSON: the reader would have refused it
+            if (!System.Buffers.Text.Utf8Parser.TryParse(escaped.Slice(i + 2, 4), out ushort unit, out _, 'x'))
+                return true; // not JSON: the reader would have refused it
             i += 5;
             var high = unit is >= 0xD800 and <= 0xDBFF;
             var low = unit is >= 0xDC00 and <= 0xDFFF;
@@ -347,7 +365,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
             var value = line.AsSpan(colon + 1).Trim(' ');
             if (value.Length == 0 || value.ContainsAnyExcept("0123456789"))
                 return (-1, $"malformed header: Content-Length '{Printable(value.ToString())}' is not a non-negative whole number");
-            length = long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue;
+            length = long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture,
+                out var n) ? n : long.MaxValue;
         }
         return length is { } l ? (l, null) : (-1, "malformed header: missing Content-Length");
     }
@@ -424,7 +443,8 @@ public sealed class FrameGate(PipeReader input, PipeWriter output, Func<Rejected
         {
             var at = i > 0 && bytes[i - 1] == (byte)'\r' ? i - 1 : i; // the block ends before this line's end
             if (bytes[i + 1] == (byte)'\n') return at <= MaxHeaderBytes ? (at, i + 2 - at) : null;
-            if (bytes[i + 1] == (byte)'\r' && i + 2 < bytes.Length && bytes[i + 2] == (byte)'\n') return at <= MaxHeaderBytes ? (at, i + 3 - at) : null;
+            if (bytes[i + 1] == (byte)'\r' && i + 2 < bytes.Length && bytes[i + 2] == (byte)'\n')
+                return at <= MaxHeaderBytes ? (at, i + 3 - at) : null;
             var next = bytes[(i + 1)..].IndexOf((byte)'\n');
             i = next < 0 ? -1 : i + 1 + next;
         }

@@ -60,7 +60,8 @@ public sealed class InFlightIds
     }
 
     /// <summary>Writes frames like its base and records the ids of what goes out.</summary>
-    public sealed class TrackingHandler(InFlightIds ids, System.IO.Pipelines.PipeWriter writer, System.IO.Pipelines.PipeReader reader, IJsonRpcMessageFormatter formatter)
+    public sealed class TrackingHandler(InFlightIds ids, System.IO.Pipelines.PipeWriter writer, System.IO.Pipelines.PipeReader reader,
+        IJsonRpcMessageFormatter formatter)
         : HeaderDelimitedMessageHandler(writer, reader, formatter)
     {
         protected override void Write(JsonRpcMessage content, CancellationToken cancellationToken)

@@ -27,8 +27,8 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
     /// <summary>How long a connection that must show a token may take to; null when none is required.</summary>
     private readonly TimeSpan? authTimeout;
 
-    public LspSession(Stream input, Stream output, EngineProvider engines, ServerOptions options, ILoggerFactory loggerFactory, string name = "stdio",
-        string? requiredToken = null, TimeProvider? time = null)
+    public LspSession(Stream input, Stream output, EngineProvider engines, ServerOptions options, ILoggerFactory loggerFactory,
+        string name = "stdio", string? requiredToken = null, TimeProvider? time = null)
     {
         var hostLogger = loggerFactory.CreateLogger("agnews." + name);
         logger = new ClientLogger(hostLogger, this, options.LogLevel);
@@ -46,7 +46,8 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
         };
         // LSP's $/cancelRequest { id } is StreamJsonRpc's default cancellation strategy (StandardCancellationStrategy).
         var progress = new WorkDoneProgressRegistry(this, logger);
-        var context = new RequestContext(engines, new DocumentStore(options.MaxDocumentChars, options.MaxOpenDocuments, options.MaxSessionChars), progress, this, logger)
+        var context = new RequestContext(engines,
+            new DocumentStore(options.MaxDocumentChars, options.MaxOpenDocuments, options.MaxSessionChars), progress, this, logger)
         {
             RequiredToken = requiredToken,
             Time = time ?? TimeProvider.System,
@@ -110,7 +111,8 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
     /// <summary>Completes when <paramref name="timeout"/> passes before the token is shown; never otherwise.</summary>
     private async Task NotAuthenticatedWithinAsync(TimeSpan timeout)
     {
-        if (await Task.WhenAny(Server.Authenticated, Task.Delay(timeout, stop.Token)) == Server.Authenticated || stop.IsCancellationRequested)
+        if (await Task.WhenAny(Server.Authenticated, Task.Delay(timeout, stop.Token)) == Server.Authenticated
+            || stop.IsCancellationRequested)
             await Task.Delay(Timeout.Infinite, stop.Token);
     }
 
@@ -168,7 +170,8 @@ public sealed class LspSession : IClientChannel, IAsyncDisposable
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
             inner.Log(logLevel, eventId, state, exception, formatter);
