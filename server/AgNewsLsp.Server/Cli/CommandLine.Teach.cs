@@ -59,8 +59,14 @@ public sealed partial class CommandLine
         int max = a.Int("max", 1) ?? 20;
         var dataset = DatasetOf(a, a.Positionals, forWriting: false);
         var candidates = await Candidates.FromDiskAsync(a.Positionals, engineOptions.MaxTextBytes, ct);
+        if (candidates.Count == 0)
+        {
+            if (a.Flag("json")) WriteJson(new SuggestResult([]));
+            else if (!a.Flag("quiet")) stderr.WriteLine("agnews: no paragraph with enough text to label.");
+            return Ok;
+        }
         using var engine = Taught(await OpenEngineAsync(a, ct), dataset, a, ct);
-        var ranked = candidates.Count == 0 ? [] : engine.Teacher.Suggest(candidates.Select(c => c.Text).ToList(), max, ct);
+        var ranked = engine.Teacher.Suggest(candidates.Select(c => c.Text).ToList(), max, ct);
         if (a.Flag("json"))
         {
             WriteJson(new SuggestResult(ranked.Select(s =>
@@ -79,9 +85,8 @@ public sealed partial class CommandLine
             stdout.WriteLine($"{c.File}:{lines}\t{p.Label} {p.Probabilities[p.LabelIndex] * 100:F1}%\tmargin {s.Margin:F3}\t{Preview(c.Text)}");
         }
         if (!a.Flag("quiet"))
-            stderr.WriteLine(candidates.Count == 0 ? "agnews: no paragraph with enough text to label."
-                : $"agnews: {ranked.Count} of {candidates.Count} paragraphs{(candidates.Count >= Candidates.MaxCandidates ? " (the first ones)" : "")}, " +
-                  $"least sure first{(ranked.Count < Math.Min(max, candidates.Count) ? "; the rest are near-duplicates or labelled by you" : "")}.");
+            stderr.WriteLine($"agnews: {ranked.Count} of {candidates.Count} paragraphs{(candidates.Count >= Candidates.MaxCandidates ? " (the first ones)" : "")}, " +
+                             $"least sure first{(ranked.Count < Math.Min(max, candidates.Count) ? "; the rest are near-duplicates or labelled by you" : "")}.");
         return Ok;
     }
 
