@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Neovim (built-in client) and Emacs (eglot) drive the real server headless, with the configurations of
-# docs/editors.md: initialize, hover, an incremental edit, agnews/status with params [], shutdown, and no server
-# process left behind. Prints PASS/FAIL lines (scripts/test-all.sh counts them); exits non-zero on a failure.
+# docs/editors.md: initialize, hover, an incremental edit, agnews/status with params [], teaching through the server's
+# code actions (a class, a new class asked for, undo; Neovim also agnews/suggest), shutdown, and no server process left
+# behind. Prints PASS/FAIL lines (scripts/test-all.sh counts them); exits non-zero on a failure.
 # Server: AGNEWS_SERVER_DLL (default: the Release build). Installs neovim, emacs-nox and elpa-eglot when missing.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -196,4 +196,26 @@ public static class CorrectionsFile
         var folder = workspaceFolder ?? (documentPath is null ? Environment.CurrentDirectory : Path.GetDirectoryName(documentPath)!);
         return Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? Path.Combine(folder, DefaultRelativePath) : Path.Combine(folder, configured));
     }
+
+    /// <summary>
+    /// The corrections file of the command line when none is named: the nearest <see cref="DefaultRelativePath"/> that
+    /// exists in an input's folder (a file's folder, or the folder itself) or a folder above it, up to the top of its
+    /// repository (a folder holding .git), inputs taken in order; else <see cref="DefaultRelativePath"/> under
+    /// <paramref name="currentDirectory"/>, the folder an editor opened there would keep it in. Found: whether it exists.
+    /// </summary>
+    public static (string Path, bool Found) FindFor(IEnumerable<string> inputs, string currentDirectory)
+    {
+        foreach (var input in inputs)
+        {
+            var full = Path.GetFullPath(input, currentDirectory);
+            for (var dir = Directory.Exists(full) ? full : Path.GetDirectoryName(full); dir is not null; dir = Path.GetDirectoryName(dir))
+            {
+                var candidate = Path.Combine(dir, DefaultRelativePath);
+                if (File.Exists(candidate)) return (candidate, true);
+                if (Directory.Exists(Path.Combine(dir, ".git")) || File.Exists(Path.Combine(dir, ".git"))) break;
+            }
+        }
+        var here = Path.GetFullPath(Path.Combine(currentDirectory, DefaultRelativePath));
+        return (here, File.Exists(here));
+    }
 }

@@ -14,7 +14,7 @@ using AgNewsLsp.Server.Wire;
 namespace AgNewsLsp.Server.Cli;
 
 /// <summary>
-/// The command-line front: classify, label, train, evaluate, embed, model info, completion. System.CommandLine parses
+/// The command-line front: classify, label, suggest, teach, train, evaluate, embed, model info, completion. System.CommandLine parses
 /// (<see cref="CommandTree"/>); this calls the engine and prints: stdout carries results (text or --json), stderr
 /// progress and errors.
 /// Exit codes: 0 ok, 1 failed (bad input, missing file...), 2 usage, 130 cancelled.
@@ -115,6 +115,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     {
         "classify" => ClassifyAsync(a, cancellationToken),
         "label" => LabelAsync(a, cancellationToken),
+        "suggest" => SuggestAsync(a, cancellationToken),
+        "teach" => TeachAsync(a, cancellationToken),
         "train" => TrainAsync(a, cancellationToken),
         "evaluate" => EvaluateAsync(a, cancellationToken),
         "model info" => ModelInfoAsync(a, cancellationToken),
@@ -218,7 +220,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             if (InputFiles.KindOf(file) == FileKind.Directory) throw new UsageException($"{file} is a folder; label its files with --recursive.");
             InputFiles.EnsureRegularFile(file);
         }
-        using var engine = await OpenEngineAsync(a, ct);
+        var dataset = DatasetOf(a, a.Positionals, forWriting: false);
+        using var engine = Taught(await OpenEngineAsync(a, ct), dataset, a, ct);
         var unit = a.Flag("paragraphs") ? TextUnit.Paragraph : TextUnit.Document;
         var results = new List<object>();
         foreach (var file in a.Positionals)
@@ -241,7 +244,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             {
                 stdout.WriteLine($"{file}\t{labels.Document?.Label ?? "(too little text)"}\t{(labels.Document is null ? "" : DocumentLabeler.Describe(labels.Document))}");
                 foreach (var b in labels.Blocks)
-                    stdout.WriteLine($"  lines {b.Block.StartLine + 1}-{b.Block.EndLine + 1}\t{b.Prediction.Label}\t{Preview(b.Block.Text)}");
+                    stdout.WriteLine($"  lines {b.Block.StartLine + 1}-{b.Block.EndLine + 1}\t{b.Prediction.Label}{(b.Prediction.ByUser ? " (labelled by you)" : "")}" +
+                                     $"\t{Preview(b.Block.Text)}");
             }
         }
         if (a.Flag("json")) WriteJson(results);
@@ -279,8 +283,9 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             Shard = shard?.Shard,
         };
         if (output is not null) OutputPath.Resolve(output); // a folder or block device is refused before the model loads
+        var dataset = DatasetOf(a, [folder], forWriting: false);
         await using var display = ProgressDisplay.For(a, stderr, bars: output is not null); // rows on stdout: no live display beside them
-        using var engine = await OpenEngineAsync(a, ct, display: display);
+        using var engine = Taught(await OpenEngineAsync(a, ct, display: display), dataset, a, ct);
         var progress = display.Progress;
         var summary = shard is { } s ? await LabelShardAsync(engine, request, output!, format, s.Source, progress, ct)
             : output is null

@@ -43,6 +43,12 @@ internal static class CommandTree
 
     private static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
+    private static Option<string> Dataset(string what) =>
+        One("--dataset", "FILE", $"{what} (default: the nearest {AgNewsLsp.Teaching.CorrectionsFile.DefaultRelativePath} in an input's " +
+            $"folder or above, within its repository; else ./{AgNewsLsp.Teaching.CorrectionsFile.DefaultRelativePath})");
+
+    private static Option<bool> NoDataset() => Flag("--no-dataset", "the head's labels alone: read no dataset of yours");
+
     private static Argument<string[]> Rest(string name, string description) =>
         new(name) { Description = description, Arity = ArgumentArity.ZeroOrMore };
 
@@ -103,6 +109,30 @@ internal static class CommandTree
                     "and its manifest FILE.shard.json (docs/scale-out.md)"),
                 One("--shards", "N", "as --shard, I from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm)"),
                 Flag("--merge", "join the parts (FILE: the parts) of a sharded label or embed run into --out, as one run writes it"),
+                Dataset("your labels, shown as yours"),
+                NoDataset(),
+            ]),
+            Command("suggest", """
+                The paragraphs of files or folders (their .txt and .md files) the labeler is least sure of (the smallest
+                margin between its two likeliest classes), most useful to label first: near-duplicates once, paragraphs
+                you labelled left out.
+                """,
+            [
+                Rest("FILE", "files or folders"),
+                Dataset("your labels, which the labeler has learnt from"),
+                NoDataset(),
+                One("--max", "N", "at most N paragraphs (default 20)"),
+            ]),
+            Command("teach", """
+                Label paragraphs one at a time on a terminal, the least sure first: the guess and its probabilities, then
+                one key: 1-9 a class, Enter accepts the guess, n a new class (its name, then Enter), s skips, u undoes,
+                q quits. Each answer is written to the dataset at once and taught: later guesses follow it.
+                """,
+            [
+                Rest("FILE", "files or folders"),
+                Dataset("where your labels go (JSONL, one row per paragraph, written as you answer)"),
+                One("--out", "HEAD.json", $"on quit, train a head (kind {HeadKinds.Default.Name()}) on your labels (and --data) and save it here"),
+                Many("--data", "FILE|DIR", "with --out: labelled data the head learns from besides your labels (may repeat)"),
             ]),
             Command("train", $"""
                 Train a head on labelled data and save it atomically. A folder means its train* files; a text in several

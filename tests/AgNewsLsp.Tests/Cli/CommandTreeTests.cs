@@ -17,7 +17,9 @@ public class CommandTreeTests
     public static TheoryData<string[], string[]> Commands => new()
     {
         { ["classify"], ["TEXT"] },
-        { ["label"], ["--paragraphs", "--recursive", "--include", "--exclude", "--format", "--out"] },
+        { ["label"], ["--paragraphs", "--recursive", "--include", "--exclude", "--format", "--out", "--dataset", "--no-dataset"] },
+        { ["suggest"], ["FILE", "--dataset", "--no-dataset", "--max"] },
+        { ["teach"], ["FILE", "--dataset", "--out", "--data"] },
         { ["train"], ["--data", "--head-kind", "--pooling", "--max-epochs", "--epochs", "--max-passes", "--seed", "--validation-fraction", "--limit",
             "--skip-bad-rows", "--out"] },
         { ["evaluate"], ["--data", "--limit", "--skip-bad-rows"] },

@@ -83,4 +83,27 @@ public class CorrectionsFileTests : IDisposable
         Assert.Equal("/w/data/mine.jsonl", CorrectionsFile.PathFor("data/mine.jsonl", "/w", null));
         Assert.Equal("/docs/.agnews/labels.jsonl", CorrectionsFile.PathFor(null, null, "/docs/a.md"));
     }
+
+    [Fact]
+    public void The_command_line_finds_the_nearest_dataset_above_its_input_within_the_repository_else_uses_the_current_folder()
+    {
+        Directory.CreateDirectory(_temp.Combine(".git")); // the walk stops here, whatever lies above the temp folder
+        var project = _temp.Combine("project");
+        var notes = _temp.File("project/docs/notes/a.md", "text");
+        var elsewhere = _temp.Combine("elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        // Nothing yet: the current folder's, not found.
+        Assert.Equal((System.IO.Path.Combine(elsewhere, ".agnews/labels.jsonl"), false), CorrectionsFile.FindFor([notes], elsewhere));
+
+        var mine = _temp.File("project/.agnews/labels.jsonl", "");
+        Assert.Equal((mine, true), CorrectionsFile.FindFor([notes], elsewhere)); // from the file's folder up
+        Assert.Equal((mine, true), CorrectionsFile.FindFor(["docs/notes"], project)); // a relative folder, from the current one
+        var nearer = _temp.File("project/docs/.agnews/labels.jsonl", "");
+        Assert.Equal((nearer, true), CorrectionsFile.FindFor([notes], elsewhere));
+
+        // The top of a repository ends the walk: a dataset above it belongs to something else.
+        File.Delete(nearer);
+        Directory.CreateDirectory(_temp.Combine("project/docs/.git"));
+        Assert.Equal((System.IO.Path.Combine(elsewhere, ".agnews/labels.jsonl"), false), CorrectionsFile.FindFor([notes], elsewhere));
+    }
 }

@@ -1,4 +1,5 @@
 using AgNewsLsp.Engine;
+using AgNewsLsp.Teaching;
 using AgNewsLsp.IO;
 using AgNewsLsp.Server.Protocol.Documents;
 using AgNewsLsp.Server.Wire;
@@ -12,8 +13,6 @@ namespace AgNewsLsp.Server.Protocol.Handlers;
 /// </summary>
 public sealed class SuggestHandler : RequestHandler<SuggestParams, SuggestResult>
 {
-    /// <summary>Paragraphs looked at per request at most: each one is classified (about 100-200 a second on 2 cores).</summary>
-    public const int MaxCandidates = 4000;
     public const int DefaultMax = 20;
 
     public override string Method => "agnews/suggest";
@@ -31,9 +30,8 @@ public sealed class SuggestHandler : RequestHandler<SuggestParams, SuggestResult
             documents.Add(context.Documents.Get(uri) ?? throw ProtocolErrors.BadInput($"document {uri} is not open"));
         if (request.Path is { } path) documents.AddRange(await FromDiskAsync(context.ResolveDataPath(path), context, cancellationToken));
         var candidates = documents
-            .SelectMany(d => TextUnits.Paragraphs(d).Where(p => DocumentLabeler.HasEnoughText(p.Text)
-                && InputLimits.TextProblem(p.Text, "paragraph", context.Options.MaxTextBytes) is null).Select(p => (Document: d, Span: p)))
-            .Take(MaxCandidates).ToList();
+            .SelectMany(d => TextUnits.Paragraphs(d).Where(p => Candidates.Labellable(p.Text, context.Options.MaxTextBytes)).Select(p => (Document: d, Span: p)))
+            .Take(Candidates.MaxCandidates).ToList();
         if (candidates.Count == 0) return new SuggestResult([]);
         var engine = await context.GetEngineAsync(cancellationToken);
         var ranked = await Task.Run(() => engine.Teacher.Suggest(candidates.Select(c => c.Span.Text).ToList(), max, cancellationToken), cancellationToken);
@@ -47,11 +45,8 @@ public sealed class SuggestHandler : RequestHandler<SuggestParams, SuggestResult
     /// <summary>A file, or a folder's text files, read as documents with file: URIs.</summary>
     private static async Task<IReadOnlyList<TextDocument>> FromDiskAsync(string path, RequestContext context, CancellationToken cancellationToken)
     {
-        var files = InputFiles.KindOf(path) == FileKind.Directory
-            ? FolderFiles.Enumerate(path, new FileGlobs([], []), cancellationToken: cancellationToken).Where(f => f.SkipReason is null).Select(f => f.FullPath)
-            : [path];
         var documents = new List<TextDocument>();
-        foreach (var file in files)
+        foreach (var (file, _) in Candidates.Files(path, cancellationToken))
         {
             var text = await InputFiles.ReadTextAsync(file, context.Options.MaxTextBytes, cancellationToken);
             documents.Add(new TextDocument(new Uri(file).AbsoluteUri, 0, text));
