@@ -283,11 +283,16 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             Shard = shard?.Shard,
         };
         if (output is not null) OutputPath.Resolve(output); // a folder or block device is refused before the model loads
-        var dataset = DatasetOf(a, [folder], forWriting: false);
+        // A shard is part of a job its manifest describes by model and head; the user's labels are not in it, so a sharded run
+        // applies none (its parts then merge to what one run writes, byte for byte).
+        if (shard is not null && a.Given("dataset"))
+            throw new UsageException("--dataset does not go with --shard: a sharded run labels with the head alone.");
+        var dataset = shard is null ? DatasetOf(a, [folder], forWriting: false) : null;
         await using var display = ProgressDisplay.For(a, stderr, bars: output is not null); // rows on stdout: no live display beside them
-        using var engine = Taught(await OpenEngineAsync(a, ct, display: display), dataset, a, ct);
+        var opened = await OpenEngineAsync(a, ct, display: display);
+        using var engine = Taught(opened, dataset, a, ct);
         var progress = display.Progress;
-        var summary = shard is { } s ? await LabelShardAsync(engine, request, output!, format, s.Source, progress, ct)
+        var summary = shard is { } s ? await LabelShardAsync(opened, request, output!, format, s.Source, progress, ct)
             : output is null
             ? await FolderLabeler.LabelAsync(engine, request, FolderRowWriters.For(format, stdout), progress, ct)
             : await FolderLabeler.LabelToFileAsync(engine, request, output, w => FolderRowWriters.For(format, w), progress, ct);
