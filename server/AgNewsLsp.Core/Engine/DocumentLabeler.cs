@@ -15,7 +15,8 @@ public static class DocumentLabeler
 
     public static bool HasEnoughText(string text) => text.Count(char.IsLetterOrDigit) >= MinimumWordCharacters;
 
-    public static DocumentLabels Label(ILabelingEngine engine, string document, TextUnit unit, CancellationToken cancellationToken = default) =>
+    public static DocumentLabels Label(ILabelingEngine engine, string document, TextUnit unit,
+        CancellationToken cancellationToken = default) =>
         LabelMany(engine, [document], unit, cancellationToken)[0];
 
     /// <summary>Several documents (and their paragraphs or lines) in one encoder call, which batches them by length.</summary>

@@ -10,7 +10,8 @@ namespace AgNewsLsp.Engine;
 /// </summary>
 public sealed class FolderCsvWriter(TextWriter output) : IFolderRowWriter
 {
-    public static IReadOnlyList<string> FixedColumns { get; } = ["file", "unit", "startLine", "endLine", "label", "probability", "truncated"];
+    public static IReadOnlyList<string> FixedColumns { get; } =
+        ["file", "unit", "startLine", "endLine", "label", "probability", "truncated"];
 
     public void WriteHeader(IReadOnlyList<string> labelNames) => Record(FixedColumns.Concat(labelNames.Select(Text)));
 

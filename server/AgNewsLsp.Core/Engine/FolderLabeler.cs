@@ -144,7 +144,8 @@ public static class FolderLabeler
     {
         var candidate = Path.Combine(Path.GetDirectoryName(output)!, Path.GetFileName(path));
         if (candidate != output && !AtomicFile.IsTempFileOf(candidate, output)) return false;
-        return InputFiles.RealPath(Path.GetDirectoryName(path)!) is { } folder && folder == InputFiles.RealPath(Path.GetDirectoryName(output)!);
+        return InputFiles.RealPath(Path.GetDirectoryName(path)!) is { } folder
+            && folder == InputFiles.RealPath(Path.GetDirectoryName(output)!);
     }
 
     /// <summary>Labels the folder into <paramref name="writer"/>.</summary>
@@ -175,7 +176,8 @@ public static class FolderLabeler
         {
             cancellationToken.ThrowIfCancellationRequested();
             run.Matched++;
-            var (text, problem) = file.SkipReason is { } reason ? (null, reason) : await ReadAsync(file, request.MaxFileBytes, cancellationToken);
+            var (text, problem) = file.SkipReason is { } reason ? (null, reason)
+                : await ReadAsync(file, request.MaxFileBytes, cancellationToken);
             if (text is null)
             {
                 run.Skip(file.RelativePath, problem!);
@@ -213,7 +215,8 @@ public static class FolderLabeler
         shard is { } s ? files.Where(f => s.Contains(f.RelativePath)) : files;
 
     /// <summary>A file's text, or why it is skipped.</summary>
-    private static async Task<(string? Text, string? Problem)> ReadAsync(FolderFile file, long maxBytes, CancellationToken cancellationToken)
+    private static async Task<(string? Text, string? Problem)> ReadAsync(FolderFile file, long maxBytes,
+        CancellationToken cancellationToken)
     {
         string text;
         try
@@ -268,7 +271,8 @@ public static class FolderLabeler
 
         public void Label(List<(string File, string Text)> batch, CancellationToken cancellationToken)
         {
-            var labels = DocumentLabeler.LabelMany(engine, batch.Select(b => b.Text).ToList(), unit, cancellationToken, independently: true);
+            var labels = DocumentLabeler.LabelMany(engine, batch.Select(b => b.Text).ToList(), unit, cancellationToken,
+                independently: true);
             for (var i = 0; i < batch.Count; i++)
             {
                 var (file, text) = batch[i];

@@ -57,7 +57,8 @@ public interface ILabelingEngine
 public sealed record Embeddings(string ModelName, string ModelFingerprint, Pooling Pooling, int Dimension, IReadOnlyList<float[]> Vectors);
 
 /// <summary>One text's label. Probabilities are in the order of <see cref="LabelNames"/>.</summary>
-public sealed record Prediction(string Label, int LabelIndex, float[] Probabilities, IReadOnlyList<string> LabelNames, bool Truncated, int TokenCount)
+public sealed record Prediction(string Label, int LabelIndex, float[] Probabilities, IReadOnlyList<string> LabelNames, bool Truncated,
+    int TokenCount)
 {
     /// <summary>The label is one a person gave this text (a correction), whatever the head predicts.</summary>
     public bool ByUser { get; init; }

@@ -35,14 +35,17 @@ public sealed partial class LabelingEngine
         var kind = request.HeadKind ?? HeadKinds.Default;
         TrainingSettings.Check(kind, request.MaxEpochs, request.MaxPasses, request.ValidationFraction, request.Limit);
         progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
-        var data = LabeledDataReader.ReadSplit(request.DataPaths, "train", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
+        var data = LabeledDataReader.ReadSplit(request.DataPaths, "train",
+            new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
         if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to train on.");
         // The head learns the classes the data names, whatever they are; it cannot learn to tell one class from nothing.
         // Counted on the rows, not on the names: AG News numbers or a classes.txt name classes the rows may never use,
         // and a head trained on one of them would answer it for every text.
         var labelNames = data.LabelNames;
-        var present = data.ClassCounts().Select((count, label) => (count, label)).Where(c => c.count > 0).Select(c => labelNames[c.label]).ToArray();
-        if (present.Length < HeadLimits.MinClasses) throw new InvalidDataException($"{data.Path} has one class only ({present[0]}); a head needs at least two.");
+        var present = data.ClassCounts().Select((count, label) => (count, label)).Where(c => c.count > 0)
+            .Select(c => labelNames[c.label]).ToArray();
+        if (present.Length < HeadLimits.MinClasses)
+            throw new InvalidDataException($"{data.Path} has one class only ({present[0]}); a head needs at least two.");
         HeadLimits.CheckClassCount(labelNames.Count, data.Path);
 
         var defaults = new HeadTrainingOptions();
@@ -61,7 +64,9 @@ public sealed partial class LabelingEngine
         // (early stopping may end before 100%); a hybrid+layers head's epochs take most of its run, warm or cold.
         double featuresEnd = kind == HeadKind.HybridLayers ? 35.0 : 90.0;
         // Checked before minutes of features: a model with fewer layers than the kind trains is refused at once.
-        var topShape = kind == HeadKind.HybridLayers ? TopLayersShape.OnTopOf(_encoder.Model.Config, TrainingSettings.DefaultTopLayerCount) : null;
+        var topShape = kind == HeadKind.HybridLayers
+            ? TopLayersShape.OnTopOf(_encoder.Model.Config, TrainingSettings.DefaultTopLayerCount)
+            : null;
 
         var featureClock = Stopwatch.StartNew();
         var texts = data.Rows.Select(r => r.Text).ToArray();
@@ -108,8 +113,8 @@ public sealed partial class LabelingEngine
             progress?.Report(new WorkProgress("saving", 0, 1, target));
             file.Save(target);
             SwapHead(new LoadedHead(file, trained.Head, target));
-            return new TrainResult(target, trained.Validation, trained.History, trained.TrainCount, trained.ValidationCount, data.SkippedRows,
-                featureClock.Elapsed, trainClock.Elapsed)
+            return new TrainResult(target, trained.Validation, trained.History, trained.TrainCount, trained.ValidationCount,
+                data.SkippedRows, featureClock.Elapsed, trainClock.Elapsed)
             {
                 HeadKind = options.Kind,
                 DuplicateRows = data.DuplicateRows,

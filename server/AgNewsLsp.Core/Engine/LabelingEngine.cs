@@ -23,7 +23,8 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     /// <summary>A head in use, with the latest metrics measured for it (its validation report until evaluated).</summary>
     private sealed class LoadedHead(HeadFile file, ClassifierHead module, string path)
     {
-        /// <summary>What the head file says of the head (kind, pooling, classes, validation); its tensors live in <see cref="Module"/>, so the stored copies are dropped.</summary>
+        /// <summary>What the head file says of the head (kind, pooling, classes, validation); its tensors live in <see cref="Module"/>, so
+        /// the stored copies are dropped.</summary>
         public HeadFile Description { get; } = file with { Tensors = [] };
         /// <summary>The module that computes the probabilities.</summary>
         public ClassifierHead Module { get; } = module;
@@ -181,8 +182,8 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     {
         var c = _encoder.Model.Config;
         var s = GetStatus();
-        return new ModelInfo(ResolvedModel.Name, ResolvedModel.Source, ResolvedModel.Folder, _encoder.Fingerprint, c.NumHiddenLayers, c.HiddenSize,
-            c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.HeadPooling,
+        return new ModelInfo(ResolvedModel.Name, ResolvedModel.Source, ResolvedModel.Folder, _encoder.Fingerprint, c.NumHiddenLayers,
+            c.HiddenSize, c.NumAttentionHeads, c.IntermediateSize, c.VocabSize, s.MaxTokens, s.Precision, s.HeadPath, s.HeadPooling,
             _head?.Description.Validation?.Accuracy, s.LabelNames, TorchRuntime.Notes) with { Threads = TorchRuntime.Threads };
     }
 
@@ -209,8 +210,8 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     /// the same encoder pass; both cached by text with the head, except in <paramref name="fixedShapes"/>, whose digits
     /// must not come from another call's batch.
     /// </summary>
-    private (Prediction[] Predictions, float[]?[] Vectors) ClassifyWithVectors(IReadOnlyList<string> texts, bool withVectors, bool fixedShapes,
-        CancellationToken cancellationToken)
+    private (Prediction[] Predictions, float[]?[] Vectors) ClassifyWithVectors(IReadOnlyList<string> texts, bool withVectors,
+        bool fixedShapes, CancellationToken cancellationToken)
     {
         using var lease = LeaseHead();
         var head = lease.Head;
@@ -250,7 +251,8 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
                 : Run();
             for (var k = 0; k < missing.Count; k++)
             {
-                result[missing[k]] = ToPrediction(probabilities[k], head.Description.LabelNames, encoded.Truncated[k], encoded.TokenCounts[k]);
+                result[missing[k]] = ToPrediction(probabilities[k], head.Description.LabelNames, encoded.Truncated[k],
+                    encoded.TokenCounts[k]);
                 vectors[missing[k]] = withVectors ? encoded.ByPooling[Pooling.Mean][k] : null;
                 if (!fixedShapes) head.Predictions.Add(toEncode[k], result[missing[k]], vectors[missing[k]]);
             }
@@ -258,7 +260,8 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         return (result, vectors);
     }
 
-    /// <summary>Rows the head computes at once for <see cref="ClassifyIndependently"/>: always this many, for the same reason as the encoder's fixed shapes.</summary>
+    /// <summary>Rows the head computes at once for <see cref="ClassifyIndependently"/>: always this many, for the same reason as the
+    /// encoder's fixed shapes.</summary>
     private const int HeadRows = 64;
 
     /// <summary>
@@ -266,14 +269,15 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     /// row, so that a row's digits do not depend on how many rows came with it (a matrix product of another height may
     /// add in another order).
     /// </summary>
-    private static float[][] PredictInFixedShapes(ClassifierHead head, float[][] features, IReadOnlyList<AgNewsLsp.Training.LexicalRow>? lexical,
-        float[][]? topLogits)
+    private static float[][] PredictInFixedShapes(ClassifierHead head, float[][] features,
+        IReadOnlyList<AgNewsLsp.Training.LexicalRow>? lexical, float[][]? topLogits)
     {
         var result = new float[features.Length][];
         for (var start = 0; start < features.Length; start += HeadRows)
         {
             var rows = Enumerable.Range(start, HeadRows).Select(i => Math.Min(i, features.Length - 1)).ToArray();
-            var chunk = head.PredictProbabilities(rows.Select(i => features[i]).ToArray(), lexical is null ? null : rows.Select(i => lexical[i]).ToList(),
+            var chunk = head.PredictProbabilities(rows.Select(i => features[i]).ToArray(),
+                lexical is null ? null : rows.Select(i => lexical[i]).ToList(),
                 topLogits is null ? null : rows.Select(i => topLogits[i]).ToArray());
             for (var k = 0; k < HeadRows && start + k < features.Length; k++) result[start + k] = chunk[k];
         }
@@ -286,13 +290,15 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
         return new Prediction(labels[best], best, probabilities, labels, truncated, tokens);
     }
 
-    public Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+    public Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress,
+        CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
             using var lease = LeaseHead();
             var head = lease.Head;
             progress?.Report(new WorkProgress("reading", 0, 1, string.Join(", ", request.DataPaths)));
-            var data = LabeledDataReader.ReadSplit(request.DataPaths, "test", new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
+            var data = LabeledDataReader.ReadSplit(request.DataPaths, "test",
+                new DataReadOptions(request.SkipBadRows, request.Limit) { Cancellation = cancellationToken });
             if (data.Count == 0) throw new InvalidDataException($"{data.Path} holds no rows to evaluate on.");
             var gold = data.LabelsIn(head.Description.LabelNames); // before the features: a class the head lacks fails at once
             var texts = data.Rows.Select(r => r.Text).ToArray();
@@ -307,9 +313,11 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
             }
             else features = _features.Extract(texts, [pooling], progress, cancellationToken)[pooling];
             var lexical = head.Module.LexicalRows(texts);
-            var probabilities = TorchThread.Shared.Run(() => head.Module.PredictProbabilities(features, lexical, topLogits), TorchPriority.Background, cancellationToken);
+            var probabilities = TorchThread.Shared.Run(() => head.Module.PredictProbabilities(features, lexical, topLogits),
+                TorchPriority.Background, cancellationToken);
             var report = Metrics.Compute(gold, probabilities, head.Description.LabelNames);
-            head.MetricsData = string.Join(", ", data.Files.Select(Path.GetFileName)); // before Metrics: a reader sees a pair that belongs together or the old one
+            // before Metrics: a reader sees a pair that belongs together or the old one
+            head.MetricsData = string.Join(", ", data.Files.Select(Path.GetFileName));
             head.Metrics = report; // the head it measured, even if training swapped in another meanwhile
             return report;
         }, cancellationToken);
@@ -324,7 +332,8 @@ public sealed partial class LabelingEngine : ILabelingEngine, IDisposable
     {
         var chosen = pooling ?? Poolings.Default; // as Train picks it
         var vectors = texts.Count == 0 ? [] : _features.Extract(texts, [chosen], progress, cancellationToken)[chosen];
-        return new Embeddings(_encoder.ModelName, _encoder.Fingerprint, chosen, PoolingLayer.Dimension(chosen, _encoder.Model.Config), vectors);
+        return new Embeddings(_encoder.ModelName, _encoder.Fingerprint, chosen, PoolingLayer.Dimension(chosen, _encoder.Model.Config),
+            vectors);
     }
 
     /// <summary>Waits for a training run to wind down (it uses the model) before freeing native memory.</summary>

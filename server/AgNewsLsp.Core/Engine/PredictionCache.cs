@@ -8,7 +8,8 @@ namespace AgNewsLsp.Engine;
 public sealed class PredictionCache(int maxEntries = 4096, long maxChars = 4L << 20)
 {
     private readonly object gate = new();
-    private readonly Dictionary<string, LinkedListNode<(string Text, Prediction Prediction, float[]? Vector)>> entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LinkedListNode<(string Text, Prediction Prediction, float[]? Vector)>> entries =
+        new(StringComparer.Ordinal);
     private readonly LinkedList<(string Text, Prediction Prediction, float[]? Vector)> recency = new();
     private long chars;
 

@@ -121,7 +121,8 @@ public sealed record ShardManifest
     /// <summary>Writes the manifest of <paramref name="output"/> atomically beside it.</summary>
     public void WriteFor(string output) => AtomicFile.WriteAllText(PathFor(output), JsonSerializer.Serialize(this, Json) + "\n");
 
-    /// <summary>The manifest of the part <paramref name="output"/>; <see cref="InvalidDataException"/> naming the part when it has none or a bad one.</summary>
+    /// <summary>The manifest of the part <paramref name="output"/>; <see cref="InvalidDataException"/> naming the part when it has none or
+    /// a bad one.</summary>
     public static ShardManifest ReadFor(string output)
     {
         var path = PathFor(output);

@@ -31,7 +31,8 @@ public sealed record MergeSummary(string Output, ShardJob Job, int Shards, IRead
 /// </remarks>
 public static class ShardMerge
 {
-    public static async Task<MergeSummary> MergeAsync(IReadOnlyList<string> partPaths, string outputPath, CancellationToken cancellationToken)
+    public static async Task<MergeSummary> MergeAsync(IReadOnlyList<string> partPaths, string outputPath,
+        CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         if (partPaths.Count == 0) throw new ArgumentException("a merge needs the parts to merge");
@@ -78,8 +79,8 @@ public static class ShardMerge
         switch (job.Format)
         {
             case "csv" or "jsonl" when job.Command == "label":
-                await AtomicFile.WriteAsync(output, async (stream, ct) => (rows, keys) = await MergeRowsAsync(ordered, job.Format == "csv", stream, ct),
-                    cancellationToken);
+                await AtomicFile.WriteAsync(output, async (stream, ct) =>
+                    (rows, keys) = await MergeRowsAsync(ordered, job.Format == "csv", stream, ct), cancellationToken);
                 break;
             case "parquet" or "npy" when job.Command == "embed":
                 (rows, keys) = await MergeEmbeddingsAsync(ordered, output, job.Format == "npy", cancellationToken);
@@ -111,7 +112,8 @@ public static class ShardMerge
         if (known.Contains(extension) && extension != format)
             throw new ArgumentException($"the parts are {format}, but the output {output} names {extension}");
         if (format == "npy" && extension != "npy")
-            throw new ArgumentException($"the parts are npy; the merged output must end in .npy (its ids table goes beside it), not {output}");
+            throw new ArgumentException(
+                $"the parts are npy; the merged output must end in .npy (its ids table goes beside it), not {output}");
     }
 
     private sealed class Part(string name, string full, ShardManifest manifest)
@@ -132,8 +134,8 @@ public static class ShardMerge
                 var (actualBytes, actualSha) = File.Exists(path) ? await DigestStream.OfFileAsync(path, cancellationToken) : (-1L, "");
                 if (actualBytes != bytes || actualSha != sha256)
                     throw new InvalidDataException($"{(path == Full ? Name : path)} does not match its manifest " +
-                                                   $"({Path.GetFileName(ShardManifest.PathFor(Full))}: it was changed since, or its run stopped " +
-                                                   $"between writing the two): run shard {Shard} again.");
+                        $"({Path.GetFileName(ShardManifest.PathFor(Full))}: it was changed since, or its run stopped " +
+                        $"between writing the two): run shard {Shard} again.");
             }
         }
 
@@ -144,13 +146,15 @@ public static class ShardMerge
                 throw new InvalidDataException($"{Name} holds {what} {Quote(key)}, which is shard {owner}/{Shard.Count}'s, not {Shard}: " +
                                                "it was not written by this shard's run.");
             if (previous is not null && compare(key, previous) < 0)
-                throw new InvalidDataException($"{Name} is not in the order a run writes: {what} {Quote(key)} comes after {Quote(previous)}.");
+                throw new InvalidDataException(
+                    $"{Name} is not in the order a run writes: {what} {Quote(key)} comes after {Quote(previous)}.");
         }
 
         public void CheckCounts(long rows, long keys)
         {
             if (rows != Manifest.Rows || keys != Manifest.Keys)
-                throw new InvalidDataException($"{Name} holds {rows} rows of {keys} {(Manifest.Job.Command == "label" ? "files" : "ids")}, " +
+                throw new InvalidDataException(
+                    $"{Name} holds {rows} rows of {keys} {(Manifest.Job.Command == "label" ? "files" : "ids")}, " +
                                                $"but its manifest says {Manifest.Rows} of {Manifest.Keys}: run shard {Shard} again.");
         }
     }
@@ -169,7 +173,8 @@ public static class ShardMerge
         private long line;
 
         /// <summary>The CSV header, read before the first row.</summary>
-        public string ReadHeader() => CsvRecord(reader) ?? throw new InvalidDataException($"{Part.Name} is empty: a CSV part has a header.");
+        public string ReadHeader() => CsvRecord(reader)
+            ?? throw new InvalidDataException($"{Part.Name} is empty: a CSV part has a header.");
 
         public bool Next()
         {
@@ -222,7 +227,8 @@ public static class ShardMerge
                 record.Append((char)c);
             }
             if (record.Length > 0)
-                throw new InvalidDataException($"{Part.Name} ends inside a record (no CRLF after it): it is not a whole part of agnews label.");
+                throw new InvalidDataException(
+                    $"{Part.Name} ends inside a record (no CRLF after it): it is not a whole part of agnews label.");
             return null;
         }
 
@@ -256,7 +262,8 @@ public static class ShardMerge
         return shard.Contains(unescaped) || !shard.Contains(field) ? unescaped : field;
     }
 
-    private static async Task<(long Rows, long Keys)> MergeRowsAsync(IReadOnlyList<Part> parts, bool csv, Stream stream, CancellationToken ct)
+    private static async Task<(long Rows, long Keys)> MergeRowsAsync(IReadOnlyList<Part> parts, bool csv, Stream stream,
+        CancellationToken ct)
     {
         var cursors = new List<RowCursor>();
         try
@@ -278,7 +285,8 @@ public static class ShardMerge
 
             // Ordinal order of the path, then shard, which never decides: a path is in one shard.
             var queue = new PriorityQueue<RowCursor, (string Key, int Shard)>(
-                Comparer<(string Key, int Shard)>.Create((a, b) => string.CompareOrdinal(a.Key, b.Key) is var c && c != 0 ? c : a.Shard.CompareTo(b.Shard)));
+                Comparer<(string Key, int Shard)>.Create((a, b) =>
+                    string.CompareOrdinal(a.Key, b.Key) is var c && c != 0 ? c : a.Shard.CompareTo(b.Shard)));
             foreach (var cursor in cursors)
                 if (cursor.Next()) queue.Enqueue(cursor, (cursor.Key, cursor.Part.Manifest.Index));
             string? lastKey = null;
@@ -326,9 +334,11 @@ public static class ShardMerge
             var previous = Rows > 0 ? Current.Id : (long?)null;
             if (await ReadAsync(ct) is not { } row) return false;
             if (row.Vector.Length != Dimension)
-                throw new InvalidDataException($"{Part.Name}: the vector of id {row.Id} has {row.Vector.Length} floats, the part {Dimension}.");
+                throw new InvalidDataException(
+                    $"{Part.Name}: the vector of id {row.Id} has {row.Vector.Length} floats, the part {Dimension}.");
             Part.CheckKey(Shard.RowKey(row.Id), previous is { } p ? Shard.RowKey(p) : null,
-                (a, b) => long.Parse(a, System.Globalization.CultureInfo.InvariantCulture).CompareTo(long.Parse(b, System.Globalization.CultureInfo.InvariantCulture)),
+                (a, b) => long.Parse(a, System.Globalization.CultureInfo.InvariantCulture)
+                    .CompareTo(long.Parse(b, System.Globalization.CultureInfo.InvariantCulture)),
                 "the id");
             if (previous == row.Id) throw new InvalidDataException($"{Part.Name} holds id {row.Id} twice.");
             Current = row;
@@ -373,7 +383,8 @@ public static class ShardMerge
                     groups = reader.RowGroupCount;
                     var names = reader.Schema.Fields.Select(f => f.Name).ToArray();
                     if (!names.SequenceEqual(["row", "id", "label", "embedding"]))
-                        throw new InvalidDataException($"{part.Name} is not a parquet part of agnews embed (columns {string.Join(", ", names)}).");
+                        throw new InvalidDataException(
+                            $"{part.Name} is not a parquet part of agnews embed (columns {string.Join(", ", names)}).");
                 }
                 return new ParquetCursor(part, stream, groups);
             }
@@ -423,7 +434,8 @@ public static class ShardMerge
             {
                 var (rows, dimension) = NpyHeader(data, part.Name);
                 if (dimension != part.Manifest.Job.Dimension)
-                    throw new InvalidDataException($"{part.Name} holds vectors of {dimension} floats, its manifest says {part.Manifest.Job.Dimension}.");
+                    throw new InvalidDataException(
+                        $"{part.Name} holds vectors of {dimension} floats, its manifest says {part.Manifest.Job.Dimension}.");
                 ids = new StreamReader(EmbeddingWriter.IdsPathFor(part.Full), new UTF8Encoding(false), false);
                 if (ids.ReadLine() != "row\tid\tlabel")
                     throw new InvalidDataException($"{EmbeddingWriter.IdsPathFor(part.Full)} is not an ids table of agnews embed.");
@@ -443,11 +455,14 @@ public static class ShardMerge
             if (line is null || read >= count)
             {
                 if ((line is null) != (read >= count))
-                    throw new InvalidDataException($"{Part.Name}: its ids table and its {count} vectors do not have the same number of rows.");
+                    throw new InvalidDataException(
+                        $"{Part.Name}: its ids table and its {count} vectors do not have the same number of rows.");
                 return Task.FromResult<EmbeddingRow?>(null);
             }
             var fields = line.Split('\t', 3);
-            if (fields.Length != 3 || !long.TryParse(fields[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            if (fields.Length != 3
+                || !long.TryParse(fields[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture,
+                    out var id))
                 throw new InvalidDataException($"{EmbeddingWriter.IdsPathFor(Part.Full)}: not a row of an ids table: {Quote(line)}.");
             var vector = new float[Dimension];
             data.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()));
@@ -477,7 +492,8 @@ public static class ShardMerge
             int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static async Task<(long Rows, long Keys)> MergeEmbeddingsAsync(IReadOnlyList<Part> parts, string output, bool npy, CancellationToken ct)
+    private static async Task<(long Rows, long Keys)> MergeEmbeddingsAsync(IReadOnlyList<Part> parts, string output, bool npy,
+        CancellationToken ct)
     {
         var cursors = new List<EmbeddingCursor>();
         try

@@ -13,8 +13,8 @@ public static class ShardRuns
     /// What labelling <paramref name="request"/> with this engine depends on (<see cref="LabelJob"/>), its head named by the
     /// SHA-256 of its file (read now: pass the path to <see cref="LabelAsync"/>, which reads it again at the end).
     /// </summary>
-    public static async Task<(ShardJob Job, string HeadPath)> LabelJobAsync(LabelingEngine engine, FolderLabelRequest request, FolderOutputFormat format,
-        CancellationToken cancellationToken)
+    public static async Task<(ShardJob Job, string HeadPath)> LabelJobAsync(LabelingEngine engine, FolderLabelRequest request,
+        FolderOutputFormat format, CancellationToken cancellationToken)
     {
         var headPath = engine.GetStatus().HeadPath ?? throw new NoHeadException(engine.ResolvedModel.Name);
         var headSha256 = (await DigestStream.OfFileAsync(headPath, cancellationToken)).Sha256;
@@ -28,18 +28,21 @@ public static class ShardRuns
     /// than let it claim a head it may not have used.
     /// </summary>
     public static Task<FolderSummary> LabelAsync(ILabelingEngine engine, FolderLabelRequest request, string output,
-        Func<TextWriter, IFolderRowWriter> writerFor, ShardJob job, string shardFrom, string? headPath, IProgress<Progress.WorkProgress>? progress,
-        CancellationToken cancellationToken)
+        Func<TextWriter, IFolderRowWriter> writerFor, ShardJob job, string shardFrom, string? headPath,
+        IProgress<Progress.WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var shard = request.Shard ?? throw new ArgumentException("a shard run needs the shard in its request");
         return FolderLabeler.LabelToFileAsync(engine, request, output, writerFor, progress, cancellationToken, (summary, digest) =>
         {
-            if (headPath is not null && DigestStream.OfFileAsync(headPath, cancellationToken).GetAwaiter().GetResult().Sha256 != job.HeadSha256)
+            if (headPath is not null
+                && DigestStream.OfFileAsync(headPath, cancellationToken).GetAwaiter().GetResult().Sha256 != job.HeadSha256)
                 throw new IOException($"the head file {headPath} changed during the run; run shard {shard} again.");
             new ShardManifest
             {
-                Index = shard.Index, Count = shard.Count, ShardFrom = shardFrom, Job = job, Rows = summary.Rows, Keys = summary.FilesLabeled,
-                Skipped = summary.Skipped, Bytes = digest.Bytes, Sha256 = digest.Sha256, Source = summary.Folder, CreatedUtc = DateTime.UtcNow,
+                Index = shard.Index, Count = shard.Count, ShardFrom = shardFrom, Job = job, Rows = summary.Rows,
+                Keys = summary.FilesLabeled,
+                Skipped = summary.Skipped, Bytes = digest.Bytes, Sha256 = digest.Sha256, Source = summary.Folder,
+                CreatedUtc = DateTime.UtcNow,
             }.WriteFor(output);
         });
     }
@@ -63,8 +66,8 @@ public static class ShardRuns
     };
 
     /// <summary>What embedding a file's rows depends on, besides the rows themselves.</summary>
-    public static ShardJob EmbedJob(ModelInfo model, string format, Pooling pooling, int dimension, string inputSha256, bool lines, int? limit,
-        bool skipBadRows) => new()
+    public static ShardJob EmbedJob(ModelInfo model, string format, Pooling pooling, int dimension, string inputSha256, bool lines,
+        int? limit, bool skipBadRows) => new()
     {
         Command = "embed",
         Format = format,
@@ -90,6 +93,7 @@ public static class ShardRuns
         foreach (var file in files) digests.Add((await DigestStream.OfFileAsync(file, cancellationToken)).Sha256);
         return digests.Count == 1
             ? digests[0]
-            : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Concat(digests.Select(d => d + "\n")))));
+            : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(string.Concat(digests.Select(d => d + "\n")))));
     }
 }

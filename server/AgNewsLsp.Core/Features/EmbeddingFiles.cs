@@ -5,7 +5,8 @@ using Parquet.Schema;
 
 namespace AgNewsLsp.Features;
 
-/// <summary>One text's vector and where it came from: the input's line (text files) or row (labelled files), and its label if any.</summary>
+/// <summary>One text's vector and where it came from: the input's line (text files) or row (labelled files), and its label if
+/// any.</summary>
 public sealed record EmbeddingRow(long Id, string? Label, float[] Vector);
 
 /// <summary>
@@ -58,7 +59,8 @@ public abstract class EmbeddingWriter : IDisposable
             _ids.WriteLine("row\tid\tlabel");
         }
 
-        /// <summary>NumPy format 1.0: magic, version, a little-endian uint16 header length, a Python dict literal padded to 64 bytes.</summary>
+        /// <summary>NumPy format 1.0: magic, version, a little-endian uint16 header length, a Python dict literal padded to 64
+        /// bytes.</summary>
         private static void WriteHeader(Stream stream, long rows, int dimension)
         {
             var dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dimension}), }}";
@@ -75,7 +77,8 @@ public abstract class EmbeddingWriter : IDisposable
         {
             foreach (var row in rows)
             {
-                if (row.Vector.Length != _dimension) throw new ArgumentException($"vector of {row.Vector.Length} floats, expected {_dimension}");
+                if (row.Vector.Length != _dimension)
+                    throw new ArgumentException($"vector of {row.Vector.Length} floats, expected {_dimension}");
                 _data.Write(MemoryMarshal.AsBytes(row.Vector.AsSpan())); // float32 little-endian, as '<f4' says (x64 and arm64)
                 _ids.Write(_row++);
                 _ids.Write('\t');
@@ -111,17 +114,20 @@ public abstract class EmbeddingWriter : IDisposable
             var repetition = new int[values.Length]; // 0 starts a row's list, 1 continues it
             for (int r = 0; r < rows.Count; r++)
             {
-                if (rows[r].Vector.Length != _dimension) throw new ArgumentException($"vector of {rows[r].Vector.Length} floats, expected {_dimension}");
+                if (rows[r].Vector.Length != _dimension)
+                    throw new ArgumentException($"vector of {rows[r].Vector.Length} floats, expected {_dimension}");
                 rows[r].Vector.CopyTo(values, r * _dimension);
                 for (int k = 1; k < _dimension; k++) repetition[r * _dimension + k] = 1;
             }
             using var group = _writer.CreateRowGroup();
-            group.WriteAsync(fields[0], new ReadOnlyMemory<long>(Enumerable.Range(0, rows.Count).Select(i => _row + i).ToArray())).GetAwaiter().GetResult();
+            group.WriteAsync(fields[0], new ReadOnlyMemory<long>(Enumerable.Range(0, rows.Count).Select(i => _row + i).ToArray()))
+                .GetAwaiter().GetResult();
             group.WriteAsync(fields[1], new ReadOnlyMemory<long>(rows.Select(r => r.Id).ToArray())).GetAwaiter().GetResult();
             group.WriteAsync(fields[2], rows.Select(r => r.Label).ToArray()!).GetAwaiter().GetResult();
             var defined = new int[values.Length]; // every list and element present
             Array.Fill(defined, fields[3].MaxDefinitionLevel);
-            group.WriteAllPartsAsync(fields[3], new ReadOnlyMemory<float>(values), new ReadOnlyMemory<int>(defined), new ReadOnlyMemory<int>(repetition), CancellationToken.None)
+            group.WriteAllPartsAsync(fields[3], new ReadOnlyMemory<float>(values), new ReadOnlyMemory<int>(defined),
+                new ReadOnlyMemory<int>(repetition), CancellationToken.None)
                 .GetAwaiter().GetResult();
             _row += rows.Count;
         }

@@ -56,8 +56,10 @@ public static class AtomicFile
         _ => new IOException(message, e),
     };
 
-    /// <summary>Writes into a FIFO or character device as a shell's <c>&gt;</c> does; a cancelled run may leave part of its output there.</summary>
-    private static async Task WriteThroughAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    /// <summary>Writes into a FIFO or character device as a shell's <c>&gt;</c> does; a cancelled run may leave part of its output
+    /// there.</summary>
+    private static async Task WriteThroughAsync(string path, Func<Stream, CancellationToken, Task> write,
+        CancellationToken cancellationToken)
     {
         // Opening a FIFO waits for a reader, inside open(2): on a pool thread, so that cancelling still ends the wait.
         var opening = Task.Run(() => new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16));
@@ -71,7 +73,8 @@ public static class AtomicFile
             // Become the reader the open waits for, so that the pool thread is not held forever; then close both ends.
             _ = opening.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
             if (InputFiles.FileTypeOf(path, followLinks: true) == FileType.Fifo)
-                _ = Task.Run(() => { try { new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite).Dispose(); } catch (IOException) { } });
+                _ = Task.Run(() => { try { new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite).Dispose(); }
+                    catch (IOException) { } });
             throw;
         }
         await using (stream)

@@ -56,7 +56,8 @@ public sealed class FileGlobs
         if (open < 0)
         {
             if (glob.Contains('}')) throw new ArgumentException($"{what} glob '{original}' has a '}}' without its '{{'");
-            if (results.Count >= MaxExpansions) throw new ArgumentException($"{what} glob '{original}' expands to more than {MaxExpansions} patterns");
+            if (results.Count >= MaxExpansions)
+                throw new ArgumentException($"{what} glob '{original}' expands to more than {MaxExpansions} patterns");
             results.Add(glob);
             return;
         }

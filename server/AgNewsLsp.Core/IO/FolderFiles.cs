@@ -8,7 +8,8 @@ public sealed record FolderFile(string RelativePath, string FullPath, string? Sk
 
 /// <summary>
 /// Walks a folder and its subfolders for the files that match globs, holding only the listings of the folders on the
-/// path now walked (not the tree), in ordinal order of the relative path (the same order on every run and machine, so two outputs can be compared).
+/// path now walked (not the tree), in ordinal order of the relative path (the same order on every run and machine, so two outputs can be
+/// compared).
 /// Symbolic links to folders are not followed (a link can loop, or lead anywhere); a symbolic link to a file is read
 /// only when the file it names lies inside the folder, so that a link cannot make the walk read beyond what it was given.
 /// </summary>
@@ -62,7 +63,8 @@ public static class FolderFiles
     private readonly record struct Entry(FileSystemInfo Info, string Relative, bool IsLink);
 
     /// <summary>One folder's entries in the order their relative paths sort; or why the folder cannot be listed.</summary>
-    private static (List<Entry> Entries, string? Problem) List(string directory, string relativeDirectory, CancellationToken cancellationToken)
+    private static (List<Entry> Entries, string? Problem) List(string directory, string relativeDirectory,
+        CancellationToken cancellationToken)
     {
         try
         {

@@ -73,7 +73,8 @@ public static class InputFiles
 
     private const int AtSymlinkNoFollow = 0x100;
 
-    /// <summary>Throws <see cref="FileNotFoundException"/> or <see cref="NotARegularFileException"/> unless the path is a regular file.</summary>
+    /// <summary>Throws <see cref="FileNotFoundException"/> or <see cref="NotARegularFileException"/> unless the path is a regular
+    /// file.</summary>
     public static void EnsureRegularFile(string path)
     {
         switch (KindOf(path))
@@ -115,7 +116,8 @@ public static class InputFiles
         return bytes.AsMemory(0, n);
     }
 
-    /// <summary>The text of a regular UTF-8 file of at most <paramref name="maxBytes"/> bytes (a file that grows while read is cut off there).</summary>
+    /// <summary>The text of a regular UTF-8 file of at most <paramref name="maxBytes"/> bytes (a file that grows while read is cut off
+    /// there).</summary>
     public static async Task<string> ReadTextAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
     {
         await using var stream = OpenRegular(path, maxBytes);
@@ -126,7 +128,8 @@ public static class InputFiles
     }
 
     /// <summary>Reads all of a reader, refusing more than <paramref name="maxChars"/> characters.</summary>
-    public static async Task<string> ReadToEndAsync(TextReader reader, int maxChars, string what, CancellationToken cancellationToken = default)
+    public static async Task<string> ReadToEndAsync(TextReader reader, int maxChars, string what,
+        CancellationToken cancellationToken = default)
     {
         var sb = new StringBuilder();
         var chunk = new char[1 << 14];

@@ -86,7 +86,8 @@ public readonly record struct Shard
     public const string KubernetesIndex = "JOB_COMPLETION_INDEX";
 
     /// <summary>Slurm job arrays set these in each task.</summary>
-    public const string SlurmTaskId = "SLURM_ARRAY_TASK_ID", SlurmTaskCount = "SLURM_ARRAY_TASK_COUNT", SlurmTaskMax = "SLURM_ARRAY_TASK_MAX";
+    public const string SlurmTaskId = "SLURM_ARRAY_TASK_ID", SlurmTaskCount = "SLURM_ARRAY_TASK_COUNT",
+        SlurmTaskMax = "SLURM_ARRAY_TASK_MAX";
 
     /// <summary>
     /// Which shard a run is, from the command line's <c>--shard I/N</c> and <c>--shards N</c> and the environment (passed in, so
@@ -102,7 +103,8 @@ public readonly record struct Shard
     /// <c>SLURM_ARRAY_TASK_MAX</c> of N; an array larger than N by <c>SLURM_ARRAY_TASK_COUNT</c>. A rerun of a few tasks has a
     /// smaller count and maximum, which is fine.
     /// </remarks>
-    public static (Shard Shard, string Source)? Select(string? shardOption, string? shardsOption, IReadOnlyDictionary<string, string> environment)
+    public static (Shard Shard, string Source)? Select(string? shardOption, string? shardsOption,
+        IReadOnlyDictionary<string, string> environment)
     {
         int? count = shardsOption is null ? null : ParseCount(shardsOption);
         if (shardOption is not null)
@@ -117,10 +119,12 @@ public readonly record struct Shard
             return (new Shard(EnvironmentIndex(KubernetesIndex, k8s, total), total), KubernetesIndex);
         if (Value(environment, SlurmTaskId) is { } slurm)
         {
-            if (Value(environment, SlurmTaskMax) is { } max && int.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out var m) && m >= total)
+            if (Value(environment, SlurmTaskMax) is { } max && int.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out var m)
+                && m >= total)
                 throw new ArgumentException($"the Slurm array runs to task {m}, but there are {total} shards numbered from 0: " +
                                             $"submit it with --array=0-{total - 1}");
-            if (Value(environment, SlurmTaskCount) is { } tasks && int.TryParse(tasks, NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c > total)
+            if (Value(environment, SlurmTaskCount) is { } tasks
+                && int.TryParse(tasks, NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c > total)
                 throw new ArgumentException($"the Slurm array has {c} tasks but --shards is {total}: submit it with --array=0-{total - 1}");
             return (new Shard(EnvironmentIndex(SlurmTaskId, slurm, total), total), SlurmTaskId);
         }

@@ -7,7 +7,8 @@ using AgNewsLsp.Settings;
 
 namespace AgNewsLsp.Server.Cli;
 
-/// <summary>agnews embed: the frozen encoder's vectors for a file of texts, written for other tools (search, clustering, classifiers).</summary>
+/// <summary>agnews embed: the frozen encoder's vectors for a file of texts, written for other tools (search, clustering,
+/// classifiers).</summary>
 public sealed partial class CommandLine
 {
     /// <summary>Texts per engine call: the output is written a chunk at a time, so memory does not grow with the input.</summary>
@@ -15,7 +16,8 @@ public sealed partial class CommandLine
 
     private async Task<int> EmbedAsync(CommandInput a, CancellationToken ct)
     {
-        if (a.Positionals.Count != 1) throw new UsageException("embed needs one input file: a text file (a text per line) or labelled data.");
+        if (a.Positionals.Count != 1)
+            throw new UsageException("embed needs one input file: a text file (a text per line) or labelled data.");
         var output = a.Value("out") ?? throw new UsageException("embed needs --out FILE.npy or --out FILE.parquet.");
         if (!EmbeddingWriter.IsSupported(output)) throw new UsageException($"--out must end in .npy or .parquet, not '{output}'.");
         OutputPath.Resolve(output); // a folder or block device is refused before the model loads
@@ -49,8 +51,9 @@ public sealed partial class CommandLine
                     idsDigest = digest.Digest();
                 });
             else Write(dataDigest, null);
-            if (shard is { } s) WriteEmbedManifest(engine, s.Shard, s.Source, full, npy, pooling!.Value, dimension, rows.Count, dataDigest.Digest(), idsDigest,
-                inputFiles, a.Flag("lines"), a.Int("limit", 1), a.Flag("skip-bad-rows"), ct);
+            if (shard is { } s)
+                WriteEmbedManifest(engine, s.Shard, s.Source, full, npy, pooling!.Value, dimension, rows.Count, dataDigest.Digest(),
+                    idsDigest, inputFiles, a.Flag("lines"), a.Int("limit", 1), a.Flag("skip-bad-rows"), ct);
         });
         await display.DoneAsync();
 
@@ -87,8 +90,9 @@ public sealed partial class CommandLine
                 model = engine.ResolvedModel.Name, fingerprint = engine.Describe().Fingerprint, shard = shard?.Shard.ToString(),
                 manifest = shard is null ? null : ShardManifest.PathFor(full) });
         else
-            stdout.WriteLine($"Wrote {rows.Count} vectors{(shard is { } s ? $" of shard {s.Shard}" : "")} of {dimension} floats ({pooling?.Name()} pooling, " +
-                             $"model {engine.ResolvedModel.Name}) to {full}" + (npy ? $"; row ids and labels in {EmbeddingWriter.IdsPathFor(full)}" : ""));
+            stdout.WriteLine($"Wrote {rows.Count} vectors{(shard is { } s ? $" of shard {s.Shard}" : "")} of {dimension} floats " +
+                $"({pooling?.Name()} pooling, " + $"model {engine.ResolvedModel.Name}) to {full}" +
+                (npy ? $"; row ids and labels in {EmbeddingWriter.IdsPathFor(full)}" : ""));
         return Ok;
     }
 
@@ -108,7 +112,8 @@ public sealed partial class CommandLine
             foreach (var line in File.ReadLines(input))
             {
                 number++;
-                if (line.Contains('\0')) throw new InvalidDataException($"{input}:{number}: the file looks binary (it holds NUL characters).");
+                if (line.Contains('\0'))
+                    throw new InvalidDataException($"{input}:{number}: the file looks binary (it holds NUL characters).");
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 texts.Add(new TextRow(number, null, line));
                 if (options.Limit is int limit && texts.Count >= limit) break;

@@ -98,7 +98,8 @@ internal abstract class ProgressDisplay : IAsyncDisposable
 
     /// <summary>
     /// A Spectre.Console progress display on stderr: a bar per stage as it starts, with done/total, rate and time left;
-    /// then a table of what each stage did, with its last message (an epoch's losses, the file saved). The live display runs beside the work and is ended by <see cref="DoneAsync"/>.
+    /// then a table of what each stage did, with its last message (an epoch's losses, the file saved). The live display runs beside the
+    /// work and is ended by <see cref="DoneAsync"/>.
     /// </summary>
     private sealed class Bars : ProgressDisplay, IProgress<WorkProgress>, IProgress<string>
     {
@@ -129,8 +130,8 @@ internal abstract class ProgressDisplay : IAsyncDisposable
                 ColorSystem = ColorSystemSupport.Detect,
             });
             _live = _console.Progress().AutoClear(false).HideCompleted(false)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 24 }, new PercentageColumn(), new CountColumn(),
-                    new RateColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 24 },
+                    new PercentageColumn(), new CountColumn(), new RateColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async context =>
                 {
                     _context.TrySetResult(context);
@@ -188,7 +189,8 @@ internal abstract class ProgressDisplay : IAsyncDisposable
             {
                 var seconds = stage.Elapsed.TotalSeconds;
                 table.AddRow(Markup.Escape(name), stage.Total > 1 ? $"{stage.Done:N0}/{stage.Total:N0}" : "", $"{seconds:F1} s",
-                    stage.Total > 1 && seconds >= MinSecondsForRate ? $"{stage.Done / seconds:F1}/s" : "", Markup.Escape(Shorten(stage.Message ?? "", 60)));
+                    stage.Total > 1 && seconds >= MinSecondsForRate ? $"{stage.Done / seconds:F1}/s" : "",
+                    Markup.Escape(Shorten(stage.Message ?? "", 60)));
             }
             _console.Write(table);
         }
@@ -222,6 +224,7 @@ internal abstract class ProgressDisplay : IAsyncDisposable
     private sealed class RateColumn : ProgressColumn
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            new Spectre.Console.Text(task.Speed is { } speed and > 0 && task.ElapsedTime?.TotalSeconds >= MinSecondsForRate ? $"{speed:F1}/s" : "");
+            new Spectre.Console.Text(task.Speed is { } speed and > 0 && task.ElapsedTime?.TotalSeconds >= MinSecondsForRate
+                ? $"{speed:F1}/s" : "");
     }
 }

@@ -28,7 +28,8 @@ public sealed record PredictionDto(
 }
 
 /// <summary>{ text } or { texts }, or { textDocument, position }: the hover unit (paragraph or line) at the position.</summary>
-public sealed record ClassifyParams(string? Text = null, string[]? Texts = null, TextDocumentIdentifier? TextDocument = null, Position? Position = null);
+public sealed record ClassifyParams(string? Text = null, string[]? Texts = null, TextDocumentIdentifier? TextDocument = null,
+    Position? Position = null);
 
 public sealed record ClassifyResult(IReadOnlyList<PredictionDto> Predictions);
 
@@ -116,12 +117,14 @@ public sealed record StatusResult(
     string? LastMetricsSource)
 {
     /// <summary>What lastMetrics measured: "validation" (the head's held-out rows) or "evaluation: FILES".</summary>
-    private static string? SourceOf(EngineStatus s) => s.LastMetrics is null ? null : s.LastMetricsData is { } data ? "evaluation: " + data : "validation";
+    private static string? SourceOf(EngineStatus s) =>
+        s.LastMetrics is null ? null : s.LastMetricsData is { } data ? "evaluation: " + data : "validation";
 
     /// <param name="trainPooling">The session's pooling setting: what agnews/train and agnews/embed use when a request names none.</param>
     public static StatusResult From(EngineStatus s, Pooling trainPooling) => new(
         s.ModelName, s.ModelPath, s.HeadPath, s.HeadPooling ?? trainPooling, trainPooling, s.Device, s.Precision, s.MaxTokens,
-        s.CacheDirectory, s.CachedFeatureFiles, s.Training, s.LastMetrics is null ? null : ReportDto.From(s.LastMetrics), s.LabelNames, SourceOf(s));
+        s.CacheDirectory, s.CachedFeatureFiles, s.Training, s.LastMetrics is null ? null : ReportDto.From(s.LastMetrics), s.LabelNames,
+        SourceOf(s));
 }
 
 /// <summary>agnews/embed params: the texts, and a pooling (default: the server's, as training uses).</summary>
@@ -188,7 +191,8 @@ public sealed record CorrectResult(string Text, string Label, string Dataset, st
 public sealed record UndoCorrectionParams(TextDocumentIdentifier? TextDocument = null);
 
 /// <summary>Undone: false when the file held no correction to take back.</summary>
-public sealed record UndoCorrectionResult(bool Undone, string? Text, string? Label, string Dataset, int Corrections, IReadOnlyList<NewClassDto> NewClasses);
+public sealed record UndoCorrectionResult(bool Undone, string? Text, string? Label, string Dataset, int Corrections,
+    IReadOnlyList<NewClassDto> NewClasses);
 
 /// <summary>Where to look for texts to label: open documents (uris; none: every open one) and/or a file or folder on disk.</summary>
 public sealed record SuggestParams(string[]? Uris = null, string? Path = null, int? Max = null);

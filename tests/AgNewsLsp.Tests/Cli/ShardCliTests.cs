@@ -31,7 +31,8 @@ public class ShardCliTests : IDisposable
     [InlineData("shard count", "--shards", "0")]
     public void A_malformed_shard_exits_2_with_the_reason(string reason, params string[] options)
     {
-        var (code, _, err) = Run(["label", temp.Path, "--recursive", "--out", temp.Combine("part.csv"), "--model", "/no/such/model", .. options]);
+        var (code, _, err) = Run(["label", temp.Path, "--recursive", "--out", temp.Combine("part.csv"), "--model", "/no/such/model",
+            .. options]);
         Assert.Equal(CommandLine.Usage, code);
         Assert.Contains(reason, err);
     }
@@ -65,8 +66,10 @@ public class ShardCliTests : IDisposable
         Assert.Null(CommandLine.ShardOption(null, null, null, env));
         Assert.Equal((new Shard(1, 3), Shard.KubernetesIndex), CommandLine.ShardOption(null, "3", temp.Combine("p.csv"), env));
         Assert.Contains("--out FILE", Assert.Throws<UsageException>(() => CommandLine.ShardOption(null, "3", null, env)).Message);
-        Assert.Contains("not a FIFO or device", Assert.Throws<UsageException>(() => CommandLine.ShardOption("0/3", null, "/dev/null", env)).Message);
-        Assert.Contains(Shard.SlurmTaskId, Assert.Throws<UsageException>(() => CommandLine.ShardOption(null, "3", "p.csv", new Dictionary<string, string>())).Message);
+        Assert.Contains("not a FIFO or device",
+            Assert.Throws<UsageException>(() => CommandLine.ShardOption("0/3", null, "/dev/null", env)).Message);
+        Assert.Contains(Shard.SlurmTaskId,
+            Assert.Throws<UsageException>(() => CommandLine.ShardOption(null, "3", "p.csv", new Dictionary<string, string>())).Message);
     }
 
     [Fact]
@@ -79,7 +82,8 @@ public class ShardCliTests : IDisposable
             "Scientists launched a space telescope to study distant planets.", "Rebels and troops agreed to a ceasefire after talks.",
         ];
         for (var i = 0; i < 48; i++)
-            temp.File($"news/{(i % 3 == 0 ? "" : $"desk-{i % 4}/")}story-{i:D2}.{(i % 5 == 0 ? "md" : "txt")}", $"{texts[i % 4]}\n\nReport {i}, filed late.");
+            temp.File($"news/{(i % 3 == 0 ? "" : $"desk-{i % 4}/")}story-{i:D2}.{(i % 5 == 0 ? "md" : "txt")}",
+                $"{texts[i % 4]}\n\nReport {i}, filed late.");
         temp.File("news/=formula.txt", texts[0]);
         var whole = temp.Combine("whole.csv");
         var (code, _, err) = Label("label", folder, "--recursive", "--paragraphs", "--out", whole);
@@ -89,7 +93,8 @@ public class ShardCliTests : IDisposable
         for (var i = 0; i < 3; i++)
         {
             parts.Add(temp.Combine($"part-{i}.csv"));
-            var (partCode, summary, partErr) = Label("label", folder, "--recursive", "--paragraphs", "--shard", $"{i}/3", "--out", parts[i], "--json");
+            var (partCode, summary, partErr) = Label("label", folder, "--recursive", "--paragraphs", "--shard", $"{i}/3", "--out", parts[i],
+                "--json");
             Assert.True(partCode == CommandLine.Ok, partErr);
             using var json = JsonDocument.Parse(summary);
             Assert.Equal($"{i}/3", json.RootElement.GetProperty("shard").GetString());
@@ -103,7 +108,8 @@ public class ShardCliTests : IDisposable
         Assert.Equal(File.ReadAllBytes(whole), File.ReadAllBytes(merged));
         var header = File.ReadAllLines(whole)[0];
         Assert.Equal(1, File.ReadAllLines(merged).Count(l => l == header));
-        Assert.Equal(49, ShardManifest.ReadFor(parts[0]).Keys + ShardManifest.ReadFor(parts[1]).Keys + ShardManifest.ReadFor(parts[2]).Keys);
+        Assert.Equal(49, ShardManifest.ReadFor(parts[0]).Keys + ShardManifest.ReadFor(parts[1]).Keys
+            + ShardManifest.ReadFor(parts[2]).Keys);
 
         // A part made with another head is refused, by name, exit 1.
         var otherHead = temp.Combine("other.head.json");
@@ -147,7 +153,8 @@ public class ShardCliTests : IDisposable
         Assert.Contains("50 rows of 50 vectors", mergeOut);
 
         Assert.Equal(File.ReadAllBytes(whole), File.ReadAllBytes(merged));
-        if (format == "npy") Assert.Equal(File.ReadAllBytes(EmbeddingWriter.IdsPathFor(whole)), File.ReadAllBytes(EmbeddingWriter.IdsPathFor(merged)));
+        if (format == "npy")
+            Assert.Equal(File.ReadAllBytes(EmbeddingWriter.IdsPathFor(whole)), File.ReadAllBytes(EmbeddingWriter.IdsPathFor(merged)));
         var ids = Enumerable.Range(0, 3).SelectMany(i => PartIds(parts[i])).ToList();
         Assert.Equal(Enumerable.Range(0, 50).Select(i => (long)i), ids.Order()); // each row in one shard
 
@@ -162,6 +169,7 @@ public class ShardCliTests : IDisposable
 
     private static IEnumerable<long> PartIds(string part) => part.EndsWith(".npy", StringComparison.Ordinal)
         ? File.ReadAllLines(EmbeddingWriter.IdsPathFor(part)).Skip(1).Select(l => long.Parse(l.Split('\t')[1]))
-        : Parquet.Serialization.ParquetSerializer.DeserializeAsync<AgNewsLsp.Tests.Engine.TinyBertEngineTests.ParquetRow>(File.OpenRead(part))
+        : Parquet.Serialization.ParquetSerializer
+            .DeserializeAsync<AgNewsLsp.Tests.Engine.TinyBertEngineTests.ParquetRow>(File.OpenRead(part))
             .GetAwaiter().GetResult().Data.Select(r => r.id);
 }

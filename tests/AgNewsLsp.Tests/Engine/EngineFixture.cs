@@ -18,8 +18,10 @@ public sealed class TrainedEngineFixture : IDisposable
     public TrainedEngineFixture()
     {
         HeadPath = Path.Combine(Folder.Path, "head.json");
-        Engine = LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = HeadPath }).GetAwaiter().GetResult();
-        FirstTraining = Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: TrainRows), null, CancellationToken.None).GetAwaiter().GetResult();
+        Engine = LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = HeadPath })
+            .GetAwaiter().GetResult();
+        FirstTraining = Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: TrainRows), null, CancellationToken.None)
+            .GetAwaiter().GetResult();
     }
 
     /// <summary>

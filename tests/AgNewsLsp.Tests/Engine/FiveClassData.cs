@@ -15,7 +15,8 @@ public static class FiveClassData
 
     private static readonly Dictionary<string, string[]> Words = new()
     {
-        ["Politics"] = ["parliament", "election", "senator", "minister", "voters", "campaign", "ballot", "governor", "legislature", "coalition"],
+        ["Politics"] = ["parliament", "election", "senator", "minister", "voters", "campaign", "ballot", "governor", "legislature",
+            "coalition"],
         ["Health"] = ["doctor", "hospital", "vaccine", "patients", "nurse", "clinic", "disease", "surgery", "medicine", "symptoms"],
         ["Travel"] = ["airport", "passport", "hotel", "beach", "flight", "tourists", "luggage", "cruise", "resort", "sightseeing"],
         ["Food"] = ["recipe", "chef", "pasta", "bakery", "spices", "restaurant", "dessert", "soup", "kitchen", "cheese"],

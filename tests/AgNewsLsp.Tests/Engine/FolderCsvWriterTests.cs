@@ -19,7 +19,8 @@ public class FolderCsvWriterTests
         var output = new StringWriter();
         var writer = new FolderCsvWriter(output);
         writer.WriteHeader(["=cmd", "Sports"]);
-        writer.WriteRow(new FolderRow(file, TextUnit.Document, 1, 1, new Prediction("=cmd", 0, [0.75f, 0.25f], ["=cmd", "Sports"], false, 5)));
+        writer.WriteRow(new FolderRow(file, TextUnit.Document, 1, 1,
+            new Prediction("=cmd", 0, [0.75f, 0.25f], ["=cmd", "Sports"], false, 5)));
 
         var lines = output.ToString().Split("\r\n");
         Assert.Equal("file,unit,startLine,endLine,label,probability,truncated,'=cmd,Sports", lines[0]);

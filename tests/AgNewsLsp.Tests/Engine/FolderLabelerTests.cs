@@ -11,7 +11,8 @@ namespace AgNewsLsp.Tests.Engine;
 /// <summary>The folder labeller and its writers, with the keyword-labelling fake engine (no model).</summary>
 public class FolderLabelerTests
 {
-    private static FolderLabelRequest Request(string folder, TextUnit unit = TextUnit.Document, string[]? include = null, string[]? exclude = null) =>
+    private static FolderLabelRequest Request(string folder, TextUnit unit = TextUnit.Document, string[]? include = null,
+        string[]? exclude = null) =>
         new(folder, new FileGlobs(include, exclude), unit);
 
     private static Task<FolderSummary> ToFile(ILabelingEngine engine, FolderLabelRequest request, string output, FolderOutputFormat format,
@@ -74,7 +75,8 @@ public class FolderLabelerTests
         var summary = await ToFile(new FakeLabelingEngine(), Request(folder.Path), output, FolderOutputFormat.Csv);
 
         var rows = ReadCsv(File.ReadAllText(output));
-        Assert.Equal(["file", "unit", "startLine", "endLine", "label", "probability", "truncated", "World", "Sports", "Business", "Sci/Tech"], rows[0]);
+        Assert.Equal(["file", "unit", "startLine", "endLine", "label", "probability", "truncated", "World", "Sports", "Business",
+            "Sci/Tech"], rows[0]);
         Assert.Equal(["a,\"odd\".txt", "b.txt", "sub/c.md"], rows.Skip(1).Select(r => r[0]));
         Assert.Equal(["a,\"odd\".txt", "document", "1", "1", "Business", "0.7", "false", "0.1", "0.1", "0.7", "0.1"], rows[1]);
         Assert.Equal("Sports", rows[2][4]);
@@ -99,7 +101,8 @@ public class FolderLabelerTests
         Assert.Equal(3, lines.Length);
         var rows = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["document", "paragraph", "paragraph"], rows.Select(r => r.GetProperty("unit").GetString()));
-        Assert.Equal([(2, 6), (2, 3), (6, 6)], rows.Select(r => (r.GetProperty("startLine").GetInt32(), r.GetProperty("endLine").GetInt32())));
+        Assert.Equal([(2, 6), (2, 3), (6, 6)],
+            rows.Select(r => (r.GetProperty("startLine").GetInt32(), r.GetProperty("endLine").GetInt32())));
         Assert.Equal(["Sports", "Sports", "Business"], rows.Select(r => r.GetProperty("label").GetString()));
         // the wire's prediction fields, as PredictionDto serializes them
         var expected = LspJsonNames(PredictionDto.From(FakeLabelingEngine.LabelOf("Stock market news.")));
@@ -129,7 +132,8 @@ public class FolderLabelerTests
         using var outFolder = new TempFolder();
         var output = outFolder.Combine("labels.csv");
 
-        var summary = await ToFile(new FakeLabelingEngine(), Request(folder.Path) with { MaxFileBytes = 4096 }, output, FolderOutputFormat.Csv);
+        var summary = await ToFile(new FakeLabelingEngine(), Request(folder.Path) with { MaxFileBytes = 4096 }, output,
+            FolderOutputFormat.Csv);
 
         Assert.Equal((6, 1, 5), (summary.FilesMatched, summary.FilesLabeled, summary.Skipped));
         var reasons = summary.SkippedFiles.ToDictionary(s => s.File, s => s.Reason);
@@ -153,7 +157,8 @@ public class FolderLabelerTests
         var reports = new List<WorkProgress>();
         var writer = new CountingWriter();
 
-        var summary = await FolderLabeler.LabelAsync(engine, Request(folder.Path), writer, new InlineProgress<WorkProgress>(reports.Add), CancellationToken.None);
+        var summary = await FolderLabeler.LabelAsync(engine, Request(folder.Path), writer, new InlineProgress<WorkProgress>(reports.Add),
+            CancellationToken.None);
 
         Assert.Equal(count, engine.ClassifyCalls); // ClassifyIndependently, which the fake leaves to its default: a call per text
         Assert.Equal([FolderLabeler.BatchFiles, FolderLabeler.BatchFiles * 2, count], writer.RowsAtFlush.Take(3));
@@ -167,39 +172,46 @@ public class FolderLabelerTests
     public async Task A_files_rows_do_not_depend_on_the_other_files_even_where_a_batch_would_change_them()
     {
         using var folder = new TempFolder();
-        for (var i = 0; i < 70; i++) folder.File($"f{i:D2}.txt", i % 3 == 0 ? "A big match.\n\nGoal!" : "Stock market news.\n\nChip software.");
+        for (var i = 0; i < 70; i++)
+            folder.File($"f{i:D2}.txt", i % 3 == 0 ? "A big match.\n\nGoal!" : "Stock market news.\n\nChip software.");
         using var alone = new TempFolder();
         alone.File("f07.txt", File.ReadAllText(Path.Combine(folder.Path, "f07.txt")));
         var engine = new BatchSensitiveEngine();
         var all = new StringWriter();
         var one = new StringWriter();
 
-        await FolderLabeler.LabelAsync(engine, Request(folder.Path, TextUnit.Paragraph), new FolderCsvWriter(all), null, CancellationToken.None);
-        await FolderLabeler.LabelAsync(engine, Request(alone.Path, TextUnit.Paragraph), new FolderCsvWriter(one), null, CancellationToken.None);
+        await FolderLabeler.LabelAsync(engine, Request(folder.Path, TextUnit.Paragraph), new FolderCsvWriter(all), null,
+            CancellationToken.None);
+        await FolderLabeler.LabelAsync(engine, Request(alone.Path, TextUnit.Paragraph), new FolderCsvWriter(one), null,
+            CancellationToken.None);
 
         var rows = all.ToString().Split("\r\n").Where(r => r.StartsWith("f07.txt,", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, rows.Count); // the document and its two paragraphs
         Assert.Equal(one.ToString().Split("\r\n").Skip(1).Where(r => r.Length > 0), rows);
     }
 
-    /// <summary>The fake's labels, with probabilities that move with the number of texts per call, as a real encoder's last digits do.</summary>
+    /// <summary>The fake's labels, with probabilities that move with the number of texts per call, as a real encoder's last digits
+    /// do.</summary>
     private sealed class BatchSensitiveEngine : ILabelingEngine
     {
         private readonly FakeLabelingEngine fake = new();
         public EngineStatus GetStatus() => fake.GetStatus();
         public Task<TrainResult> TrainAsync(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
             fake.TrainAsync(request, progress, cancellationToken);
-        public Task<AgNewsLsp.Evaluation.EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+        public Task<AgNewsLsp.Evaluation.EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress,
+            CancellationToken cancellationToken) =>
             fake.EvaluateAsync(request, progress, cancellationToken);
-        public Embeddings Embed(IReadOnlyList<string> texts, AgNewsLsp.Settings.Pooling? pooling = null, IProgress<WorkProgress>? progress = null,
+        public Embeddings Embed(IReadOnlyList<string> texts, AgNewsLsp.Settings.Pooling? pooling = null,
+            IProgress<WorkProgress>? progress = null,
             CancellationToken cancellationToken = default) => fake.Embed(texts, pooling, progress, cancellationToken);
 
         public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
             fake.Classify(texts, cancellationToken)
                 .Select(p => p with { Probabilities = p.Probabilities.Select(x => x + texts.Count * 1e-4f).ToArray() }).ToList();
 
-        public (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) ClassifyWithSentenceVectors(IReadOnlyList<string> texts,
-            CancellationToken cancellationToken = default) => (Classify(texts, cancellationToken), texts.Select(FakeLabelingEngine.SentenceVector).ToList());
+        public (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) ClassifyWithSentenceVectors(
+            IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+                (Classify(texts, cancellationToken), texts.Select(FakeLabelingEngine.SentenceVector).ToList());
     }
 
     private sealed class CountingWriter : IFolderRowWriter
@@ -223,8 +235,10 @@ public class FolderLabelerTests
         // Cancel once the first batch is written: the run stops between batches.
         var progress = new InlineProgress<WorkProgress>(p => { if (p.Stage == "labelling" && p.Done > 0) cts.Cancel(); });
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ToFile(new FakeLabelingEngine(), Request(folder.Path), fresh, FolderOutputFormat.Csv, progress, cts.Token));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ToFile(new FakeLabelingEngine(), Request(folder.Path), existing, FolderOutputFormat.Jsonl, null, cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            ToFile(new FakeLabelingEngine(), Request(folder.Path), fresh, FolderOutputFormat.Csv, progress, cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            ToFile(new FakeLabelingEngine(), Request(folder.Path), existing, FolderOutputFormat.Jsonl, null, cts.Token));
 
         Assert.False(File.Exists(fresh));
         Assert.Equal("the previous labels", File.ReadAllText(existing));
@@ -237,7 +251,8 @@ public class FolderLabelerTests
         using var folder = new TempFolder();
         folder.File("a.txt", "A big match.");
         folder.File("labels.txt", "the output of an earlier run, about the stock market");
-        var summary = await ToFile(new FakeLabelingEngine(), Request(folder.Path, include: ["**/*"]), folder.Combine("labels.txt"), FolderOutputFormat.Csv);
+        var summary = await ToFile(new FakeLabelingEngine(), Request(folder.Path, include: ["**/*"]), folder.Combine("labels.txt"),
+            FolderOutputFormat.Csv);
         Assert.Equal(1, summary.FilesMatched);
         Assert.Equal(2, File.ReadAllLines(folder.Combine("labels.txt")).Length);
     }
@@ -251,7 +266,8 @@ public class FolderLabelerTests
         var summary = await ToFile(new FakeLabelingEngine(), Request(folder.Path), output, FolderOutputFormat.Csv);
         Assert.Equal(0, summary.FilesMatched);
         Assert.StartsWith("file,unit,startLine,endLine,label,probability,truncated", File.ReadAllText(output));
-        await Assert.ThrowsAsync<DirectoryNotFoundException>(() => ToFile(new FakeLabelingEngine(), Request(folder.Combine("nope")), output, FolderOutputFormat.Csv));
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(() =>
+            ToFile(new FakeLabelingEngine(), Request(folder.Combine("nope")), output, FolderOutputFormat.Csv));
     }
 
     [Theory]

@@ -30,10 +30,12 @@ public class FullDataTests(ITestOutputHelper output)
     public async Task Default_head_trained_on_all_shared_train_rows_reaches_91_percent_on_the_full_test_split()
     {
         using var folder = new TempFolder();
-        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = Path.Combine(folder.Path, "head.json") });
+        using var engine = await LabelingEngine.CreateAsync(
+            new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = Path.Combine(folder.Path, "head.json") });
         var trained = await engine.TrainAsync(new TrainRequest([TestPaths.AgNewsData]), null, CancellationToken.None);
         var report = await engine.EvaluateAsync(new EvaluateRequest([TestPaths.AgNewsTest]), null, CancellationToken.None);
-        output.WriteLine($"trained a {trained.HeadKind} head on {trained.TrainCount} (+{trained.ValidationCount} validation) rows from {string.Join(", ", trained.Files)}");
+        output.WriteLine($"trained a {trained.HeadKind} head on {trained.TrainCount} (+{trained.ValidationCount} validation) rows " +
+            $"from {string.Join(", ", trained.Files)}");
         Assert.Equal(HeadKinds.Default, trained.HeadKind);
         Assert.Equal(45578, trained.TrainCount + trained.ValidationCount);
         output.WriteLine(ReportFormatter.ToText(report));

@@ -9,7 +9,8 @@ namespace AgNewsLsp.Tests.Engine;
 /// </summary>
 public class IndependentClassifyTests
 {
-    private static readonly string[] Texts = File.ReadLines(TestPaths.AgNewsTest).Take(400).Select(l => l.Split("\",\"")[1] + ".").ToArray();
+    private static readonly string[] Texts =
+        File.ReadLines(TestPaths.AgNewsTest).Take(400).Select(l => l.Split("\",\"")[1] + ".").ToArray();
 
     [Theory]
     [InlineData(Precision.Fp32)]

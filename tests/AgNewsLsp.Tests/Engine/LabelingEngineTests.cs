@@ -55,7 +55,8 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         Engine.UseHead(fixture.HeadPath); // the same file loaded anew is a new head, with its own cache
         var fresh = Engine.Classify([text])[0];
         Assert.NotSame(first[0], fresh);
-        for (var i = 0; i < fresh.Probabilities.Length; i++) Assert.Equal(first[0].Probabilities[i], fresh.Probabilities[i], 1e-5); // batch padding moves the last digits
+        for (var i = 0; i < fresh.Probabilities.Length; i++)
+            Assert.Equal(first[0].Probabilities[i], fresh.Probabilities[i], 1e-5); // batch padding moves the last digits
     }
 
     [Fact]
@@ -65,8 +66,10 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         using var folder = new TempFolder();
         var a = Path.Combine(folder.Path, "a.json");
         var b = Path.Combine(folder.Path, "b.json");
-        await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: a), null, CancellationToken.None);
-        await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: b), null, CancellationToken.None);
+        await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: a), null,
+            CancellationToken.None);
+        await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 600, Seed: 7, OutputHeadPath: b), null,
+            CancellationToken.None);
         var ha = HeadFile.Load(a);
         var hb = HeadFile.Load(b);
         Assert.Equal(ha.History.Length, hb.History.Length);
@@ -81,7 +84,8 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
         using var folder = new TempFolder();
         var overall = new List<double>();
         var progress = new InlineProgress<WorkProgress>(p => { if (p.OverallPercent is { } o) overall.Add(o); });
-        await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 700, OutputHeadPath: Path.Combine(folder.Path, "p.json")), progress, CancellationToken.None);
+        await Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 700, OutputHeadPath: Path.Combine(folder.Path, "p.json")),
+            progress, CancellationToken.None);
         Assert.NotEmpty(overall);
         Assert.Equal(overall.OrderBy(x => x), overall); // never goes back when a new stage starts
         Assert.True(overall[^1] > 90, $"ends at {overall[^1]}");
@@ -116,14 +120,17 @@ public class LabelingEngineTests(TrainedEngineFixture fixture)
             started.Set();
             release.Wait(TimeSpan.FromSeconds(30));
         });
-        var first = Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 400, OutputHeadPath: Path.Combine(folder.Path, "x.json")), progress, CancellationToken.None);
+        var first = Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain], Limit: 400,
+            OutputHeadPath: Path.Combine(folder.Path, "x.json")), progress, CancellationToken.None);
         try
         {
             Assert.True(started.Wait(TimeSpan.FromSeconds(60)));
             Assert.True(Engine.GetStatus().Training);
-            var busy = await Assert.ThrowsAsync<EngineBusyException>(() => Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain]), null, CancellationToken.None));
+            var busy = await Assert.ThrowsAsync<EngineBusyException>(() =>
+                Engine.TrainAsync(new TrainRequest([TestPaths.AgNewsTrain]), null, CancellationToken.None));
             Assert.Contains("already running", busy.Message);
-            Assert.Equal("Sports", Engine.Classify(["The quarterback threw three touchdown passes as the Patriots won the NFL game."])[0].Label);
+            Assert.Equal("Sports",
+                Engine.Classify(["The quarterback threw three touchdown passes as the Patriots won the NFL game."])[0].Label);
         }
         finally
         {

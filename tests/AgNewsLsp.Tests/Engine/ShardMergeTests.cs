@@ -22,19 +22,21 @@ public class ShardMergeTests : IDisposable
     private static readonly ShardJob Job = new()
     {
         Command = "label", Format = "csv", ModelName = "fake-minilm", ModelFingerprint = "f1", Precision = "fp32", MaxTokens = 128,
-        HeadSha256 = "aa", LabelNames = ["World", "Sports", "Business", "Sci/Tech"], Unit = "document", Include = [FileGlobs.DefaultInclude],
-        Exclude = [], MaxFileBytes = InputLimits.DefaultMaxTextBytes,
+        HeadSha256 = "aa", LabelNames = ["World", "Sports", "Business", "Sci/Tech"], Unit = "document",
+        Include = [FileGlobs.DefaultInclude], Exclude = [], MaxFileBytes = InputLimits.DefaultMaxTextBytes,
     };
 
-    /// <summary>A folder with names that test the order (a folder against names that share its prefix), CSV quoting and formula escapes.</summary>
+    /// <summary>A folder with names that test the order (a folder against names that share its prefix), CSV quoting and formula
+    /// escapes.</summary>
     private string Folder()
     {
         var folder = temp.Combine("docs");
-        var texts = new[] { "A big match tonight.", "Stock market rally.", "New chip software.", "Talks at the summit.\n\nA second paragraph on the match." };
+        var texts = new[] { "A big match tonight.", "Stock market rally.", "New chip software.",
+            "Talks at the summit.\n\nA second paragraph on the match." };
         string[] names =
         [
-            "a.txt", "a-b.txt", "a/x.txt", "a/b/c.md", "a0.txt", "a.b/y.txt", "Z.txt", "=sum.txt", "-dash.txt", "+plus.md", "@at.txt", "'quote.txt",
-            "comma,name.txt", "quote\"name.txt", "new\nline.txt", "sub dir/space.txt", "Ünïcode/é.txt", "日本/記事.md",
+            "a.txt", "a-b.txt", "a/x.txt", "a/b/c.md", "a0.txt", "a.b/y.txt", "Z.txt", "=sum.txt", "-dash.txt", "+plus.md", "@at.txt",
+            "'quote.txt", "comma,name.txt", "quote\"name.txt", "new\nline.txt", "sub dir/space.txt", "Ünïcode/é.txt", "日本/記事.md",
         ];
         for (var i = 0; i < names.Length; i++) File(folder, names[i], texts[i % texts.Length]);
         for (var i = 0; i < 90; i++) File(folder, $"d{i % 4}/e{i % 3}/n{i:D3}.txt", texts[i % texts.Length] + $" Number {i}.");
@@ -56,18 +58,21 @@ public class ShardMergeTests : IDisposable
     private async Task<string> Unsharded(string folder, FolderOutputFormat format, TextUnit unit)
     {
         var output = temp.Combine($"whole.{format.Name()}");
-        await FolderLabeler.LabelToFileAsync(engine, Request(folder, unit), output, w => FolderRowWriters.For(format, w), null, CancellationToken.None);
+        await FolderLabeler.LabelToFileAsync(engine, Request(folder, unit), output, w => FolderRowWriters.For(format, w), null,
+            CancellationToken.None);
         return output;
     }
 
-    private async Task<List<string>> Parts(string folder, FolderOutputFormat format, TextUnit unit, int count, ShardJob? job = null, string name = "part")
+    private async Task<List<string>> Parts(string folder, FolderOutputFormat format, TextUnit unit, int count, ShardJob? job = null,
+        string name = "part")
     {
         var parts = new List<string>();
         for (var i = 0; i < count; i++)
         {
             var output = temp.Combine($"{name}-{i}.{format.Name()}");
             await ShardRuns.LabelAsync(engine, Request(folder, unit, new Shard(i, count)), output, w => FolderRowWriters.For(format, w),
-                (job ?? Job) with { Format = format.Name(), Unit = AgNewsLsp.Settings.SettingNames.Name(unit) }, "--shard", null, null, CancellationToken.None);
+                (job ?? Job) with { Format = format.Name(), Unit = AgNewsLsp.Settings.SettingNames.Name(unit) }, "--shard", null, null,
+                    CancellationToken.None);
             parts.Add(output);
         }
         return parts;
@@ -87,7 +92,8 @@ public class ShardMergeTests : IDisposable
         var parts = await Parts(folder, format, unit, count);
         var merged = temp.Combine($"merged.{format.Name()}");
 
-        var summary = await ShardMerge.MergeAsync(parts.AsEnumerable().Reverse().ToList(), merged, CancellationToken.None); // any order of parts
+        var summary = await ShardMerge.MergeAsync(parts.AsEnumerable().Reverse().ToList(), merged,
+            CancellationToken.None); // any order of parts
 
         Assert.Equal(System.IO.File.ReadAllBytes(whole), System.IO.File.ReadAllBytes(merged));
         Assert.Equal(count, summary.Shards);
@@ -100,7 +106,8 @@ public class ShardMergeTests : IDisposable
     {
         var folder = Folder();
         var parts = await Parts(folder, FolderOutputFormat.Jsonl, TextUnit.Document, 3);
-        var files = parts.SelectMany(p => System.IO.File.ReadAllLines(p).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("file").GetString()!)).ToList();
+        var files = parts.SelectMany(p =>
+            System.IO.File.ReadAllLines(p).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("file").GetString()!)).ToList();
         Assert.Equal(files.Count, files.Distinct().Count());
         var whole = System.IO.File.ReadAllLines(await Unsharded(folder, FolderOutputFormat.Jsonl, TextUnit.Document))
             .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("file").GetString()!);
@@ -109,7 +116,8 @@ public class ShardMergeTests : IDisposable
         {
             var manifest = ShardManifest.ReadFor(parts[i]);
             Assert.Equal((i, 3), (manifest.Index, manifest.Count));
-            Assert.All(System.IO.File.ReadAllLines(parts[i]), l => Assert.Equal(i, Shard.Of(JsonDocument.Parse(l).RootElement.GetProperty("file").GetString()!, 3)));
+            Assert.All(System.IO.File.ReadAllLines(parts[i]), l =>
+                Assert.Equal(i, Shard.Of(JsonDocument.Parse(l).RootElement.GetProperty("file").GetString()!, 3)));
         }
     }
 
@@ -123,16 +131,18 @@ public class ShardMergeTests : IDisposable
         var merged = temp.Combine("merged.csv");
         var e = await Assert.ThrowsAsync<FileNotFoundException>(() => ShardMerge.MergeAsync(parts, merged, CancellationToken.None));
         Assert.Contains("part-1.csv", e.Message); // no such file: named
-        var missing = (await Assert.ThrowsAsync<InvalidDataException>(() => ShardMerge.MergeAsync([parts[0], parts[2]], merged, CancellationToken.None))).Message;
+        var missing = (await Assert.ThrowsAsync<InvalidDataException>(() =>
+            ShardMerge.MergeAsync([parts[0], parts[2]], merged, CancellationToken.None))).Message;
         Assert.Contains("shard 1/3 of the job is missing", missing);
         Assert.False(System.IO.File.Exists(merged));
 
-        await ShardRuns.LabelAsync(engine, Request(folder, TextUnit.Document, new Shard(1, 3)), parts[1], w => new FolderCsvWriter(w), Job, "--shard",
-            null, null, CancellationToken.None);
+        await ShardRuns.LabelAsync(engine, Request(folder, TextUnit.Document, new Shard(1, 3)), parts[1], w => new FolderCsvWriter(w), Job,
+            "--shard", null, null, CancellationToken.None);
         await ShardMerge.MergeAsync(parts, merged, CancellationToken.None);
 
         Assert.Equal(before, System.IO.File.ReadAllBytes(parts[1]));
-        Assert.Equal(System.IO.File.ReadAllBytes(await Unsharded(folder, FolderOutputFormat.Csv, TextUnit.Document)), System.IO.File.ReadAllBytes(merged));
+        Assert.Equal(System.IO.File.ReadAllBytes(await Unsharded(folder, FolderOutputFormat.Csv, TextUnit.Document)),
+            System.IO.File.ReadAllBytes(merged));
     }
 
     /// <summary>Merges and expects a refusal, with the old output left as it was and no temp file beside it.</summary>
@@ -155,7 +165,8 @@ public class ShardMergeTests : IDisposable
         var parts = await Parts(folder, FolderOutputFormat.Csv, TextUnit.Document, 3);
         var otherHead = await Parts(folder, FolderOutputFormat.Csv, TextUnit.Document, 3, Job with { HeadSha256 = "bb" }, "head");
         var otherModel = await Parts(folder, FolderOutputFormat.Csv, TextUnit.Document, 3, Job with { ModelFingerprint = "f2" }, "model");
-        var otherPrecision = await Parts(folder, FolderOutputFormat.Csv, TextUnit.Document, 3, Job with { Precision = "bf16" }, "precision");
+        var otherPrecision = await Parts(folder, FolderOutputFormat.Csv, TextUnit.Document, 3, Job with { Precision = "bf16" },
+            "precision");
 
         var message = await Refused([parts[0], otherHead[1], parts[2]]);
         Assert.Contains("head-1.csv", message);

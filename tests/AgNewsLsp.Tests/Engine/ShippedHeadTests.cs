@@ -20,7 +20,8 @@ public class ShippedHeadTests
         Assert.True(shipped.Validation!.Accuracy > 0.85);
         // Labels right on real news, not on one chosen sentence: the first 200 rows of the test split, one at a time
         // as hovers ask (the full split's bar is FullDataTests').
-        var rows = AgNewsLsp.Data.LabeledDataReader.ReadSplit([TestPaths.AgNewsTest], "test", new AgNewsLsp.Data.DataReadOptions(false, 200)).Rows;
+        var rows = AgNewsLsp.Data.LabeledDataReader.ReadSplit([TestPaths.AgNewsTest], "test",
+            new AgNewsLsp.Data.DataReadOptions(false, 200)).Rows;
         int right = rows.Count(r => engine.Classify([r.Text])[0].LabelIndex == r.Label);
         Assert.True(right >= 0.88 * rows.Count, $"{right} of {rows.Count} test rows labelled right");
     }
@@ -36,7 +37,8 @@ public class ShippedHeadTests
         Directory.CreateDirectory(CacheFolders.Heads(cache.Path));
         File.WriteAllText(Path.Combine(CacheFolders.Heads(cache.Path), $"{fingerprint}.head.json"), "{ damaged");
         var log = new List<string>();
-        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = cache.Path }, log: new InlineProgress<string>(log.Add));
+        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = cache.Path },
+            log: new InlineProgress<string>(log.Add));
         Assert.Equal(LabelingEngine.ShippedHeadPath, engine.HeadPath);
         Assert.Contains(log, l => l.StartsWith("Ignoring ") && l.Contains("head.json"));
     }
@@ -48,7 +50,8 @@ public class ShippedHeadTests
         using var folder = new TempFolder();
         var path = Path.Combine(folder.Path, "mine.head.json");
         File.WriteAllText(path, "{ damaged");
-        var e = await Assert.ThrowsAsync<InvalidDataException>(() => LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = path }));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, HeadPath = path }));
         Assert.Contains("not a head file", e.Message);
         Assert.Contains(path, e.Message);
     }
@@ -56,7 +59,8 @@ public class ShippedHeadTests
     [Fact]
     public async Task A_bad_token_count_is_refused_when_the_engine_starts()
     {
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, MaxTokens = 2 }));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() =>
+            LabelingEngine.CreateAsync(new EngineSettings { CacheRoot = TestPaths.TestCache, MaxTokens = 2 }));
         Assert.Contains("maxTokens", e.Message);
     }
 

@@ -58,7 +58,8 @@ public class TinyBertEngineTests : IDisposable
         var text = "Shares fell as the bank reported lower profit.";
         var otherModelsHead = AgNewsLsp.Engine.LabelingEngine.ShippedHeadPath; // made for the embedded default
         var before = File.ReadAllBytes(otherModelsHead);
-        var (code, _, err) = Run("classify", text, "--model", Model, "--head", otherModelsHead, "--cache", Cache, "--precision", "fp32", "--quiet");
+        var (code, _, err) = Run("classify", text, "--model", Model, "--head", otherModelsHead, "--cache", Cache, "--precision", "fp32",
+            "--quiet");
         Assert.Equal(CommandLine.Failed, code);
         var command = $"agnews train --model {Model} --cache {Cache} --data DIR";
         Assert.Contains($"Train a head for this model ({command}) and use it instead", err);
@@ -75,7 +76,8 @@ public class TinyBertEngineTests : IDisposable
     public async Task A_replaced_head_is_disposed_once_no_request_uses_it_over_twenty_retrains()
     {
         var data = SmallTrainFile(120);
-        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { Model = Model, CacheRoot = Cache, Precision = Precision.Fp32 });
+        using var engine = await LabelingEngine.CreateAsync(
+            new EngineSettings { Model = Model, CacheRoot = Cache, Precision = Precision.Fp32 });
         var request = new TrainRequest([data], HeadKind.Linear, MaxEpochs: 2, OutputHeadPath: _temp.Combine("head.json"));
         await engine.TrainAsync(request, null, CancellationToken.None);
         var replaced = new List<Task>();
@@ -95,9 +97,11 @@ public class TinyBertEngineTests : IDisposable
     public void Rows_of_one_class_are_refused_before_any_work_and_no_head_is_written()
     {
         var data = _temp.Combine("one-class.csv");
-        File.WriteAllLines(data, File.ReadLines(TestPaths.AgNewsTrain).Where(l => l.StartsWith("\"2\"", StringComparison.Ordinal)).Take(50));
+        File.WriteAllLines(data,
+            File.ReadLines(TestPaths.AgNewsTrain).Where(l => l.StartsWith("\"2\"", StringComparison.Ordinal)).Take(50));
         var head = _temp.Combine("head.json");
-        var (code, _, err) = Run("train", "--model", Model, "--cache", Cache, "--head", head, "--data", data, "--precision", "fp32", "--quiet");
+        var (code, _, err) = Run("train", "--model", Model, "--cache", Cache, "--head", head, "--data", data, "--precision", "fp32",
+            "--quiet");
         Assert.Equal(CommandLine.Failed, code);
         Assert.Contains("one class only (Sports)", err);
         Assert.False(File.Exists(head));
@@ -111,9 +115,11 @@ public class TinyBertEngineTests : IDisposable
         // replaces it, so train never loads it (nor spends the time to).
         var head = _temp.Combine("head.json");
         File.Copy(AgNewsLsp.Engine.LabelingEngine.ShippedHeadPath, head);
-        var (trained, _, err) = Run("train", "--model", Model, "--cache", Cache, "--head", head, "--data", SmallTrainFile(), "--precision", "fp32", "--quiet");
+        var (trained, _, err) = Run("train", "--model", Model, "--cache", Cache, "--head", head, "--data", SmallTrainFile(), "--precision",
+            "fp32", "--quiet");
         Assert.True(trained == CommandLine.Ok, err);
-        var (classified, _, classifyErr) = Run("classify", "The striker scored twice.", "--model", Model, "--cache", Cache, "--head", head, "--precision", "fp32", "--quiet");
+        var (classified, _, classifyErr) = Run("classify", "The striker scored twice.", "--model", Model, "--cache", Cache, "--head", head,
+            "--precision", "fp32", "--quiet");
         Assert.True(classified == CommandLine.Ok, classifyErr); // the head now belongs to this model
     }
 
@@ -137,7 +143,8 @@ public class TinyBertEngineTests : IDisposable
         for (int i = 0; i < rows.Count; i++)
             Assert.Equal($"{i}\t{i}\t{AgNewsLsp.Data.AgNewsLabels.Names[rows[i].Label]}", ids[i + 1]);
 
-        using var engine = await LabelingEngine.CreateAsync(new EngineSettings { Model = Model, CacheRoot = Cache, Precision = Precision.Fp32 });
+        using var engine = await LabelingEngine.CreateAsync(
+            new EngineSettings { Model = Model, CacheRoot = Cache, Precision = Precision.Fp32 });
         var texts = rows.Select(r => r.Text).ToArray();
         // What training reads (the feature cache the run above filled) is bit for bit what was written ...
         var trainingFeatures = engine.ExtractFeatures(texts, [Pooling.Mean])[Pooling.Mean];
@@ -202,11 +209,14 @@ public class TinyBertEngineTests : IDisposable
         Assert.Contains("'descr': '<f4'", header);
         Assert.Contains("'fortran_order': False", header);
         var shape = header[(header.IndexOf("'shape': (", StringComparison.Ordinal) + 10)..];
-        var dims = shape[..shape.IndexOf(')')].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+        var dims = shape[..shape.IndexOf(')')].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(int.Parse).ToArray();
         int start = 10 + headerLength;
         Assert.Equal(dims[0] * dims[1] * 4, bytes.Length - start);
         var rows = Enumerable.Range(0, dims[0])
-            .Select(r => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(start + r * dims[1] * 4, dims[1] * 4)).ToArray()).ToArray();
+            .Select(r =>
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(start + r * dims[1] * 4, dims[1] * 4))
+                    .ToArray()).ToArray();
         return ((dims[0], dims[1]), rows);
     }
 }

@@ -75,15 +75,18 @@ public class FolderFilesTests
     public void A_walk_that_matches_nothing_still_stops_when_cancelled()
     {
         using var temp = new TempFolder();
-        for (var i = 0; i < 50; i++) File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(temp.Path, $"d{i}", "e")).FullName, "a.txt"), "x");
+        for (var i = 0; i < 50; i++)
+            File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(temp.Path, $"d{i}", "e")).FullName, "a.txt"), "x");
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         var globs = new FileGlobs(["**/*.nomatch"]);
         Assert.Empty(FolderFiles.Enumerate(temp.Path, globs)); // it walks all of it, finding nothing
-        Assert.Throws<OperationCanceledException>(() => FolderFiles.Enumerate(temp.Path, globs, cancellationToken: cancelled.Token).ToList());
+        Assert.Throws<OperationCanceledException>(() =>
+            FolderFiles.Enumerate(temp.Path, globs, cancellationToken: cancelled.Token).ToList());
     }
 
-    private static List<FolderFile> Walk(string folder, FileGlobs? globs = null) => FolderFiles.Enumerate(folder, globs ?? new FileGlobs()).ToList();
+    private static List<FolderFile> Walk(string folder, FileGlobs? globs = null) =>
+        FolderFiles.Enumerate(folder, globs ?? new FileGlobs()).ToList();
 
     [Fact]
     public void Files_come_in_ordinal_order_of_their_relative_paths()

@@ -77,7 +77,8 @@ public class ShardsTests
         Assert.Contains(reason, e.Message);
     }
 
-    private static Dictionary<string, string> Env(params (string Name, string Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value);
+    private static Dictionary<string, string> Env(params (string Name, string Value)[] values) =>
+        values.ToDictionary(v => v.Name, v => v.Value);
 
     [Fact]
     public void Without_shard_options_the_environment_alone_never_shards_a_run()
@@ -118,7 +119,8 @@ public class ShardsTests
     [InlineData("3", null, null, "--array=0-2")]     // an index past the last shard
     [InlineData("x", null, null, "whole number")]
     [InlineData("-1", null, null, "whole number")]
-    public void A_slurm_array_that_does_not_match_the_shards_is_refused_saying_how_to_submit_it(string id, string? count, string? max, string reason)
+    public void A_slurm_array_that_does_not_match_the_shards_is_refused_saying_how_to_submit_it(string id, string? count, string? max,
+        string reason)
     {
         var env = Env((Shard.SlurmTaskId, id));
         if (count is not null) env[Shard.SlurmTaskCount] = count;
@@ -131,7 +133,8 @@ public class ShardsTests
     [InlineData("two", "whole number")]
     [InlineData("1e2", "whole number")]
     public void A_bad_kubernetes_index_is_refused(string index, string reason) =>
-        Assert.Contains(reason, Assert.Throws<ArgumentException>(() => Shard.Select(null, "3", Env((Shard.KubernetesIndex, index)))).Message);
+        Assert.Contains(reason,
+            Assert.Throws<ArgumentException>(() => Shard.Select(null, "3", Env((Shard.KubernetesIndex, index)))).Message);
 
     [Theory]
     [InlineData("0")]
@@ -139,7 +142,8 @@ public class ShardsTests
     [InlineData("three")]
     [InlineData("100001")]
     public void A_bad_shard_count_is_refused(string count) =>
-        Assert.Contains("shard count", Assert.Throws<ArgumentException>(() => Shard.Select(null, count, Env((Shard.KubernetesIndex, "0")))).Message);
+        Assert.Contains("shard count",
+            Assert.Throws<ArgumentException>(() => Shard.Select(null, count, Env((Shard.KubernetesIndex, "0")))).Message);
 
     [Fact]
     public void Shards_without_an_index_anywhere_says_where_it_looked()

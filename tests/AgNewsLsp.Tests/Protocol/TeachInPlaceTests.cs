@@ -43,11 +43,13 @@ public class TeachInPlaceTests : IDisposable
         await using var client = await StartAsync();
         Assert.Equal("World", (await LabelAt(client, 4)).Label); // the keyword head: no keyword, World
 
-        var result = await client.RequestAsync("agnews/correct", new { label = "Entertainment", textDocument = new { uri = DocumentUri }, position = new { line = 0, character = 3 } });
+        var result = await client.RequestAsync("agnews/correct",
+            new { label = "Entertainment", textDocument = new { uri = DocumentUri }, position = new { line = 0, character = 3 } });
         Assert.Equal("Entertainment", result.GetProperty("label").GetString());
         Assert.Equal(Dataset, result.GetProperty("dataset").GetString());
         var added = result.GetProperty("newClasses")[0];
-        Assert.Equal(("Entertainment", 1, true), (added.GetProperty("label").GetString(), added.GetProperty("examples").GetInt32(), added.GetProperty("weak").GetBoolean()));
+        Assert.Equal(("Entertainment", 1, true),
+            (added.GetProperty("label").GetString(), added.GetProperty("examples").GetInt32(), added.GetProperty("weak").GetBoolean()));
         Assert.Contains("few examples make it weak", result.GetProperty("message").GetString());
 
         // At once: the paragraph shows the user's label, marked as theirs, in the hover and the lens.
@@ -62,12 +64,14 @@ public class TeachInPlaceTests : IDisposable
 
         var row = JsonDocument.Parse(File.ReadAllLines(Dataset).Single()).RootElement;
         Assert.Equal((Film, "Entertainment"), (row.GetProperty("text").GetString(), row.GetProperty("label").GetString()));
-        Assert.Equal((DocumentUri, 0), (row.GetProperty("source").GetProperty("uri").GetString(), row.GetProperty("source").GetProperty("startLine").GetInt32()));
+        Assert.Equal((DocumentUri, 0),
+            (row.GetProperty("source").GetProperty("uri").GetString(), row.GetProperty("source").GetProperty("startLine").GetInt32()));
     }
 
     private async Task<(string Label, bool ByUser)> LabelAt(LspTestClient client, int line)
     {
-        var r = await client.RequestAsync("agnews/classify", new { textDocument = new { uri = DocumentUri }, position = new { line, character = 0 } });
+        var r = await client.RequestAsync("agnews/classify",
+            new { textDocument = new { uri = DocumentUri }, position = new { line, character = 0 } });
         var p = r.GetProperty("predictions")[0];
         return (p.GetProperty("label").GetString()!, p.TryGetProperty("byUser", out var b) && b.GetBoolean());
     }
@@ -103,16 +107,18 @@ public class TeachInPlaceTests : IDisposable
         });
         var titles = actions.EnumerateArray().Select(a => a.GetProperty("title").GetString()!).ToList();
         Assert.Equal("Label as Business", titles[0]); // the head's guess first
-        Assert.Equal<string>(["Label as Business", "Label as Sci/Tech", "Label as Sports", "Label as World", "Label as a new class...", "Undo the last label"],
-            [titles[0], .. titles.Skip(1).Take(3).Order(), .. titles.Skip(4)]);
+        Assert.Equal<string>(["Label as Business", "Label as Sci/Tech", "Label as Sports", "Label as World", "Label as a new class...",
+            "Undo the last label"], [titles[0], .. titles.Skip(1).Take(3).Order(), .. titles.Skip(4)]);
         Assert.All(actions.EnumerateArray(), a => Assert.Equal("quickfix", a.GetProperty("kind").GetString()));
 
         // Running an action is running its command, as any editor does.
         var sports = actions.EnumerateArray().Single(a => a.GetProperty("title").GetString() == "Label as Sports").GetProperty("command");
-        await client.RequestAsync("workspace/executeCommand", new { command = sports.GetProperty("command").GetString(), arguments = sports.GetProperty("arguments") });
+        await client.RequestAsync("workspace/executeCommand",
+            new { command = sports.GetProperty("command").GetString(), arguments = sports.GetProperty("arguments") });
         Assert.Equal(("Sports", true), await LabelAt(client, 2));
         // The new-class action has no label: the editor asks for one; without it the server says what is missing.
-        var newClass = actions.EnumerateArray().Single(a => a.GetProperty("title").GetString() == "Label as a new class...").GetProperty("command");
+        var newClass = actions.EnumerateArray().Single(a => a.GetProperty("title").GetString() == "Label as a new class...")
+            .GetProperty("command");
         var (code, message) = await LspTestClient.ErrorOf(() => client.RequestAsync("workspace/executeCommand",
             new { command = newClass.GetProperty("command").GetString(), arguments = newClass.GetProperty("arguments") }));
         Assert.Equal(-32602, code);
@@ -128,7 +134,8 @@ public class TeachInPlaceTests : IDisposable
         var before = (await client.RequestAsync("agnews/suggest", new { })).GetProperty("suggestions");
         Assert.Equal(3, before.GetArrayLength()); // the second Film is the first again
         Assert.Equal(0, before[0].GetProperty("range").GetProperty("start").GetProperty("line").GetInt32());
-        await client.RequestAsync("agnews/correct", new { label = "Entertainment", textDocument = new { uri = DocumentUri }, position = new { line = 0, character = 0 } });
+        await client.RequestAsync("agnews/correct",
+            new { label = "Entertainment", textDocument = new { uri = DocumentUri }, position = new { line = 0, character = 0 } });
         var after = (await client.RequestAsync("agnews/suggest", new { max = 10 })).GetProperty("suggestions");
         Assert.DoesNotContain(after.EnumerateArray(), s => s.GetProperty("text").GetString() == Film);
         Assert.All(after.EnumerateArray(), s => Assert.Equal(DocumentUri, s.GetProperty("uri").GetString()));

@@ -18,19 +18,23 @@ public sealed class CodeActionHandler : RequestHandler<CodeActionParams, IReadOn
 
     public override string Method => "textDocument/codeAction";
 
-    public override async Task<IReadOnlyList<CodeAction>> HandleAsync(CodeActionParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<CodeAction>> HandleAsync(CodeActionParams request, RequestContext context,
+        CancellationToken cancellationToken)
     {
         if (context.Documents.Get(request.TextDocument.Uri) is not { } document) return [];
-        if (TextUnits.At(document, request.Range.Start, context.Options.HoverUnit) is not { } span || !DocumentLabeler.HasEnoughText(span.Text)) return [];
+        if (TextUnits.At(document, request.Range.Start, context.Options.HoverUnit) is not { } span
+            || !DocumentLabeler.HasEnoughText(span.Text)) return [];
         var at = document.RangeOf(span.Start, span.End).Start;
         var engine = await context.GetEngineAsync(cancellationToken);
         var prediction = (await Task.Run(() => engine.Classify([span.Text], cancellationToken), cancellationToken))[0];
         LspCommand Correct(string title, string? label) =>
             new(title, CorrectHandler.MethodName, [new CorrectParams(label, request.TextDocument, at)]);
         // The head's guess first, then the others by probability: the likeliest fixes lead the menu.
-        var order = prediction.LabelNames.Select((name, i) => (name, p: prediction.Probabilities[i])).OrderByDescending(x => x.p).Select(x => x.name);
+        var order = prediction.LabelNames.Select((name, i) => (name, p: prediction.Probabilities[i])).OrderByDescending(x => x.p)
+            .Select(x => x.name);
         var actions = order.Select(label => new CodeAction(
-                label == prediction.Label && prediction.ByUser ? $"Labelled as {label} (by you)" : $"Label as {label}", Kind, Correct($"Label as {label}", label)))
+                label == prediction.Label && prediction.ByUser ? $"Labelled as {label} (by you)" : $"Label as {label}", Kind,
+                Correct($"Label as {label}", label)))
             .ToList();
         actions.Add(new CodeAction(NewClassTitle, Kind, Correct(NewClassTitle, null)));
         actions.Add(new CodeAction("Undo the last label", Kind, new LspCommand("Undo the last label", "agnews/undoCorrection",

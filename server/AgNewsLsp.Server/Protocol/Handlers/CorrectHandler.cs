@@ -18,10 +18,12 @@ public sealed class CorrectHandler : RequestHandler<CorrectParams, CorrectResult
 
     protected override bool IsCommand => true;
 
-    public override async Task<CorrectResult> HandleAsync(CorrectParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<CorrectResult> HandleAsync(CorrectParams request, RequestContext context,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Label))
-            throw ProtocolErrors.InvalidParams($"{Method}: 'label' is required (a new class's name is asked for by the editor: docs/editors.md)");
+            throw ProtocolErrors.InvalidParams(
+                $"{Method}: 'label' is required (a new class's name is asked for by the editor: docs/editors.md)");
         var (text, source) = TextOf(request, context);
         context.CheckText(text, "text");
         if (!DocumentLabeler.HasEnoughText(text)) throw ProtocolErrors.BadInput("the text is empty or too short to label");
@@ -37,7 +39,8 @@ public sealed class CorrectHandler : RequestHandler<CorrectParams, CorrectResult
     private (string Text, CorrectionSource? Source) TextOf(CorrectParams request, RequestContext context)
     {
         if (request.TextDocument is not { } id)
-            return request.Text is { } given ? (given, null) : throw ProtocolErrors.InvalidParams($"{Method}: give 'textDocument' (with 'position' or 'range') or 'text'");
+            return request.Text is { } given ? (given, null)
+                : throw ProtocolErrors.InvalidParams($"{Method}: give 'textDocument' (with 'position' or 'range') or 'text'");
         var document = context.Documents.Get(id.Uri) ?? throw ProtocolErrors.BadInput($"document {id.Uri} is not open");
         if (request.Range is { } range)
         {
@@ -45,8 +48,10 @@ public sealed class CorrectHandler : RequestHandler<CorrectParams, CorrectResult
             if (end < start) throw ProtocolErrors.InvalidParams($"{Method}: the range ends before it starts");
             return (document.Text[start..end], new CorrectionSource(id.Uri, range.Start.Line, range.End.Line));
         }
-        if (request.Position is not { } position) throw ProtocolErrors.InvalidParams($"{Method}: 'textDocument' needs a 'position' or a 'range'");
-        var span = TextUnits.At(document, position, context.Options.HoverUnit) ?? throw ProtocolErrors.BadInput("no paragraph at that position");
+        if (request.Position is not { } position)
+            throw ProtocolErrors.InvalidParams($"{Method}: 'textDocument' needs a 'position' or a 'range'");
+        var span = TextUnits.At(document, position, context.Options.HoverUnit)
+            ?? throw ProtocolErrors.BadInput("no paragraph at that position");
         var at = document.RangeOf(span.Start, span.End);
         return (span.Text, new CorrectionSource(id.Uri, at.Start.Line, at.End.Line));
     }
@@ -59,13 +64,14 @@ public sealed class CorrectHandler : RequestHandler<CorrectParams, CorrectResult
     }
 
     internal static CorrectResult Result(TeachResult taught, string dataset) =>
-        new(taught.Correction.Text, taught.Correction.Label, dataset, taught.Replaced?.Label, NewClassesOf(taught.NewClasses), taught.Corrections,
-            Message(taught));
+        new(taught.Correction.Text, taught.Correction.Label, dataset, taught.Replaced?.Label, NewClassesOf(taught.NewClasses),
+            taught.Corrections, Message(taught));
 
     internal static IReadOnlyList<NewClassDto> NewClassesOf(IReadOnlyList<NewClass> classes) =>
         classes.Select(c => new NewClassDto(c.Label, c.Examples, c.Weak)).ToList();
 
-    /// <summary>What to tell the person: the label taught, and for a new class how many examples it has and that few make it weak.</summary>
+    /// <summary>What to tell the person: the label taught, and for a new class how many examples it has and that few make it
+    /// weak.</summary>
     internal static string Message(TeachResult taught)
     {
         var label = taught.Correction.Label;
