@@ -25,7 +25,7 @@ test(`kill -9 during training (${RUNS} seeded points) never leaves a head that d
   const head = path.join(dir, 'head.json');
   let state = SEED >>> 0;
   const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const train = (seed) => cli(['train', '--data', data, '--limit', '300', '--epochs', '4', '--seed', String(seed), '--head', head, '--quiet']);
+  const train = (seed) => cli(['train', '--data', data, '--limit', '300', '--max-passes', '4', '--seed', String(seed), '--head', head, '--quiet']);
   const headLoads = (when) => {
     const { command, args } = cli(['model', 'info', '--head', head, '--json', '--quiet']);
     const r = spawnSync(command, args, { encoding: 'utf8', timeout: 120000 });

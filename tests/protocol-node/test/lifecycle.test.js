@@ -4,7 +4,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startStdio, startTcp, initializeParams, errorCode, writeRaw, withTimeout, stop } = require('../lib/server');
 
-const COMMANDS = ['agnews/classify', 'agnews/evaluate', 'agnews/labelDocument', 'agnews/labelFolder', 'agnews/status', 'agnews/train']; // one per handler with a command, by handler name
+const COMMANDS = ['agnews/classify', 'agnews/correct', 'agnews/evaluate', 'agnews/labelDocument', 'agnews/labelFolder', 'agnews/status',
+  'agnews/suggest', 'agnews/train', 'agnews/undoCorrection']; // one per handler with a command, by handler name
 
 test('initialize advertises capabilities; shutdown then exit ends with code 0', async () => {
   const s = startStdio();
