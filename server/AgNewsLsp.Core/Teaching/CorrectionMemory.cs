@@ -89,7 +89,8 @@ public sealed class CorrectionMemory
     public IReadOnlyDictionary<string, int> CountsByLabel()
     {
         lock (_gate)
-            return _entries.GroupBy(e => e.Label, ClassNames.Comparer).ToDictionary(g => g.First().Label, g => g.Count(), ClassNames.Comparer);
+            return _entries.GroupBy(e => e.Label, ClassNames.Comparer)
+                .ToDictionary(g => g.First().Label, g => g.Count(), ClassNames.Comparer);
     }
 
     /// <summary>The classes corrections name that <paramref name="known"/> lacks, in the order they were first taught.</summary>

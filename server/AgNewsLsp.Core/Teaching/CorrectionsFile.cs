@@ -43,7 +43,8 @@ public static class CorrectionsFile
     /// <summary>A corrections file is hand-sized; a file above this is not one (and would not fit the memory).</summary>
     public const long MaxFileBytes = 64L << 20;
 
-    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Json =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly Dictionary<string, object> Gates = new(StringComparer.Ordinal);
 
     private static object GateOf(string path)
@@ -194,7 +195,9 @@ public static class CorrectionsFile
     public static string PathFor(string? configured, string? workspaceFolder, string? documentPath)
     {
         var folder = workspaceFolder ?? (documentPath is null ? Environment.CurrentDirectory : Path.GetDirectoryName(documentPath)!);
-        return Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? Path.Combine(folder, DefaultRelativePath) : Path.Combine(folder, configured));
+        return Path.GetFullPath(string.IsNullOrWhiteSpace(configured)
+            ? Path.Combine(folder, DefaultRelativePath)
+            : Path.Combine(folder, configured));
     }
 
     /// <summary>

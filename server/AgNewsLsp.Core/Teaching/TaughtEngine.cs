@@ -52,7 +52,8 @@ public sealed class TaughtEngine : ILabelingEngine, IDisposable
     public Task<TrainResult> TrainAsync(TrainRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
         _inner.TrainAsync(request, progress, cancellationToken);
 
-    public Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken) =>
+    public Task<EvaluationReport> EvaluateAsync(EvaluateRequest request, IProgress<WorkProgress>? progress,
+        CancellationToken cancellationToken) =>
         _inner.EvaluateAsync(request, progress, cancellationToken);
 
     public Embeddings Embed(IReadOnlyList<string> texts, Pooling? pooling = null, IProgress<WorkProgress>? progress = null,

@@ -135,7 +135,9 @@ public sealed class TeachSession
             case TeachAction.Accept:
                 return Label(step, step.Prediction.Label);
             case TeachAction.NewClass:
-                return string.IsNullOrWhiteSpace(newLabel) ? new TeachOutcome("No name given: nothing labelled.") : Label(step, newLabel.Trim());
+                return string.IsNullOrWhiteSpace(newLabel)
+                    ? new TeachOutcome("No name given: nothing labelled.")
+                    : Label(step, newLabel.Trim());
             case TeachAction.Skip:
                 _skipped.Add(step.Item);
                 _answers.Push(step.Item);
@@ -224,7 +226,8 @@ public sealed class TeachSession
         _labelled.Count,
         _labelled.Values.Count(v => v.Accepted),
         _skipped.Count,
-        _labelled.Values.GroupBy(v => v.Label).Select(g => (g.Key, g.Count())).OrderByDescending(x => x.Item2).ThenBy(x => x.Key, StringComparer.Ordinal).ToList(),
+        _labelled.Values.GroupBy(v => v.Label).Select(g => (g.Key, g.Count()))
+            .OrderByDescending(x => x.Item2).ThenBy(x => x.Key, StringComparer.Ordinal).ToList(),
         _target.NewClasses(),
         Open().Count);
 
@@ -232,5 +235,7 @@ public sealed class TeachSession
 
     /// <summary>"notes/a.md lines 3-5" (lines from 1, as editors number them).</summary>
     public static string Where(CandidateParagraph p) =>
-        p.Block.StartLine == p.Block.EndLine ? $"{p.File} line {p.Block.StartLine + 1}" : $"{p.File} lines {p.Block.StartLine + 1}-{p.Block.EndLine + 1}";
+        p.Block.StartLine == p.Block.EndLine
+            ? $"{p.File} line {p.Block.StartLine + 1}"
+            : $"{p.File} lines {p.Block.StartLine + 1}-{p.Block.EndLine + 1}";
 }

@@ -170,10 +170,14 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         }
     }
 
-    /// <summary>The engine of the engine options; what loading it does (a download, a conversion) shows on <paramref name="display"/>.</summary>
-    private async Task<LabelingEngine> OpenEngineAsync(CommandInput a, CancellationToken ct, bool loadHead = true, ProgressDisplay? display = null)
+    /// <summary>
+    /// The engine of the engine options; what loading it does (a download, a conversion) shows on <paramref name="display"/>.
+    /// </summary>
+    private async Task<LabelingEngine> OpenEngineAsync(CommandInput a, CancellationToken ct, bool loadHead = true,
+        ProgressDisplay? display = null)
     {
-        if (display is not null) return await LabelingEngine.CreateAsync(engineOptions.ToEngineSettings(), display.Progress, display.Log, ct, loadHead);
+        if (display is not null)
+            return await LabelingEngine.CreateAsync(engineOptions.ToEngineSettings(), display.Progress, display.Log, ct, loadHead);
         await using var lines = ProgressDisplay.For(a, stderr);
         var engine = await LabelingEngine.CreateAsync(engineOptions.ToEngineSettings(), lines.Progress, lines.Log, ct, loadHead);
         await lines.DoneAsync();
@@ -207,7 +211,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
     {
         if (a.Flag("merge"))
         {
-            if (new[] { "recursive", "include", "exclude", "format", "paragraphs", "shard", "shards" }.FirstOrDefault(a.Given) is { } labelOption)
+            if (new[] { "recursive", "include", "exclude", "format", "paragraphs", "shard", "shards" }
+                    .FirstOrDefault(a.Given) is { } labelOption)
                 throw new UsageException($"--merge joins parts as they are; --{labelOption} is for the runs that made them.");
             return await MergeAsync(a.Positionals, a.Value("out"), a.Flag("json"), ct);
         }
@@ -299,7 +304,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         await display.DoneAsync();
         var result = LabelFolderResult.From(summary, format);
         var summaryTo = output is null ? stderr : stdout;
-        if (a.Flag("json")) summaryTo.WriteLine(shard is null ? JsonSerializer.Serialize(result, Json) : ShardSummaryJson(result, shard.Value.Shard, output!));
+        if (a.Flag("json"))
+            summaryTo.WriteLine(shard is null ? JsonSerializer.Serialize(result, Json) : ShardSummaryJson(result, shard.Value.Shard, output!));
         else if (output is not null || !a.Flag("quiet")) WriteFolderSummary(summaryTo, result, shard?.Shard);
         return Ok;
     }
@@ -381,7 +387,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         foreach (var path in data) DataLocator.Resolve(path, "test");
         await using var display = ProgressDisplay.For(a, stderr, bars: true);
         using var engine = await OpenEngineAsync(a, ct, display: display);
-        var report = await engine.EvaluateAsync(new EvaluateRequest(data, a.Flag("skip-bad-rows"), a.Int("limit", 1)), display.Progress, ct);
+        var report = await engine.EvaluateAsync(new EvaluateRequest(data, a.Flag("skip-bad-rows"), a.Int("limit", 1)),
+            display.Progress, ct);
         await display.DoneAsync();
         if (a.Flag("json")) WriteJson(ReportDto.From(report));
         else stdout.WriteLine(ReportFormatter.ToText(report));

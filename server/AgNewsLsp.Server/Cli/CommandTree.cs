@@ -103,7 +103,8 @@ internal static class CommandTree
                 Flag("--recursive", "label the files of a folder (and its subfolders)"),
                 Many("--include", "GLOB", "with --recursive: files to label (may repeat)"),
                 Many("--exclude", "GLOB", "with --recursive: files to leave out (may repeat)"),
-                OneOf("--format", SettingNames.All<FolderOutputFormat>(), "with --recursive: the rows' format (else from --out's extension)"),
+                OneOf("--format", SettingNames.All<FolderOutputFormat>(),
+                    "with --recursive: the rows' format (else from --out's extension)"),
                 One("--out", "FILE", "with --recursive: write the rows here, atomically; with --merge: the joined file"),
                 One("--shard", "I/N", "with --recursive: only shard I (from 0) of N, the files whose relative path hashes to it, into --out " +
                     "and its manifest FILE.shard.json (docs/scale-out.md)"),
@@ -131,7 +132,8 @@ internal static class CommandTree
             [
                 Rest("FILE", "files or folders"),
                 Dataset("where your labels go (JSONL, one row per paragraph, written as you answer)"),
-                One("--out", "HEAD.json", $"on quit, train a head (kind {HeadKinds.Default.Name()}) on your labels (and --data) and save it here"),
+                One("--out", "HEAD.json",
+                    $"on quit, train a head (kind {HeadKinds.Default.Name()}) on your labels (and --data) and save it here"),
                 Many("--data", "FILE|DIR", "with --out: labelled data the head learns from besides your labels (may repeat)"),
             ]),
             Command("train", $"""
@@ -150,7 +152,8 @@ internal static class CommandTree
                 One("--max-passes", "N", $"hybrid, hybrid+layers: the linear solver's passes (default {TrainingSettings.DefaultMaxPasses}); " +
                     "refused for linear and mlp"),
                 One("--seed", "N", $"seed of the validation split and the training (default {TrainingSettings.DefaultSeed})"),
-                One("--validation-fraction", "F", $"share of rows held out to validate (default {TrainingSettings.DefaultValidationFraction})"),
+                One("--validation-fraction", "F",
+                    $"share of rows held out to validate (default {TrainingSettings.DefaultValidationFraction})"),
                 One("--limit", "N", "use only the first N rows"),
                 Flag("--skip-bad-rows", "skip malformed rows (counted) instead of failing"),
                 One("--out", "HEAD.json", "save the head here (default: the engine's head path)"),
@@ -192,7 +195,8 @@ internal static class CommandTree
 
         foreach (var command in Leaves(commands))
         {
-            var name = string.Join(' ', command.Parents.OfType<Command>().Where(p => p is not RootCommand).Select(p => p.Name).Append(command.Name));
+            var name = string.Join(' ', command.Parents.OfType<Command>().Where(p => p is not RootCommand).Select(p => p.Name)
+                .Append(command.Name));
             command.SetAction((result, ct) => run(name, new CommandInput(result, command), ct));
         }
         foreach (var command in commands) root.Subcommands.Add(command);
@@ -313,7 +317,8 @@ public sealed class CommandInput
     public IReadOnlyList<string> Positionals => _rest is null ? [] : _result.GetValue(_rest) ?? [];
 
     /// <summary>The first argument of a command that takes one (completion's shell).</summary>
-    public string? Argument => _result.CommandResult.Command.Arguments.OfType<Argument<string>>().FirstOrDefault() is { } a ? _result.GetValue(a) : null;
+    public string? Argument =>
+        _result.CommandResult.Command.Arguments.OfType<Argument<string>>().FirstOrDefault() is { } a ? _result.GetValue(a) : null;
 
     public bool Flag(string name) => _options.GetValueOrDefault(name) is Option<bool> flag && _result.GetValue(flag);
 

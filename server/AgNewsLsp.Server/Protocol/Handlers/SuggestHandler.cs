@@ -21,7 +21,8 @@ public sealed class SuggestHandler : RequestHandler<SuggestParams, SuggestResult
 
     protected override bool ParamsOptional => true;
 
-    public override async Task<SuggestResult> HandleAsync(SuggestParams request, RequestContext context, CancellationToken cancellationToken)
+    public override async Task<SuggestResult> HandleAsync(SuggestParams request, RequestContext context,
+        CancellationToken cancellationToken)
     {
         int max = request.Max ?? DefaultMax;
         if (max < 1) throw ProtocolErrors.InvalidParams($"{Method}: max must be at least 1");
@@ -30,20 +31,24 @@ public sealed class SuggestHandler : RequestHandler<SuggestParams, SuggestResult
             documents.Add(context.Documents.Get(uri) ?? throw ProtocolErrors.BadInput($"document {uri} is not open"));
         if (request.Path is { } path) documents.AddRange(await FromDiskAsync(context.ResolveDataPath(path), context, cancellationToken));
         var candidates = documents
-            .SelectMany(d => TextUnits.Paragraphs(d).Where(p => Candidates.Labellable(p.Text, context.Options.MaxTextBytes)).Select(p => (Document: d, Span: p)))
+            .SelectMany(d => TextUnits.Paragraphs(d).Where(p => Candidates.Labellable(p.Text, context.Options.MaxTextBytes))
+                .Select(p => (Document: d, Span: p)))
             .Take(Candidates.MaxCandidates).ToList();
         if (candidates.Count == 0) return new SuggestResult([]);
         var engine = await context.GetEngineAsync(cancellationToken);
-        var ranked = await Task.Run(() => engine.Teacher.Suggest(candidates.Select(c => c.Span.Text).ToList(), max, cancellationToken), cancellationToken);
+        var ranked = await Task.Run(() => engine.Teacher.Suggest(candidates.Select(c => c.Span.Text).ToList(), max, cancellationToken),
+            cancellationToken);
         return new SuggestResult(ranked.Select(s =>
         {
             var (document, span) = candidates[s.Index];
-            return new SuggestionDto(document.Uri, document.RangeOf(span.Start, span.End), span.Text, PredictionDto.From(s.Prediction), Math.Round(s.Margin, 6));
+            return new SuggestionDto(document.Uri, document.RangeOf(span.Start, span.End), span.Text, PredictionDto.From(s.Prediction),
+                Math.Round(s.Margin, 6));
         }).ToList());
     }
 
     /// <summary>A file, or a folder's text files, read as documents with file: URIs.</summary>
-    private static async Task<IReadOnlyList<TextDocument>> FromDiskAsync(string path, RequestContext context, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<TextDocument>> FromDiskAsync(string path, RequestContext context,
+        CancellationToken cancellationToken)
     {
         var documents = new List<TextDocument>();
         foreach (var (file, _) in Candidates.Files(path, cancellationToken))
