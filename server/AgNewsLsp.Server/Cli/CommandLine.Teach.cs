@@ -25,7 +25,8 @@ public sealed partial class CommandLine
             return a.Given("dataset") ? throw new UsageException("--dataset and --no-dataset contradict each other.") : null;
         if (a.Value("dataset") is { } given)
         {
-            if (InputFiles.KindOf(given) == FileKind.Directory) throw new UsageException($"--dataset names a file (JSONL), not the folder {given}.");
+            if (InputFiles.KindOf(given) == FileKind.Directory)
+                throw new UsageException($"--dataset names a file (JSONL), not the folder {given}.");
             if (!forWriting) InputFiles.EnsureRegularFile(given);
             return Path.GetFullPath(given);
         }
@@ -80,7 +81,9 @@ public sealed partial class CommandLine
         foreach (var s in ranked)
         {
             var c = candidates[s.Index];
-            var lines = c.Block.StartLine == c.Block.EndLine ? $"{c.Block.StartLine + 1}" : $"{c.Block.StartLine + 1}-{c.Block.EndLine + 1}";
+            var lines = c.Block.StartLine == c.Block.EndLine
+                ? $"{c.Block.StartLine + 1}"
+                : $"{c.Block.StartLine + 1}-{c.Block.EndLine + 1}";
             var p = s.Prediction;
             stdout.WriteLine($"{c.File}:{lines}\t{p.Label} {p.Probabilities[p.LabelIndex] * 100:F1}%\tmargin {s.Margin:F3}\t{Preview(c.Text)}");
         }
@@ -97,10 +100,12 @@ public sealed partial class CommandLine
     private async Task<int> TeachAsync(CommandInput a, CancellationToken ct)
     {
         if (a.Positionals.Count == 0) throw new UsageException("teach needs one or more files or folders.");
-        if (a.Flag("json")) throw new UsageException("teach is interactive and has no --json; agnews suggest --json lists what it would show.");
+        if (a.Flag("json"))
+            throw new UsageException("teach is interactive and has no --json; agnews suggest --json lists what it would show.");
         if (a.Values("data").Count > 0 && a.Value("out") is null)
             throw new UsageException("--data is what --out's head learns from besides your labels; give --out HEAD.json too.");
-        if (Console.IsInputRedirected || Console.IsOutputRedirected || !ReferenceEquals(stdin, Console.In) || !ReferenceEquals(stdout, Console.Out))
+        if (Console.IsInputRedirected || Console.IsOutputRedirected
+            || !ReferenceEquals(stdin, Console.In) || !ReferenceEquals(stdout, Console.Out))
             throw new UsageException("teach needs a terminal: it reads one key at a time, and standard input or output is not one. " +
                                      "Without a terminal, agnews suggest lists the paragraphs to label, and the editor's code actions label them.");
         var headOut = a.Value("out");
@@ -108,12 +113,14 @@ public sealed partial class CommandLine
         foreach (var path in a.Values("data")) DataLocator.Resolve(path, "train"); // a missing file is reported before any answer
         var dataset = DatasetOf(a, a.Positionals, forWriting: true)!;
         var paragraphs = await Candidates.FromDiskAsync(a.Positionals, engineOptions.MaxTextBytes, ct);
-        if (paragraphs.Count == 0) throw new InvalidDataException("No paragraph with enough text to label in " + string.Join(", ", a.Positionals) + ".");
+        if (paragraphs.Count == 0)
+            throw new InvalidDataException("No paragraph with enough text to label in " + string.Join(", ", a.Positionals) + ".");
 
         using var engine = Taught(await OpenEngineAsync(a, ct), dataset, a, ct);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.Detect, Interactive = InteractionSupport.Yes, ColorSystem = ColorSystemSupport.Detect,
+            Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.Detect,
+            Interactive = InteractionSupport.Yes, ColorSystem = ColorSystemSupport.Detect,
         });
         console.MarkupLine($"Labelling {paragraphs.Count} paragraph{(paragraphs.Count == 1 ? "" : "s")}; your labels go to [bold]{Markup.Escape(dataset)}[/] as you answer.");
         var session = new TeachSession(paragraphs, new TeacherTarget(engine.Teacher, dataset, ct));

@@ -155,7 +155,9 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
 
     /// <summary>A word as a POSIX shell reads it back: quoted when it holds anything but plain path characters.</summary>
     private static string ShellWord(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c))
+            ? word
+            : "'" + word.Replace("'", "'\\''") + "'";
 
     /// <summary>--pooling, parsed; null when not given (the engine's default).</summary>
     internal static Pooling? PoolingOption(CommandInput a)
@@ -192,7 +194,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         var text = a.Positionals is ["-"]
             ? await InputFiles.ReadToEndAsync(stdin, InputLimits.DefaultMaxTextBytes, "standard input", ct)
             : string.Join(' ', a.Positionals);
-        if (InputLimits.TextProblem(text, a.Positionals is ["-"] ? "standard input" : "the text", InputLimits.DefaultMaxTextBytes) is { } problem)
+        if (InputLimits.TextProblem(text,
+                a.Positionals is ["-"] ? "standard input" : "the text", InputLimits.DefaultMaxTextBytes) is { } problem)
             throw new InvalidDataException(problem + "; only text can be classified.");
         if (!DocumentLabeler.HasEnoughText(text))
             throw new ArgumentException("The text is empty or too short to classify (it needs at least 3 letters or digits).");
@@ -202,7 +205,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         else
         {
             stdout.WriteLine($"{p.Label}\t{DocumentLabeler.Describe(p)}");
-            if (p.Truncated) stderr.WriteLine($"note: the text has {p.TokenCount} tokens; only the first {engine.GetStatus().MaxTokens} were read.");
+            if (p.Truncated)
+                stderr.WriteLine($"note: the text has {p.TokenCount} tokens; only the first {engine.GetStatus().MaxTokens} were read.");
         }
         return Ok;
     }
@@ -222,7 +226,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
             throw new UsageException($"--{folderOption} is for labelling a folder: agnews label DIR --recursive ...");
         foreach (var file in a.Positionals)
         {
-            if (InputFiles.KindOf(file) == FileKind.Directory) throw new UsageException($"{file} is a folder; label its files with --recursive.");
+            if (InputFiles.KindOf(file) == FileKind.Directory)
+                throw new UsageException($"{file} is a folder; label its files with --recursive.");
             InputFiles.EnsureRegularFile(file);
         }
         var dataset = DatasetOf(a, a.Positionals, forWriting: false);
@@ -242,7 +247,8 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
                     document = labels.Document is null ? null : PredictionDto.From(labels.Document),
                     paragraphs = unit == TextUnit.Document ? null : labels.Blocks.Select(b => new
                     {
-                        startLine = b.Block.StartLine + 1, endLine = b.Block.EndLine + 1, text = b.Block.Text, prediction = PredictionDto.From(b.Prediction),
+                        startLine = b.Block.StartLine + 1, endLine = b.Block.EndLine + 1,
+                        text = b.Block.Text, prediction = PredictionDto.From(b.Prediction),
                     }),
                 });
             else
@@ -305,7 +311,9 @@ public sealed partial class CommandLine(TextReader stdin, TextWriter stdout, Tex
         var result = LabelFolderResult.From(summary, format);
         var summaryTo = output is null ? stderr : stdout;
         if (a.Flag("json"))
-            summaryTo.WriteLine(shard is null ? JsonSerializer.Serialize(result, Json) : ShardSummaryJson(result, shard.Value.Shard, output!));
+            summaryTo.WriteLine(shard is null
+                ? JsonSerializer.Serialize(result, Json)
+                : ShardSummaryJson(result, shard.Value.Shard, output!));
         else if (output is not null || !a.Flag("quiet")) WriteFolderSummary(summaryTo, result, shard?.Shard);
         return Ok;
     }
