@@ -27,6 +27,40 @@ public static class TeachingSettings
 }
 
 /// <summary>
+/// The blend's constants as one value (<see cref="Default"/>: <see cref="TeachingSettings"/>'), so that the bench can try
+/// others on training rows before one set is chosen; the product uses <see cref="Default"/>.
+/// </summary>
+public sealed record BlendSettings
+{
+    public BlendSettings(float minSimilarity, float fullSimilarity, float maxWeight, int neighbours, float temperature)
+    {
+        if (!(minSimilarity is >= -1 and <= 1) || !(fullSimilarity > minSimilarity && fullSimilarity <= 1))
+            throw new ArgumentOutOfRangeException(nameof(fullSimilarity), "Similarities need -1 <= min < full <= 1.");
+        if (!(maxWeight is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(maxWeight), "The weight is from 0 to 1.");
+        if (neighbours < 1) throw new ArgumentOutOfRangeException(nameof(neighbours), "At least one neighbour votes.");
+        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), "The temperature is positive.");
+        (MinSimilarity, FullSimilarity, MaxWeight, Neighbours, Temperature) = (minSimilarity, fullSimilarity, maxWeight, neighbours, temperature);
+    }
+
+    public static BlendSettings Default { get; } = new(TeachingSettings.MinSimilarity, TeachingSettings.FullSimilarity, TeachingSettings.MaxWeight,
+        TeachingSettings.Neighbours, TeachingSettings.Temperature);
+
+    /// <inheritdoc cref="TeachingSettings.MinSimilarity"/>
+    public float MinSimilarity { get; }
+    /// <inheritdoc cref="TeachingSettings.FullSimilarity"/>
+    public float FullSimilarity { get; }
+    /// <inheritdoc cref="TeachingSettings.MaxWeight"/>
+    public float MaxWeight { get; }
+    /// <inheritdoc cref="TeachingSettings.Neighbours"/>
+    public int Neighbours { get; }
+    /// <inheritdoc cref="TeachingSettings.Temperature"/>
+    public float Temperature { get; }
+
+    public override string ToString() =>
+        FormattableString.Invariant($"min {MinSimilarity:0.###}, full {FullSimilarity:0.###}, weight {MaxWeight:0.###}, k {Neighbours}, T {Temperature:0.###}");
+}
+
+/// <summary>
 /// What the user taught, in memory: each corrected text's label and its sentence vector (the encoder's mean pooling,
 /// unit length). A corrected text is shown with its label at once, marked as the user's; any other text's prediction is
 /// the head's blended with the labels of the corrected texts most like it, by similarity (a nearest-neighbour memory).
@@ -42,6 +76,15 @@ public sealed class CorrectionMemory
     private readonly Lock _gate = new();
     private readonly List<Entry> _entries = [];
     private int _version;
+
+    public CorrectionMemory() : this(BlendSettings.Default)
+    {
+    }
+
+    public CorrectionMemory(BlendSettings blend) => Blend = blend;
+
+    /// <summary>How similar corrected texts move a prediction.</summary>
+    public BlendSettings Blend { get; }
 
     public int Count
     {
@@ -124,24 +167,45 @@ public sealed class CorrectionMemory
         if (vector is null) return Result(head, labels, probabilities, byUser: false);
 
         var unit = Normalised(vector);
-        var nearest = entries.Select(e => (Entry: e, Similarity: Dot(unit, e.Vector)))
-            .Where(x => x.Similarity >= TeachingSettings.MinSimilarity)
-            .OrderByDescending(x => x.Similarity).Take(TeachingSettings.Neighbours).ToArray();
-        if (nearest.Length > 0)
-        {
-            var vote = new float[labels.Length];
-            float best = nearest[0].Similarity, total = 0;
-            foreach (var (entry, similarity) in nearest)
-            {
-                float weight = MathF.Exp((similarity - best) / TeachingSettings.Temperature);
-                vote[ClassNames.IndexOf(labels, entry.Label)] += weight;
-                total += weight;
-            }
-            float alpha = TeachingSettings.MaxWeight * Math.Clamp((best - TeachingSettings.MinSimilarity) /
-                (TeachingSettings.FullSimilarity - TeachingSettings.MinSimilarity), 0f, 1f);
-            for (int c = 0; c < labels.Length; c++) probabilities[c] = (1 - alpha) * probabilities[c] + alpha * vote[c] / total;
-        }
+        var corrections = new (int Label, float Similarity)[entries.Length];
+        for (int i = 0; i < entries.Length; i++) corrections[i] = (ClassNames.IndexOf(labels, entries[i].Label), Dot(unit, entries[i].Vector));
+        BlendInto(probabilities, corrections, Blend);
         return Result(head, labels, probabilities, byUser: false);
+    }
+
+    /// <summary>
+    /// The rule itself: <paramref name="probabilities"/> (the head's, over the labels the corrections index into) blended
+    /// in place with the vote of the corrected texts at least <see cref="BlendSettings.MinSimilarity"/> similar, the
+    /// <see cref="BlendSettings.Neighbours"/> most similar of them, each weighted by a softmax of its similarity at
+    /// <see cref="BlendSettings.Temperature"/>; the vote weighs up to <see cref="BlendSettings.MaxWeight"/>, rising with the
+    /// best similarity from min to full. Public so that the bench tunes the very rule the product applies.
+    /// </summary>
+    public static void BlendInto(float[] probabilities, ReadOnlySpan<(int Label, float Similarity)> corrections, BlendSettings blend)
+    {
+        var nearest = new List<(int Label, float Similarity)>(Math.Min(blend.Neighbours, corrections.Length));
+        foreach (var c in corrections)
+        {
+            if (c.Similarity < blend.MinSimilarity) continue;
+            if (nearest.Count == blend.Neighbours)
+            {
+                if (c.Similarity <= nearest[^1].Similarity) continue; // ties: the earlier correction stays
+                nearest.RemoveAt(nearest.Count - 1);
+            }
+            int at = nearest.Count;
+            while (at > 0 && nearest[at - 1].Similarity < c.Similarity) at--;
+            nearest.Insert(at, c);
+        }
+        if (nearest.Count == 0) return;
+        var vote = new float[probabilities.Length];
+        float best = nearest[0].Similarity, total = 0;
+        foreach (var (label, similarity) in nearest)
+        {
+            float weight = MathF.Exp((similarity - best) / blend.Temperature);
+            vote[label] += weight;
+            total += weight;
+        }
+        float alpha = blend.MaxWeight * Math.Clamp((best - blend.MinSimilarity) / (blend.FullSimilarity - blend.MinSimilarity), 0f, 1f);
+        for (int c = 0; c < probabilities.Length; c++) probabilities[c] = (1 - alpha) * probabilities[c] + alpha * vote[c] / total;
     }
 
     private static Prediction Result(Prediction head, string[] labels, float[] probabilities, bool byUser)

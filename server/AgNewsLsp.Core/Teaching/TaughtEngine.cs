@@ -14,10 +14,11 @@ public sealed class TaughtEngine : ILabelingEngine, IDisposable
 {
     private readonly ILabelingEngine _inner;
 
-    public TaughtEngine(ILabelingEngine inner)
+    /// <param name="blend">How corrections move other texts' labels (null: <see cref="BlendSettings.Default"/>).</param>
+    public TaughtEngine(ILabelingEngine inner, BlendSettings? blend = null)
     {
         _inner = inner;
-        Teacher = new Teacher(inner);
+        Teacher = new Teacher(inner, blend);
     }
 
     public Teacher Teacher { get; }

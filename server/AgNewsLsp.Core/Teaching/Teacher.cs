@@ -21,8 +21,9 @@ public sealed record CorrectionsLoaded(string Path, int Corrections, IReadOnlyLi
 /// Teaching in place: corrections written to the user's dataset (<see cref="CorrectionsFile"/>) and held in the
 /// <see cref="CorrectionMemory"/> that <see cref="TaughtEngine"/> applies to every prediction; undo; and suggestions of
 /// what to label next. Sentence vectors and the head's predictions come from the engine it teaches.
+/// <paramref name="blend"/>: how corrections move other texts' labels (null: <see cref="BlendSettings.Default"/>).
 /// </summary>
-public sealed class Teacher(ILabelingEngine engine)
+public sealed class Teacher(ILabelingEngine engine, BlendSettings? blend = null)
 {
     /// <summary>
     /// Sentence vectors from the very pass that classifies (and caches) texts, so a corrected text and a text it is
@@ -39,7 +40,7 @@ public sealed class Teacher(ILabelingEngine engine)
     private readonly Dictionary<string, (long Length, DateTime Written)> _loaded = new(StringComparer.Ordinal);
 
     /// <summary>What was taught, as classifying applies it.</summary>
-    public CorrectionMemory Memory { get; } = new();
+    public CorrectionMemory Memory { get; } = new(blend ?? BlendSettings.Default);
 
     /// <summary>
     /// Reads a corrections file into the memory (the texts' vectors from the feature cache, else one encoder pass).
