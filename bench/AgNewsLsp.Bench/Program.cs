@@ -77,7 +77,7 @@ public sealed record BenchOptions
     /// <summary>The feature engines' precision for the accuracy sections; null: the engine default.</summary>
     public AgNewsLsp.Settings.Precision? FeaturePrecision { get; init; }
     public double[]? TopLayerRates { get; init; }
-    public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "toplayer", "poolings", "training", "bf16", "throughput", "latency", "headload", "servedtop", "bertbase", "process"];
+    public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "toplayer", "poolings", "training", "bf16", "throughput", "latency", "headload", "servedtop", "bertbase", "process", "teach"];
 
     public const string Usage = """
         Usage: dotnet run --project bench/AgNewsLsp.Bench -c Release -- [options]
@@ -90,7 +90,9 @@ public sealed record BenchOptions
           --skip-process   skip the child-process cold start and peak memory measurements
           --sections LIST  only these, comma-separated: accuracy (MiniLM heads), curve, arctic (ArcticXs and joined
                            encoders), attention, toplayer (the hybrid+layers kind, its parts alone and mixed), poolings (cls-last4 + mean, hybrid), training (cold/warm default head), bf16, throughput,
-                           latency, headload (the shipped head's load time), servedtop (its top layers' cost per hover), bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache)
+                           latency, headload (the shipped head's load time), servedtop (its top layers' cost per hover), bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache),
+                           teach (teach in place: corrections from a pool by suggestion or at random, a class taught as new, the
+                           blend's constants chosen on validation rows, correction-to-refresh latency with the shipped head)
           --heads LIST     the accuracy section's MiniLM head kinds (default linear,mlp,hybrid)
           --curve-rows LIST  learning-curve sizes below all rows, comma-separated (default 1000,2500,5000,10000,20000)
           --curve-all-from FILE  take the all-rows curve point from another run's JSON (waits up to 45 min for it)
