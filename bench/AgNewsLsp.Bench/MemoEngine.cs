@@ -61,6 +61,7 @@ public sealed class MemoEngine : ILabelingEngine
             var (predictions, vectors) = _inner.ClassifyWithSentenceVectors(chunk, cancellationToken);
             for (int i = 0; i < chunk.Length; i++) _known[chunk[i]] = (predictions[i], vectors[i]);
             _dirty = true;
+            if (missing.Length > Chunk) Save(); // a long fill stopped part way keeps what it computed
         }
         var found = texts.Select(t => _known[t]).ToArray();
         return (found.Select(f => f.Prediction).ToArray(), found.Select(f => f.Vector).ToArray());

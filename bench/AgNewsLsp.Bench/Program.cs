@@ -77,6 +77,8 @@ public sealed record BenchOptions
     /// <summary>The feature engines' precision for the accuracy sections; null: the engine default.</summary>
     public AgNewsLsp.Settings.Precision? FeaturePrecision { get; init; }
     public double[]? TopLayerRates { get; init; }
+    /// <summary>The teach section stops once the constants are chosen (no test-split runs, no latency).</summary>
+    public bool TeachTuneOnly { get; init; }
     public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "toplayer", "poolings", "training", "bf16", "throughput", "latency", "headload", "servedtop", "bertbase", "process", "teach"];
 
     public const string Usage = """
@@ -101,6 +103,7 @@ public sealed record BenchOptions
           --top-epochs N, --top-rate LIST  the hybrid+layers head's epochs (default 4) and layer learning rates (default 2e-4)
           --top-layers N   how many of the last encoder layers it trains (default 2)
           --latency-first  measure single-text latency before throughput instead of after it
+          --teach-tune-only  the teach section stops once its constants are chosen on the validation rows
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -118,6 +121,7 @@ public sealed record BenchOptions
                 "--threads" => o with { Threads = int.TryParse(Next(), out var t) && t > 0 ? t : throw new ArgumentException("--threads needs a positive number.") },
                 "--skip-process" => o with { SkipProcess = true },
                 "--latency-first" => o with { LatencyFirst = true },
+                "--teach-tune-only" => o with { TeachTuneOnly = true },
                 "--heads" => o with { MiniLmHeads = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(h => AgNewsLsp.Settings.HeadKinds.Parse(h) ?? throw new ArgumentException("--heads needs head kinds.")).ToArray() },
                 "--curve-rows" => o with { CurveRows = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -26,8 +26,14 @@ public sealed partial class BenchRun
     private const int TeachStartRows = 100;
     private static readonly int[] RandomSeeds = [1, 2, 3];
     private int[] NewClassExamples => Quick ? [20, 50] : [20, 50, 100, 200];
-    /// <summary>The AG News class the three-class head is trained without and then taught as new (Sci/Tech).</summary>
-    private const int HeldOutClass = 3;
+    /// <summary>
+    /// The AG News classes each taught as new to a head trained on the other three: Sci/Tech first (the class named before
+    /// anything was measured, and the one most confused with another, Business), then the others.
+    /// </summary>
+    private int[] HeldOutClasses => Quick ? [3] : [3, 0, 1, 2];
+
+    /// <summary>A class held out of a three-class head: the head's predictions, its examples (measured run, tuning).</summary>
+    private sealed record HeldOut(int Class, string Name, string[] Known, MemoEngine Memo, Rows Examples, Rows TuningExamples);
 
     private sealed record Rows(string[] Texts, int[] Labels)
     {
@@ -74,20 +80,14 @@ public sealed partial class BenchRun
         var pool = Pick(train, order.Skip(startRows).Take(poolRows));
         var valid = Pick(train, order.Skip(startRows + poolRows).Take(validRows));
         var rest = order.Skip(startRows + poolRows + validRows).ToArray();
-        var threeClass = Pick(train, rest.Where(i => train.Rows[i].Label != HeldOutClass).Take(threeClassRows));
-        var heldOut = rest.Where(i => train.Rows[i].Label == HeldOutClass).ToArray();
-        var newExamples = Pick(train, heldOut.Take(examplesEach));                          // taught in the measured run
-        var tuningExamples = Pick(train, heldOut.Skip(examplesEach).Take(examplesEach));   // taught while choosing the constants
         report.Details["teachRows"] = new
         {
             trainRows = train.Count, testRows = test.Count, permutationSeed = 5, start = startRows, pool = poolRows, validation = validRows,
-            threeClassHead = threeClass.Count, heldOutClass = names[HeldOutClass], newClassExamples = newExamples.Count, tuningExamples = tuningExamples.Count,
+            threeClassHeads = threeClassRows, heldOutClasses = HeldOutClasses.Select(c => names[c]), examples = examplesEach, tuningExamples = examplesEach,
         };
 
         var startFile = WriteJsonl(Path.Combine(scratch, "start"), start, names);
         var validFile = WriteJsonl(Path.Combine(scratch, "valid"), valid, names);
-        var threeNames = names.Where((_, i) => i != HeldOutClass).ToArray();
-        var threeFile = WriteJsonl(Path.Combine(scratch, "three"), threeClass, names, classes: threeNames);
 
         Stage("teach: engine");
         using var engine = await LabelingEngine.CreateAsync(new EngineSettings
@@ -114,25 +114,56 @@ public sealed partial class BenchRun
         Stage($"teach: the {startRows}-row head's predictions and sentence vectors ({memo.Count} remembered)");
         Fill(memo, [.. pool.Texts, .. valid.Texts, .. test.Texts]);
 
-        // ---- the three-class head, for the class taught as new.
-        var threePath = await TrainedHeadAsync(engine, $"teach-without-{HeldOutClass}-{threeClass.Count}", threeFile, threeClass, HeadKind.Hybrid);
-        engine.UseHead(threePath);
-        var memo3 = new MemoEngine(engine, memoFolder) { Log = m => Stage($"teach: three-class head, {m}") };
-        Stage($"teach: the three-class head's predictions and sentence vectors ({memo3.Count} remembered)");
-        Fill(memo3, [.. valid.Texts, .. test.Texts, .. newExamples.Texts, .. tuningExamples.Texts]);
+        // ---- for each class taught as new: a head on the other three (the rest's first rows of those), its examples. The
+        // user's other texts, which the layer keeps as the head labels them, are the pool's last texts (as the product keeps them).
+        var background = pool.Texts.TakeLast(TeachingSettings.BackgroundTexts).ToArray();
+        var heldOuts = new List<HeldOut>();
+        foreach (var h in HeldOutClasses)
+        {
+            var known = names.Where((_, i) => i != h).ToArray();
+            var rows = Pick(train, rest.Where(i => train.Rows[i].Label != h).Take(threeClassRows));
+            var ofClass = rest.Where(i => train.Rows[i].Label == h).ToArray();
+            var examples = Pick(train, ofClass.Take(examplesEach));                          // taught in the measured run
+            var tuningExamples = Pick(train, ofClass.Skip(examplesEach).Take(examplesEach)); // taught while choosing the constants
+            var file = WriteJsonl(Path.Combine(scratch, $"without-{h}"), rows, names, classes: known);
+            engine.UseHead(await TrainedHeadAsync(engine, $"teach-without-{h}-{rows.Count}", file, rows, HeadKind.Hybrid));
+            var memoH = new MemoEngine(engine, memoFolder) { Log = m => Stage($"teach: the head without {names[h]}, {m}") };
+            Stage($"teach: the head without {names[h]}: predictions and sentence vectors ({memoH.Count} remembered)");
+            Fill(memoH, [.. background, .. valid.Texts, .. test.Texts, .. examples.Texts, .. tuningExamples.Texts]);
+            heldOuts.Add(new HeldOut(h, names[h], known, memoH, examples, tuningExamples));
+        }
+        // The reference: a head that learnt all four classes from about as many rows each; what its known classes lose to the
+        // fourth is what even a class learnt from all its rows costs them.
+        var referenceRows = Pick(train, rest.Take(threeClassRows * 4 / 3));
+        engine.UseHead(await TrainedHeadAsync(engine, $"teach-four-{referenceRows.Count}", WriteJsonl(Path.Combine(scratch, "four"), referenceRows, names),
+            referenceRows, HeadKind.Hybrid));
+        var reference = new MemoEngine(engine, memoFolder) { Log = m => Stage($"teach: the four-class reference head, {m}") };
+        Fill(reference, test.Texts);
 
         // ---- the constants, chosen on the validation rows.
-        var chosen = TuneBlend(memo, memo3, pool, valid, tuningExamples, names, threeNames);
+        var chosen = TuneTeaching(memo, heldOuts, pool, valid, names);
+        if (options.TeachTuneOnly) return;
 
         // ---- the curve on the test split, through Teacher and TaughtEngine with the constants the product ships.
-        var curve = TeachCurve(memo, pool, test, names, scratch, BlendSettings.Default, chosen);
+        var curve = TeachCurve(memo, pool, test, names, scratch, chosen);
 
         // ---- a class the head did not know, taught from k examples.
-        NewClassOnTest(memo3, newExamples, test, names, threeNames, scratch);
+        foreach (var h in heldOuts) NewClassOnTest(h, reference, background, test, names, scratch);
 
         // ---- latency with the shipped head.
         await TeachLatencyAsync(test, names, scratch);
         report.Details["teachCurve"] = curve;
+    }
+
+    /// <summary>
+    /// What <see cref="TaughtEngine.Classify"/> answers for <paramref name="texts"/> with <paramref name="teacher"/>'s memory
+    /// (null: the head alone), without letting them join the layer's background as a real Classify would: measuring must
+    /// not change what is learnt, and the test texts must not teach.
+    /// </summary>
+    private static IReadOnlyList<Prediction> Taught(ILabelingEngine head, Teacher? teacher, IReadOnlyList<string> texts)
+    {
+        var (predictions, vectors) = head.ClassifyWithSentenceVectors(texts);
+        return teacher is null ? predictions : predictions.Select((p, i) => teacher.Memory.Apply(p, texts[i], vectors[i])).ToArray();
     }
 
     private static void Fill(MemoEngine memo, string[] texts)
@@ -173,15 +204,29 @@ public sealed partial class BenchRun
     }
 
     // ---------------------------------------------------------------- choosing the constants
-    private sealed record BlendScore(BlendSettings Blend, double[] Suggested, double[] Random, double Gain, double[] NewRecall, double KnownDrop, double NewRecallMean);
+    /// <summary>One setting of both parts: the nearest-neighbour vote and the correction layer.</summary>
+    private sealed record TeachSetting(BlendSettings Blend, LayerSettings Layer)
+    {
+        public static TeachSetting Default => new(BlendSettings.Default, LayerSettings.Default);
+        public override string ToString() => $"layer: {Layer}; vote: {(Blend.MaxWeight == 0 ? "none" : Blend.ToString())}";
+    }
+
+    /// <summary>What one setting gave on the validation rows: accuracy per step by order, and for each held-out class its recall per number of examples and the known classes' drop at the most.</summary>
+    private sealed record TeachScore(TeachSetting Setting, double[] Suggested, double[] Random, double Gain, double[][] NewRecall, double[] KnownDrop)
+    {
+        public double NewRecallMean => NewRecall.Average(r => r.Average());
+        public double WorstDrop => KnownDrop.Max();
+        public double MeanDrop => KnownDrop.Average();
+    }
 
     /// <summary>
-    /// A grid of <see cref="BlendSettings"/> replayed on the validation rows (<see cref="TeachSimulation"/>): the gain in
-    /// accuracy that corrections from the pool bring to the 100-row head (suggestion order and random order), and, with
-    /// the three-class head, the held-out class's recall and the known classes' accuracy drop when it is taught as new.
+    /// A grid of settings replayed on the validation rows (<see cref="TeachSimulation"/>): the gain in accuracy that
+    /// corrections from the pool bring to the 100-row head (suggestion order and random order), and, with each
+    /// three-class head, the held-out class's recall and the known classes' accuracy drop when it is taught as new. The
+    /// grid: the vote alone over its five constants; the layer over its pull and background weight, with no vote, the
+    /// best vote alone or a vote of near-copies only.
     /// </summary>
-    private BlendSettings TuneBlend(MemoEngine memo, MemoEngine memo3, Rows pool, Rows valid, Rows examples, IReadOnlyList<string> names,
-        IReadOnlyList<string> threeNames)
+    private TeachSetting TuneTeaching(MemoEngine memo, IReadOnlyList<HeldOut> heldOuts, Rows pool, Rows valid, IReadOnlyList<string> names)
     {
         Stage("teach: choosing the constants on the validation rows (replayed)");
         var clock = Stopwatch.StartNew();
@@ -190,84 +235,107 @@ public sealed partial class BenchRun
             var (predictions, vectors) = m.ClassifyWithSentenceVectors(rows.Texts);
             return new(predictions.Select(p => p.Probabilities).ToArray(), vectors, rows.Labels.Select(l => ClassNames.IndexOf(labels, names[l])).ToArray());
         }
-        var four = new TeachSimulation(names, [], Set(memo, pool, names), Set(memo, valid, names));
-        var newName = names[HeldOutClass];
-        string[] threeAndNew = [.. threeNames, newName];
-        var fifth = new TeachSimulation(threeNames, [newName], Set(memo3, examples, threeAndNew), Set(memo3, valid, threeAndNew));
-        int newIndex = threeNames.Count;
+        // The layer's background, as the product holds it after the pool was labelled: its last texts.
+        var background = Enumerable.Range(0, pool.Count).TakeLast(TeachingSettings.BackgroundTexts).ToArray();
+        var four = new TeachSimulation(names, [], Set(memo, pool, names), Set(memo, valid, names), backgroundFromPool: background);
+        var backgroundRows = new Rows(background.Select(i => pool.Texts[i]).ToArray(), background.Select(i => pool.Labels[i]).ToArray());
+        var fifths = heldOuts.Select(h =>
+        {
+            string[] labels = [.. h.Known, h.Name];
+            return new TeachSimulation(h.Known, [h.Name], Set(h.Memo, h.TuningExamples, labels), Set(h.Memo, valid, labels),
+                background: Set(h.Memo, backgroundRows, labels));
+        }).ToArray();
+        const int newIndex = 3;
         var steps = TeachSteps;
         var randomOrders = RandomSeeds.Select(s => Enumerable.Range(0, pool.Count).OrderBy(new Random(s).Next).ToArray()).ToArray();
-        var none = Array.Empty<int>();
-        var blendNone = BlendSettings.Default;
-        double baseAccuracy = four.Accuracy(four.Predict(none, blendNone));
-        var baseThree = fifth.Predict(none, blendNone);
-        double baseKnown = fifth.Accuracy(baseThree, g => g != newIndex);
+        var nothing = TeachSetting.Default;
+        double baseAccuracy = four.Accuracy(four.Predict([], nothing.Blend, nothing.Layer).Predicted);
+        var baseKnown = fifths.Select(f => f.Accuracy(f.Predict([], nothing.Blend, nothing.Layer).Predicted, g => g != newIndex)).ToArray();
 
-        var grid = (from min in new[] { 0.3f, 0.4f, 0.5f, 0.6f, 0.7f }
-                    from span in new[] { 0.1f, 0.2f, 0.3f }
-                    where min + span <= 1f
-                    from weight in new[] { 0.5f, 0.7f, 0.9f, 1f }
-                    from k in new[] { 1, 4, 8, 16 }
-                    from t in k == 1 ? [0.05f] : new[] { 0.02f, 0.05f, 0.2f }
-                    select new BlendSettings(min, min + span, weight, k, t)).ToList();
-        if (!grid.Contains(BlendSettings.Default)) grid.Add(BlendSettings.Default);
-        var placeholders = new BlendSettings(0.5f, 0.8f, 0.9f, 8, 0.05f); // as first committed, before this tuning
-        if (!grid.Contains(placeholders)) grid.Add(placeholders);
-        if (Quick) grid = grid.Where((_, i) => i % 17 == 0).Append(BlendSettings.Default).Append(placeholders).Distinct().ToList();
+        var noVote = new BlendSettings(0.5f, 0.8f, 0f, 1, 0.05f);
+        var noLayer = new LayerSettings(0f, 0.01f, 0f);
+        var votes = (from min in new[] { 0.3f, 0.4f, 0.5f, 0.6f, 0.7f }
+                     from span in new[] { 0.1f, 0.2f, 0.3f }
+                     where min + span <= 1f
+                     from weight in new[] { 0.5f, 0.7f, 0.9f, 1f }
+                     from k in new[] { 1, 4, 8, 16 }
+                     from t in k == 1 ? [0.05f] : new[] { 0.02f, 0.05f, 0.2f }
+                     select new BlendSettings(min, min + span, weight, k, t)).ToList();
+        var layers = (from pull in new[] { 0.1f, 0.3f, 1f, 3f, 10f }
+                      from weight in new[] { 0.1f, 0.3f, 1f, 3f }
+                      select new LayerSettings(pull, 0.01f, weight)).ToList();
+        var placeholders = new TeachSetting(new BlendSettings(0.5f, 0.8f, 0.9f, 8, 0.05f), noLayer); // as first committed, before this tuning
+        // With the layer: no vote, the best vote alone (of the first grid run), or near-copies only.
+        var withLayer = new[] { noVote, new BlendSettings(0.5f, 0.8f, 0.5f, 4, 0.02f), new BlendSettings(0.8f, 0.95f, 0.9f, 8, 0.05f) };
+        var grid = votes.Select(v => new TeachSetting(v, noLayer))
+            .Concat(from l in layers from v in withLayer select new TeachSetting(v, l))
+            .Append(placeholders).Append(TeachSetting.Default).Distinct().ToList();
+        if (Quick) grid = grid.Where((_, i) => i % 23 == 0).Append(placeholders).Append(TeachSetting.Default).Distinct().ToList();
 
-        var scores = new BlendScore[grid.Count];
+        var scores = new TeachScore[grid.Count];
         int done = 0;
-        Parallel.For(0, grid.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, g =>
+        // The costly settings (a layer fitted at every step) first, so that the two cores stay busy to the end.
+        Parallel.ForEach(Enumerable.Range(0, grid.Count).OrderBy(g => grid[g].Layer.Off), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, g =>
         {
-            var blend = grid[g];
-            double AccuracyAfter(IReadOnlyList<int> taughtOrder, int n) => four.Accuracy(four.Predict(taughtOrder.Take(n).ToArray(), blend));
-            var suggestedOrder = four.SuggestionOrder(steps.Max(), TeachBatch, blend);
-            var suggested = steps.Select(n => AccuracyAfter(suggestedOrder, n)).ToArray();
-            var random = steps.Select(n => randomOrders.Average(o => AccuracyAfter(o, n))).ToArray();
+            var blend = grid[g].Blend;
+            var layer = grid[g].Layer;
+            double[] Accuracies(IReadOnlyList<int> order) => four.Curve(order, steps, blend, layer).Select(p => four.Accuracy(p)).ToArray();
+            var suggested = Accuracies(four.SuggestionOrder(steps.Max(), TeachBatch, blend, layer));
+            var randomRuns = randomOrders.Select(Accuracies).ToArray();
+            var random = steps.Select((_, s) => randomRuns.Average(r => r[s])).ToArray();
             double gain = (suggested.Average() + random.Average()) / 2 - baseAccuracy;
-            var recall = NewClassExamples.Select(n => fifth.Accuracy(fifth.Predict(Enumerable.Range(0, n).ToArray(), blend), c => c == newIndex)).ToArray();
-            var at200 = fifth.Predict(Enumerable.Range(0, NewClassExamples.Max()).ToArray(), blend);
-            double drop = baseKnown - fifth.Accuracy(at200, c => c != newIndex);
-            scores[g] = new BlendScore(blend, suggested, random, gain, recall, drop, recall.Average());
-            if (Interlocked.Increment(ref done) % 100 == 0) Console.Error.WriteLine($"  teach tuning: {done}/{grid.Count}");
+            var newRecall = new double[fifths.Length][];
+            var drop = new double[fifths.Length];
+            for (int f = 0; f < fifths.Length; f++)
+            {
+                var predicted = fifths[f].Curve(Enumerable.Range(0, NewClassExamples.Max()).ToArray(), NewClassExamples, blend, layer);
+                newRecall[f] = predicted.Select(p => fifths[f].Accuracy(p, c => c == newIndex)).ToArray();
+                drop[f] = baseKnown[f] - fifths[f].Accuracy(predicted[^1], c => c != newIndex);
+            }
+            scores[g] = new TeachScore(grid[g], suggested, random, gain, newRecall, drop);
+            if (Interlocked.Increment(ref done) % 50 == 0) Console.Error.WriteLine($"  teach tuning: {done}/{grid.Count} ({clock.Elapsed.TotalSeconds:F0} s)");
         });
 
-        // The rule, fixed before the test split is looked at: the known classes may lose at most half the issue's bound
-        // (0.25 points) on the validation rows when the new class is taught from its most examples; among the settings that
-        // keep it, the one with the largest mean gain from corrections, counting the new class's mean recall as a tenth of
-        // a gain point per recall point (a tie-break between near-equal gains, not a trade of accuracy for recall).
-        const double maxDrop = 0.0025;
-        var feasible = scores.Where(s => s.KnownDrop <= maxDrop).ToArray();
-        var best = (feasible.Length > 0 ? feasible : scores).MaxBy(s => s.Gain + 0.1 * s.NewRecallMean)!;
-        var current = scores.First(s => s.Blend == BlendSettings.Default);
-        var first = scores.First(s => s.Blend == placeholders);
-        string Steps(double[] v) => string.Join(" / ", v.Select(a => $"{a * 100:F2}"));
-        void Row(string what, BlendScore s, string note = "") =>
-            report.Add(TeachSection, $"validation: {what}", s.Blend.ToString(), s.Gain, "points",
-                shown: $"gain {s.Gain * 100:+0.00;-0.00} points; new class recall {s.NewRecallMean * 100:F1} %; known classes {-s.KnownDrop * 100:+0.00;-0.00} points",
-                note: $"suggested {Steps(s.Suggested)}, random {Steps(s.Random)} % at {string.Join("/", steps)}; new-class recall {Steps(s.NewRecall)} % at " +
-                      $"{string.Join("/", NewClassExamples)} examples{(note.Length > 0 ? "; " + note : "")}");
-        report.Add(TeachSection, "validation: accuracy before any correction", $"{TeachStartRows}-row head / three-class head (its classes)", baseAccuracy, "%",
-            shown: $"{baseAccuracy * 100:F2} % / {baseKnown * 100:F2} %");
-        Row("chosen by the rule", best, $"{feasible.Length} of {scores.Length} settings keep the known classes within 0.25 points");
-        Row("TeachingSettings (what the product ships)", current, current.Blend == best.Blend ? "the same" : "DIFFERS from the chosen settings: update TeachingSettings");
-        Row("the first placeholders", first);
-        var bestGain = scores.MaxBy(s => s.Gain)!;
-        Row("largest gain, whatever the known classes lose", bestGain);
+        // The rule: the known classes may lose at most half the issue's bound (0.25 points) on the validation rows when a
+        // new class is taught from its most examples, on average over the held-out classes; among the settings that keep
+        // it, the largest of the mean gain from corrections plus a tenth of the new classes' mean recall.
+        const double maxDrop = 0.0025, recallWeight = 0.1;
+        double Score(TeachScore s) => s.Gain + recallWeight * s.NewRecallMean;
+        var feasible = scores.Where(s => s.MeanDrop <= maxDrop).ToArray();
+        var best = (feasible.Length > 0 ? feasible : scores).MaxBy(Score)!;
+        string Steps(double[] v) => string.Join(" / ", v.Select(a => $"{a * 100:F1}"));
+        string PerClass(TeachScore s) => string.Join("; ", heldOuts.Select((h, f) =>
+            $"{h.Name}: recall {Steps(s.NewRecall[f])} %, known {-s.KnownDrop[f] * 100:+0.00;-0.00}"));
+        void Row(string what, TeachScore s, string note = "") =>
+            report.Add(TeachSection, $"validation: {what}", s.Setting.ToString(), s.Gain, "points",
+                shown: $"gain {s.Gain * 100:+0.00;-0.00} points; new-class recall {s.NewRecallMean * 100:F1} %; known classes {-s.MeanDrop * 100:+0.00;-0.00} points " +
+                       $"(worst {-s.WorstDrop * 100:+0.00;-0.00})",
+                note: $"suggested {Steps(s.Suggested)}, random {Steps(s.Random)} % at {string.Join("/", steps)}; new class from " +
+                      $"{string.Join("/", NewClassExamples)} examples: {PerClass(s)}{(note.Length > 0 ? "; " + note : "")}");
+        report.Add(TeachSection, "validation: accuracy before any correction", $"{TeachStartRows}-row head / three-class heads (their classes)", baseAccuracy, "%",
+            shown: $"{baseAccuracy * 100:F2} % / {string.Join(", ", heldOuts.Select((h, f) => $"without {h.Name} {baseKnown[f] * 100:F2} %"))}");
+        Row("chosen by the rule", best, $"{feasible.Length} of {scores.Length} settings keep the known classes within 0.25 points on average");
+        var shipped = scores.First(s => s.Setting == TeachSetting.Default);
+        Row("TeachingSettings (what the product ships)", shipped, shipped.Setting == best.Setting ? "the same" : "DIFFERS from the chosen settings: update TeachingSettings");
+        Row("the first placeholders (the vote alone)", scores.First(s => s.Setting == placeholders));
+        if (feasible.Where(s => s.Setting.Layer.Off).MaxBy(Score) is { } voteOnly) Row("best of the vote alone", voteOnly);
+        if (feasible.Where(s => s.Setting.Blend.MaxWeight == 0).MaxBy(Score) is { } layerOnly) Row("best of the layer alone", layerOnly);
+        Row("largest gain, whatever the known classes lose", scores.MaxBy(s => s.Gain)!);
         report.Details["teachTuning"] = new
         {
-            rule = "known-class drop <= 0.25 points at the most examples; then max gain + 0.1 * mean new-class recall",
-            baseAccuracy, baseKnown, settings = scores.Length, feasible = feasible.Length, seconds = clock.Elapsed.TotalSeconds,
-            top = scores.OrderByDescending(s => s.Gain + 0.1 * s.NewRecallMean).Where(s => s.KnownDrop <= maxDrop).Take(15).Select(Detail),
+            rule = $"mean known-class drop <= {maxDrop * 100} points at the most examples; then max gain + {recallWeight} * mean new-class recall",
+            heldOut = heldOuts.Select(h => h.Name), baseAccuracy, baseKnown, settings = scores.Length, feasible = feasible.Length, seconds = clock.Elapsed.TotalSeconds,
+            top = feasible.OrderByDescending(Score).Take(20).Select(Detail),
             topGain = scores.OrderByDescending(s => s.Gain).Take(10).Select(Detail),
-            topRecall = scores.Where(s => s.KnownDrop <= maxDrop).OrderByDescending(s => s.NewRecallMean).Take(10).Select(Detail),
+            topRecall = feasible.OrderByDescending(s => s.NewRecallMean).Take(10).Select(Detail),
             all = scores.Select(Detail),
         };
-        return best.Blend;
+        return best.Setting;
 
-        static object Detail(BlendScore s) => new
+        static object Detail(TeachScore s) => new
         {
-            blend = s.Blend.ToString(), s.Blend.MinSimilarity, s.Blend.FullSimilarity, s.Blend.MaxWeight, s.Blend.Neighbours, s.Blend.Temperature,
+            setting = s.Setting.ToString(), s.Setting.Blend.MinSimilarity, s.Setting.Blend.FullSimilarity, s.Setting.Blend.MaxWeight,
+            s.Setting.Blend.Neighbours, s.Setting.Blend.Temperature, s.Setting.Layer.Pull, s.Setting.Layer.NewClassPrior, s.Setting.Layer.BackgroundWeight,
             s.Gain, s.Suggested, s.Random, s.NewRecall, s.KnownDrop,
         };
     }
@@ -278,25 +346,28 @@ public sealed partial class BenchRun
     /// lists over the whole pool (ranked again after each batch) or the next ones of a seeded shuffle of it; test accuracy
     /// of <see cref="TaughtEngine.Classify"/> after each step. Corrections go to a JSONL file, as the editor writes them.
     /// </summary>
-    private object TeachCurve(MemoEngine memo, Rows pool, Rows test, IReadOnlyList<string> names, string scratch, BlendSettings blend, BlendSettings chosen)
+    private object TeachCurve(MemoEngine memo, Rows pool, Rows test, IReadOnlyList<string> names, string scratch, TeachSetting chosen)
     {
+        var shipped = TeachSetting.Default;
         var steps = TeachSteps;
         var testGold = test.Gold(names);
-        double Accuracy(ILabelingEngine e)
+        double Accuracy(Teacher? teacher)
         {
-            var predictions = e.Classify(test.Texts);
+            var predictions = Taught(memo, teacher, test.Texts);
             return predictions.Where((p, i) => ClassNames.Comparer.Equals(p.Label, testGold[i])).Count() / (double)test.Count;
         }
-        double baseAccuracy = Accuracy(memo);
+        double baseAccuracy = Accuracy(null);
         var teachMs = new List<double>();
 
         (double[] Accuracies, List<int> Order) Run(string name, Func<Teacher, IReadOnlyList<int>> next)
         {
             Stage($"teach: {name} order, {steps.Max()} corrections on the test split");
-            var taught = new TaughtEngine(memo, blend);
+            var taught = new TaughtEngine(memo);
             var file = Path.Combine(scratch, $"curve-{name}.jsonl");
             var accuracies = new List<double>();
             var order = new List<int>();
+            // The annotator's texts were labelled before (an editor's lenses): the layer's background. Suggest sees them anyway.
+            taught.ClassifyWithSentenceVectors(pool.Texts);
             while (order.Count < steps.Max())
             {
                 foreach (var i in next(taught.Teacher).Take(Math.Min(TeachBatch, steps.Max() - order.Count)))
@@ -305,7 +376,7 @@ public sealed partial class BenchRun
                     taught.Teacher.Teach(file, new Correction(pool.Texts[i], names[pool.Labels[i]], null, DateTimeOffset.UtcNow));
                     teachMs.Add(clock.Elapsed.TotalMilliseconds);
                     order.Add(i);
-                    if (steps.Contains(order.Count)) accuracies.Add(Accuracy(taught));
+                    if (steps.Contains(order.Count)) accuracies.Add(Accuracy(taught.Teacher));
                 }
             }
             if (CorrectionsFile.Read(file).Rows.Count != order.Distinct().Count()) throw new InvalidOperationException("The corrections file lost rows.");
@@ -338,8 +409,8 @@ public sealed partial class BenchRun
         }
         report.Add(TeachSection, "Teacher.Teach (one correction: its vector, the JSONL append with fsync, the memory)", $"{teachMs.Count} corrections, vectors remembered",
             Stats.Median(teachMs), "ms", shown: $"p50 {Stats.Median(teachMs):F2} ms, p95 {Stats.Percentile(teachMs, 95):F2} ms");
-        report.Add(TeachSection, "blend constants of the curve", blend.ToString(), null, "",
-            shown: blend == chosen ? "as chosen on validation" : $"NOT the chosen {chosen}");
+        report.Add(TeachSection, "constants of the curve (TeachingSettings)", shipped.ToString(), null, "",
+            shown: shipped == chosen ? "as chosen on validation" : $"NOT the chosen {chosen}");
 
         string plot = Quick ? Path.Combine("artifacts", "teach-curve-quick.svg")
             : Path.Combine(Machine.RepoRoot() ?? ".", "docs", "benchmarks", "teach-curve.svg");
@@ -351,42 +422,53 @@ public sealed partial class BenchRun
                 ($"random order (mean of {RandomSeeds.Length})", steps.Select((n, s) => ((double)n, randomMean[s])).ToArray()),
             ], xLabel: "corrections (log scale)", baseline: ("no correction", baseAccuracy), pointUnit: "corrections"));
         report.Notes.Add($"Teach curve plot: {Path.GetFullPath(plot)}");
-        return new { steps, baseAccuracy, suggested = suggested.Accuracies, random = randomRuns, randomMean, blend = blend.ToString(), suggestedOrder = suggested.Order };
+        return new { steps, baseAccuracy, suggested = suggested.Accuracies, random = randomRuns, randomMean, setting = shipped.ToString(), suggestedOrder = suggested.Order };
     }
 
     // ---------------------------------------------------------------- a class the head did not know
-    private void NewClassOnTest(MemoEngine memo3, Rows examples, Rows test, IReadOnlyList<string> names, IReadOnlyList<string> threeNames, string scratch)
+    /// <summary>
+    /// One class taught as new to the head trained without it, through <see cref="Teacher"/>: its examples one by one
+    /// (the user's other texts labelled first: the layer's background), the held-out class's recall on its test rows
+    /// and the accuracy on the test rows of the three known classes after 20, 50, 100 and 200 of them; beside them, the
+    /// same two numbers for a head that learnt all four classes from their rows.
+    /// </summary>
+    private void NewClassOnTest(HeldOut h, MemoEngine reference, string[] background, Rows test, IReadOnlyList<string> names, string scratch)
     {
-        var newName = names[HeldOutClass];
         var testGold = test.Gold(names);
-        var known = Enumerable.Range(0, test.Count).Where(i => test.Labels[i] != HeldOutClass).ToArray();
-        var heldOut = Enumerable.Range(0, test.Count).Where(i => test.Labels[i] == HeldOutClass).ToArray();
-        (double Known, double Recall, int KnownAsNew) Measure(ILabelingEngine e)
+        var known = Enumerable.Range(0, test.Count).Where(i => test.Labels[i] != h.Class).ToArray();
+        var ofClass = Enumerable.Range(0, test.Count).Where(i => test.Labels[i] == h.Class).ToArray();
+        (double Known, double Recall, int KnownAsNew) Measure(ILabelingEngine head, Teacher? teacher)
         {
-            var p = e.Classify(test.Texts);
+            var p = Taught(head, teacher, test.Texts);
             bool Right(int i) => ClassNames.Comparer.Equals(p[i].Label, testGold[i]);
-            return (known.Count(Right) / (double)known.Length, heldOut.Count(Right) / (double)heldOut.Length,
-                known.Count(i => ClassNames.Comparer.Equals(p[i].Label, newName)));
+            return (known.Count(Right) / (double)known.Length, ofClass.Count(Right) / (double)ofClass.Length,
+                known.Count(i => ClassNames.Comparer.Equals(p[i].Label, h.Name)));
         }
-        var before = Measure(memo3);
-        report.Add(TeachSection, $"head trained without {newName}: test accuracy on its three classes", $"{known.Length} test rows of {string.Join(", ", threeNames)}",
-            before.Known, "%");
+        var before = Measure(h.Memo, null);
+        var full = Measure(reference, null);
+        report.Add(TeachSection, $"head trained without {h.Name}: test accuracy on its three classes", $"{known.Length} test rows of {string.Join(", ", h.Known)}",
+            before.Known, "%", note: $"a head that learnt all four from their rows: {full.Known * 100:F2} % on these rows ({(full.Known - before.Known) * 100:+0.00;-0.00} points), " +
+                                     $"{h.Name} recall {full.Recall * 100:F2} %");
+        Stage($"teach: {h.Name} taught as new, {NewClassExamples.Max()} examples");
+        var taught = new TaughtEngine(h.Memo);
+        taught.ClassifyWithSentenceVectors(background); // the user's texts, labelled by the head: the layer's background
+        var file = Path.Combine(scratch, $"new-class-{h.Class}.jsonl");
         var rows = new List<object>();
-        foreach (var n in NewClassExamples)
+        for (int n = 1; n <= NewClassExamples.Max(); n++)
         {
-            Stage($"teach: {newName} taught as new from {n} examples");
-            var taught = new TaughtEngine(memo3);
-            var file = Path.Combine(scratch, $"new-class-{n}.jsonl");
-            foreach (var i in Enumerable.Range(0, n))
-                taught.Teacher.Teach(file, new Correction(examples.Texts[i], newName, null, DateTimeOffset.UtcNow));
-            var after = Measure(taught);
-            report.Add(TeachSection, $"{newName} taught as new: its recall / the known classes' accuracy", $"{n} examples", after.Recall, "%",
+            taught.Teacher.Teach(file, new Correction(h.Examples.Texts[n - 1], h.Name, null, DateTimeOffset.UtcNow));
+            if (!NewClassExamples.Contains(n)) continue;
+            var after = Measure(h.Memo, taught.Teacher);
+            report.Add(TeachSection, $"{h.Name} taught as new: its recall / the known classes' accuracy", $"{n} examples", after.Recall, "%",
                 shown: $"{after.Recall * 100:F2} % / {after.Known * 100:F2} %",
-                note: $"known classes {(after.Known - before.Known) * 100:+0.00;-0.00} points ({after.KnownAsNew} of {known.Length} known-class rows now {newName}); " +
-                      $"{heldOut.Length} {newName} test rows");
-            rows.Add(new { examples = n, recall = after.Recall, known = after.Known, knownBefore = before.Known, knownAsNew = after.KnownAsNew });
+                note: $"known classes {(after.Known - before.Known) * 100:+0.00;-0.00} points ({after.KnownAsNew} of {known.Length} known-class rows now {h.Name}); " +
+                      $"{ofClass.Length} {h.Name} test rows");
+            rows.Add(new { examples = n, recall = after.Recall, known = after.Known, knownAsNew = after.KnownAsNew });
         }
-        report.Details["teachNewClass"] = rows;
+        report.Details[$"teachNewClass-{h.Name}"] = new
+        {
+            knownBefore = before.Known, referenceKnown = full.Known, referenceRecall = full.Recall, steps = rows,
+        };
     }
 
     // ---------------------------------------------------------------- latency with the shipped head
@@ -409,7 +491,8 @@ public sealed partial class BenchRun
         var taught = new TaughtEngine(engine);
         var file = Path.Combine(scratch, "latency.jsonl");
         var random = new Random(11);
-        var documents = Enumerable.Range(0, test.Count).OrderBy(_ => random.Next()).Chunk(others + 1).Take(2 * corrections + 1).ToArray();
+        var allDocuments = Enumerable.Range(0, test.Count).OrderBy(_ => random.Next()).Chunk(others + 1).ToArray();
+        var documents = allDocuments.Take(2 * corrections + 1).ToArray();
         var warmTeach = new List<double>();
         var coldTeach = new List<double>();
         var warmRefresh = new List<double>();
@@ -444,7 +527,7 @@ public sealed partial class BenchRun
 
         // With a large memory: a corrections file of 1,000 more rows loaded, then the same warm refresh.
         var big = Path.Combine(scratch, "latency-big.jsonl");
-        var bigRows = documents.Skip(2 * corrections + 1).SelectMany(d => d).Take(Quick ? 100 : 1000).ToArray();
+        var bigRows = allDocuments.Skip(documents.Length).SelectMany(d => d).Take(Quick ? 100 : 1000).ToArray();
         File.WriteAllLines(big, bigRows.Select(i => CorrectionsFile.ToLine(new Correction(test.Texts[i], names[test.Labels[i]], null, DateTimeOffset.UtcNow))));
         Stage($"teach: latency with {bigRows.Length} more corrections loaded");
         taught.Teacher.Load(big);
