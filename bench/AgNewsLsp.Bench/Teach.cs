@@ -261,9 +261,10 @@ public sealed partial class BenchRun
                      from k in new[] { 1, 4, 8, 16 }
                      from t in k == 1 ? [0.05f] : new[] { 0.02f, 0.05f, 0.2f }
                      select new BlendSettings(min, min + span, weight, k, t)).ToList();
-        var layers = (from pull in new[] { 0.1f, 0.3f, 1f, 3f, 10f }
-                      from weight in new[] { 0.1f, 0.3f, 1f, 3f }
-                      select new LayerSettings(pull, 0.01f, weight)).ToList();
+        var layers = (from pull in new[] { 0.1f, 0.3f, 0.5f, 1f, 3f }
+                      from weight in new[] { 0.3f, 1f, 1.25f, 1.5f, 2f, 3f }
+                      from prior in new[] { 0.01f, 0.001f }
+                      select new LayerSettings(pull, prior, weight)).ToList();
         var placeholders = new TeachSetting(new BlendSettings(0.5f, 0.8f, 0.9f, 8, 0.05f), noLayer); // as first committed, before this tuning
         // With the layer: no vote, the best vote alone (of the first grid run), or near-copies only.
         var withLayer = new[] { noVote, new BlendSettings(0.5f, 0.8f, 0.5f, 4, 0.02f), new BlendSettings(0.8f, 0.95f, 0.9f, 8, 0.05f) };
@@ -296,12 +297,14 @@ public sealed partial class BenchRun
             if (Interlocked.Increment(ref done) % 50 == 0) Console.Error.WriteLine($"  teach tuning: {done}/{grid.Count} ({clock.Elapsed.TotalSeconds:F0} s)");
         });
 
-        // The rule: the known classes may lose at most half the issue's bound (0.25 points) on the validation rows when a
-        // new class is taught from its most examples, on average over the held-out classes; among the settings that keep
-        // it, the largest of the mean gain from corrections plus a tenth of the new classes' mean recall.
-        const double maxDrop = 0.0025, recallWeight = 0.1;
+        // The rule, on the validation rows: corrections never cost accuracy (no step of either order more than 0.25 points
+        // below none); when a new class is taught from its most examples, the known classes lose at most the issue's bound
+        // (0.5 points) for any held-out class, and half of it on average over them; among the settings that keep all
+        // three, the largest of the mean gain from corrections plus a tenth of the new classes' mean recall.
+        const double maxDrop = 0.005, maxMeanDrop = 0.0025, maxLoss = 0.0025, recallWeight = 0.1;
         double Score(TeachScore s) => s.Gain + recallWeight * s.NewRecallMean;
-        var feasible = scores.Where(s => s.MeanDrop <= maxDrop).ToArray();
+        bool NeverWorse(TeachScore s) => s.Suggested.Concat(s.Random).Min() >= baseAccuracy - maxLoss;
+        var feasible = scores.Where(s => NeverWorse(s) && s.WorstDrop <= maxDrop && s.MeanDrop <= maxMeanDrop).ToArray();
         var best = (feasible.Length > 0 ? feasible : scores).MaxBy(Score)!;
         string Steps(double[] v) => string.Join(" / ", v.Select(a => $"{a * 100:F1}"));
         string PerClass(TeachScore s) => string.Join("; ", heldOuts.Select((h, f) =>
@@ -314,16 +317,18 @@ public sealed partial class BenchRun
                       $"{string.Join("/", NewClassExamples)} examples: {PerClass(s)}{(note.Length > 0 ? "; " + note : "")}");
         report.Add(TeachSection, "validation: accuracy before any correction", $"{TeachStartRows}-row head / three-class heads (their classes)", baseAccuracy, "%",
             shown: $"{baseAccuracy * 100:F2} % / {string.Join(", ", heldOuts.Select((h, f) => $"without {h.Name} {baseKnown[f] * 100:F2} %"))}");
-        Row("chosen by the rule", best, $"{feasible.Length} of {scores.Length} settings keep the known classes within 0.25 points on average");
+        Row("chosen by the rule", best, $"{feasible.Length} of {scores.Length} settings never cost accuracy and keep the known classes within 0.5 points for every held-out class and 0.25 on average");
         var shipped = scores.First(s => s.Setting == TeachSetting.Default);
         Row("TeachingSettings (what the product ships)", shipped, shipped.Setting == best.Setting ? "the same" : "DIFFERS from the chosen settings: update TeachingSettings");
         Row("the first placeholders (the vote alone)", scores.First(s => s.Setting == placeholders));
         if (feasible.Where(s => s.Setting.Layer.Off).MaxBy(Score) is { } voteOnly) Row("best of the vote alone", voteOnly);
         if (feasible.Where(s => s.Setting.Blend.MaxWeight == 0).MaxBy(Score) is { } layerOnly) Row("best of the layer alone", layerOnly);
         Row("largest gain, whatever the known classes lose", scores.MaxBy(s => s.Gain)!);
+        if (scores.Where(s => s.WorstDrop <= maxDrop && s.MeanDrop <= maxMeanDrop).MaxBy(Score) is { } anyFew && anyFew != best)
+            Row("best if a few corrections may cost accuracy", anyFew);
         report.Details["teachTuning"] = new
         {
-            rule = $"mean known-class drop <= {maxDrop * 100} points at the most examples; then max gain + {recallWeight} * mean new-class recall",
+            rule = $"no step below none by more than {maxLoss * 100} points; known-class drop at the most examples <= {maxDrop * 100} points for each held-out class and <= {maxMeanDrop * 100} on average; then max gain + {recallWeight} * mean new-class recall",
             heldOut = heldOuts.Select(h => h.Name), baseAccuracy, baseKnown, settings = scores.Length, feasible = feasible.Length, seconds = clock.Elapsed.TotalSeconds,
             top = feasible.OrderByDescending(Score).Take(20).Select(Detail),
             topGain = scores.OrderByDescending(s => s.Gain).Take(10).Select(Detail),
@@ -454,9 +459,12 @@ public sealed partial class BenchRun
         taught.ClassifyWithSentenceVectors(background); // the user's texts, labelled by the head: the layer's background
         var file = Path.Combine(scratch, $"new-class-{h.Class}.jsonl");
         var rows = new List<object>();
+        var teachMs = new List<double>();
         for (int n = 1; n <= NewClassExamples.Max(); n++)
         {
+            var clock = Stopwatch.StartNew();
             taught.Teacher.Teach(file, new Correction(h.Examples.Texts[n - 1], h.Name, null, DateTimeOffset.UtcNow));
+            teachMs.Add(clock.Elapsed.TotalMilliseconds);
             if (!NewClassExamples.Contains(n)) continue;
             var after = Measure(h.Memo, taught.Teacher);
             report.Add(TeachSection, $"{h.Name} taught as new: its recall / the known classes' accuracy", $"{n} examples", after.Recall, "%",
@@ -465,9 +473,13 @@ public sealed partial class BenchRun
                       $"{ofClass.Length} {h.Name} test rows");
             rows.Add(new { examples = n, recall = after.Recall, known = after.Known, knownAsNew = after.KnownAsNew });
         }
+        // The layer's largest fits: a new class is learnt against the background as well as the corrections.
+        report.Add(TeachSection, $"{h.Name} taught as new: Teacher.Teach (append, memory, the layer's refit)",
+            $"{NewClassExamples.Max()} corrections, {taught.Teacher.Memory.BackgroundCount} background texts", Stats.Percentile(teachMs, 95), "ms",
+            shown: $"p50 {Stats.Median(teachMs):F1} ms, p95 {Stats.Percentile(teachMs, 95):F1} ms, max {teachMs.Max():F1} ms");
         report.Details[$"teachNewClass-{h.Name}"] = new
         {
-            knownBefore = before.Known, referenceKnown = full.Known, referenceRecall = full.Recall, steps = rows,
+            knownBefore = before.Known, referenceKnown = full.Known, referenceRecall = full.Recall, steps = rows, teachMs,
         };
     }
 
@@ -507,16 +519,18 @@ public sealed partial class BenchRun
             var paragraphs = doc.Skip(1).Select(i => test.Texts[i]).ToArray();
             IReadOnlyList<Prediction>? shown = null;
             if (warm) shown = taught.Classify([test.Texts[doc[0]], .. paragraphs]).Skip(1).ToArray();
+            // Timed from the correction, as the user waits: Teach (append, memory, the layer's refit) and then the labels.
             var clock = Stopwatch.StartNew();
             taught.Teacher.Teach(file, new Correction(test.Texts[doc[0]], names[test.Labels[doc[0]]], null, DateTimeOffset.UtcNow));
             (warm ? warmTeach : coldTeach).Add(clock.Elapsed.TotalMilliseconds);
-            clock.Restart();
             var refreshed = taught.Classify(paragraphs);
             (warm ? warmRefresh : coldRefresh).Add(clock.Elapsed.TotalMilliseconds);
             if (shown is not null) changed += shown.Zip(refreshed, (a, b) => a.Label != b.Label).Count(c => c);
         }
         string setting = $"shipped head ({head.Kind.Name()}), {engine.Encoder.Precision.Name()}, {corrections} corrections, {others} other paragraphs";
         string Shown(List<double> v) => $"p50 {Stats.Median(v):F1} ms, p95 {Stats.Percentile(v, 95):F1} ms";
+        // From the correction to the labels of the document's other paragraphs: the CodeLens path (the server asks the client
+        // to refresh its lenses as soon as the correction is stored); published diagnostics wait LabelsInPlace's 400 ms more.
         report.Add(TeachSection, "correction to refreshed labels of 40 other paragraphs, warm (the document labelled before)", setting,
             Stats.Percentile(warmRefresh, 95), "ms", shown: Shown(warmRefresh),
             note: $"{changed} of {corrections * others} labels changed by the corrections; max {warmRefresh.Max():F1} ms");
@@ -538,8 +552,8 @@ public sealed partial class BenchRun
         {
             var paragraphs = doc.Skip(1).Select(i => test.Texts[i]).ToArray();
             taught.Classify([test.Texts[doc[0]], .. paragraphs]);
-            taught.Teacher.Teach(file, new Correction(test.Texts[doc[0]], names[test.Labels[doc[0]]], null, DateTimeOffset.UtcNow));
             var clock = Stopwatch.StartNew();
+            taught.Teacher.Teach(file, new Correction(test.Texts[doc[0]], names[test.Labels[doc[0]]], null, DateTimeOffset.UtcNow));
             taught.Classify(paragraphs);
             bigRefresh.Add(clock.Elapsed.TotalMilliseconds);
         }

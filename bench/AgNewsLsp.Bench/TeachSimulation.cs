@@ -110,22 +110,24 @@ public sealed class TeachSimulation
     }
 
     /// <summary>
-    /// The correction layer fitted as <see cref="CorrectionMemory"/> fits it: the taught pool texts with their gold labels,
-    /// and the background not taught kept as the head labelled it; null when off, when nothing is taught, or with less
-    /// background than <see cref="TeachingSettings.MinBackground"/>.
+    /// The correction layer fitted as <see cref="CorrectionMemory"/> fits it: the taught pool texts with their gold labels
+    /// and, once one names a class the head lacks, the background not taught; null when off, when nothing is taught, or
+    /// with a new class and less background than <see cref="TeachingSettings.MinBackground"/>.
     /// </summary>
     public CorrectionLayer? FitLayer(IReadOnlyList<int> taught, LayerSettings layer, CorrectionLayer? start = null)
     {
         if (layer.Off || taught.Count == 0) return null;
         int classes = Classes(taught);
         var taughtSet = taught.ToHashSet();
-        var background = _background.Where(b => b.PoolIndex < 0 || !taughtSet.Contains(b.PoolIndex)).ToArray();
-        if (background.Length < TeachingSettings.MinBackground) return null;
-        var examples = taught.Select(t => new LayerExample(_poolUnits[t], CorrectionLayer.Offsets(_pool.Probabilities[t], classes, layer.NewClassPrior), _pool.Gold[t], null, 1f))
-            .Concat(layer.BackgroundWeight == 0 ? [] : background.Select(b =>
-                new LayerExample(b.Unit, CorrectionLayer.Offsets(b.Head, classes, layer.NewClassPrior), -1, b.Head, layer.BackgroundWeight)))
-            .ToArray();
-        return CorrectionLayer.Fit(examples, classes, layer.Pull, start is not null && start.Classes <= classes ? start : null);
+        var background = classes > _headClasses && layer.BackgroundWeight > 0
+            ? _background.Where(b => b.PoolIndex < 0 || !taughtSet.Contains(b.PoolIndex)).ToArray() : [];
+        if (classes > _headClasses && layer.BackgroundWeight > 0 && background.Length < TeachingSettings.MinBackground) return null;
+        LayerExample[] examples =
+        [
+            .. taught.Select(t => new LayerExample(_poolUnits[t], CorrectionLayer.Offsets(_pool.Probabilities[t], classes, layer.NewClassPrior), _pool.Gold[t], 1f)),
+            .. background.Select(b => new LayerExample(b.Unit, CorrectionLayer.Offsets(b.Head, classes, layer.NewClassPrior), LayerExample.Background, layer.BackgroundWeight)),
+        ];
+        return CorrectionLayer.Fit(examples, classes, _headClasses, layer.Pull, start is not null && start.Classes <= classes ? start : null);
     }
 
     /// <summary>The head's classes and, as in the product, a new class only once a correction named it (the last one named, and those before it).</summary>

@@ -31,20 +31,27 @@ public sealed record LayerSettings
 }
 
 /// <summary>
-/// One text the layer is fitted to: its unit sentence vector, its offsets (<see cref="CorrectionLayer.Offsets"/>), and
-/// either a <paramref name="Label"/> (a correction) or a <paramref name="Target"/> distribution (a text the head labelled,
-/// to be kept as it labelled it), weighted by <paramref name="Weight"/>.
+/// One text the layer is fitted to: its unit sentence vector, its offsets (<see cref="CorrectionLayer.Offsets"/>), its
+/// <paramref name="Label"/> (a correction), or <see cref="Background"/> for a text the head labelled, which says only
+/// that the text belongs to none of the classes the head lacks; weighted by <paramref name="Weight"/>.
 /// </summary>
-public sealed record LayerExample(float[] Unit, float[] Offsets, int Label, float[]? Target, float Weight);
+public sealed record LayerExample(float[] Unit, float[] Offsets, int Label, float Weight)
+{
+    public const int Background = -1;
+}
 
 /// <summary>
 /// A linear layer over sentence vectors that corrects the head where the user's corrections disagree with it. A text's
 /// logits are the head's log-probabilities (a class the head lacks starts at log <see cref="LayerSettings.NewClassPrior"/>)
 /// plus W·x + b, x its unit sentence vector. W and b are fitted to the corrections (cross-entropy summed over them) with
-/// an L2 pull of <see cref="LayerSettings.Pull"/> towards zero, which is the head unchanged: few corrections move it a
-/// little, and a text the head is sure of needs more evidence than one it hesitates on. The problem is convex (a
-/// multinomial logistic regression with fixed offsets), solved by accelerated gradient descent from the previous fit.
-/// Immutable once fitted.
+/// an L2 pull of <see cref="LayerSettings.Pull"/> towards zero (<see cref="TeachingSettings.LayerBiasPull"/> times that on
+/// b, which would shift a class everywhere), zero being the head unchanged: few corrections move it a
+/// little, and a text the head is sure of needs more evidence than one it hesitates on. Once a correction names a class
+/// the head lacks, texts the head labelled (the background) weigh in too, each saying it is of no new class: corrections
+/// that all name one new class would otherwise pull every text into it; and a new class's examples move only the new
+/// classes' rows, so that the head's classes keep what they mean to each other. Without new classes the problem is
+/// convex (a multinomial logistic regression with fixed offsets), and so is each block of rows with the other fixed.
+/// Solved by accelerated gradient descent from the previous fit (zero, the head, at first). Immutable once fitted.
 /// </summary>
 public sealed class CorrectionLayer
 {
@@ -71,22 +78,30 @@ public sealed class CorrectionLayer
     }
 
     /// <summary>
-    /// Fits the layer to <paramref name="examples"/>: each a unit sentence vector, its <see cref="Offsets"/>, the
-    /// distribution it should get (a correction: its label alone; a text the head labelled: the head's probabilities) and
-    /// its weight in the sum. <paramref name="start"/>: a previous fit to start from (its classes are a prefix of these).
+    /// Fits the layer to <paramref name="examples"/>: each a unit sentence vector, its <see cref="Offsets"/>, its label and
+    /// its weight in the sum. A correction's loss is the cross-entropy of its label; a background text's is -log of the
+    /// probability that it belongs to none of the classes from <paramref name="headClasses"/> on (the head lacks them):
+    /// it holds texts out of new classes without holding corrections of the head's own classes back, and weighs
+    /// nothing while no class is new. The rows of the head's classes learn from corrections that name one of them only;
+    /// a new class's examples and the background move the new classes' rows alone (with those rows fixed, their loss is
+    /// convex). <paramref name="start"/>: a previous fit to start from (its classes are a prefix of these).
     /// </summary>
-    public static CorrectionLayer Fit(IReadOnlyList<LayerExample> examples, int classes, float pull, CorrectionLayer? start = null,
+    public static CorrectionLayer Fit(IReadOnlyList<LayerExample> examples, int classes, int headClasses, float pull, CorrectionLayer? start = null,
         int maxSteps = 1000, float tolerance = 1e-3f)
     {
+        if (classes <= headClasses) examples = examples.Where(e => e.Label != LayerExample.Background).ToArray();
         if (examples.Count == 0) throw new ArgumentException("Nothing to fit.", nameof(examples));
         if (!(pull > 0)) throw new ArgumentOutOfRangeException(nameof(pull), "Fitting needs a positive pull.");
         int n = examples.Count, d = examples[0].Unit.Length;
         var theta = NewRows(classes, d);
         if (start is not null && start.Dimension == d && start.Classes <= classes)
             for (int c = 0; c < start.Classes; c++) start._rows[c].CopyTo(theta[c], 0);
-        // The gradient's Lipschitz constant: the softmax's curvature is at most 1/2, each [x; 1] has squared norm |x|^2 + 1.
-        float lipschitz = pull;
-        foreach (var e in examples) lipschitz += 0.5f * e.Weight * (Dot(e.Unit, e.Unit) + 1);
+        // The gradient's Lipschitz constant: in the logits, cross-entropy's curvature is at most 1/2 and the background's
+        // at most 3/2; each [x; 1] has squared norm |x|^2 + 1.
+        // The biases shift a class everywhere at once: a few corrections must not do that, so they are pulled far harder.
+        float biasPull = pull * TeachingSettings.LayerBiasPull;
+        float lipschitz = Math.Max(pull, biasPull);
+        foreach (var e in examples) lipschitz += (e.Label == LayerExample.Background ? 1.5f : 0.5f) * e.Weight * (Dot(e.Unit, e.Unit) + 1);
         float step = 1 / lipschitz;
         float sqrtKappa = MathF.Sqrt(lipschitz / pull), momentum = (sqrtKappa - 1) / (sqrtKappa + 1);
 
@@ -99,18 +114,23 @@ public sealed class CorrectionLayer
         {
             for (int c = 0; c < classes; c++)
                 for (int j = 0; j <= d; j++) ahead[c][j] = theta[c][j] + momentum * (theta[c][j] - previous[c][j]);
-            // gradient = sum_i w_i (softmax(o_i + ahead [x_i; 1]) - t_i) [x_i; 1] + pull * ahead
+            // gradient = sum_i w_i (softmax(o_i + ahead [x_i; 1]) - e_label) [x_i; 1] + pulls * ahead, by block (below)
             for (int c = 0; c < classes; c++)
-                for (int j = 0; j <= d; j++) gradient[c][j] = pull * ahead[c][j];
+            {
+                for (int j = 0; j < d; j++) gradient[c][j] = pull * ahead[c][j];
+                gradient[c][d] = biasPull * ahead[c][d];
+            }
             foreach (var e in examples)
             {
                 var x = e.Unit;
                 for (int c = 0; c < classes; c++) logits[c] = e.Offsets[c] + Dot(ahead[c].AsSpan(0, d), x) + ahead[c][d];
                 Softmax(logits);
-                if (e.Target is { } target)
-                    for (int c = 0; c < Math.Min(classes, target.Length); c++) logits[c] -= target[c];
-                else logits[e.Label] -= 1;
-                for (int c = 0; c < classes; c++)
+                // d(-log(1 - S))/dz_n for a background text, S the new classes' mass, is p_n for each new class n.
+                if (e.Label != LayerExample.Background) logits[e.Label] -= 1;
+                // A text of a new class, or a background text, moves only the new classes' rows: what the head's own
+                // classes mean to each other is changed by corrections that name them, never by a new class.
+                bool onlyNew = e.Label == LayerExample.Background || e.Label >= headClasses;
+                for (int c = onlyNew ? headClasses : 0; c < classes; c++)
                 {
                     float g = e.Weight * logits[c];
                     if (g == 0) continue;

@@ -96,15 +96,17 @@ public class CorrectionLayerTests
         var offsets = CorrectionLayer.Offsets([0.5f, 0.5f], 3, 0.01f);
         Assert.Equal([MathF.Log(0.5f), MathF.Log(0.5f), MathF.Log(0.01f)], offsets);
         var random = new Random(5);
-        // One class-0 correction among background the head calls class 1: with a strong pull the fit barely moves.
+        // A class-0 correction among class-1 corrections, the head unsure: with a strong pull the fit barely moves.
         var x = Near(0, random);
         LayerExample[] examples =
         [
-            new(x, CorrectionLayer.Offsets([0.3f, 0.7f], 2, 0.01f), 0, null, 1f),
-            .. Enumerable.Range(0, 20).Select(_ => new LayerExample(Near(1, random), CorrectionLayer.Offsets([0.2f, 0.8f], 2, 0.01f), -1, [0.2f, 0.8f], 0.1f)),
+            new(x, CorrectionLayer.Offsets([0.3f, 0.7f], 2, 0.01f), 0, 1f),
+            .. Enumerable.Range(0, 20).Select(_ => new LayerExample(Near(1, random), CorrectionLayer.Offsets([0.2f, 0.8f], 2, 0.01f), 1, 1f)),
+            // Background weighs nothing while no class is new.
+            .. Enumerable.Range(0, 20).Select(_ => new LayerExample(Near(0, random), CorrectionLayer.Offsets([0.2f, 0.8f], 2, 0.01f), LayerExample.Background, 5f)),
         ];
-        var strong = CorrectionLayer.Fit(examples, 2, pull: 1000f);
-        var weak = CorrectionLayer.Fit(examples, 2, pull: 0.01f);
+        var strong = CorrectionLayer.Fit(examples, 2, 2, pull: 1000f);
+        var weak = CorrectionLayer.Fit(examples, 2, 2, pull: 0.01f);
         float[] Moved(CorrectionLayer layer)
         {
             var p = new[] { 0.3f, 0.7f };
@@ -116,9 +118,9 @@ public class CorrectionLayerTests
         Assert.True(weak.Steps < 1000);
 
         // A refit with one more correction, from the last fit, needs fewer steps than from zero.
-        LayerExample[] more = [.. examples, new(Near(0, random), CorrectionLayer.Offsets([0.3f, 0.7f], 2, 0.01f), 0, null, 1f)];
-        var cold = CorrectionLayer.Fit(more, 2, pull: 0.01f);
-        var warm = CorrectionLayer.Fit(more, 2, pull: 0.01f, start: weak);
+        LayerExample[] more = [.. examples, new(Near(0, random), CorrectionLayer.Offsets([0.3f, 0.7f], 2, 0.01f), 0, 1f)];
+        var cold = CorrectionLayer.Fit(more, 2, 2, pull: 0.01f);
+        var warm = CorrectionLayer.Fit(more, 2, 2, pull: 0.01f, start: weak);
         Assert.True(warm.Steps < cold.Steps, $"from the last fit {warm.Steps} steps, from zero {cold.Steps}");
     }
 }
