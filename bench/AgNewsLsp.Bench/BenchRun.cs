@@ -90,6 +90,7 @@ public sealed partial class BenchRun(BenchOptions options, Report report)
             _featureSets.Clear();
         }
         if (Want("training")) await TrainingTimeAsync();
+        if (Want("teach")) await TeachAsync();
         if (Want("bf16")) await Bf16AccuracyAsync();
         bool speed = Want("throughput") || Want("latency") || Want("process");
         if (speed)

@@ -13,10 +13,15 @@ public static class Plot
     /// Accuracy (0-1) against training rows, the x axis logarithmic (the sizes grow geometrically); one line with
     /// points per series, a legend, labelled axes and gridlines.
     /// </summary>
-    public static string LearningCurveSvg(string title, IReadOnlyList<(string Name, IReadOnlyList<(double Rows, double Accuracy)> Points)> series)
+    /// <param name="xLabel">The x axis's title (its values are counts, shown with thousands separators).</param>
+    /// <param name="pointUnit">What a point's count counts, in its tooltip.</param>
+    /// <param name="baseline">A level to draw across the plot as a dashed line, with its name (the accuracy before anything was learnt).</param>
+    public static string LearningCurveSvg(string title, IReadOnlyList<(string Name, IReadOnlyList<(double Rows, double Accuracy)> Points)> series,
+        string xLabel = "training rows (log scale)", (string Name, double Accuracy)? baseline = null, string pointUnit = "rows")
     {
         var all = series.SelectMany(s => s.Points).ToArray();
         if (all.Length == 0) throw new ArgumentException("Nothing to plot.", nameof(series));
+        var levels = all.Select(p => p.Accuracy).Concat(baseline is { } b ? [b.Accuracy] : []).ToArray();
         const double width = 720, height = 440, left = 70, right = 20, top = 40, bottom = 60;
         double xMin = Math.Log10(all.Min(p => p.Rows)), xMax = Math.Log10(all.Max(p => p.Rows));
         if (xMax - xMin < 1e-9) (xMin, xMax) = (xMin - 0.5, xMax + 0.5);
@@ -24,7 +29,7 @@ public static class Plot
         double pad = 0.04 * (xMax - xMin);
         (xMin, xMax) = (xMin - pad, xMax + pad);
         // y: whole percentage points around the data.
-        double yMin = Math.Floor(all.Min(p => p.Accuracy) * 100 - 0.5), yMax = Math.Ceiling(all.Max(p => p.Accuracy) * 100 + 0.5);
+        double yMin = Math.Floor(levels.Min() * 100 - 0.5), yMax = Math.Ceiling(levels.Max() * 100 + 0.5);
         double X(double rows) => left + (Math.Log10(rows) - xMin) / (xMax - xMin) * (width - left - right);
         double Y(double accuracy) => top + (yMax - accuracy * 100) / (yMax - yMin) * (height - top - bottom);
         string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
@@ -46,7 +51,13 @@ public static class Plot
         }
         svg.AppendLine($"<line x1=\"{F(left)}\" y1=\"{F(height - bottom)}\" x2=\"{F(width - right)}\" y2=\"{F(height - bottom)}\" stroke=\"black\"/>");
         svg.AppendLine($"<line x1=\"{F(left)}\" y1=\"{F(top)}\" x2=\"{F(left)}\" y2=\"{F(height - bottom)}\" stroke=\"black\"/>");
-        svg.AppendLine($"<text x=\"{F((left + width - right) / 2)}\" y=\"{F(height - 18)}\" text-anchor=\"middle\">training rows (log scale)</text>");
+        svg.AppendLine($"<text x=\"{F((left + width - right) / 2)}\" y=\"{F(height - 18)}\" text-anchor=\"middle\">{WebUtility.HtmlEncode(xLabel)}</text>");
+        if (baseline is { } level)
+        {
+            svg.AppendLine($"<line x1=\"{F(left)}\" y1=\"{F(Y(level.Accuracy))}\" x2=\"{F(width - right)}\" y2=\"{F(Y(level.Accuracy))}\" stroke=\"#555\" stroke-dasharray=\"6 4\"/>");
+            svg.AppendLine($"<text x=\"{F(left + 6)}\" y=\"{F(Y(level.Accuracy) - 5)}\" fill=\"#555\">{WebUtility.HtmlEncode(level.Name)}: " +
+                           $"{(level.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)}%</text>");
+        }
         svg.AppendLine($"<text x=\"16\" y=\"{F((top + height - bottom) / 2)}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {F((top + height - bottom) / 2)})\">test accuracy</text>");
         for (int s = 0; s < series.Count; s++)
         {
@@ -55,7 +66,7 @@ public static class Plot
             svg.AppendLine($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(' ', points.Select(p => $"{F(X(p.Rows))},{F(Y(p.Accuracy))}"))}\"/>");
             foreach (var p in points)
                 svg.AppendLine($"<circle cx=\"{F(X(p.Rows))}\" cy=\"{F(Y(p.Accuracy))}\" r=\"4\" fill=\"{color}\"><title>{WebUtility.HtmlEncode(series[s].Name)}: " +
-                               $"{p.Rows.ToString("#,0", CultureInfo.InvariantCulture)} rows, {(p.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)}%</title></circle>");
+                               $"{p.Rows.ToString("#,0", CultureInfo.InvariantCulture)} {WebUtility.HtmlEncode(pointUnit)}, {(p.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)}%</title></circle>");
             // Legend at the bottom right: learning curves rise to the right, so that corner stays clear.
             double ly = height - bottom - 16 - 18 * (series.Count - 1 - s);
             svg.AppendLine($"<line x1=\"{F(width - right - 200)}\" y1=\"{F(ly)}\" x2=\"{F(width - right - 176)}\" y2=\"{F(ly)}\" stroke=\"{color}\" stroke-width=\"2\"/>");

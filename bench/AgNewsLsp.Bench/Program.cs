@@ -77,7 +77,9 @@ public sealed record BenchOptions
     /// <summary>The feature engines' precision for the accuracy sections; null: the engine default.</summary>
     public AgNewsLsp.Settings.Precision? FeaturePrecision { get; init; }
     public double[]? TopLayerRates { get; init; }
-    public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "toplayer", "poolings", "training", "bf16", "throughput", "latency", "headload", "servedtop", "bertbase", "process"];
+    /// <summary>The teach section stops once the constants are chosen (no test-split runs, no latency).</summary>
+    public bool TeachTuneOnly { get; init; }
+    public static readonly string[] AllSections = ["accuracy", "curve", "arctic", "attention", "toplayer", "poolings", "training", "bf16", "throughput", "latency", "headload", "servedtop", "bertbase", "process", "teach"];
 
     public const string Usage = """
         Usage: dotnet run --project bench/AgNewsLsp.Bench -c Release -- [options]
@@ -90,7 +92,9 @@ public sealed record BenchOptions
           --skip-process   skip the child-process cold start and peak memory measurements
           --sections LIST  only these, comma-separated: accuracy (MiniLM heads), curve, arctic (ArcticXs and joined
                            encoders), attention, toplayer (the hybrid+layers kind, its parts alone and mixed), poolings (cls-last4 + mean, hybrid), training (cold/warm default head), bf16, throughput,
-                           latency, headload (the shipped head's load time), servedtop (its top layers' cost per hover), bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache)
+                           latency, headload (the shipped head's load time), servedtop (its top layers' cost per hover), bertbase, process (the speed sections reuse, or train, a mean/linear head in the bench cache),
+                           teach (teach in place: corrections from a pool by suggestion or at random, a class taught as new, the
+                           blend's constants chosen on validation rows, correction-to-refresh latency with the shipped head)
           --heads LIST     the accuracy section's MiniLM head kinds (default linear,mlp,hybrid)
           --curve-rows LIST  learning-curve sizes below all rows, comma-separated (default 1000,2500,5000,10000,20000)
           --curve-all-from FILE  take the all-rows curve point from another run's JSON (waits up to 45 min for it)
@@ -99,6 +103,7 @@ public sealed record BenchOptions
           --top-epochs N, --top-rate LIST  the hybrid+layers head's epochs (default 4) and layer learning rates (default 2e-4)
           --top-layers N   how many of the last encoder layers it trains (default 2)
           --latency-first  measure single-text latency before throughput instead of after it
+          --teach-tune-only  the teach section stops once its constants are chosen on the validation rows
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -116,6 +121,7 @@ public sealed record BenchOptions
                 "--threads" => o with { Threads = int.TryParse(Next(), out var t) && t > 0 ? t : throw new ArgumentException("--threads needs a positive number.") },
                 "--skip-process" => o with { SkipProcess = true },
                 "--latency-first" => o with { LatencyFirst = true },
+                "--teach-tune-only" => o with { TeachTuneOnly = true },
                 "--heads" => o with { MiniLmHeads = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(h => AgNewsLsp.Settings.HeadKinds.Parse(h) ?? throw new ArgumentException("--heads needs head kinds.")).ToArray() },
                 "--curve-rows" => o with { CurveRows = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

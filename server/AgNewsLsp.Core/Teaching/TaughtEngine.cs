@@ -14,10 +14,12 @@ public sealed class TaughtEngine : ILabelingEngine, IDisposable
 {
     private readonly ILabelingEngine _inner;
 
-    public TaughtEngine(ILabelingEngine inner)
+    /// <param name="blend">How similar corrected texts vote (null: <see cref="BlendSettings.Default"/>).</param>
+    /// <param name="layer">How the correction layer is fitted (null: <see cref="LayerSettings.Default"/>).</param>
+    public TaughtEngine(ILabelingEngine inner, BlendSettings? blend = null, LayerSettings? layer = null)
     {
         _inner = inner;
-        Teacher = new Teacher(inner);
+        Teacher = new Teacher(inner, blend, layer);
     }
 
     public Teacher Teacher { get; }
@@ -32,6 +34,7 @@ public sealed class TaughtEngine : ILabelingEngine, IDisposable
         var memory = Teacher.Memory;
         if (memory.Count == 0) return _inner.Classify(texts, cancellationToken);
         var (predictions, vectors) = _inner.ClassifyWithSentenceVectors(texts, cancellationToken);
+        memory.Observe(texts, predictions, vectors);
         return predictions.Select((p, i) => memory.Apply(p, texts[i], vectors[i])).ToArray();
     }
 
@@ -46,6 +49,7 @@ public sealed class TaughtEngine : ILabelingEngine, IDisposable
         CancellationToken cancellationToken = default)
     {
         var (predictions, vectors) = _inner.ClassifyWithSentenceVectors(texts, cancellationToken);
+        Teacher.Memory.Observe(texts, predictions, vectors);
         return (predictions.Select((p, i) => Teacher.Memory.Apply(p, texts[i], vectors[i])).ToArray(), vectors);
     }
 

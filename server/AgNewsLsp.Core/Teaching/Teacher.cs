@@ -20,19 +20,23 @@ public sealed record CorrectionsLoaded(string Path, int Corrections, IReadOnlyLi
 /// Teaching in place: corrections written to the user's dataset (<see cref="CorrectionsFile"/>) and held in the
 /// <see cref="CorrectionMemory"/> that <see cref="TaughtEngine"/> applies to every prediction; undo; and suggestions of
 /// what to label next. Sentence vectors and the head's predictions come from the engine it teaches.
+/// <paramref name="blend"/> and <paramref name="layer"/>: how corrections move other texts' labels (null: the defaults,
+/// from <see cref="TeachingSettings"/>).
 /// </summary>
-public sealed class Teacher(ILabelingEngine engine)
+public sealed class Teacher(ILabelingEngine engine, BlendSettings? blend = null, LayerSettings? layer = null)
 {
     /// <summary>
-    /// Sentence vectors from the very pass that classifies (and caches) texts, so a corrected text and a text it is
-    /// compared with are always measured alike. The predictions name the head's classes, kept for <see cref="HeadLabels"/>.
+    /// The head's predictions and sentence vectors from the very pass that classifies (and caches) texts, so a corrected
+    /// text and a text it is compared with are always measured alike; the prediction is what the correction layer corrects,
+    /// and names the head's classes (kept for <see cref="HeadLabels"/>).
     /// </summary>
-    private IReadOnlyList<float[]> Vectors(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    private (IReadOnlyList<Prediction> Predictions, IReadOnlyList<float[]> Vectors) HeadsAndVectors(IReadOnlyList<string> texts,
+        CancellationToken cancellationToken)
     {
-        if (texts.Count == 0) return [];
+        if (texts.Count == 0) return ([], []);
         var (predictions, vectors) = engine.ClassifyWithSentenceVectors(texts, cancellationToken);
         _headLabels = predictions[0].LabelNames;
-        return vectors;
+        return (predictions, vectors);
     }
 
     private volatile IReadOnlyList<string>? _headLabels;
@@ -46,7 +50,7 @@ public sealed class Teacher(ILabelingEngine engine)
     private readonly Dictionary<string, (long Length, DateTime Written)> _loaded = new(StringComparer.Ordinal);
 
     /// <summary>What was taught, as classifying applies it.</summary>
-    public CorrectionMemory Memory { get; } = new();
+    public CorrectionMemory Memory { get; } = new(blend ?? BlendSettings.Default, layer ?? LayerSettings.Default);
 
     /// <summary>
     /// Reads a corrections file into the memory (the texts' vectors from the feature cache, else one encoder pass).
@@ -60,10 +64,10 @@ public sealed class Teacher(ILabelingEngine engine)
         lock (_gate)
             if (_loaded.TryGetValue(path, out var seen) && seen == stamp)
                 return new CorrectionsLoaded(path, read.Rows.Count, NewClasses(), read.Warning);
-        var rowVectors = read.Rows.Count == 0 ? [] : Vectors(read.Rows.Select(r => r.Text).ToArray(), cancellationToken);
+        var (heads, rowVectors) = HeadsAndVectors(read.Rows.Select(r => r.Text).ToArray(), cancellationToken);
         lock (_gate)
         {
-            for (int i = 0; i < read.Rows.Count; i++) Memory.Set(read.Rows[i].Text, read.Rows[i].Label, rowVectors[i]);
+            if (read.Rows.Count > 0) Memory.SetRange(read.Rows.Select((r, i) => (r.Text, r.Label, rowVectors[i], (Prediction?)heads[i])));
             _loaded[path] = stamp;
         }
         return new CorrectionsLoaded(path, read.Rows.Count, NewClasses(), read.Warning);
@@ -82,11 +86,11 @@ public sealed class Teacher(ILabelingEngine engine)
         var known = HeadLabels().Concat(Memory.CountsByLabel().Keys).ToList();
         var label = known.FirstOrDefault(l => ClassNames.Comparer.Equals(l, correction.Label.Trim())) ?? correction.Label.Trim();
         correction = correction with { Label = label };
-        var vector = Vectors([correction.Text], cancellationToken)[0];
+        var (heads, vectors) = HeadsAndVectors([correction.Text], cancellationToken);
         lock (_gate)
         {
             var replaced = CorrectionsFile.Add(path, correction);
-            Memory.Set(correction.Text, correction.Label, vector);
+            Memory.Set(correction.Text, correction.Label, vectors[0], heads[0]);
             UndoStack(path).Push((correction, replaced));
             _loaded[path] = StampOf(path); // our own write is not a change to load again
             return new TeachResult(correction, replaced, NewClasses(), Memory.Count);
@@ -105,7 +109,10 @@ public sealed class Teacher(ILabelingEngine engine)
             if (removed is null) return null;
             Memory.Remove(removed.Text);
             if (replaced is not null && CorrectionsFile.Key(replaced.Text) == CorrectionsFile.Key(removed.Text))
-                Memory.Set(replaced.Text, replaced.Label, Vectors([replaced.Text], cancellationToken)[0]);
+            {
+                var (heads, vectors) = HeadsAndVectors([replaced.Text], cancellationToken);
+                Memory.Set(replaced.Text, replaced.Label, vectors[0], heads[0]);
+            }
             _loaded[path] = StampOf(path);
             return new TeachResult(removed, replaced, NewClasses(), Memory.Count);
         }
@@ -115,7 +122,8 @@ public sealed class Teacher(ILabelingEngine engine)
     public IReadOnlyList<Suggestion> Suggest(IReadOnlyList<string> texts, int max, CancellationToken cancellationToken = default)
     {
         if (texts.Count == 0) return [];
-        var (heads, textVectors) = engine.ClassifyWithSentenceVectors(texts, cancellationToken);
+        var (heads, textVectors) = HeadsAndVectors(texts, cancellationToken);
+        Memory.Observe(texts, heads, textVectors);
         var predictions = heads.Select((p, i) => Memory.Apply(p, texts[i], textVectors[i])).ToArray();
         return Suggestions.Rank(predictions, textVectors, max);
     }

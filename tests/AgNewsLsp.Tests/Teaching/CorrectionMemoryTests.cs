@@ -67,4 +67,36 @@ public class CorrectionMemoryTests
         Assert.Equal([1, 3, 0], ranked.Select(s => s.Index)); // 2 is 1 again; 4 was labelled by the user
         Assert.True(ranked[0].Margin < ranked[1].Margin);
     }
+
+    [Fact]
+    public void The_blend_takes_the_most_similar_corrections_above_the_threshold_and_weighs_them_by_the_best_similarity()
+    {
+        var blend = new BlendSettings(minSimilarity: 0.5f, fullSimilarity: 0.9f, maxWeight: 0.8f, neighbours: 2, temperature: 1000f);
+        var probabilities = new[] { 1f, 0f, 0f };
+        // Below the threshold (class 2) and beyond the two nearest (the second class-1 at 0.6) do not vote.
+        CorrectionMemory.BlendInto(probabilities, new (int, float)[] { (2, 0.49f), (1, 0.7f), (1, 0.6f), (0, 0.7f) }, blend);
+        // The best similarity 0.7 is halfway from 0.5 to 0.9: weight 0.4; the two nearest (classes 1 and 0) share the vote.
+        float vote = 0.4f * 0.5f;
+        Assert.Equal(0.6f + vote, probabilities[0], 4);
+        Assert.Equal(vote, probabilities[1], 4);
+        Assert.Equal(0f, probabilities[2]);
+
+        var untouched = new[] { 0.2f, 0.8f };
+        CorrectionMemory.BlendInto(untouched, new (int, float)[] { (0, 0.3f) }, blend);
+        Assert.Equal([0.2f, 0.8f], untouched);
+    }
+
+    [Fact]
+    public void Blend_settings_are_checked_and_a_memory_uses_its_own()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BlendSettings(0.8f, 0.5f, 0.5f, 4, 0.05f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BlendSettings(0.5f, 0.8f, 1.5f, 4, 0.05f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BlendSettings(0.5f, 0.8f, 0.5f, 0, 0.05f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BlendSettings(0.5f, 0.8f, 0.5f, 4, 0f));
+        Assert.Same(BlendSettings.Default, new CorrectionMemory().Blend);
+        var off = new BlendSettings(0.5f, 0.8f, 0f, 4, 0.05f);
+        var memory = new CorrectionMemory(off);
+        memory.Set("The film premiered in Cannes.", "Sports", Vector(1, 0));
+        Assert.Equal("World", memory.Apply(Head(0), "The actor won an award in Cannes.", Vector(1, 0)).Label); // weight 0: the head's label
+    }
 }
