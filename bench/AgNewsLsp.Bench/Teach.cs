@@ -261,13 +261,19 @@ public sealed partial class BenchRun
                      from k in new[] { 1, 4, 8, 16 }
                      from t in k == 1 ? [0.05f] : new[] { 0.02f, 0.05f, 0.2f }
                      select new BlendSettings(min, min + span, weight, k, t)).ToList();
-        var layers = (from pull in new[] { 0.1f, 0.3f, 0.5f, 1f, 3f }
+        // Earlier runs of this grid narrowed the layer's: a pull of 0.1 costs accuracy after 25 random corrections, 3 learns
+        // little, a new-class prior of 0.001 did no better than 0.01. A background weight of 0.3 stays, to show what a
+        // new class's recall costs the known classes.
+        var layers = (from pull in new[] { 0.3f, 0.5f, 1f, 2f }
                       from weight in new[] { 0.3f, 1f, 1.25f, 1.5f, 2f, 3f }
-                      from prior in new[] { 0.01f, 0.001f }
-                      select new LayerSettings(pull, prior, weight)).ToList();
+                      select new LayerSettings(pull, 0.01f, weight)).ToList();
         var placeholders = new TeachSetting(new BlendSettings(0.5f, 0.8f, 0.9f, 8, 0.05f), noLayer); // as first committed, before this tuning
-        // With the layer: no vote, the best vote alone (of the first grid run), or near-copies only.
-        var withLayer = new[] { noVote, new BlendSettings(0.5f, 0.8f, 0.5f, 4, 0.02f), new BlendSettings(0.8f, 0.95f, 0.9f, 8, 0.05f) };
+        // With the layer: no vote, the best vote alone (of the first grid run), or votes of near-copies only.
+        var withLayer = new[]
+        {
+            noVote, new BlendSettings(0.5f, 0.8f, 0.5f, 4, 0.02f), new BlendSettings(0.8f, 0.95f, 0.9f, 8, 0.05f),
+            new BlendSettings(0.6f, 0.8f, 0.9f, 8, 0.05f), new BlendSettings(0.7f, 0.85f, 0.9f, 8, 0.05f), new BlendSettings(0.75f, 0.85f, 0.9f, 8, 0.05f),
+        };
         var grid = votes.Select(v => new TeachSetting(v, noLayer))
             .Concat(from l in layers from v in withLayer select new TeachSetting(v, l))
             .Append(placeholders).Append(TeachSetting.Default).Distinct().ToList();
@@ -299,12 +305,17 @@ public sealed partial class BenchRun
 
         // The rule, on the validation rows: corrections never cost accuracy (no step of either order more than 0.25 points
         // below none); when a new class is taught from its most examples, the known classes lose at most the issue's bound
-        // (0.5 points) for any held-out class, and half of it on average over them; among the settings that keep all
-        // three, the largest of the mean gain from corrections plus a tenth of the new classes' mean recall.
+        // (0.5 points) for any held-out class, and half of it on average over them; a near-copy of a corrected text (0.85
+        // similar or more: a paraphrase, the same story from another outlet) follows that one correction (the vote at
+        // full weight, at least 0.9), which the issue asks of "similar texts" and which AG News rows, with few paraphrases
+        // among them, cannot score; among the settings that keep all four, the largest of the mean gain from corrections
+        // plus a tenth of the new classes' mean recall.
         const double maxDrop = 0.005, maxMeanDrop = 0.0025, maxLoss = 0.0025, recallWeight = 0.1;
+        const float nearCopy = 0.85f, nearCopyWeight = 0.9f;
         double Score(TeachScore s) => s.Gain + recallWeight * s.NewRecallMean;
         bool NeverWorse(TeachScore s) => s.Suggested.Concat(s.Random).Min() >= baseAccuracy - maxLoss;
-        var feasible = scores.Where(s => NeverWorse(s) && s.WorstDrop <= maxDrop && s.MeanDrop <= maxMeanDrop).ToArray();
+        bool NearCopiesFollow(TeachScore s) => s.Setting.Blend.FullSimilarity <= nearCopy && s.Setting.Blend.MaxWeight >= nearCopyWeight;
+        var feasible = scores.Where(s => NeverWorse(s) && s.WorstDrop <= maxDrop && s.MeanDrop <= maxMeanDrop && NearCopiesFollow(s)).ToArray();
         var best = (feasible.Length > 0 ? feasible : scores).MaxBy(Score)!;
         string Steps(double[] v) => string.Join(" / ", v.Select(a => $"{a * 100:F1}"));
         string PerClass(TeachScore s) => string.Join("; ", heldOuts.Select((h, f) =>
@@ -317,18 +328,24 @@ public sealed partial class BenchRun
                       $"{string.Join("/", NewClassExamples)} examples: {PerClass(s)}{(note.Length > 0 ? "; " + note : "")}");
         report.Add(TeachSection, "validation: accuracy before any correction", $"{TeachStartRows}-row head / three-class heads (their classes)", baseAccuracy, "%",
             shown: $"{baseAccuracy * 100:F2} % / {string.Join(", ", heldOuts.Select((h, f) => $"without {h.Name} {baseKnown[f] * 100:F2} %"))}");
-        Row("chosen by the rule", best, $"{feasible.Length} of {scores.Length} settings never cost accuracy and keep the known classes within 0.5 points for every held-out class and 0.25 on average");
+        Row("chosen by the rule", best, $"{feasible.Length} of {scores.Length} settings never cost accuracy, keep the known classes within 0.5 points for every held-out class and 0.25 on average, and let near-copies follow");
         var shipped = scores.First(s => s.Setting == TeachSetting.Default);
         Row("TeachingSettings (what the product ships)", shipped, shipped.Setting == best.Setting ? "the same" : "DIFFERS from the chosen settings: update TeachingSettings");
         Row("the first placeholders (the vote alone)", scores.First(s => s.Setting == placeholders));
         if (feasible.Where(s => s.Setting.Layer.Off).MaxBy(Score) is { } voteOnly) Row("best of the vote alone", voteOnly);
         if (feasible.Where(s => s.Setting.Blend.MaxWeight == 0).MaxBy(Score) is { } layerOnly) Row("best of the layer alone", layerOnly);
         Row("largest gain, whatever the known classes lose", scores.MaxBy(s => s.Gain)!);
-        if (scores.Where(s => s.WorstDrop <= maxDrop && s.MeanDrop <= maxMeanDrop).MaxBy(Score) is { } anyFew && anyFew != best)
+        if (scores.Where(s => s.WorstDrop <= maxDrop && s.MeanDrop <= maxMeanDrop && NearCopiesFollow(s)).MaxBy(Score) is { } anyFew && anyFew != best)
             Row("best if a few corrections may cost accuracy", anyFew);
+        if (scores.Where(s => NeverWorse(s) && s.WorstDrop <= maxDrop && s.MeanDrop <= maxMeanDrop).MaxBy(Score) is { } anyVote && anyVote != best)
+            Row("best if near-copies need not follow", anyVote);
+        // What a new class's recall would cost the known classes: the most recall within 1 and within 5 points of loss.
+        foreach (var loss in new[] { 0.01, 0.05 })
+            if (scores.Where(s => NeverWorse(s) && NearCopiesFollow(s) && s.WorstDrop <= loss).MaxBy(s => s.NewRecallMean) is { } trade)
+                Row($"most new-class recall if the known classes may lose up to {loss * 100:F0} points", trade);
         report.Details["teachTuning"] = new
         {
-            rule = $"no step below none by more than {maxLoss * 100} points; known-class drop at the most examples <= {maxDrop * 100} points for each held-out class and <= {maxMeanDrop * 100} on average; then max gain + {recallWeight} * mean new-class recall",
+            rule = $"no step below none by more than {maxLoss * 100} points; known-class drop at the most examples <= {maxDrop * 100} points for each held-out class and <= {maxMeanDrop * 100} on average; a vote at weight >= {nearCopyWeight} from similarity {nearCopy} up; then max gain + {recallWeight} * mean new-class recall",
             heldOut = heldOuts.Select(h => h.Name), baseAccuracy, baseKnown, settings = scores.Length, feasible = feasible.Length, seconds = clock.Elapsed.TotalSeconds,
             top = feasible.OrderByDescending(Score).Take(20).Select(Detail),
             topGain = scores.OrderByDescending(s => s.Gain).Take(10).Select(Detail),
