@@ -2,7 +2,10 @@ using System.Numerics;
 
 namespace AgNewsLsp.Teaching;
 
-/// <summary>How the correction layer is fitted: the pull towards the head, the start of a class the head lacks, and how much the texts the head labelled weigh.</summary>
+/// <summary>
+/// How the correction layer is fitted: the pull towards the head, the start of a class the head lacks, and how much the
+/// texts the head labelled weigh.
+/// </summary>
 public sealed record LayerSettings
 {
     /// <param name="pull">L2 weight on the layer (towards zero, i.e. towards the head's own predictions); 0 turns the layer off.</param>
@@ -10,13 +13,16 @@ public sealed record LayerSettings
     /// <param name="backgroundWeight">The weight of each text the head labelled (kept as it labelled it) against a correction's 1.</param>
     public LayerSettings(float pull, float newClassPrior, float backgroundWeight)
     {
-        if (!(pull >= 0) || float.IsInfinity(pull)) throw new ArgumentOutOfRangeException(nameof(pull), "The pull is zero (off) or positive.");
+        if (!(pull >= 0) || float.IsInfinity(pull))
+            throw new ArgumentOutOfRangeException(nameof(pull), "The pull is zero (off) or positive.");
         if (!(newClassPrior is > 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(newClassPrior), "A prior is between 0 and 1.");
-        if (!(backgroundWeight is >= 0 and <= 100)) throw new ArgumentOutOfRangeException(nameof(backgroundWeight), "The weight is from 0 to 100.");
+        if (!(backgroundWeight is >= 0 and <= 100))
+            throw new ArgumentOutOfRangeException(nameof(backgroundWeight), "The weight is from 0 to 100.");
         (Pull, NewClassPrior, BackgroundWeight) = (pull, newClassPrior, backgroundWeight);
     }
 
-    public static LayerSettings Default { get; } = new(TeachingSettings.LayerPull, TeachingSettings.NewClassPrior, TeachingSettings.BackgroundWeight);
+    public static LayerSettings Default { get; } = new(TeachingSettings.LayerPull, TeachingSettings.NewClassPrior,
+        TeachingSettings.BackgroundWeight);
 
     /// <inheritdoc cref="TeachingSettings.LayerPull"/>
     public float Pull { get; }
@@ -27,7 +33,8 @@ public sealed record LayerSettings
     public bool Off => Pull == 0;
 
     public override string ToString() => Off ? "no layer"
-        : FormattableString.Invariant($"pull {Pull:0.###}, new-class prior {NewClassPrior:0.####}, background weight {BackgroundWeight:0.###}");
+        : FormattableString.Invariant(
+            $"pull {Pull:0.###}, new-class prior {NewClassPrior:0.####}, background weight {BackgroundWeight:0.###}");
 }
 
 /// <summary>
@@ -69,7 +76,10 @@ public sealed class CorrectionLayer
     /// <summary>Gradient steps the fit took (tests and the bench).</summary>
     public int Steps { get; private init; }
 
-    /// <summary>The log-probabilities a text starts from: the head's, then <paramref name="newClassPrior"/>'s for each class it lacks.</summary>
+    /// <summary>
+    /// The log-probabilities a text starts from: the head's, then <paramref name="newClassPrior"/>'s for each class it
+    /// lacks.
+    /// </summary>
     public static float[] Offsets(ReadOnlySpan<float> head, int classes, float newClassPrior)
     {
         var offsets = new float[classes];
@@ -86,8 +96,8 @@ public sealed class CorrectionLayer
     /// a new class's examples and the background move the new classes' rows alone (with those rows fixed, their loss is
     /// convex). <paramref name="start"/>: a previous fit to start from (its classes are a prefix of these).
     /// </summary>
-    public static CorrectionLayer Fit(IReadOnlyList<LayerExample> examples, int classes, int headClasses, float pull, CorrectionLayer? start = null,
-        int maxSteps = 1000, float tolerance = 1e-3f)
+    public static CorrectionLayer Fit(IReadOnlyList<LayerExample> examples, int classes, int headClasses, float pull,
+        CorrectionLayer? start = null, int maxSteps = 1000, float tolerance = 1e-3f)
     {
         if (classes <= headClasses) examples = examples.Where(e => e.Label != LayerExample.Background).ToArray();
         if (examples.Count == 0) throw new ArgumentException("Nothing to fit.", nameof(examples));
@@ -149,10 +159,14 @@ public sealed class CorrectionLayer
         return new CorrectionLayer(theta, d) { Steps = steps + 1 };
     }
 
-    /// <summary>Adds W·x + b to <paramref name="logits"/> (its first <see cref="Classes"/> entries); x is a unit sentence vector.</summary>
+    /// <summary>
+    /// Adds W·x + b to <paramref name="logits"/> (its first <see cref="Classes"/> entries); x is a unit sentence
+    /// vector.
+    /// </summary>
     public void AddTo(Span<float> logits, ReadOnlySpan<float> unit)
     {
-        for (int c = 0; c < Math.Min(Classes, logits.Length); c++) logits[c] += Dot(_rows[c].AsSpan(0, Dimension), unit) + _rows[c][Dimension];
+        for (int c = 0; c < Math.Min(Classes, logits.Length); c++)
+            logits[c] += Dot(_rows[c].AsSpan(0, Dimension), unit) + _rows[c][Dimension];
     }
 
     /// <summary>The head's probabilities (over its classes; any class it lacks at the prior) corrected by the layer, in place.</summary>

@@ -45,7 +45,10 @@ public static class TeachingSettings
     public const float BackgroundWeight = 0.1f;
     /// <summary>The most recent texts the head labelled that the layer keeps as they are (its background).</summary>
     public const int BackgroundTexts = 1000;
-    /// <summary>A new class enters the layer only once this many texts the head labelled are known; until then the vote alone teaches it.</summary>
+    /// <summary>
+    /// A new class enters the layer only once this many texts the head labelled are known; until then the vote alone
+    /// teaches it.
+    /// </summary>
     public const int MinBackground = 100;
 }
 
@@ -62,11 +65,12 @@ public sealed record BlendSettings
         if (!(maxWeight is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(maxWeight), "The weight is from 0 to 1.");
         if (neighbours < 1) throw new ArgumentOutOfRangeException(nameof(neighbours), "At least one neighbour votes.");
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), "The temperature is positive.");
-        (MinSimilarity, FullSimilarity, MaxWeight, Neighbours, Temperature) = (minSimilarity, fullSimilarity, maxWeight, neighbours, temperature);
+        (MinSimilarity, FullSimilarity, MaxWeight, Neighbours, Temperature) =
+            (minSimilarity, fullSimilarity, maxWeight, neighbours, temperature);
     }
 
-    public static BlendSettings Default { get; } = new(TeachingSettings.MinSimilarity, TeachingSettings.FullSimilarity, TeachingSettings.MaxWeight,
-        TeachingSettings.Neighbours, TeachingSettings.Temperature);
+    public static BlendSettings Default { get; } = new(TeachingSettings.MinSimilarity, TeachingSettings.FullSimilarity,
+        TeachingSettings.MaxWeight, TeachingSettings.Neighbours, TeachingSettings.Temperature);
 
     /// <inheritdoc cref="TeachingSettings.MinSimilarity"/>
     public float MinSimilarity { get; }
@@ -80,7 +84,8 @@ public sealed record BlendSettings
     public float Temperature { get; }
 
     public override string ToString() =>
-        FormattableString.Invariant($"min {MinSimilarity:0.###}, full {FullSimilarity:0.###}, weight {MaxWeight:0.###}, k {Neighbours}, T {Temperature:0.###}");
+        FormattableString.Invariant(
+            $"min {MinSimilarity:0.###}, full {FullSimilarity:0.###}, weight {MaxWeight:0.###}, k {Neighbours}, T {Temperature:0.###}");
 }
 
 /// <summary>
@@ -104,7 +109,8 @@ public sealed class CorrectionMemory
     /// Everything a prediction reads, replaced whole on every change. <see cref="LayerHeadLabels"/>: the head classes the
     /// layer was fitted over (then <see cref="NewLabels"/>); a head with other classes gets no layer.
     /// </summary>
-    private sealed record State(Entry[] Entries, int Version, string[] NewLabels, CorrectionLayer? Layer, IReadOnlyList<string>? LayerHeadLabels);
+    private sealed record State(Entry[] Entries, int Version, string[] NewLabels, CorrectionLayer? Layer,
+        IReadOnlyList<string>? LayerHeadLabels);
 
     private readonly Lock _gate = new();
     private volatile State _state = new([], 0, [], null, null);
@@ -163,7 +169,8 @@ public sealed class CorrectionMemory
                 if (head[i].ByUser) continue;
                 var key = CorrectionsFile.Key(texts[i]);
                 if (_background.Remove(key, out var node)) _backgroundOrder.Remove(node);
-                _background[key] = _backgroundOrder.AddLast((key, new Seen(Normalised(vectors[i]), head[i].Probabilities, head[i].LabelNames)));
+                _background[key] = _backgroundOrder.AddLast((key,
+                    new Seen(Normalised(vectors[i]), head[i].Probabilities, head[i].LabelNames)));
                 if (_background.Count > TeachingSettings.BackgroundTexts)
                 {
                     _background.Remove(_backgroundOrder.First!.Value.Key);
@@ -175,7 +182,10 @@ public sealed class CorrectionMemory
     /// <summary>Adds a corrected text (or relabels it), with its sentence vector (any length: it is normalised here).</summary>
     public void Set(string text, string label, float[] vector) => SetRange([(text, label, vector, null)]);
 
-    /// <summary>As <see cref="Set(string, string, float[])"/>, with the head's prediction of the text (what the layer learns from).</summary>
+    /// <summary>
+    /// As <see cref="Set(string, string, float[])"/>, with the head's prediction of the text (what the layer learns
+    /// from).
+    /// </summary>
     public void Set(string text, string label, float[] vector, Prediction head) => SetRange([(text, label, vector, head)]);
 
     /// <summary>Adds several corrections and refits once (loading a corrections file).</summary>
@@ -223,14 +233,16 @@ public sealed class CorrectionMemory
             string[] labels = [.. headLabels, .. newLabels];
             bool SameHead(IReadOnlyList<string>? names) => names is not null && names.SequenceEqual(headLabels, ClassNames.Comparer);
             var corrections = entries.Where(e => e.Head is not null && SameHead(e.HeadLabels))
-                .Select(e => new LayerExample(e.Vector, CorrectionLayer.Offsets(e.Head, labels.Length, Layer.NewClassPrior), ClassNames.IndexOf(labels, e.Label), 1f))
+                .Select(e => new LayerExample(e.Vector, CorrectionLayer.Offsets(e.Head, labels.Length, Layer.NewClassPrior),
+                    ClassNames.IndexOf(labels, e.Label), 1f))
                 .ToArray();
             Seen[] background = [];
             if (newLabels.Length > 0 && Layer.BackgroundWeight > 0)
             {
                 var corrected = entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
                 lock (_backgroundGate)
-                    background = _backgroundOrder.Where(b => !corrected.Contains(b.Key) && SameHead(b.Seen.HeadLabels)).Select(b => b.Seen).ToArray();
+                    background = _backgroundOrder.Where(b => !corrected.Contains(b.Key) && SameHead(b.Seen.HeadLabels))
+                        .Select(b => b.Seen).ToArray();
             }
             // A class the head lacks is learnt only against enough of the user's other texts; the head's own classes need none.
             bool enough = newLabels.Length == 0 || Layer.BackgroundWeight == 0 || background.Length >= TeachingSettings.MinBackground;
@@ -240,7 +252,8 @@ public sealed class CorrectionMemory
                 var start = old.Layer is not null && SameHead(old.LayerHeadLabels)
                     && old.NewLabels.SequenceEqual(newLabels.Take(old.NewLabels.Length), ClassNames.Comparer) ? old.Layer : null;
                 LayerExample[] examples = [.. corrections, .. background.Select(b =>
-                    new LayerExample(b.Vector, CorrectionLayer.Offsets(b.Head, labels.Length, Layer.NewClassPrior), LayerExample.Background, Layer.BackgroundWeight))];
+                    new LayerExample(b.Vector, CorrectionLayer.Offsets(b.Head, labels.Length, Layer.NewClassPrior),
+                        LayerExample.Background, Layer.BackgroundWeight))];
                 layer = CorrectionLayer.Fit(examples, labels.Length, headLabels.Count, Layer.Pull, start);
             }
         }
@@ -291,7 +304,8 @@ public sealed class CorrectionMemory
             && labels.Skip(head.LabelNames.Count).SequenceEqual(state.NewLabels, ClassNames.Comparer))
             layer.Apply(probabilities, head.LabelNames.Count, unit, Layer.NewClassPrior);
         var corrections = new (int Label, float Similarity)[entries.Length];
-        for (int i = 0; i < entries.Length; i++) corrections[i] = (ClassNames.IndexOf(labels, entries[i].Label), Dot(unit, entries[i].Vector));
+        for (int i = 0; i < entries.Length; i++)
+            corrections[i] = (ClassNames.IndexOf(labels, entries[i].Label), Dot(unit, entries[i].Vector));
         BlendInto(probabilities, corrections, Blend);
         return Result(head, labels, probabilities, byUser: false);
     }
