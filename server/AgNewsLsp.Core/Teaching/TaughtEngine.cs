@@ -8,7 +8,9 @@ namespace AgNewsLsp.Teaching;
 /// <summary>
 /// An engine with what its user taught: every prediction goes through the <see cref="Teacher"/>'s memory (a corrected
 /// text shows its user's label, similar texts follow). Everything else is the inner engine's. The fronts (language
-/// server, <c>agnews label</c>, <c>agnews teach</c>) serve this; with nothing taught it costs nothing.
+/// server, <c>agnews label</c>, <c>agnews teach</c>) serve this. Every text it labels, taught or not yet, is handed to
+/// the memory as background (<see cref="CorrectionMemory.Observe"/>), so that a new class taught later is learnt against
+/// the texts the user already had labelled; the sentence vectors come from the same encoder pass.
 /// </summary>
 public sealed class TaughtEngine : ILabelingEngine, IDisposable
 {
@@ -29,14 +31,8 @@ public sealed class TaughtEngine : ILabelingEngine, IDisposable
 
     public EngineStatus GetStatus() => _inner.GetStatus();
 
-    public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
-    {
-        var memory = Teacher.Memory;
-        if (memory.Count == 0) return _inner.Classify(texts, cancellationToken);
-        var (predictions, vectors) = _inner.ClassifyWithSentenceVectors(texts, cancellationToken);
-        memory.Observe(texts, predictions, vectors);
-        return predictions.Select((p, i) => memory.Apply(p, texts[i], vectors[i])).ToArray();
-    }
+    public IReadOnlyList<Prediction> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        ClassifyWithSentenceVectors(texts, cancellationToken).Predictions;
 
     /// <summary>
     /// With nothing taught, the inner engine's call-independent predictions (a folder in shards equals the folder at

@@ -52,6 +52,17 @@ public class CorrectionLayerTests
     }
 
     [Fact]
+    public void The_texts_labelled_before_any_correction_are_the_background_a_new_class_is_learnt_against()
+    {
+        // An editor labels its open documents (lenses, hovers) before the user corrects anything: those texts must count.
+        using var taught = new TaughtEngine(new Protocol.FakeLabelingEngine());
+        var texts = Enumerable.Range(0, TeachingSettings.MinBackground).Select(i => $"The team won match number {i} of the season.").ToArray();
+        taught.Classify(texts);
+        Assert.Equal(texts.Length, taught.Teacher.Memory.BackgroundCount);
+        Assert.Equal(0, taught.Teacher.Memory.Count);
+    }
+
+    [Fact]
     public void Without_enough_background_the_layer_waits_and_a_new_class_does_not_swallow_everything()
     {
         var random = new Random(2);
