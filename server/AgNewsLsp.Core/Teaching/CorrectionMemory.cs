@@ -108,8 +108,10 @@ public sealed class CorrectionMemory
     /// Everything a prediction reads, replaced whole on every change. <see cref="LayerHeadLabels"/>: the head classes the
     /// layer was fitted over (then <see cref="NewLabels"/>); a head with other classes gets no layer.
     /// </summary>
+    /// <see cref="AwaitsBackground"/>: a class is new and the layer waits for <see cref="TeachingSettings.MinBackground"/>
+    /// background texts, to be fitted as soon as they are there.
     private sealed record State(Entry[] Entries, int Version, string[] NewLabels, CorrectionLayer? Layer,
-        IReadOnlyList<string>? LayerHeadLabels);
+        IReadOnlyList<string>? LayerHeadLabels, bool AwaitsBackground = false);
 
     private readonly Lock _gate = new();
     private volatile State _state = new([], 0, [], null, null);
@@ -176,6 +178,11 @@ public sealed class CorrectionMemory
                     _backgroundOrder.RemoveFirst();
                 }
             }
+        // Corrections that named a new class before there was background to learn it against (a corrections file loaded
+        // at start): fitted now, not only at the next correction.
+        if (_state.AwaitsBackground && BackgroundCount >= TeachingSettings.MinBackground)
+            lock (_gate)
+                if (_state.AwaitsBackground) Publish([.. _state.Entries]);
     }
 
     /// <summary>Adds a corrected text (or relabels it), with its sentence vector (any length: it is normalised here).</summary>
@@ -227,6 +234,7 @@ public sealed class CorrectionMemory
         var newLabels = entries.Select(e => e.Label).Where(l => headLabels is null || ClassNames.IndexOf(headLabels, l) < 0)
             .Distinct(ClassNames.Comparer).ToArray();
         CorrectionLayer? layer = null;
+        bool awaitsBackground = false;
         if (headLabels is not null && !Layer.Off)
         {
             string[] labels = [.. headLabels, .. newLabels];
@@ -245,6 +253,7 @@ public sealed class CorrectionMemory
             }
             // A class the head lacks is learnt only against enough of the user's other texts; the head's own classes need none.
             bool enough = newLabels.Length == 0 || Layer.BackgroundWeight == 0 || background.Length >= TeachingSettings.MinBackground;
+            awaitsBackground = corrections.Length > 0 && !enough;
             if (corrections.Length > 0 && enough)
             {
                 // A warm start only from a fit over the same classes in the same order (a class may have been added at the end).
@@ -256,7 +265,7 @@ public sealed class CorrectionMemory
                 layer = CorrectionLayer.Fit(examples, labels.Length, headLabels.Count, Layer.Pull, start);
             }
         }
-        _state = new State([.. entries], old.Version + 1, newLabels, layer, layer is null ? null : headLabels);
+        _state = new State([.. entries], old.Version + 1, newLabels, layer, layer is null ? null : headLabels, awaitsBackground);
     }
 
     /// <summary>The label a person gave this very text, or null.</summary>

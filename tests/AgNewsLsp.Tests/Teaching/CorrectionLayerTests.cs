@@ -63,12 +63,21 @@ public class CorrectionLayerTests
     }
 
     [Fact]
-    public void Without_enough_background_the_layer_waits_and_a_new_class_does_not_swallow_everything()
+    public void Without_enough_background_the_layer_waits_and_a_new_class_does_not_swallow_everything_then_it_is_fitted()
     {
         var random = new Random(2);
         var memory = new CorrectionMemory(new BlendSettings(0.5f, 0.8f, 0f, 1, 0.05f), LayerSettings.Default);
         for (int i = 0; i < 20; i++) memory.Set($"film {i}", "Entertainment", Near(3, random), Head(2, 0.5f));
         Assert.Equal(0, memory.LayerSteps);
+        Assert.Equal("Sports", memory.Apply(Head(1), "a match", Near(1, random)).Label);
+
+        // Once the user's other texts are there, the layer is fitted without waiting for another correction.
+        int version = memory.Version;
+        var texts = Enumerable.Range(0, TeachingSettings.MinBackground).Select(i => $"background {i}").ToArray();
+        memory.Observe(texts, texts.Select((_, i) => Head(i % 3)).ToArray(), texts.Select((_, i) => Near(i % 3, random)).ToArray());
+        Assert.True(memory.LayerSteps > 0);
+        Assert.True(memory.Version > version, "labels computed before are stale");
+        Assert.Equal("Entertainment", memory.Apply(Head(2, 0.5f), "another film", Near(3, random)).Label);
         Assert.Equal("Sports", memory.Apply(Head(1), "a match", Near(1, random)).Label);
     }
 
