@@ -264,15 +264,15 @@ public sealed partial class BenchRun
         // Earlier runs of this grid narrowed the layer's: a pull of 0.1 costs accuracy after 25 random corrections, 3 learns
         // little, a new-class prior of 0.001 did no better than 0.01. A background weight of 0.3 stays, to show what a
         // new class's recall costs the known classes.
-        var layers = (from pull in new[] { 0.3f, 0.5f, 1f, 2f }
-                      from weight in new[] { 0.3f, 1f, 1.25f, 1.5f, 2f, 3f }
+        var layers = (from pull in new[] { 0.5f, 1f, 2f }
+                      from weight in new[] { 0.3f, 1f, 2f, 3f }
                       select new LayerSettings(pull, 0.01f, weight)).ToList();
         var placeholders = new TeachSetting(new BlendSettings(0.5f, 0.8f, 0.9f, 8, 0.05f), noLayer); // as first committed, before this tuning
-        // With the layer: no vote, the best vote alone (of the first grid run), or votes of near-copies only.
+        // With the layer: no vote (the layer alone), or votes of near-copies only (the rule below asks for one).
         var withLayer = new[]
         {
-            noVote, new BlendSettings(0.5f, 0.8f, 0.5f, 4, 0.02f), new BlendSettings(0.8f, 0.95f, 0.9f, 8, 0.05f),
-            new BlendSettings(0.6f, 0.8f, 0.9f, 8, 0.05f), new BlendSettings(0.7f, 0.85f, 0.9f, 8, 0.05f), new BlendSettings(0.75f, 0.85f, 0.9f, 8, 0.05f),
+            noVote, new BlendSettings(0.6f, 0.8f, 0.9f, 8, 0.05f), new BlendSettings(0.7f, 0.85f, 0.9f, 8, 0.05f),
+            new BlendSettings(0.75f, 0.85f, 0.9f, 8, 0.05f),
         };
         var grid = votes.Select(v => new TeachSetting(v, noLayer))
             .Concat(from l in layers from v in withLayer select new TeachSetting(v, l))

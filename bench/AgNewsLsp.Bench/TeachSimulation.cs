@@ -12,7 +12,8 @@ namespace AgNewsLsp.Bench;
 /// ranking (<see cref="Suggestions.Rank"/>). It gives what <see cref="Teacher"/> and <see cref="TaughtEngine"/> give on
 /// the same texts (a test holds it to that), but for two things: a text of the evaluated set that is also, word for word,
 /// a taught pool text would show its own label there, and the product refits the layer after every correction from the
-/// last fit where this fits it once per step (both to the same tolerance of a convex problem).
+/// last fit where this fits it once per step (both until the gradient bounds the distance to the fixed point by the same
+/// tolerance).
 /// </summary>
 public sealed class TeachSimulation
 {
@@ -111,8 +112,9 @@ public sealed class TeachSimulation
 
     /// <summary>
     /// The correction layer fitted as <see cref="CorrectionMemory"/> fits it: the taught pool texts with their gold labels
-    /// and, once one names a class the head lacks, the background not taught; null when off, when nothing is taught, or
-    /// with a new class and less background than <see cref="TeachingSettings.MinBackground"/>.
+    /// and, once one names a class the head lacks, the background not taught (with less of it than
+    /// <see cref="TeachingSettings.MinBackground"/>, the corrections of the head's classes alone); null when off or when
+    /// nothing is taught.
     /// </summary>
     public CorrectionLayer? FitLayer(IReadOnlyList<int> taught, LayerSettings layer, CorrectionLayer? start = null)
     {
@@ -121,7 +123,12 @@ public sealed class TeachSimulation
         var taughtSet = taught.ToHashSet();
         var background = classes > _headClasses && layer.BackgroundWeight > 0
             ? _background.Where(b => b.PoolIndex < 0 || !taughtSet.Contains(b.PoolIndex)).ToArray() : [];
-        if (classes > _headClasses && layer.BackgroundWeight > 0 && background.Length < TeachingSettings.MinBackground) return null;
+        if (classes > _headClasses && layer.BackgroundWeight > 0 && background.Length < TeachingSettings.MinBackground)
+        {
+            // A new class waits for background; the head's own classes are learnt meanwhile.
+            (classes, taught) = (_headClasses, taught.Where(t => _pool.Gold[t] < _headClasses).ToArray());
+            if (taught.Count == 0) return null;
+        }
         LayerExample[] examples =
         [
             .. taught.Select(t => new LayerExample(_poolUnits[t], CorrectionLayer.Offsets(_pool.Probabilities[t], classes, layer.NewClassPrior), _pool.Gold[t], 1f)),

@@ -97,21 +97,28 @@ public sealed class CorrectionLayer
     /// convex). <paramref name="start"/>: a previous fit to start from (its classes are a prefix of these).
     /// </summary>
     public static CorrectionLayer Fit(IReadOnlyList<LayerExample> examples, int classes, int headClasses, float pull,
-        CorrectionLayer? start = null, int maxSteps = 1000, float tolerance = 1e-3f)
+        CorrectionLayer? start = null, int maxSteps = 1000, float tolerance = 1e-2f)
     {
         if (classes <= headClasses) examples = examples.Where(e => e.Label != LayerExample.Background).ToArray();
         if (examples.Count == 0) throw new ArgumentException("Nothing to fit.", nameof(examples));
         if (!(pull > 0)) throw new ArgumentOutOfRangeException(nameof(pull), "Fitting needs a positive pull.");
-        int n = examples.Count, d = examples[0].Unit.Length;
+        int d = examples[0].Unit.Length;
+        // The biases shift a class everywhere at once: a few corrections must not do that, so they are pulled far harder
+        // (LayerBiasPull times). Solved for b' = b / scale, whose input is scale instead of 1 and whose pull is the
+        // weights': the same optimum, with every coordinate pulled alike, so that the step is not set by the biases' pull.
+        float scale = 1 / MathF.Sqrt(TeachingSettings.LayerBiasPull);
         var theta = NewRows(classes, d);
         if (start is not null && start.Dimension == d && start.Classes <= classes)
-            for (int c = 0; c < start.Classes; c++) start._rows[c].CopyTo(theta[c], 0);
+            for (int c = 0; c < start.Classes; c++)
+            {
+                start._rows[c].CopyTo(theta[c], 0);
+                theta[c][d] /= scale;
+            }
         // The gradient's Lipschitz constant: in the logits, cross-entropy's curvature is at most 1/2 and the background's
-        // at most 3/2; each [x; 1] has squared norm |x|^2 + 1.
-        // The biases shift a class everywhere at once: a few corrections must not do that, so they are pulled far harder.
-        float biasPull = pull * TeachingSettings.LayerBiasPull;
-        float lipschitz = Math.Max(pull, biasPull);
-        foreach (var e in examples) lipschitz += (e.Label == LayerExample.Background ? 1.5f : 0.5f) * e.Weight * (Dot(e.Unit, e.Unit) + 1);
+        // at most 3/2; each input [x; scale] has squared norm |x|^2 + scale^2.
+        float lipschitz = pull;
+        foreach (var e in examples)
+            lipschitz += (e.Label == LayerExample.Background ? 1.5f : 0.5f) * e.Weight * (Dot(e.Unit, e.Unit) + scale * scale);
         float step = 1 / lipschitz;
         float sqrtKappa = MathF.Sqrt(lipschitz / pull), momentum = (sqrtKappa - 1) / (sqrtKappa + 1);
 
@@ -120,20 +127,18 @@ public sealed class CorrectionLayer
         var gradient = NewRows(classes, d);
         var logits = new float[classes];
         int steps = 0;
-        for (; steps < maxSteps; steps++)
+        while (steps < maxSteps)
         {
+            steps++;
             for (int c = 0; c < classes; c++)
                 for (int j = 0; j <= d; j++) ahead[c][j] = theta[c][j] + momentum * (theta[c][j] - previous[c][j]);
-            // gradient = sum_i w_i (softmax(o_i + ahead [x_i; 1]) - e_label) [x_i; 1] + pulls * ahead, by block (below)
+            // gradient = sum_i w_i (softmax(o_i + ahead [x_i; scale]) - e_label) [x_i; scale] + pull * ahead, by block (below)
             for (int c = 0; c < classes; c++)
-            {
-                for (int j = 0; j < d; j++) gradient[c][j] = pull * ahead[c][j];
-                gradient[c][d] = biasPull * ahead[c][d];
-            }
+                for (int j = 0; j <= d; j++) gradient[c][j] = pull * ahead[c][j];
             foreach (var e in examples)
             {
                 var x = e.Unit;
-                for (int c = 0; c < classes; c++) logits[c] = e.Offsets[c] + Dot(ahead[c].AsSpan(0, d), x) + ahead[c][d];
+                for (int c = 0; c < classes; c++) logits[c] = e.Offsets[c] + Dot(ahead[c].AsSpan(0, d), x) + scale * ahead[c][d];
                 Softmax(logits);
                 // d(-log(1 - S))/dz_n for a background text, S the new classes' mass, is p_n for each new class n.
                 if (e.Label != LayerExample.Background) logits[e.Label] -= 1;
@@ -145,7 +150,7 @@ public sealed class CorrectionLayer
                     float g = e.Weight * logits[c];
                     if (g == 0) continue;
                     AddScaled(gradient[c].AsSpan(0, d), x, g);
-                    gradient[c][d] += g;
+                    gradient[c][d] += scale * g;
                 }
             }
             float norm = 0;
@@ -153,10 +158,12 @@ public sealed class CorrectionLayer
             (previous, theta) = (theta, previous);
             for (int c = 0; c < classes; c++)
                 for (int j = 0; j <= d; j++) theta[c][j] = ahead[c][j] - step * gradient[c][j];
-            // Stop when a step would move the logits of a unit vector by less than the tolerance.
-            if (MathF.Sqrt(norm) * step < tolerance) break;
+            // Strong convexity (modulus: the pull) bounds the distance to the optimum by |gradient| / pull: stop when that
+            // is under the tolerance, which bounds the change of any logit (its input has norm about 1) by about as much.
+            if (MathF.Sqrt(norm) < tolerance * pull) break;
         }
-        return new CorrectionLayer(theta, d) { Steps = steps + 1 };
+        foreach (var row in theta) row[d] *= scale;
+        return new CorrectionLayer(theta, d) { Steps = steps };
     }
 
     /// <summary>

@@ -108,10 +108,11 @@ public sealed class CorrectionMemory
     /// Everything a prediction reads, replaced whole on every change. <see cref="LayerHeadLabels"/>: the head classes the
     /// layer was fitted over (then <see cref="NewLabels"/>); a head with other classes gets no layer.
     /// </summary>
-    /// <see cref="AwaitsBackground"/>: a class is new and the layer waits for <see cref="TeachingSettings.MinBackground"/>
-    /// background texts, to be fitted as soon as they are there.
+    /// <see cref="RefitAtBackground"/>: when a class is new and the background is short of
+    /// <see cref="TeachingSettings.MinBackground"/> usable texts, how many background texts would make up for it (0: none
+    /// awaited); the layer is refitted once there are that many.
     private sealed record State(Entry[] Entries, int Version, string[] NewLabels, CorrectionLayer? Layer,
-        IReadOnlyList<string>? LayerHeadLabels, bool AwaitsBackground = false);
+        IReadOnlyList<string>? LayerHeadLabels, int RefitAtBackground = 0);
 
     private readonly Lock _gate = new();
     private volatile State _state = new([], 0, [], null, null);
@@ -145,7 +146,10 @@ public sealed class CorrectionMemory
 
     public int Count => _state.Entries.Length;
 
-    /// <summary>Changes with every correction added or removed: what was computed with an older version is stale.</summary>
+    /// <summary>
+    /// Changes with every correction added or removed, and when a new class's layer is fitted once its background is there:
+    /// what was computed with an older version is stale.
+    /// </summary>
     public int Version => _state.Version;
 
     /// <summary>Gradient steps of the layer's last fit (0: no layer); for the bench.</summary>
@@ -159,7 +163,8 @@ public sealed class CorrectionMemory
 
     /// <summary>
     /// Texts the head labelled, with their sentence vectors: the layer's background, the most recent
-    /// <see cref="TeachingSettings.BackgroundTexts"/> of them. Labels do not change here; the next correction's fit uses them.
+    /// <see cref="TeachingSettings.BackgroundTexts"/> of them. The next correction's fit uses them; labels change here only
+    /// when a new class was waiting for them (<see cref="TeachingSettings.MinBackground"/>).
     /// </summary>
     public void Observe(IReadOnlyList<string> texts, IReadOnlyList<Prediction> head, IReadOnlyList<float[]> vectors)
     {
@@ -180,9 +185,9 @@ public sealed class CorrectionMemory
             }
         // Corrections that named a new class before there was background to learn it against (a corrections file loaded
         // at start): fitted now, not only at the next correction.
-        if (_state.AwaitsBackground && BackgroundCount >= TeachingSettings.MinBackground)
+        if (_state.RefitAtBackground is > 0 and var refitAt && BackgroundCount >= refitAt)
             lock (_gate)
-                if (_state.AwaitsBackground) Publish([.. _state.Entries]);
+                if (_state.RefitAtBackground is > 0 and var stillAt && BackgroundCount >= stillAt) Publish([.. _state.Entries]);
     }
 
     /// <summary>Adds a corrected text (or relabels it), with its sentence vector (any length: it is normalised here).</summary>
@@ -234,7 +239,7 @@ public sealed class CorrectionMemory
         var newLabels = entries.Select(e => e.Label).Where(l => headLabels is null || ClassNames.IndexOf(headLabels, l) < 0)
             .Distinct(ClassNames.Comparer).ToArray();
         CorrectionLayer? layer = null;
-        bool awaitsBackground = false;
+        int refitAtBackground = 0;
         if (headLabels is not null && !Layer.Off)
         {
             string[] labels = [.. headLabels, .. newLabels];
@@ -244,17 +249,26 @@ public sealed class CorrectionMemory
                     ClassNames.IndexOf(labels, e.Label), 1f))
                 .ToArray();
             Seen[] background = [];
+            int observed = 0;
             if (newLabels.Length > 0 && Layer.BackgroundWeight > 0)
             {
                 var corrected = entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
                 lock (_backgroundGate)
+                {
                     background = _backgroundOrder.Where(b => !corrected.Contains(b.Key) && SameHead(b.Seen.HeadLabels))
                         .Select(b => b.Seen).ToArray();
+                    observed = _background.Count;
+                }
             }
-            // A class the head lacks is learnt only against enough of the user's other texts; the head's own classes need none.
+            // A class the head lacks is learnt only against enough of the user's other texts; until then the layer learns
+            // the corrections of the head's own classes alone, and the new class has the near-copy vote.
             bool enough = newLabels.Length == 0 || Layer.BackgroundWeight == 0 || background.Length >= TeachingSettings.MinBackground;
-            awaitsBackground = corrections.Length > 0 && !enough;
-            if (corrections.Length > 0 && enough)
+            if (!enough)
+            {
+                refitAtBackground = observed + TeachingSettings.MinBackground - background.Length;
+                corrections = corrections.Where(c => c.Label < headLabels.Count).ToArray();
+            }
+            if (corrections.Length > 0)
             {
                 // A warm start only from a fit over the same classes in the same order (a class may have been added at the end).
                 var start = old.Layer is not null && SameHead(old.LayerHeadLabels)
@@ -262,10 +276,10 @@ public sealed class CorrectionMemory
                 LayerExample[] examples = [.. corrections, .. background.Select(b =>
                     new LayerExample(b.Vector, CorrectionLayer.Offsets(b.Head, labels.Length, Layer.NewClassPrior),
                         LayerExample.Background, Layer.BackgroundWeight))];
-                layer = CorrectionLayer.Fit(examples, labels.Length, headLabels.Count, Layer.Pull, start);
+                layer = CorrectionLayer.Fit(examples, enough ? labels.Length : headLabels.Count, headLabels.Count, Layer.Pull, start);
             }
         }
-        _state = new State([.. entries], old.Version + 1, newLabels, layer, layer is null ? null : headLabels, awaitsBackground);
+        _state = new State([.. entries], old.Version + 1, newLabels, layer, layer is null ? null : headLabels, refitAtBackground);
     }
 
     /// <summary>The label a person gave this very text, or null.</summary>

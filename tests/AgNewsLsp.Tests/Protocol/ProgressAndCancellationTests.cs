@@ -102,6 +102,9 @@ public class ProgressAndCancellationTests
         var started = engine.TrainingStarted.Task;
         var train = client.RequestAsync("agnews/train", new { dataPath = "train.csv" }, cts.Token);
         await started.WaitAsync(TimeSpan.FromSeconds(10));
+        // The work starts without waiting for the client to create the progress token (WorkDoneProgress.Begin): cancel
+        // once the client has it, or a loaded machine may cancel before the create request is even written.
+        await LifecycleTests.WaitUntil(() => !client.Target.CreatedTokens.IsEmpty);
         cts.Cancel(); // StreamJsonRpc sends $/cancelRequest { id }
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => train);
         await LifecycleTests.WaitUntil(() => engine.TrainCancelled);

@@ -82,6 +82,19 @@ public class CorrectionLayerTests
     }
 
     [Fact]
+    public void While_a_new_class_waits_for_background_the_corrections_of_the_heads_classes_still_teach()
+    {
+        var random = new Random(6);
+        var memory = new CorrectionMemory(new BlendSettings(0.5f, 0.8f, 0f, 1, 0.05f), LayerSettings.Default);
+        for (int i = 0; i < 10; i++) memory.Set($"chess {i}", "Sports", Near(4, random), Head(0, 0.6f));
+        Assert.Equal("Sports", memory.Apply(Head(0, 0.6f), "more chess", Near(4, random)).Label);
+        // One correction naming a class the head lacks, and no background yet: the chess corrections keep teaching.
+        memory.Set("a film", "Entertainment", Near(3, random), Head(2, 0.5f));
+        Assert.True(memory.LayerSteps > 0);
+        Assert.Equal("Sports", memory.Apply(Head(0, 0.6f), "still chess", Near(4, random)).Label);
+    }
+
+    [Fact]
     public void Corrections_move_texts_like_them_but_not_texts_the_head_is_sure_of_elsewhere()
     {
         var random = new Random(3);
