@@ -8,9 +8,10 @@ namespace AgNewsLsp.Teaching;
 /// <summary>
 /// An engine with what its user taught: every prediction goes through the <see cref="Teacher"/>'s memory (a corrected
 /// text shows its user's label, similar texts follow). Everything else is the inner engine's. The fronts (language
-/// server, <c>agnews label</c>, <c>agnews teach</c>) serve this. Every text it labels, taught or not yet, is handed to
-/// the memory as background (<see cref="CorrectionMemory.Observe"/>), so that a new class taught later is learnt against
-/// the texts the user already had labelled; the sentence vectors come from the same encoder pass.
+/// server, <c>agnews label</c>, <c>agnews teach</c>) serve this. Every text it classifies, before any correction too, is
+/// handed to the memory as background (<see cref="CorrectionMemory.Observe"/>), so that a new class taught later is
+/// learnt against the texts the user already had labelled; the sentence vectors come from the same encoder pass. (A
+/// sharded folder run with nothing taught, <see cref="ClassifyIndependently"/>, teaches nothing and observes nothing.)
 /// </summary>
 public sealed class TaughtEngine : ILabelingEngine, IDisposable
 {
