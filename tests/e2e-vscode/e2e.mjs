@@ -86,7 +86,11 @@ async function clearToasts() {
   await runCommand('Notifications: Clear All Notifications').catch(() => undefined);
 }
 async function closeQuickInput() {
-  if (await page.locator('.quick-input-widget').isVisible().catch(() => false)) await page.keyboard.press('Escape');
+  // Escape only when the quick input has the focus: a widget still fading out counts as visible, and an Escape that
+  // reaches the editor instead drops its selection (classify-selection then ran on none, once under load).
+  const focused = await page.locator('.quick-input-widget input').first()
+    .evaluate((el) => el === document.activeElement && el.offsetParent !== null).catch(() => false);
+  if (focused) await page.keyboard.press('Escape');
 }
 async function runCommand(title) {
   await closeQuickInput(); // (not a bare Escape: in the editor it drops the selection)
