@@ -112,7 +112,14 @@ public sealed class CorrectionMemory
     /// <see cref="TeachingSettings.MinBackground"/> usable texts, how many background texts would make up for it (0: none
     /// awaited); the layer is refitted once there are that many.
     private sealed record State(Entry[] Entries, int Version, string[] NewLabels, CorrectionLayer? Layer,
-        IReadOnlyList<string>? LayerHeadLabels, int RefitAtBackground = 0);
+        IReadOnlyList<string>? LayerHeadLabels, int RefitAtBackground = 0)
+    {
+        /// <summary>The labels taught, each once, in the order first taught (as first spelled).</summary>
+        public string[] Labels { get; } = Entries.Select(e => e.Label).Distinct(ClassNames.Comparer).ToArray();
+
+        /// <summary>The entries by text key (one per text: a correction of the same text replaces the entry).</summary>
+        public Dictionary<string, Entry> ByKey { get; } = Entries.ToDictionary(e => e.Key, StringComparer.Ordinal);
+    }
 
     private readonly Lock _gate = new();
     private volatile State _state = new([], 0, [], null, null);
@@ -236,8 +243,7 @@ public sealed class CorrectionMemory
     {
         var old = _state;
         var headLabels = entries.LastOrDefault(e => e.HeadLabels is not null)?.HeadLabels;
-        var newLabels = entries.Select(e => e.Label).Where(l => headLabels is null || ClassNames.IndexOf(headLabels, l) < 0)
-            .Distinct(ClassNames.Comparer).ToArray();
+        var newLabels = Beyond(entries.Select(e => e.Label).Distinct(ClassNames.Comparer), headLabels ?? []);
         CorrectionLayer? layer = null;
         int refitAtBackground = 0;
         if (headLabels is not null && !Layer.Off)
@@ -286,7 +292,7 @@ public sealed class CorrectionMemory
     public string? LabelOf(string text)
     {
         var key = CorrectionsFile.Key(text);
-        return _state.Entries.LastOrDefault(e => e.Key == key)?.Label;
+        return _state.ByKey.GetValueOrDefault(key)?.Label;
     }
 
     /// <summary>Corrections per label, as the user spelled them (the first spelling of a class).</summary>
@@ -294,8 +300,11 @@ public sealed class CorrectionMemory
         _state.Entries.GroupBy(e => e.Label, ClassNames.Comparer).ToDictionary(g => g.First().Label, g => g.Count(), ClassNames.Comparer);
 
     /// <summary>The classes corrections name that <paramref name="known"/> lacks, in the order they were first taught.</summary>
-    public IReadOnlyList<string> NewClasses(IReadOnlyList<string> known) =>
-        _state.Entries.Select(e => e.Label).Where(l => ClassNames.IndexOf(known, l) < 0).Distinct(ClassNames.Comparer).ToList();
+    public IReadOnlyList<string> NewClasses(IReadOnlyList<string> known) => Beyond(_state.Labels, known);
+
+    /// <summary>The labels of <paramref name="labels"/> that <paramref name="known"/> lacks, in their order.</summary>
+    private static string[] Beyond(IEnumerable<string> labels, IReadOnlyList<string> known) =>
+        labels.Where(l => ClassNames.IndexOf(known, l) < 0).ToArray();
 
     /// <summary>
     /// The prediction with what was taught: the user's own label for a corrected text; else the head's probabilities
@@ -307,13 +316,12 @@ public sealed class CorrectionMemory
         var state = _state;
         var entries = state.Entries;
         if (entries.Length == 0) return head;
-        var labels = head.LabelNames.Concat(entries.Select(e => e.Label).Where(l => ClassNames.IndexOf(head.LabelNames, l) < 0)
-            .Distinct(ClassNames.Comparer)).ToArray();
+        string[] labels = [.. head.LabelNames, .. Beyond(state.Labels, head.LabelNames)];
         var probabilities = new float[labels.Length];
         head.Probabilities.CopyTo(probabilities, 0);
 
         var key = CorrectionsFile.Key(text);
-        if (entries.LastOrDefault(e => e.Key == key) is { } own)
+        if (state.ByKey.GetValueOrDefault(key) is { } own)
         {
             Array.Clear(probabilities);
             probabilities[ClassNames.IndexOf(labels, own.Label)] = 1f;
