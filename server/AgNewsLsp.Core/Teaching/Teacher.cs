@@ -107,12 +107,14 @@ public sealed class Teacher(ILabelingEngine engine, BlendSettings? blend = null,
             var replaced = stack.Count > 0 ? stack.Pop().Replaced : null;
             var removed = CorrectionsFile.RemoveLast(path, replaced);
             if (removed is null) return null;
-            Memory.Remove(removed.Text);
+            // A relabel undone puts the earlier label back in one change (Set replaces the text's entry: one refit, and no
+            // reader sees the text unlabelled in between); anything else is removed.
             if (replaced is not null && CorrectionsFile.Key(replaced.Text) == CorrectionsFile.Key(removed.Text))
             {
                 var (heads, vectors) = HeadsAndVectors([replaced.Text], cancellationToken);
                 Memory.Set(replaced.Text, replaced.Label, vectors[0], heads[0]);
             }
+            else Memory.Remove(removed.Text);
             _loaded[path] = StampOf(path);
             return new TeachResult(removed, replaced, NewClasses(), Memory.Count);
         }
