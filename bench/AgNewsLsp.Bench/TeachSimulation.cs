@@ -8,7 +8,7 @@ namespace AgNewsLsp.Bench;
 /// Teaching replayed offline, to compare many <see cref="BlendSettings"/> in seconds: the head's predictions and the
 /// texts' sentence vectors are computed once (by the engine), every similarity between a pool text (what the annotator
 /// may label) and an evaluated text once, and then each setting runs the product's own parts over them: the correction
-/// layer (<see cref="CorrectionLayer"/>), the nearest-neighbour vote (<see cref="CorrectionMemory.BlendInto"/>) and the
+/// layer (<see cref="CorrectionMemory.LayerExamples"/>, <see cref="CorrectionLayer"/>), the nearest-neighbour vote (<see cref="CorrectionMemory.BlendInto"/>) and the
 /// ranking (<see cref="Suggestions.Rank"/>). It gives what <see cref="Teacher"/> and <see cref="TaughtEngine"/> give on
 /// the same texts (a test holds it to that), but for two things: a text of the evaluated set that is also, word for word,
 /// a taught pool text would show its own label there, and the product refits the layer after every correction from the
@@ -43,38 +43,23 @@ public sealed class TeachSimulation
         _headClasses = headLabels.Count;
         _pool = pool;
         _eval = eval;
-        _poolUnits = pool.Vectors.Select(Unit).ToArray();
-        _evalUnits = eval.Vectors.Select(Unit).ToArray();
+        _poolUnits = pool.Vectors.Select(CorrectionMemory.Normalised).ToArray();
+        _evalUnits = eval.Vectors.Select(CorrectionMemory.Normalised).ToArray();
         _evalByPool = new float[eval.Count][];
         Parallel.For(0, eval.Count, e =>
         {
             var row = new float[pool.Count];
-            for (int p = 0; p < pool.Count; p++) row[p] = Dot(_evalUnits[e], _poolUnits[p]);
+            for (int p = 0; p < pool.Count; p++) row[p] = CorrectionMemory.Dot(_evalUnits[e], _poolUnits[p]);
             _evalByPool[e] = row;
         });
         _poolByPool = new(PoolByPool, LazyThreadSafetyMode.ExecutionAndPublication);
         _background = [
-            .. (background is null ? [] : Enumerable.Range(0, background.Count).Select(i => (Unit(background.Vectors[i]), background.Probabilities[i], -1))),
+            .. (background is null ? [] : Enumerable.Range(0, background.Count).Select(i => (CorrectionMemory.Normalised(background.Vectors[i]), background.Probabilities[i], -1))),
             .. (backgroundFromPool ?? []).Select(p => (_poolUnits[p], pool.Probabilities[p], p)),
         ];
     }
 
     public IReadOnlyList<string> Labels => _labels;
-
-    /// <summary>A vector at unit length, computed as <see cref="CorrectionMemory"/> does (so similarities agree to the bit).</summary>
-    public static float[] Unit(float[] vector)
-    {
-        float norm = MathF.Sqrt(Dot(vector, vector));
-        return norm > 0 ? vector.Select(v => v / norm).ToArray() : (float[])vector.Clone();
-    }
-
-    /// <summary>The dot product in <see cref="CorrectionMemory"/>'s order of additions.</summary>
-    public static float Dot(float[] a, float[] b)
-    {
-        float sum = 0;
-        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
-        return sum;
-    }
 
     /// <summary>
     /// The label index each evaluated text gets once the pool texts <paramref name="taught"/> carry their gold labels, and
@@ -111,30 +96,17 @@ public sealed class TeachSimulation
     }
 
     /// <summary>
-    /// The correction layer fitted as <see cref="CorrectionMemory"/> fits it: the taught pool texts with their gold labels
-    /// and, once one names a class the head lacks, the background not taught (with less of it than
-    /// <see cref="TeachingSettings.MinBackground"/>, the corrections of the head's classes alone); null when off or when
-    /// nothing is taught.
+    /// The correction layer fitted by the product's rule (<see cref="CorrectionMemory.LayerExamples"/>) to the taught pool
+    /// texts with their gold labels and the background not taught; null when off or when there is nothing to fit.
     /// </summary>
     public CorrectionLayer? FitLayer(IReadOnlyList<int> taught, LayerSettings layer, CorrectionLayer? start = null)
     {
         if (layer.Off || taught.Count == 0) return null;
-        int classes = Classes(taught);
         var taughtSet = taught.ToHashSet();
-        var background = classes > _headClasses && layer.BackgroundWeight > 0
-            ? _background.Where(b => b.PoolIndex < 0 || !taughtSet.Contains(b.PoolIndex)).ToArray() : [];
-        if (classes > _headClasses && layer.BackgroundWeight > 0 && background.Length < TeachingSettings.MinBackground)
-        {
-            // A new class waits for background; the head's own classes are learnt meanwhile.
-            (classes, taught) = (_headClasses, taught.Where(t => _pool.Gold[t] < _headClasses).ToArray());
-            if (taught.Count == 0) return null;
-        }
-        LayerExample[] examples =
-        [
-            .. taught.Select(t => new LayerExample(_poolUnits[t], CorrectionLayer.Offsets(_pool.Probabilities[t], classes, layer.NewClassPrior), _pool.Gold[t], 1f)),
-            .. background.Select(b => new LayerExample(b.Unit, CorrectionLayer.Offsets(b.Head, classes, layer.NewClassPrior), LayerExample.Background, layer.BackgroundWeight)),
-        ];
-        return CorrectionLayer.Fit(examples, classes, _headClasses, layer.Pull, start is not null && start.Classes <= classes ? start : null);
+        var plan = CorrectionMemory.LayerExamples(taught.Select(t => (_poolUnits[t], _pool.Probabilities[t], _pool.Gold[t])).ToArray(),
+            _background.Where(b => b.PoolIndex < 0 || !taughtSet.Contains(b.PoolIndex)).Select(b => (b.Unit, b.Head)).ToArray(),
+            _headClasses, Classes(taught), layer);
+        return plan.Examples.Length == 0 ? null : CorrectionLayer.Fit(plan.Examples, plan.Classes, _headClasses, layer.Pull, start);
     }
 
     /// <summary>The head's classes and, as in the product, a new class only once a correction named it (the last one named, and those before it).</summary>
@@ -214,7 +186,7 @@ public sealed class TeachSimulation
         Parallel.For(0, _pool.Count, a =>
         {
             var row = new float[_pool.Count];
-            for (int b = 0; b < _pool.Count; b++) row[b] = Dot(_poolUnits[a], _poolUnits[b]);
+            for (int b = 0; b < _pool.Count; b++) row[b] = CorrectionMemory.Dot(_poolUnits[a], _poolUnits[b]);
             result[a] = row;
         });
         return result;

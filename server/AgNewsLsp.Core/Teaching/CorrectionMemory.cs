@@ -251,9 +251,7 @@ public sealed class CorrectionMemory
             string[] labels = [.. headLabels, .. newLabels];
             bool SameHead(IReadOnlyList<string>? names) => names is not null && names.SequenceEqual(headLabels, ClassNames.Comparer);
             var corrections = entries.Where(e => e.Head is not null && SameHead(e.HeadLabels))
-                .Select(e => new LayerExample(e.Vector, CorrectionLayer.Offsets(e.Head, labels.Length, Layer.NewClassPrior),
-                    ClassNames.IndexOf(labels, e.Label), 1f))
-                .ToArray();
+                .Select(e => (e.Vector, e.Head!, ClassNames.IndexOf(labels, e.Label))).ToArray();
             Seen[] background = [];
             int observed = 0;
             if (newLabels.Length > 0 && Layer.BackgroundWeight > 0)
@@ -266,26 +264,47 @@ public sealed class CorrectionMemory
                     observed = _background.Count;
                 }
             }
-            // A class the head lacks is learnt only against enough of the user's other texts; until then the layer learns
-            // the corrections of the head's own classes alone, and the new class has the near-copy vote.
-            bool enough = newLabels.Length == 0 || Layer.BackgroundWeight == 0 || background.Length >= TeachingSettings.MinBackground;
-            if (!enough)
-            {
-                refitAtBackground = observed + TeachingSettings.MinBackground - background.Length;
-                corrections = corrections.Where(c => c.Label < headLabels.Count).ToArray();
-            }
-            if (corrections.Length > 0)
+            var plan = LayerExamples(corrections, background.Select(b => (b.Vector, b.Head)).ToArray(), headLabels.Count,
+                labels.Length, Layer);
+            if (plan.AwaitsBackground) refitAtBackground = observed + TeachingSettings.MinBackground - background.Length;
+            if (plan.Examples.Length > 0)
             {
                 // A warm start only from a fit over the same classes in the same order (a class may have been added at the end).
                 var start = old.Layer is not null && SameHead(old.LayerHeadLabels)
                     && old.NewLabels.SequenceEqual(newLabels.Take(old.NewLabels.Length), ClassNames.Comparer) ? old.Layer : null;
-                LayerExample[] examples = [.. corrections, .. background.Select(b =>
-                    new LayerExample(b.Vector, CorrectionLayer.Offsets(b.Head, labels.Length, Layer.NewClassPrior),
-                        LayerExample.Background, Layer.BackgroundWeight))];
-                layer = CorrectionLayer.Fit(examples, enough ? labels.Length : headLabels.Count, headLabels.Count, Layer.Pull, start);
+                layer = CorrectionLayer.Fit(plan.Examples, plan.Classes, headLabels.Count, Layer.Pull, start);
             }
         }
         _state = new State([.. entries], old.Version + 1, newLabels, layer, layer is null ? null : headLabels, refitAtBackground);
+    }
+
+    /// <summary>What the layer is fitted to, and over how many classes (see <see cref="LayerExamples"/>).</summary>
+    /// <param name="AwaitsBackground">A class is new and there is too little background to learn it against yet.</param>
+    public sealed record LayerPlan(LayerExample[] Examples, int Classes, bool AwaitsBackground);
+
+    /// <summary>
+    /// The rule for what the layer learns from, public so that the bench replays the very rule: the corrections (unit
+    /// vector, the head's probabilities, the label's index over the head's <paramref name="headClasses"/> classes then the
+    /// new ones, <paramref name="classes"/> in all) and, once a class is new, the background (texts the head labelled,
+    /// none of them corrected) at <see cref="LayerSettings.BackgroundWeight"/>. A class the head lacks is learnt only
+    /// against <see cref="TeachingSettings.MinBackground"/> such texts at least; until then the corrections of the head's
+    /// own classes are learnt alone, and the new class has the near-copy vote. No examples: nothing to fit.
+    /// </summary>
+    public static LayerPlan LayerExamples(IReadOnlyList<(float[] Unit, float[] Head, int Label)> corrections,
+        IReadOnlyList<(float[] Unit, float[] Head)> background, int headClasses, int classes, LayerSettings layer)
+    {
+        bool learnsBackground = classes > headClasses && layer.BackgroundWeight > 0;
+        LayerExample Example(float[] unit, float[] head, int label, float weight, int over) =>
+            new(unit, CorrectionLayer.Offsets(head, over, layer.NewClassPrior), label, weight);
+        if (learnsBackground && background.Count < TeachingSettings.MinBackground)
+            return new(corrections.Where(c => c.Label < headClasses).Select(c => Example(c.Unit, c.Head, c.Label, 1f, headClasses))
+                .ToArray(), headClasses, AwaitsBackground: true);
+        return new([
+            .. corrections.Select(c => Example(c.Unit, c.Head, c.Label, 1f, classes)),
+            .. learnsBackground
+                ? background.Select(b => Example(b.Unit, b.Head, LayerExample.Background, layer.BackgroundWeight, classes))
+                : [],
+        ], classes, AwaitsBackground: false);
     }
 
     /// <summary>The label a person gave this very text, or null.</summary>
@@ -381,14 +400,16 @@ public sealed class CorrectionMemory
         return new Prediction(labels[best], best, probabilities, labels, head.Truncated, head.TokenCount) { ByUser = byUser };
     }
 
-    internal static float Dot(float[] a, float[] b)
+    /// <summary>The dot product the memory's similarities use (public: the bench's replay must agree to the bit).</summary>
+    public static float Dot(float[] a, float[] b)
     {
         float sum = 0;
         for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
         return sum;
     }
 
-    internal static float[] Normalised(float[] vector)
+    /// <summary>The vector at unit length, as the memory keeps it.</summary>
+    public static float[] Normalised(float[] vector)
     {
         float norm = MathF.Sqrt(Dot(vector, vector));
         return norm > 0 ? vector.Select(v => v / norm).ToArray() : (float[])vector.Clone();
